@@ -1,0 +1,12 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Host build of ramster's logic.
+//!
+//! The module's crate root (`ramster_main.rs`) and this library declare the same logic files, so
+//! everything that is not kernel glue is compiled as ordinary `no_std` Rust and tested with
+//! `cargo test` on the host. Kernel glue (`*_ffi.rs`, `*_kernel.rs`, `shim/`) is never declared
+//! here.
+
+#![no_std]
+
+pub mod params;

@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The module parameters of ramster.ko: their names, allowed values, parsing and validation.
+//!
+//! Pure `core` logic, compiled both into the module and into the host library where cargo tests
+//! it. The C shim (`shim/params.c`) declares the parameters, and `params_ffi.rs` connects its
+//! callbacks to [`Config::set`] and [`Config::show`].
+//!
+//! Every value is matched exactly (after dropping one trailing newline, as sysfs writes carry):
+//! a value that is not listed is rejected and leaves the configuration as it was.
+
+use core::fmt;
+
+/// What the module does once loaded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Load, register nothing.
+    Off,
+    /// Local compressed cache for clean file pages and swap.
+    Zcache,
+    /// zcache whose pages also move to the RAM of a peer node.
+    Ramster,
+}
+
+/// Which LZ4 implementation compresses pages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compressor {
+    /// The lz4_flex crate, in Rust.
+    Lz4Flex,
+    /// The kernel's own C LZ4 (lib/lz4), for comparison.
+    Lz4C,
+}
+
+/// One module parameter. The discriminants are the ids the C shim passes in `kernel_param.arg`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub enum Param {
+    /// `mode=ramster|zcache|off`.
+    Mode = 0,
+    /// `cleancache=` boolean.
+    Cleancache = 1,
+    /// `frontswap=` boolean.
+    Frontswap = 2,
+    /// `compressor=lz4_flex|lz4-c`.
+    Compressor = 3,
+}
+
+const MODE_NAMES: [(Mode, &str); 3] = [
+    (Mode::Ramster, "ramster"),
+    (Mode::Zcache, "zcache"),
+    (Mode::Off, "off"),
+];
+
+const COMPRESSOR_NAMES: [(Compressor, &str); 2] = [
+    (Compressor::Lz4Flex, "lz4_flex"),
+    (Compressor::Lz4C, "lz4-c"),
+];
+
+const TRUE_WORDS: [&str; 6] = ["y", "Y", "1", "on", "yes", "true"];
+const FALSE_WORDS: [&str; 6] = ["n", "N", "0", "off", "no", "false"];
+
+impl Param {
+    /// Every parameter, in the order `modinfo` lists them.
+    pub const ALL: [Param; 4] = [
+        Param::Mode,
+        Param::Cleancache,
+        Param::Frontswap,
+        Param::Compressor,
+    ];
+
+    /// The parameter with the C shim's id `id`, if there is one.
+    pub fn from_id(id: u32) -> Option<Param> {
+        Self::ALL.into_iter().find(|p| *p as u32 == id)
+    }
+
+    /// The parameter's name, as in `ramster.<name>=` and /sys/module/ramster/parameters/<name>.
+    pub fn name(self) -> &'static str {
+        match self {
+            Param::Mode => "mode",
+            Param::Cleancache => "cleancache",
+            Param::Frontswap => "frontswap",
+            Param::Compressor => "compressor",
+        }
+    }
+
+    /// The allowed values, as error messages list them.
+    pub fn allowed(self) -> &'static str {
+        match self {
+            Param::Mode => "ramster, zcache, off",
+            Param::Cleancache | Param::Frontswap => "y, n, 1, 0, on, off, yes, no, true, false",
+            Param::Compressor => "lz4_flex, lz4-c",
+        }
+    }
+}
+
+/// The whole configuration the parameters describe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// `mode=`.
+    pub mode: Mode,
+    /// `cleancache=`: act as the cleancache backend.
+    pub cleancache: bool,
+    /// `frontswap=`: act as the frontswap backend.
+    pub frontswap: bool,
+    /// `compressor=`.
+    pub compressor: Compressor,
+}
+
+impl Config {
+    /// The configuration of a module loaded without parameters.
+    pub const DEFAULT: Config = Config {
+        mode: Mode::Zcache,
+        cleancache: true,
+        frontswap: true,
+        compressor: Compressor::Lz4Flex,
+    };
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// A value a parameter does not accept.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ParamError<'a> {
+    /// The parameter being set.
+    pub param: Param,
+    /// The rejected value; `None` when the parameter was given without `=`.
+    pub value: Option<&'a [u8]>,
+}
+
+impl fmt::Display for ParamError<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.value {
+            Some(v) => write!(f, "invalid value \"{}\"", Escaped(v))?,
+            None => f.write_str("missing value")?,
+        }
+        write!(
+            f,
+            " for parameter {}; allowed values: {}",
+            self.param.name(),
+            self.param.allowed()
+        )
+    }
+}
+
+/// Shows untrusted bytes safely in a log line: printable ASCII as is, the rest as `\xNN`,
+/// at most 64 bytes.
+struct Escaped<'a>(&'a [u8]);
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const MAX: usize = 64;
+        for &b in self.0.iter().take(MAX) {
+            if b.is_ascii_graphic() || b == b' ' {
+                if b == b'"' || b == b'\\' {
+                    f.write_str("\\")?;
+                }
+                write!(f, "{}", b as char)?;
+            } else {
+                write!(f, "\\x{b:02x}")?;
+            }
+        }
+        if self.0.len() > MAX {
+            f.write_str("...")?;
+        }
+        Ok(())
+    }
+}
+
+fn lookup<T: Copy>(table: &[(T, &str)], word: &[u8]) -> Option<T> {
+    table
+        .iter()
+        .find(|(_, name)| name.as_bytes() == word)
+        .map(|(value, _)| *value)
+}
+
+fn name_of<T: Copy + PartialEq>(table: &[(T, &'static str)], value: T) -> &'static str {
+    table
+        .iter()
+        .find(|(v, _)| *v == value)
+        .map_or("?", |(_, name)| name)
+}
+
+fn parse_bool(word: &[u8]) -> Option<bool> {
+    let is = |words: &[&str]| words.iter().any(|w| w.as_bytes() == word);
+    if is(&TRUE_WORDS) {
+        Some(true)
+    } else if is(&FALSE_WORDS) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+impl Config {
+    /// Sets `param` from the value the kernel passes (`None` when given without `=`).
+    ///
+    /// On error `self` is unchanged. A boolean given without a value means "on", as for the
+    /// kernel's own bool parameters.
+    pub fn set<'a>(&mut self, param: Param, value: Option<&'a [u8]>) -> Result<(), ParamError<'a>> {
+        let err = ParamError { param, value };
+        let word = match value {
+            Some(v) => v.strip_suffix(b"\n").unwrap_or(v),
+            None if matches!(param, Param::Cleancache | Param::Frontswap) => b"y",
+            None => return Err(err),
+        };
+        match param {
+            Param::Mode => self.mode = lookup(&MODE_NAMES, word).ok_or(err)?,
+            Param::Compressor => self.compressor = lookup(&COMPRESSOR_NAMES, word).ok_or(err)?,
+            Param::Cleancache => self.cleancache = parse_bool(word).ok_or(err)?,
+            Param::Frontswap => self.frontswap = parse_bool(word).ok_or(err)?,
+        }
+        Ok(())
+    }
+
+    /// The current value of `param` as /sys/module/ramster/parameters shows it (bools as Y/N).
+    pub fn show(&self, param: Param) -> &'static str {
+        let yes_no = |b: bool| if b { "Y" } else { "N" };
+        match param {
+            Param::Mode => name_of(&MODE_NAMES, self.mode),
+            Param::Compressor => name_of(&COMPRESSOR_NAMES, self.compressor),
+            Param::Cleancache => yes_no(self.cleancache),
+            Param::Frontswap => yes_no(self.frontswap),
+        }
+    }
+
+    /// Packs the configuration into one word, so the kernel can keep it in an atomic.
+    pub const fn encode(&self) -> u32 {
+        let mode = match self.mode {
+            Mode::Off => 0,
+            Mode::Zcache => 1,
+            Mode::Ramster => 2,
+        };
+        let compressor = match self.compressor {
+            Compressor::Lz4Flex => 0,
+            Compressor::Lz4C => 1,
+        };
+        mode | (self.cleancache as u32) << 4 | (self.frontswap as u32) << 5 | compressor << 8
+    }
+
+    /// Unpacks a word made by [`Config::encode`]; `None` for any other word.
+    pub fn decode(word: u32) -> Option<Config> {
+        let mode = match word & 0xf {
+            0 => Mode::Off,
+            1 => Mode::Zcache,
+            2 => Mode::Ramster,
+            _ => return None,
+        };
+        let compressor = match (word >> 8) & 0xf {
+            0 => Compressor::Lz4Flex,
+            1 => Compressor::Lz4C,
+            _ => return None,
+        };
+        if word & !0xf3f != 0 {
+            return None;
+        }
+        Some(Config {
+            mode,
+            cleancache: word & 1 << 4 != 0,
+            frontswap: word & 1 << 5 != 0,
+            compressor,
+        })
+    }
+}
+
+impl fmt::Display for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, param) in Param::ALL.into_iter().enumerate() {
+            let sep = if i == 0 { "" } else { " " };
+            write!(f, "{sep}{}={}", param.name(), self.show(param))?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use std::{format, string::ToString, vec::Vec};
+
+    fn all_configs() -> Vec<Config> {
+        let mut all = Vec::new();
+        for (mode, _) in MODE_NAMES {
+            for (compressor, _) in COMPRESSOR_NAMES {
+                for bits in 0..4 {
+                    all.push(Config {
+                        mode,
+                        cleancache: bits & 1 != 0,
+                        frontswap: bits & 2 != 0,
+                        compressor,
+                    });
+                }
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn defaults_are_zcache_with_both_backends_and_lz4_flex() {
+        assert_eq!(
+            Config::default().to_string(),
+            "mode=zcache cleancache=Y frontswap=Y compressor=lz4_flex"
+        );
+    }
+
+    #[test]
+    fn every_listed_value_is_accepted_and_shown_back() {
+        for param in Param::ALL {
+            for word in param.allowed().split(", ") {
+                let mut config = Config::default();
+                config.set(param, Some(word.as_bytes())).unwrap();
+                let shown = config.show(param);
+                match param {
+                    Param::Mode | Param::Compressor => assert_eq!(shown, word),
+                    _ => assert_eq!(shown == "Y", TRUE_WORDS.contains(&word), "{word}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn one_trailing_newline_is_accepted() {
+        let mut config = Config::default();
+        config.set(Param::Mode, Some(b"ramster\n")).unwrap();
+        assert_eq!(config.mode, Mode::Ramster);
+        config.set(Param::Frontswap, Some(b"0\n")).unwrap();
+        assert!(!config.frontswap);
+    }
+
+    #[test]
+    fn invalid_values_are_rejected_and_change_nothing() {
+        let bad: [&[u8]; 10] = [
+            b"",
+            b"bogus",
+            b"ZCACHE",
+            b" zcache",
+            b"zcache ",
+            b"zcache\n\n",
+            b"\xff\x00",
+            b"lz4",
+            b"maybe",
+            b"2",
+        ];
+        for start in all_configs() {
+            for param in Param::ALL {
+                for value in bad {
+                    let mut config = start;
+                    let err = config.set(param, Some(value)).unwrap_err();
+                    assert_eq!(config, start);
+                    assert_eq!(err.param, param);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn missing_value_means_on_for_booleans_and_is_an_error_otherwise() {
+        let mut config = Config::default();
+        config.cleancache = false;
+        config.set(Param::Cleancache, None).unwrap();
+        assert!(config.cleancache);
+        let before = config;
+        assert!(config.set(Param::Mode, None).is_err());
+        assert!(config.set(Param::Compressor, None).is_err());
+        assert_eq!(config, before);
+    }
+
+    #[test]
+    fn error_names_parameter_and_allowed_values_and_escapes_the_value() {
+        let err = Config::default()
+            .set(Param::Mode, Some(b"x\"y\xff"))
+            .unwrap_err();
+        assert_eq!(
+            format!("{err}"),
+            "invalid value \"x\\\"y\\xff\" for parameter mode; allowed values: ramster, zcache, off"
+        );
+        let long = [b'a'; 100];
+        let msg = format!("{}", Config::default().set(Param::Compressor, Some(&long)).unwrap_err());
+        assert!(msg.contains(&format!("\"{}...\"", "a".repeat(64))), "{msg}");
+        let msg = format!("{}", Config::default().set(Param::Mode, None).unwrap_err());
+        assert_eq!(msg, "missing value for parameter mode; allowed values: ramster, zcache, off");
+    }
+
+    #[test]
+    fn encode_round_trips_and_decode_rejects_other_words() {
+        let all = all_configs();
+        for config in &all {
+            assert_eq!(Config::decode(config.encode()), Some(*config));
+        }
+        let valid: Vec<u32> = all.iter().map(Config::encode).collect();
+        for word in (0..0x1_0000).chain([u32::MAX, 1 << 31, 0x1_0001]) {
+            if !valid.contains(&word) {
+                assert_eq!(Config::decode(word), None, "{word:#x}");
+            }
+        }
+    }
+
+    #[test]
+    fn ids_map_to_parameters() {
+        for param in Param::ALL {
+            assert_eq!(Param::from_id(param as u32), Some(param));
+        }
+        assert_eq!(Param::from_id(4), None);
+        assert_eq!(Param::from_id(u32::MAX), None);
+    }
+}

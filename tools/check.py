@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""`make check`: everything that can fail, counted.
+
+Host tests (cargo test, the harness's own tests), lints (rustfmt, clippy on host and kernel
+code, checkpatch on C), the module build with no warnings, then every VM scenario. Each host
+test and each scenario counts once; the output ends with the line `N passed, N failed`.
+"""
+
+import re
+import subprocess
+import sys
+import unittest
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "vm"))
+
+import artifacts  # noqa: E402
+import run  # noqa: E402
+
+REPO = artifacts.REPO
+passed = failed = 0
+
+
+def record(ok: bool, name: str, detail: str = "") -> bool:
+    global passed, failed
+    if ok:
+        passed += 1
+    else:
+        failed += 1
+    print(f"{'PASS' if ok else 'FAIL'} {name}", flush=True)
+    if detail and not ok:
+        print("     " + detail.strip().replace("\n", "\n     ")[-4000:], flush=True)
+    return ok
+
+
+def sh(cmd, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, cwd=REPO, env=artifacts.env(), text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **kw)
+
+
+def cargo_tests():
+    """Runs cargo test for the workspace and counts each test."""
+    global passed, failed
+    out = sh(["cargo", "test", "--workspace", "--locked"])
+    results = re.findall(r"test result: \w+\. (\d+) passed; (\d+) failed", out.stdout)
+    for line in out.stdout.splitlines():
+        if re.match(r"test .* \.\.\. FAILED", line):
+            print("FAIL cargo:" + line[5:].split(" ...")[0])
+    if out.returncode != 0 and not any(int(f) for _, f in results):
+        record(False, "cargo test (did not build or run)", out.stdout)
+        return
+    n_pass = sum(int(p) for p, _ in results)
+    n_fail = sum(int(f) for _, f in results)
+    print(f"{'PASS' if n_fail == 0 else 'FAIL'} cargo test: {n_pass} passed, {n_fail} failed",
+          flush=True)
+    if n_fail:
+        print("     " + out.stdout[-3000:].replace("\n", "\n     "))
+    passed += n_pass
+    failed += n_fail
+
+
+def harness_tests():
+    """The VM harness's own Python tests, counted one by one."""
+    global passed, failed
+    suite = unittest.defaultTestLoader.discover(str(REPO / "tools/vm"), pattern="test_*.py")
+    result = unittest.TextTestRunner(stream=sys.stdout, verbosity=0).run(suite)
+    bad = len(result.failures) + len(result.errors)
+    passed += result.testsRun - bad
+    failed += bad
+    print(f"{'PASS' if bad == 0 else 'FAIL'} harness tests: {result.testsRun - bad} passed, "
+          f"{bad} failed", flush=True)
+
+
+def lints(kdir: Path):
+    fmt = sh(["cargo", "fmt", "--all", "--check"])
+    kfmt = sh(["rustfmt", "--check", "--edition", "2021", "--config-path", "rustfmt.toml",
+               "src/ramster_main.rs"])
+    record(fmt.returncode == 0 and kfmt.returncode == 0, "lint: rustfmt", fmt.stdout + kfmt.stdout)
+    clippy = sh(["cargo", "clippy", "--workspace", "--all-targets", "--locked", "--",
+                 "-D", "warnings"])
+    record(clippy.returncode == 0, "lint: cargo clippy (host)", clippy.stdout)
+    c_files = sorted(str(p.relative_to(REPO)) for p in (REPO / "src/shim").glob("*.[ch]"))
+    cp = sh(["perl", str(kdir / "scripts/checkpatch.pl"), "--no-tree", "--quiet", "-f", *c_files])
+    record(cp.returncode == 0 and not cp.stdout.strip(), "lint: checkpatch (C shims)", cp.stdout)
+    patches = sorted(str(p) for p in (REPO / "tools/kernel/patches").glob("*.patch"))
+    if patches:
+        cp = sh(["perl", str(kdir / "scripts/checkpatch.pl"), "--no-tree", "--quiet", *patches])
+        record(cp.returncode == 0 and not cp.stdout.strip(), "lint: checkpatch (kernel patches)",
+               cp.stdout)
+
+
+def main() -> int:
+    global passed, failed
+    cargo_tests()
+    harness_tests()
+    try:
+        kdir = artifacts.kernel_tree()
+    except subprocess.CalledProcessError:
+        record(False, "test kernel builds (see messages above)")
+        print(f"{passed} passed, {failed} failed")
+        return 1
+    print(f"test kernel: {kdir}", flush=True)
+    lints(kdir)
+    sh(["make", "-C", str(kdir), f"M={REPO}", "LLVM=-19", "clean"])
+    build = artifacts.build_module(kdir, clippy=True)
+    warnings = artifacts.build_warnings(build.stdout)
+    if record(build.returncode == 0 and not warnings,
+              "kernel: ramster.ko builds with clippy and no warnings",
+              "\n".join(warnings) or build.stdout):
+        outcomes = run.run_all(kdir, report=lambda line: print(line, flush=True))
+        passed += sum(o.passed for o in outcomes)
+        failed += sum(not o.passed for o in outcomes)
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what the test kernel, the module and the VM harness need, only when missing.
+# Debian packages with --no-install-recommends, rustup's rust-src, and a pinned bindgen-cli.
+set -euo pipefail
+
+BINDGEN_VERSION=0.73.2
+DEBS=(linux-source-6.12 clang-19 lld-19 llvm-19 libclang-19-dev flex bison bc libelf-dev
+      libssl-dev dwarves cpio qemu-system-x86 busybox-static xz-utils patch e2fsprogs)
+
+missing=()
+for p in "${DEBS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "install-deps: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
+	rustup component add rust-src
+fi
+
+if ! command -v bindgen >/dev/null || [ "$(bindgen --version | awk '{print $2}')" != "$BINDGEN_VERSION" ]; then
+	echo "install-deps: installing bindgen-cli $BINDGEN_VERSION (takes a few minutes)"
+	cargo install --locked --quiet bindgen-cli --version "$BINDGEN_VERSION"
+fi

@@ -1,0 +1,53 @@
+"""Builds what the VMs boot: the test kernel (cached), ramster.ko, the static test programs and
+the initramfs. Shared by check.py, demo.py and bench scripts."""
+
+import os
+import subprocess
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+CACHE = Path(os.environ.get("RAMSTER_CACHE", Path.home() / ".cache/ramster"))
+CARGO_TARGET = Path(os.environ.get("CARGO_TARGET_DIR", CACHE / "cargo-target"))
+HOST_TRIPLE = "x86_64-unknown-linux-gnu"
+GUEST_PROGRAMS = ["pattern"]
+
+
+def env() -> dict:
+    e = dict(os.environ)
+    e["PATH"] = f"{Path.home() / '.cargo/bin'}:{e.get('PATH', '')}"
+    e["CARGO_TARGET_DIR"] = str(CARGO_TARGET)
+    return e
+
+
+def kernel_tree() -> Path:
+    """Builds (or finds cached) the test kernel; returns its build tree."""
+    out = subprocess.run([str(REPO / "tools/kernel/build.sh")], check=True, env=env(),
+                         stdout=subprocess.PIPE, text=True).stdout
+    return Path(out.strip().splitlines()[-1])
+
+
+def kernel_release(kdir: Path) -> str:
+    return (kdir / "include/config/kernel.release").read_text().strip()
+
+
+def build_module(kdir: Path, clippy: bool = True) -> subprocess.CompletedProcess:
+    """Builds ramster.ko (with clippy-driver when `clippy`); output in .stdout."""
+    cmd = ["make", "-C", str(kdir), f"M={REPO}", "LLVM=-19", "modules"]
+    if clippy:
+        cmd.append("CLIPPY=1")
+    return subprocess.run(cmd, env=env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True)
+
+
+def build_warnings(output: str) -> list:
+    """The warning lines of a kernel or module build (rustc, clippy, cc, objtool, modpost)."""
+    return [line for line in output.splitlines() if "warning" in line.lower()]
+
+
+def build_guest_programs() -> list:
+    """Builds the guest test programs statically linked; returns their paths."""
+    e = env()
+    e["RUSTFLAGS"] = "-C target-feature=+crt-static"
+    subprocess.run(["cargo", "build", "--quiet", "--release", "--locked", "-p", "ramster-guest",
+                    "--target", HOST_TRIPLE], cwd=REPO, env=e, check=True)
+    return [CARGO_TARGET / HOST_TRIPLE / "release" / p for p in GUEST_PROGRAMS]

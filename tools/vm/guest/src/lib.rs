@@ -1,0 +1,3 @@
+//! Shared code of the programs that run inside the test VMs.
+
+pub mod pattern;

@@ -1,0 +1,53 @@
+"""Builds the test initramfs: busybox, ramster.ko, the static test programs, the scenarios."""
+
+import gzip
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BUSYBOX = Path("/bin/busybox")
+
+
+def _busybox_applets() -> list:
+    out = subprocess.run([str(BUSYBOX), "--list"], check=True, capture_output=True, text=True)
+    return out.stdout.split()
+
+
+def build(out: Path, kernel_release: str, modules: list, programs: list) -> Path:
+    """Writes a gzip'd newc cpio to `out` and returns it.
+
+    `modules` are .ko files placed in /lib/modules/<release>/extra with a modules.dep so busybox
+    modprobe finds them; `programs` go to /usr/bin.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        for d in ("bin", "sbin", "usr/bin", "proc", "sys", "dev", "tmp", "mnt", "etc", "root"):
+            (root / d).mkdir(parents=True, exist_ok=True)
+        shutil.copy2(BUSYBOX, root / "bin/busybox")
+        for applet in _busybox_applets():
+            if applet != "busybox":
+                (root / "bin" / applet).symlink_to("busybox")
+        shutil.copy2(HERE / "guest/init.sh", root / "init")
+        shutil.copytree(HERE / "scenarios", root / "scenarios")
+        shutil.copytree(HERE / "demo", root / "demo")
+        moddir = root / "lib/modules" / kernel_release
+        (moddir / "extra").mkdir(parents=True)
+        deps = []
+        for ko in modules:
+            shutil.copy2(ko, moddir / "extra" / Path(ko).name)
+            deps.append(f"extra/{Path(ko).name}:\n")
+        (moddir / "modules.dep").write_text("".join(deps))
+        for prog in programs:
+            shutil.copy2(prog, root / "usr/bin" / Path(prog).name)
+        for path in [root / "init", *root.glob("scenarios/*.sh"), *root.glob("demo/*.sh")]:
+            os.chmod(path, 0o755)
+        names = subprocess.run(["find", ".", "-mindepth", "1"], cwd=root, check=True,
+                               capture_output=True, text=True).stdout
+        cpio = subprocess.run(["cpio", "-o", "-H", "newc", "--quiet", "--owner=0:0"], cwd=root,
+                              input=names.encode(), check=True, capture_output=True).stdout
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(gzip.compress(cpio, compresslevel=1))
+    return out

@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""Runs VM scenarios and reports a verdict for each.
+
+    python3 tools/vm/run.py [NAME ...]     build everything needed, run the named scenarios
+                                          (default: all), print PASS/FAIL per scenario
+
+Console logs are kept in $RAMSTER_LOGS (default <repo>/logs/vm)/<scenario>/node<N>.log.
+"""
+
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import artifacts  # noqa: E402
+import cluster  # noqa: E402
+import initramfs  # noqa: E402
+import scenario as scenarios  # noqa: E402
+import verdict  # noqa: E402
+
+SCENARIOS = Path(__file__).resolve().parent / "scenarios"
+LOGS = Path(os.environ.get("RAMSTER_LOGS", artifacts.REPO / "logs/vm"))
+
+
+@dataclass
+class Outcome:
+    name: str
+    passed: bool
+    seconds: float
+    details: list
+
+
+def prepare(kdir: Path) -> Path:
+    """Builds the guest programs and the initramfs for `kdir`'s ramster.ko; returns its path."""
+    programs = artifacts.build_guest_programs()
+    return initramfs.build(LOGS / "initramfs.cpio.gz", artifacts.kernel_release(kdir),
+                           [artifacts.REPO / "ramster.ko"], programs)
+
+
+def run_one(s: scenarios.Scenario, kdir: Path, image: Path) -> Outcome:
+    start = time.monotonic()
+    log_dir = LOGS / s.name
+    runs = cluster.boot(s.nodes, kdir / "arch/x86/boot/bzImage", image, log_dir,
+                        memory=s.memory, disk_size=s.disk,
+                        append=f"scenario={s.name} {s.append}", timeout=s.timeout)
+    details = []
+    for run in runs:
+        v = verdict.judge(run.log.read_text(errors="replace") if run.log.exists() else "",
+                          run.timed_out)
+        details += [f"node{run.node}: {r}" for r in v.reasons]
+        details += [f"node{run.node}: {c}" for c in v.failed_checks]
+    return Outcome(s.name, not details, time.monotonic() - start, details)
+
+
+def run_all(kdir: Path, names=None, report=print) -> list:
+    image = prepare(kdir)
+    chosen = scenarios.load_all(SCENARIOS)
+    if names:
+        unknown = set(names) - {s.name for s in chosen}
+        if unknown:
+            raise SystemExit(f"unknown scenarios: {', '.join(sorted(unknown))}")
+        chosen = [s for s in chosen if s.name in names]
+    outcomes = []
+    for s in chosen:
+        o = run_one(s, kdir, image)
+        report(f"{'PASS' if o.passed else 'FAIL'} vm:{s.name} ({o.seconds:.0f} s)")
+        for d in o.details:
+            report(f"     {d}")
+        if not o.passed:
+            report(f"     console logs: {LOGS / s.name}/")
+        outcomes.append(o)
+    return outcomes
+
+
+def main() -> int:
+    kdir = Path(os.environ["KDIR"]) if os.environ.get("KDIR") else artifacts.kernel_tree()
+    build = artifacts.build_module(kdir)
+    if build.returncode != 0:
+        print(build.stdout)
+        return 1
+    outcomes = run_all(kdir, sys.argv[1:])
+    failed = sum(not o.passed for o in outcomes)
+    print(f"{len(outcomes) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

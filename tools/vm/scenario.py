@@ -1,0 +1,60 @@
+"""Scenario files: a guest shell script with a header of `# key: value` lines.
+
+    # scenario: what the scenario shows, in one line
+    # nodes: 1 or 2                  (default 1)
+    # memory: guest RAM, e.g. 256M   (default 256M)
+    # timeout: seconds               (default 180)
+    # append: extra kernel command line for every node (optional)
+    # disk: scratch disk size per node, e.g. 1G (default 1G)
+"""
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+KEYS = {"scenario", "nodes", "memory", "timeout", "append", "disk"}
+SIZE = re.compile(r"^[1-9][0-9]*[MG]$")
+
+
+@dataclass
+class Scenario:
+    name: str
+    path: Path
+    description: str
+    nodes: int = 1
+    memory: str = "256M"
+    timeout: int = 180
+    append: str = ""
+    disk: str = "1G"
+
+
+def load(path: Path) -> Scenario:
+    """Parses the header of a scenario file; a malformed header raises ValueError."""
+    fields = {}
+    for line in path.read_text().splitlines()[1:]:
+        if not line.startswith("# ") or ":" not in line:
+            break
+        key, value = line[2:].split(":", 1)
+        if key not in KEYS:
+            raise ValueError(f"{path}: unknown header key {key!r}")
+        fields[key] = value.strip()
+    if "scenario" not in fields:
+        raise ValueError(f"{path}: missing '# scenario:' line")
+    s = Scenario(path.stem, path, fields["scenario"])
+    if "nodes" in fields:
+        s.nodes = int(fields["nodes"])
+        if s.nodes not in (1, 2):
+            raise ValueError(f"{path}: nodes must be 1 or 2")
+    for key in ("memory", "disk"):
+        if key in fields:
+            if not SIZE.match(fields[key]):
+                raise ValueError(f"{path}: {key} must look like 256M or 1G")
+            setattr(s, key, fields[key])
+    if "timeout" in fields:
+        s.timeout = int(fields["timeout"])
+    s.append = fields.get("append", "")
+    return s
+
+
+def load_all(folder: Path) -> list:
+    return [load(p) for p in sorted(folder.glob("*.sh")) if p.name != "lib.sh"]

@@ -1,0 +1,14 @@
+#!/bin/sh
+# scenario: an invalid ramster.mode= on the kernel command line makes modprobe fail cleanly
+# append: ramster.mode=turbo
+# timeout: 120
+. /scenarios/lib.sh
+
+check_fails "modprobe ramster fails" modprobe $MODULE
+check_fails "module is not loaded" loaded
+dmesg_has "the log names the parameter and allowed values" \
+	'ramster: invalid value "turbo" for parameter mode; allowed values: ramster, zcache, off'
+check "an explicit valid mode overrides the command line" modprobe $MODULE mode=zcache
+check_eq "mode is the explicit one" zcache "$(param mode)"
+check "rmmod succeeds" rmmod $MODULE
+finish
