@@ -9,4 +9,7 @@
 
 #![no_std]
 
+pub mod os;
 pub mod params;
+#[path = "../tmem/mod.rs"]
+pub mod tmem;

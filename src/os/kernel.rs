@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The kernel implementation of the OS facade, over the Linux 6.12 `kernel` crate.
+//!
+//! [`Gfp::NoWait`] is `GFP_NOWAIT | __GFP_NOWARN`: it never sleeps, so it is allowed under a
+//! spinlock, and it fails quietly because a failed put is an expected outcome under pressure.
+//! [`Gfp::Kernel`] is `GFP_KERNEL`, for setup paths that may sleep.
+
+use super::{AllocError, Gfp};
+use core::ops::{Deref, DerefMut};
+use core::pin::Pin;
+use core::ptr;
+use core::sync::atomic::{AtomicPtr, Ordering};
+use kernel::alloc::{flags, Flags, KBox, KVec};
+use kernel::init::{pin_init_array_from_fn, InPlaceInit};
+use kernel::new_spinlock;
+use kernel::rbtree::{RBTree, RBTreeNodeReservation};
+use kernel::sync::lock::{spinlock::SpinLockBackend, Guard};
+use kernel::sync::SpinLock;
+
+fn flags_of(gfp: Gfp) -> Flags {
+    match gfp {
+        Gfp::NoWait => flags::GFP_NOWAIT | flags::__GFP_NOWARN,
+        Gfp::Kernel => flags::GFP_KERNEL,
+    }
+}
+
+/// A growable array whose allocations are fallible.
+pub struct Vec<T>(KVec<T>);
+
+impl<T> Vec<T> {
+    /// An empty array; allocates nothing.
+    pub const fn new() -> Self {
+        Self(KVec::new())
+    }
+
+    /// An empty array with room for `capacity` elements.
+    pub fn with_capacity(capacity: usize, gfp: Gfp) -> Result<Self, AllocError> {
+        KVec::with_capacity(capacity, flags_of(gfp))
+            .map(Self)
+            .map_err(|_| AllocError)
+    }
+
+    /// Makes room for `additional` more elements.
+    pub fn reserve(&mut self, additional: usize, gfp: Gfp) -> Result<(), AllocError> {
+        self.0
+            .reserve(additional, flags_of(gfp))
+            .map_err(|_| AllocError)
+    }
+
+    /// Appends `value`; on failure the array is unchanged and `value` is dropped.
+    pub fn push(&mut self, value: T, gfp: Gfp) -> Result<(), AllocError> {
+        self.0.push(value, flags_of(gfp)).map_err(|_| AllocError)
+    }
+
+    /// The number of elements the array holds without allocating.
+    pub fn capacity(&self) -> usize {
+        self.0.capacity()
+    }
+}
+
+impl<T: Clone> Vec<T> {
+    /// An array of `n` copies of `value`.
+    pub fn from_elem(value: T, n: usize, gfp: Gfp) -> Result<Self, AllocError> {
+        KVec::from_elem(value, n, flags_of(gfp))
+            .map(Self)
+            .map_err(|_| AllocError)
+    }
+}
+
+impl<T> Default for Vec<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T> Deref for Vec<T> {
+    type Target = [T];
+
+    fn deref(&self) -> &[T] {
+        &self.0
+    }
+}
+
+impl<T> DerefMut for Vec<T> {
+    fn deref_mut(&mut self) -> &mut [T] {
+        &mut self.0
+    }
+}
+
+/// An ordered map (a red-black tree); only inserting a new key allocates, and that may fail.
+pub struct Map<K, V>(RBTree<K, V>);
+
+impl<K: Ord, V> Map<K, V> {
+    /// An empty map; allocates nothing.
+    pub fn new() -> Self {
+        Self(RBTree::new())
+    }
+
+    /// Whether the map holds no entry.
+    pub fn is_empty(&self) -> bool {
+        self.0.iter().next().is_none()
+    }
+
+    /// The value of `key`.
+    pub fn get(&self, key: &K) -> Option<&V> {
+        self.0.get(key)
+    }
+
+    /// The value of `key`, to change it in place.
+    pub fn get_mut(&mut self, key: &K) -> Option<&mut V> {
+        self.0.get_mut(key)
+    }
+
+    /// Sets `key` to `value` and returns the value it replaces. Replacing never allocates; adding
+    /// a key may fail, and then `value` is handed back in `Err` and the map is unchanged.
+    pub fn try_insert(&mut self, key: K, value: V, gfp: Gfp) -> Result<Option<V>, V> {
+        if let Some(slot) = self.0.get_mut(&key) {
+            return Ok(Some(core::mem::replace(slot, value)));
+        }
+        let Ok(reservation) = RBTreeNodeReservation::new(flags_of(gfp)) else {
+            return Err(value);
+        };
+        Ok(self
+            .0
+            .insert(reservation.into_node(key, value))
+            .map(|old| old.to_key_value().1))
+    }
+
+    /// Removes `key` and returns its value.
+    pub fn remove(&mut self, key: &K) -> Option<V> {
+        self.0.remove(key)
+    }
+
+    /// Removes and returns the entry with the smallest key; a way to drain without allocating.
+    pub fn pop_first(&mut self) -> Option<(K, V)> {
+        let cursor = self.0.cursor_front()?;
+        let (_, node) = cursor.remove_current();
+        Some(node.to_key_value())
+    }
+
+    /// The entries in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
+        self.0.iter()
+    }
+}
+
+impl<K: Ord, V> Default for Map<K, V> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The guard of one lock of a [`SpinLockArray`]; the lock is held until it is dropped.
+pub type SpinGuard<'a, T> = Guard<'a, T, SpinLockBackend>;
+
+/// A heap array of `N` spinlocks, each guarding its own `T`. The locks share one lockdep class.
+pub struct SpinLockArray<T, const N: usize>(Pin<KBox<[SpinLock<T>; N]>>);
+
+impl<T, const N: usize> SpinLockArray<T, N> {
+    const NOT_EMPTY: () = assert!(N > 0, "a lock array needs at least one lock");
+
+    /// Allocates the array and fills lock `i` with `init(i)`, in place (the array is never built
+    /// on the stack).
+    pub fn new(mut init: impl FnMut(usize) -> T, gfp: Gfp) -> Result<Self, AllocError> {
+        let () = Self::NOT_EMPTY;
+        KBox::pin_init(
+            pin_init_array_from_fn(|i| new_spinlock!(init(i), "ramster_lock_array")),
+            flags_of(gfp),
+        )
+        .map(Self)
+        .map_err(|_| AllocError)
+    }
+
+    /// Takes lock `i % N` and returns its guard; spins while another CPU holds it.
+    pub fn lock(&self, i: usize) -> SpinGuard<'_, T> {
+        self.0[i % N].lock()
+    }
+}
+
+/// A value created at most once, on first use, and then shared read-only until the slot is
+/// dropped. Readers never lock.
+pub struct OnceSlot<T> {
+    /// Null, or a pointer from `KBox::into_raw` that this slot owns.
+    value: AtomicPtr<T>,
+}
+
+impl<T> OnceSlot<T> {
+    /// An empty slot; allocates nothing.
+    pub const fn new() -> Self {
+        Self {
+            value: AtomicPtr::new(ptr::null_mut()),
+        }
+    }
+
+    /// The value, if it was created.
+    pub fn get(&self) -> Option<&T> {
+        let p = self.value.load(Ordering::Acquire);
+        // SAFETY: `p` is null or came from `KBox::into_raw` and is owned by this slot, which frees
+        // it only in `drop`, so it lives as long as `&self`. The value is never mutated through
+        // the slot.
+        unsafe { p.as_ref() }
+    }
+
+    /// The value, created by `make` first if the slot is empty. When two callers race, one value
+    /// wins and the other is dropped.
+    pub fn get_or_try_init(
+        &self,
+        make: impl FnOnce() -> Result<T, AllocError>,
+        gfp: Gfp,
+    ) -> Result<&T, AllocError> {
+        if let Some(v) = self.get() {
+            return Ok(v);
+        }
+        let boxed = KBox::new(make()?, flags_of(gfp)).map_err(|_| AllocError)?;
+        let new = KBox::into_raw(boxed);
+        match self
+            .value
+            .compare_exchange(ptr::null_mut(), new, Ordering::AcqRel, Ordering::Acquire)
+        {
+            // SAFETY: `new` is now owned by the slot; see `get`.
+            Ok(_) => Ok(unsafe { &*new }),
+            Err(winner) => {
+                // SAFETY: `new` came from `KBox::into_raw` above and was not published.
+                drop(unsafe { KBox::from_raw(new) });
+                // SAFETY: `winner` is non-null (the exchange failed) and owned by the slot.
+                Ok(unsafe { &*winner })
+            }
+        }
+    }
+}
+
+impl<T> Default for OnceSlot<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T> Drop for OnceSlot<T> {
+    fn drop(&mut self) {
+        let p = *self.value.get_mut();
+        if !p.is_null() {
+            // SAFETY: `p` came from `KBox::into_raw` and the slot owns it; nobody borrows it now.
+            drop(unsafe { KBox::from_raw(p) });
+        }
+    }
+}
+
+// SAFETY: the slot owns a `T` (like `KBox<T>`) and hands out `&T` to every thread.
+unsafe impl<T: Send + Sync> Sync for OnceSlot<T> {}
+// SAFETY: as `KBox<T>`.
+unsafe impl<T: Send> Send for OnceSlot<T> {}

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The OS facade: the few services that logic needs from its world, with one API for both.
+//!
+//! Logic (tmem, zcache, cluster) is compiled into ramster.ko and into the host library that cargo
+//! tests. It never names `kernel::` or `std::`; it asks this module instead for:
+//!
+//! - [`Vec`]: a growable array whose every allocation is fallible and takes a [`Gfp`];
+//! - [`Map`]: an ordered map (the kernel's red-black tree) with fallible node allocation;
+//! - [`SpinLockArray`]: a heap array of spinlocks, e.g. the hashed buckets of a tmem pool;
+//! - [`OnceSlot`]: a value created at most once, on first use, then shared read-only;
+//! - [`AllocError`]: the one error an allocation returns.
+//!
+//! `kernel.rs` implements them over the 6.12 `kernel` crate (KVec, RBTree, SpinLock with
+//! pin-init, KBox); `host.rs` over `std`, plus an allocation-failure injector for tests. Which one
+//! is compiled is decided by `CONFIG_RUST`, a cfg that Kbuild passes to every Rust object it builds
+//! (from `include/generated/rustc_cfg`) and cargo never does.
+//!
+//! Both implementations keep the same rules: nothing here sleeps unless given [`Gfp::Kernel`],
+//! and nothing panics; a failed allocation leaves every structure as it was.
+
+#[cfg_attr(CONFIG_RUST, path = "kernel.rs")]
+#[cfg_attr(not(CONFIG_RUST), path = "host.rs")]
+mod imp;
+
+pub use imp::*;
+
+/// The size of a page, which is the unit tmem stores.
+pub const PAGE_SIZE: usize = 4096;
+
+/// How hard an allocation may try.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Gfp {
+    /// Never sleeps and does not warn on failure (`GFP_NOWAIT | __GFP_NOWARN`): the store path,
+    /// which runs under spinlocks and in reclaim, and fails a put rather than wait.
+    NoWait,
+    /// May sleep to reclaim (`GFP_KERNEL`): setup paths only, such as creating a pool.
+    Kernel,
+}
+
+/// An allocation failed; whatever asked for it is unchanged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AllocError;

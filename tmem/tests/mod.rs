@@ -1,0 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Host tests of the tmem core.
+
+mod coherency;
