@@ -3,3 +3,4 @@
 //! Host tests of the tmem core.
 
 mod coherency;
+mod concurrency;
