@@ -9,6 +9,8 @@
 
 #![no_std]
 
+#[path = "../cluster/mod.rs"]
+pub mod cluster;
 pub mod os;
 pub mod params;
 #[path = "../tmem/mod.rs"]

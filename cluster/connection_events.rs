@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! What goes into the connection state machine ([`Event`]) and what comes out ([`Action`]),
+//! with the control frames it asks the glue to send ([`Outgoing`]) and why it closes a socket
+//! ([`CloseReason`], which the glue logs).
+
+use super::connection::ConnId;
+use super::messages::{Handshake, HandshakeError, Mismatch, HANDSHAKE_LEN};
+use super::status::Status;
+use super::wire::{encode_header, Header, MessageType, WireError, HEADER_LEN};
+use core::fmt;
+
+/// Something that happened to the connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event<'a> {
+    /// Time passed (deliver at least at [`super::connection::Connection::next_deadline`]).
+    Tick,
+    /// The TCP connect of socket `conn` finished, successfully or not.
+    ConnectDone {
+        /// The socket.
+        conn: ConnId,
+        /// Whether it connected.
+        ok: bool,
+    },
+    /// A socket from the peer's address was accepted; the answer adopts or closes it.
+    Accepted,
+    /// A valid frame arrived on `conn` (header decoded, payload read in full).
+    Frame {
+        /// The socket.
+        conn: ConnId,
+        /// Its header, validated by [`super::wire::decode_header`].
+        header: Header,
+        /// Its payload.
+        payload: &'a [u8],
+    },
+    /// The bytes on `conn` broke the wire rules.
+    Invalid {
+        /// The socket.
+        conn: ConnId,
+        /// What was wrong.
+        error: WireError,
+    },
+    /// The peer closed `conn`, or it failed.
+    Closed {
+        /// The socket.
+        conn: ConnId,
+    },
+    /// The heartbeat declared the peer down: close now.
+    DeclaredDown,
+    /// The peer was removed or the local node stops: close, and stay closed.
+    Stop,
+}
+
+/// A control frame the glue should send; [`Outgoing::encode`] writes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outgoing {
+    /// Our handshake.
+    Handshake,
+    /// Our handshake as the answer to the peer's, with a status.
+    HandshakeReply(Status),
+    /// A keepalive request with this id.
+    KeepaliveRequest(u64),
+    /// The answer to the keepalive request with this id.
+    KeepaliveReply(u64),
+}
+
+/// Something the glue must do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Open a socket to the peer's address; it is `ConnId` from now on.
+    Connect(ConnId),
+    /// The socket just accepted is `ConnId` from now on.
+    Adopt(ConnId),
+    /// Send a control frame on the socket.
+    Send(ConnId, Outgoing),
+    /// Hand the frame just received on the socket to the messaging layer.
+    Dispatch(ConnId),
+    /// Close the socket (for the socket just accepted: refuse it) and log the reason.
+    Close(ConnId, CloseReason),
+    /// The handshake succeeded: tell the heartbeat, with the peer's nonce.
+    LinkUp {
+        /// The peer's nonce from its handshake.
+        nonce: u64,
+    },
+    /// A link that was up is gone: wake its waiters with `ENOTCONN`, tell the heartbeat.
+    LinkDown,
+}
+
+/// Why a socket is closed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CloseReason {
+    /// The TCP connect failed.
+    ConnectFailed,
+    /// The TCP connect took longer than the idle timeout.
+    ConnectTimeout,
+    /// Nothing was heard for the idle timeout.
+    IdleTimeout,
+    /// The peer closed the connection or it failed.
+    PeerClosed,
+    /// The peer broke the frame rules.
+    Protocol(WireError),
+    /// A frame of a type not allowed at this point (before or after the handshake).
+    Unexpected(MessageType),
+    /// The handshake payload was malformed.
+    BadHandshake(HandshakeError),
+    /// The handshake showed a mismatch.
+    Mismatch(Mismatch),
+    /// The acceptor refused our handshake with this status.
+    PeerRefused(Status),
+    /// A newer connection from the peer replaces this one.
+    Replaced,
+    /// The peer connected although the local node is the one that connects.
+    WrongDirection,
+    /// The heartbeat declared the peer down.
+    DeclaredDown,
+    /// The peer was removed or the local node stopped.
+    Stopped,
+}
+
+impl fmt::Display for CloseReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CloseReason::ConnectFailed => f.write_str("connect failed"),
+            CloseReason::ConnectTimeout => f.write_str("connect timed out"),
+            CloseReason::IdleTimeout => f.write_str("nothing heard for the idle timeout"),
+            CloseReason::PeerClosed => f.write_str("closed by the peer"),
+            CloseReason::Protocol(e) => write!(f, "protocol violation: {e}"),
+            CloseReason::Unexpected(t) => {
+                write!(
+                    f,
+                    "protocol violation: unexpected message type {:#04x}",
+                    t.code()
+                )
+            }
+            CloseReason::BadHandshake(e) => write!(f, "protocol violation: {e}"),
+            CloseReason::Mismatch(m) => write!(f, "handshake refused: {m}"),
+            CloseReason::PeerRefused(s) => write!(f, "peer refused the handshake: {s}"),
+            CloseReason::Replaced => f.write_str("replaced by a new connection from the peer"),
+            CloseReason::WrongDirection => {
+                f.write_str("refused: the peer has the lower node number and must not connect")
+            }
+            CloseReason::DeclaredDown => f.write_str("peer declared down by the heartbeat"),
+            CloseReason::Stopped => f.write_str("node removed or networking stopped"),
+        }
+    }
+}
+
+/// Why an outgoing control frame could not be encoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EncodeError {
+    /// The header was refused.
+    Wire(WireError),
+    /// The handshake payload was refused.
+    Handshake(HandshakeError),
+}
+
+impl Outgoing {
+    /// Writes the frame to `out` (at least [`HEADER_LEN`] + [`HANDSHAKE_LEN`] bytes for
+    /// handshakes); returns its length. `ours` is the local handshake.
+    pub fn encode(&self, ours: &Handshake, out: &mut [u8]) -> Result<usize, EncodeError> {
+        let header = match *self {
+            Outgoing::Handshake => Header::handshake(),
+            Outgoing::HandshakeReply(status) => Header::handshake_reply(status),
+            Outgoing::KeepaliveRequest(id) => Header::keepalive_request(id),
+            Outgoing::KeepaliveReply(id) => Header::keepalive_reply(id),
+        };
+        encode_header(&header, out).map_err(EncodeError::Wire)?;
+        if header.payload_len == 0 {
+            return Ok(HEADER_LEN);
+        }
+        let payload = out.get_mut(HEADER_LEN..).unwrap_or(&mut []);
+        ours.encode(payload).map_err(EncodeError::Handshake)?;
+        Ok(HEADER_LEN + HANDSHAKE_LEN)
+    }
+}
+
+/// The actions of one step: at most [`Actions::CAPACITY`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Actions {
+    items: [Option<Action>; Actions::CAPACITY],
+}
+
+impl Actions {
+    /// No step produces more actions than this.
+    pub const CAPACITY: usize = 4;
+
+    /// No actions.
+    pub fn new() -> Actions {
+        Actions {
+            items: [None; Actions::CAPACITY],
+        }
+    }
+
+    /// Appends `action`. Steps produce at most three actions, so the list never overflows; if it
+    /// ever did, the action would be kept in place of the last one rather than lost silently.
+    pub fn push(&mut self, action: Action) {
+        let free = self.items.iter_mut().find(|slot| slot.is_none());
+        match free {
+            Some(slot) => *slot = Some(action),
+            None => {
+                if let Some(last) = self.items.last_mut() {
+                    *last = Some(action);
+                }
+            }
+        }
+    }
+
+    /// The actions, in order.
+    pub fn iter(&self) -> impl Iterator<Item = Action> + '_ {
+        self.items.iter().flatten().copied()
+    }
+
+    /// How many actions there are.
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Default for Actions {
+    fn default() -> Self {
+        Actions::new()
+    }
+}

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The Linux errno values the cluster layer reports, as positive numbers.
+//!
+//! The logic cannot use the kernel crate's `Error` (it also runs on the host), so it names errnos
+//! by these constants; the kernel glue negates them for `Error::from_errno`. The values are the
+//! asm-generic ones that x86_64 uses.
+
+/// No such file or directory.
+pub const ENOENT: i32 = 2;
+/// I/O error.
+pub const EIO: i32 = 5;
+/// Try again.
+pub const EAGAIN: i32 = 11;
+/// Out of memory.
+pub const ENOMEM: i32 = 12;
+/// Device or resource busy.
+pub const EBUSY: i32 = 16;
+/// File exists.
+pub const EEXIST: i32 = 17;
+/// Invalid argument.
+pub const EINVAL: i32 = 22;
+/// No space left on device (o2nm's answer to a second cluster).
+pub const ENOSPC: i32 = 28;
+/// Result out of range.
+pub const ERANGE: i32 = 34;
+/// File name too long.
+pub const ENAMETOOLONG: i32 = 36;
+/// Protocol error.
+pub const EPROTO: i32 = 71;
+/// Message too long.
+pub const EMSGSIZE: i32 = 90;
+/// Protocol not available.
+pub const ENOPROTOOPT: i32 = 92;

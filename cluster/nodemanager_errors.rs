@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Why the node manager refused a configfs operation, the errno it returns, and the message the
+//! kernel logs. Errors name the attribute by its file name.
+
+use super::config_text::TextError;
+use super::errno;
+use super::names::NameError;
+use super::node_num::NodeNum;
+use core::fmt;
+
+/// A refused configfs operation. The state is unchanged whenever one is returned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConfigError {
+    /// The text is not a value of the attribute's kind.
+    BadText(&'static str, TextError),
+    /// The value is outside the attribute's range (value, inclusive bounds).
+    OutOfRange(&'static str, u64, u64, u64),
+    /// Port 0 is not a port.
+    PortZero,
+    /// A write-once attribute was already written.
+    AlreadySet(&'static str),
+    /// `num` was written before `ipv4_address` and `ipv4_port`.
+    NumNeedsEndpoint,
+    /// `local` was set before `num`, `ipv4_address` and `ipv4_port`.
+    LocalNeedsAll,
+    /// Another node already has this number.
+    NumTaken(NodeNum),
+    /// Another node already has this IPv4 address.
+    AddressTaken([u8; 4]),
+    /// Another node is already local.
+    OtherNodeIsLocal(NodeNum),
+    /// Timeouts cannot change while a peer is connected.
+    TimeoutsWhileConnected(&'static str),
+    /// The keepalive delay must stay below the idle timeout.
+    KeepaliveNotBelowIdle(u32, u32),
+    /// The node is connected and cannot be removed.
+    NodeConnected(NodeNum),
+    /// Only one cluster may exist.
+    ClusterExists,
+    /// The directory name is not a valid cluster or node name.
+    BadName(NameError),
+}
+
+impl ConfigError {
+    /// The positive errno the write or mkdir returns.
+    pub fn errno(&self) -> i32 {
+        match self {
+            ConfigError::BadText(..)
+            | ConfigError::PortZero
+            | ConfigError::NumNeedsEndpoint
+            | ConfigError::LocalNeedsAll
+            | ConfigError::KeepaliveNotBelowIdle(..) => errno::EINVAL,
+            ConfigError::BadName(NameError::TooLong(_)) => errno::ENAMETOOLONG,
+            ConfigError::BadName(_) => errno::EINVAL,
+            ConfigError::OutOfRange(..) => errno::ERANGE,
+            ConfigError::AlreadySet(_)
+            | ConfigError::OtherNodeIsLocal(_)
+            | ConfigError::TimeoutsWhileConnected(_)
+            | ConfigError::NodeConnected(_) => errno::EBUSY,
+            ConfigError::NumTaken(_) | ConfigError::AddressTaken(_) => errno::EEXIST,
+            ConfigError::ClusterExists => errno::ENOSPC,
+        }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::BadText(attr, e) => write!(f, "{}: {e}", attr),
+            ConfigError::OutOfRange(attr, value, min, max) => {
+                write!(f, "{}: {value} is outside {min}..={max}", attr)
+            }
+            ConfigError::PortZero => f.write_str("ipv4_port: 0 is not a port"),
+            ConfigError::AlreadySet(attr) => {
+                write!(f, "{}: already set; it can be written only once", attr)
+            }
+            ConfigError::NumNeedsEndpoint => {
+                f.write_str("num: write ipv4_address and ipv4_port first")
+            }
+            ConfigError::LocalNeedsAll => {
+                f.write_str("local: write num, ipv4_address and ipv4_port first")
+            }
+            ConfigError::NumTaken(n) => write!(f, "num: node number {n} is taken"),
+            ConfigError::AddressTaken([a, b, c, d]) => {
+                write!(f, "ipv4_address: {a}.{b}.{c}.{d} belongs to another node")
+            }
+            ConfigError::OtherNodeIsLocal(n) => {
+                write!(f, "local: node {n} is already the local node")
+            }
+            ConfigError::TimeoutsWhileConnected(attr) => {
+                write!(f, "{}: cannot change while a peer is connected", attr)
+            }
+            ConfigError::KeepaliveNotBelowIdle(keepalive, idle) => write!(
+                f,
+                "keepalive_delay_ms ({keepalive}) must be below idle_timeout_ms ({idle})"
+            ),
+            ConfigError::NodeConnected(n) => {
+                write!(f, "node {n} is connected; stop networking first")
+            }
+            ConfigError::ClusterExists => f.write_str("only one cluster can be configured"),
+            ConfigError::BadName(e) => write!(f, "directory name: {e}"),
+        }
+    }
+}
