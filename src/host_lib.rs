@@ -15,3 +15,5 @@ pub mod os;
 pub mod params;
 #[path = "../tmem/mod.rs"]
 pub mod tmem;
+#[path = "../zcache/mod.rs"]
+pub mod zcache;

@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! zcache: the local compressed store behind tmem.
+//!
+//! The logic parts, shared by the module and the host tests:
+//! - [`zbud`]: two compressed pages per frame, LRU, eviction of ephemeral frames;
+//! - [`frames`]: the frames zbud works on (an abstract source, and a heap one);
+//! - [`compress`]: lz4_flex page compression with length-checked decompression;
+//! - [`policy`]: which compressed pages are worth storing;
+//! - [`zero`]: zero-filled page detection;
+//! - [`counters`]: the `zcache/` and `zbud/` debugfs counters and the `mm_stat` summary.
+
+pub mod compress;
+pub mod counters;
+pub mod frames;
+pub mod policy;
+pub mod zbud;
+pub mod zero;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,6 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Host tests of zcache's logic.
+
+mod compress;
+mod zbud;

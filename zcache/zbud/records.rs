@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The frame records of a zbud allocator and the doubly linked lists threaded through them.
+//!
+//! Every frame zbud holds has a record: the frame, what its two buddies hold, and its links in
+//! the LRU list and in one unbuddied list. Records live in an arena of fixed-size slabs (so that
+//! growing never moves or copies old records and never needs a large contiguous allocation) and
+//! are named by their slot number; links are slot numbers too, so the lists need no pointers and
+//! no `unsafe`. Slots of freed records are reused through a free list.
+
+use super::NCHUNKS;
+use crate::os::{AllocError, Gfp, Vec};
+
+/// A slot number in the arena.
+pub type Slot = u32;
+
+/// The end of a list.
+pub const NIL: Slot = Slot::MAX;
+
+/// Records per slab.
+const SLAB: usize = 64;
+
+/// A record's place in one list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Links {
+    pub prev: Slot,
+    pub next: Slot,
+}
+
+impl Links {
+    const UNLINKED: Links = Links {
+        prev: NIL,
+        next: NIL,
+    };
+}
+
+/// A list of records. A record is on at most one of `Free` and `Lru` (they share links) and on
+/// at most one unbuddied list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum List {
+    /// Records not in use.
+    Free,
+    /// Frames in use that are not being evicted, least recently used first.
+    Lru,
+    /// Frames holding one buddy, by their number of free chunks (`1..NCHUNKS`).
+    Unbuddied(usize),
+}
+
+impl List {
+    fn uses_lru_links(self) -> bool {
+        matches!(self, List::Free | List::Lru)
+    }
+}
+
+/// The first and last records of a list, and its length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ListHead {
+    pub first: Slot,
+    pub last: Slot,
+    pub len: usize,
+}
+
+impl ListHead {
+    /// An empty list.
+    pub const EMPTY: ListHead = ListHead {
+        first: NIL,
+        last: NIL,
+        len: 0,
+    };
+}
+
+/// What one buddy of a frame holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Buddy<T> {
+    /// The zpage's exact size in bytes (its chunks are rounded up from it).
+    pub size: u16,
+    /// Who owns the zpage: what eviction must flush.
+    pub tag: T,
+}
+
+/// One frame and its buddies.
+pub struct Record<F, T> {
+    /// The frame, or `None` if the record is not in use.
+    pub frame: Option<F>,
+    /// Buddy 0 (at the start of the frame) and buddy 1 (at the end).
+    pub buddies: [Option<Buddy<T>>; 2],
+    /// Being evicted: off every list, freed when its last buddy is.
+    pub zombie: bool,
+    /// The unbuddied list the record is on (by free chunks), if any.
+    pub unbuddied_list: Option<usize>,
+    lru: Links,
+    unbuddied: Links,
+}
+
+impl<F, T> Record<F, T> {
+    fn unused() -> Self {
+        Self {
+            frame: None,
+            buddies: [None, None],
+            zombie: false,
+            unbuddied_list: None,
+            lru: Links::UNLINKED,
+            unbuddied: Links::UNLINKED,
+        }
+    }
+
+    fn links(&mut self, list: List) -> &mut Links {
+        if list.uses_lru_links() {
+            &mut self.lru
+        } else {
+            &mut self.unbuddied
+        }
+    }
+
+    fn next(&self, list: List) -> Slot {
+        if list.uses_lru_links() {
+            self.lru.next
+        } else {
+            self.unbuddied.next
+        }
+    }
+}
+
+/// The arena of records and the heads of the lists through it.
+pub struct Records<F, T> {
+    slabs: Vec<Vec<Record<F, T>>>,
+    free: ListHead,
+    lru: ListHead,
+    unbuddied: [ListHead; NCHUNKS],
+}
+
+fn split(slot: Slot) -> (usize, usize) {
+    let slot = slot as usize;
+    (slot / SLAB, slot % SLAB)
+}
+
+impl<F, T> Records<F, T> {
+    /// An empty arena; allocates nothing.
+    pub const fn new() -> Self {
+        Self {
+            slabs: Vec::new(),
+            free: ListHead::EMPTY,
+            lru: ListHead::EMPTY,
+            unbuddied: [ListHead::EMPTY; NCHUNKS],
+        }
+    }
+
+    /// The record in `slot`.
+    pub fn get(&self, slot: Slot) -> Option<&Record<F, T>> {
+        let (slab, i) = split(slot);
+        self.slabs.get(slab)?.get(i)
+    }
+
+    /// The record in `slot`, to change.
+    pub fn get_mut(&mut self, slot: Slot) -> Option<&mut Record<F, T>> {
+        let (slab, i) = split(slot);
+        self.slabs.get_mut(slab)?.get_mut(i)
+    }
+
+    /// A slot for a new record: a reused one, or a new one (which may need a new slab). The
+    /// record is unused and on no list. On failure nothing changed.
+    pub fn take_slot(&mut self, gfp: Gfp) -> Result<Slot, AllocError> {
+        if let Some(slot) = self.pop_front(List::Free) {
+            return Ok(slot);
+        }
+        if self.slabs.last().is_none_or(|s| s.len() >= SLAB) {
+            // Make room in the slab table first, so that a failure leaves nothing behind.
+            self.slabs.reserve(1, gfp)?;
+            let slab = Vec::with_capacity(SLAB, gfp)?;
+            self.slabs.push(slab, gfp)?;
+        }
+        let last = self.slabs.len().checked_sub(1).ok_or(AllocError)?;
+        let slab = self.slabs.get_mut(last).ok_or(AllocError)?;
+        let slot = last
+            .checked_mul(SLAB)
+            .and_then(|base| base.checked_add(slab.len()))
+            .and_then(|slot| Slot::try_from(slot).ok())
+            .filter(|slot| *slot != NIL)
+            .ok_or(AllocError)?;
+        // The slab has spare capacity, so this push does not allocate.
+        slab.push(Record::unused(), gfp)?;
+        Ok(slot)
+    }
+
+    /// Returns `slot`, whose record must be on no list, to the free list.
+    pub fn put_slot(&mut self, slot: Slot) {
+        if let Some(record) = self.get_mut(slot) {
+            *record = Record::unused();
+            self.push_back(List::Free, slot);
+        }
+    }
+
+    /// The head of `list`; an unbuddied list out of range reads as empty.
+    pub fn head(&self, list: List) -> ListHead {
+        match list {
+            List::Free => self.free,
+            List::Lru => self.lru,
+            List::Unbuddied(n) => self.unbuddied.get(n).copied().unwrap_or(ListHead::EMPTY),
+        }
+    }
+
+    fn head_mut(&mut self, list: List) -> Option<&mut ListHead> {
+        match list {
+            List::Free => Some(&mut self.free),
+            List::Lru => Some(&mut self.lru),
+            List::Unbuddied(n) => self.unbuddied.get_mut(n),
+        }
+    }
+
+    /// Appends `slot`, which must not be on a list of the same links, to `list`.
+    pub fn push_back(&mut self, list: List, slot: Slot) {
+        let last = self.head(list).last;
+        if self.head_mut(list).is_none() {
+            return;
+        }
+        let Some(record) = self.get_mut(slot) else {
+            return;
+        };
+        *record.links(list) = Links {
+            prev: last,
+            next: NIL,
+        };
+        if let Some(prev) = self.get_mut(last) {
+            prev.links(list).next = slot;
+        }
+        if let Some(head) = self.head_mut(list) {
+            if head.first == NIL {
+                head.first = slot;
+            }
+            head.last = slot;
+            head.len += 1;
+        }
+    }
+
+    /// Removes `slot` from `list`, which it must be on.
+    pub fn unlink(&mut self, list: List, slot: Slot) {
+        let first = self.head(list).first;
+        let Some(record) = self.get_mut(slot) else {
+            return;
+        };
+        let links = record.links(list);
+        if links.prev == NIL && first != slot {
+            // Not on `list`: unlinking would corrupt its head.
+            return;
+        }
+        let links = core::mem::replace(links, Links::UNLINKED);
+        let (mut first, mut last) = (None, None);
+        match self.get_mut(links.prev) {
+            Some(prev) => prev.links(list).next = links.next,
+            None => first = Some(links.next),
+        }
+        match self.get_mut(links.next) {
+            Some(next) => next.links(list).prev = links.prev,
+            None => last = Some(links.prev),
+        }
+        if let Some(head) = self.head_mut(list) {
+            if let Some(first) = first {
+                head.first = first;
+            }
+            if let Some(last) = last {
+                head.last = last;
+            }
+            head.len = head.len.saturating_sub(1);
+        }
+    }
+
+    /// Removes and returns the first slot of `list`.
+    pub fn pop_front(&mut self, list: List) -> Option<Slot> {
+        let first = self.head(list).first;
+        if first == NIL {
+            return None;
+        }
+        self.unlink(list, first);
+        Some(first)
+    }
+
+    /// The slots on `list`, first to last.
+    pub fn walk(&self, list: List) -> impl Iterator<Item = Slot> + '_ {
+        let mut next = self.head(list).first;
+        core::iter::from_fn(move || {
+            let slot = next;
+            next = self.get(slot)?.next(list);
+            Some(slot)
+        })
+    }
+
+    /// How many slots the arena has, in use or free.
+    pub fn slots(&self) -> usize {
+        self.slabs.iter().map(|slab| slab.len()).sum()
+    }
+}
