@@ -20,8 +20,8 @@ fn swap_key(swap_type: u64, offset: u64) -> (Oid, PageIndex) {
     (oid, (offset >> 8) as PageIndex)
 }
 
-fn rate(ops: u64, started: Instant) -> String {
-    let secs = started.elapsed().as_secs_f64();
+fn rate(ops: u64, start: Instant, end: Instant) -> String {
+    let secs = (end - start).as_secs_f64();
     format!("{:>8.2} M ops/s", ops as f64 / secs / 1e6)
 }
 
@@ -66,7 +66,10 @@ fn main() {
     println!("tmem index, {pages} pages per thread, u64 descriptors");
     let m = run(pool, 0, pages);
     for (phase, name) in ["put", "get", "get+take"].iter().enumerate() {
-        println!("1 thread  : {name:<9}{}", rate(pages, m[phase]));
+        println!(
+            "1 thread  : {name:<9}{}",
+            rate(pages, m[phase], m[phase + 1])
+        );
     }
 
     let all = thread::scope(|s| {
