@@ -23,7 +23,9 @@ const SLAB: usize = 64;
 /// A record's place in one list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Links {
+    /// The previous record, or [`NIL`] at the head.
     pub prev: Slot,
+    /// The next record, or [`NIL`] at the tail.
     pub next: Slot,
 }
 
@@ -55,8 +57,11 @@ impl List {
 /// The first and last records of a list, and its length.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ListHead {
+    /// The first record, or [`NIL`].
     pub first: Slot,
+    /// The last record, or [`NIL`].
     pub last: Slot,
+    /// How many records are on the list.
     pub len: usize,
 }
 
