@@ -35,11 +35,15 @@ pub struct Client<D> {
 }
 
 impl<D> Client<D> {
+    // Only the initializer of `pools` below: each use is meant to be a fresh, empty slot.
+    #[allow(clippy::declare_interior_mutable_const)]
+    const NO_POOL: OnceSlot<Pool<D>> = OnceSlot::new();
+
     /// A client without pools; allocates nothing.
     pub const fn new(id: ClientId) -> Self {
         Self {
             id,
-            pools: [const { OnceSlot::new() }; MAX_POOLS_PER_CLIENT],
+            pools: [Self::NO_POOL; MAX_POOLS_PER_CLIENT],
         }
     }
 

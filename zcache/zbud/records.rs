@@ -12,21 +12,21 @@ use super::NCHUNKS;
 use crate::os::{AllocError, Gfp, Vec};
 
 /// A slot number in the arena.
-pub type Slot = u32;
+pub(super) type Slot = u32;
 
 /// The end of a list.
-pub const NIL: Slot = Slot::MAX;
+pub(super) const NIL: Slot = Slot::MAX;
 
 /// Records per slab.
 const SLAB: usize = 64;
 
 /// A record's place in one list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Links {
+pub(super) struct Links {
     /// The previous record, or [`NIL`] at the head.
-    pub prev: Slot,
+    pub(super) prev: Slot,
     /// The next record, or [`NIL`] at the tail.
-    pub next: Slot,
+    pub(super) next: Slot,
 }
 
 impl Links {
@@ -39,7 +39,7 @@ impl Links {
 /// A list of records. A record is on at most one of `Free` and `Lru` (they share links) and on
 /// at most one unbuddied list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum List {
+pub(super) enum List {
     /// Records not in use.
     Free,
     /// Frames in use that are not being evicted, least recently used first.
@@ -56,18 +56,18 @@ impl List {
 
 /// The first and last records of a list, and its length.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ListHead {
+pub(super) struct ListHead {
     /// The first record, or [`NIL`].
-    pub first: Slot,
+    pub(super) first: Slot,
     /// The last record, or [`NIL`].
-    pub last: Slot,
+    pub(super) last: Slot,
     /// How many records are on the list.
-    pub len: usize,
+    pub(super) len: usize,
 }
 
 impl ListHead {
     /// An empty list.
-    pub const EMPTY: ListHead = ListHead {
+    pub(super) const EMPTY: ListHead = ListHead {
         first: NIL,
         last: NIL,
         len: 0,
@@ -76,23 +76,23 @@ impl ListHead {
 
 /// What one buddy of a frame holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Buddy<T> {
+pub(super) struct Buddy<T> {
     /// The zpage's exact size in bytes (its chunks are rounded up from it).
-    pub size: u16,
+    pub(super) size: u16,
     /// Who owns the zpage: what eviction must flush.
-    pub tag: T,
+    pub(super) tag: T,
 }
 
 /// One frame and its buddies.
-pub struct Record<F, T> {
+pub(super) struct Record<F, T> {
     /// The frame, or `None` if the record is not in use.
-    pub frame: Option<F>,
+    pub(super) frame: Option<F>,
     /// Buddy 0 (at the start of the frame) and buddy 1 (at the end).
-    pub buddies: [Option<Buddy<T>>; 2],
+    pub(super) buddies: [Option<Buddy<T>>; 2],
     /// Being evicted: off every list, freed when its last buddy is.
-    pub zombie: bool,
+    pub(super) zombie: bool,
     /// The unbuddied list the record is on (by free chunks), if any.
-    pub unbuddied_list: Option<usize>,
+    pub(super) unbuddied_list: Option<usize>,
     lru: Links,
     unbuddied: Links,
 }
@@ -127,7 +127,7 @@ impl<F, T> Record<F, T> {
 }
 
 /// The arena of records and the heads of the lists through it.
-pub struct Records<F, T> {
+pub(super) struct Records<F, T> {
     slabs: Vec<Vec<Record<F, T>>>,
     free: ListHead,
     lru: ListHead,
@@ -141,7 +141,7 @@ fn split(slot: Slot) -> (usize, usize) {
 
 impl<F, T> Records<F, T> {
     /// An empty arena; allocates nothing.
-    pub const fn new() -> Self {
+    pub(super) const fn new() -> Self {
         Self {
             slabs: Vec::new(),
             free: ListHead::EMPTY,
@@ -151,24 +151,24 @@ impl<F, T> Records<F, T> {
     }
 
     /// The record in `slot`.
-    pub fn get(&self, slot: Slot) -> Option<&Record<F, T>> {
+    pub(super) fn get(&self, slot: Slot) -> Option<&Record<F, T>> {
         let (slab, i) = split(slot);
         self.slabs.get(slab)?.get(i)
     }
 
     /// The record in `slot`, to change.
-    pub fn get_mut(&mut self, slot: Slot) -> Option<&mut Record<F, T>> {
+    pub(super) fn get_mut(&mut self, slot: Slot) -> Option<&mut Record<F, T>> {
         let (slab, i) = split(slot);
         self.slabs.get_mut(slab)?.get_mut(i)
     }
 
     /// A slot for a new record: a reused one, or a new one (which may need a new slab). The
     /// record is unused and on no list. On failure nothing changed.
-    pub fn take_slot(&mut self, gfp: Gfp) -> Result<Slot, AllocError> {
+    pub(super) fn take_slot(&mut self, gfp: Gfp) -> Result<Slot, AllocError> {
         if let Some(slot) = self.pop_front(List::Free) {
             return Ok(slot);
         }
-        if self.slabs.last().is_none_or(|s| s.len() >= SLAB) {
+        if self.slabs.last().map_or(true, |s| s.len() >= SLAB) {
             // Make room in the slab table first, so that a failure leaves nothing behind.
             self.slabs.reserve(1, gfp)?;
             let slab = Vec::with_capacity(SLAB, gfp)?;
@@ -188,7 +188,7 @@ impl<F, T> Records<F, T> {
     }
 
     /// Returns `slot`, whose record must be on no list, to the free list.
-    pub fn put_slot(&mut self, slot: Slot) {
+    pub(super) fn put_slot(&mut self, slot: Slot) {
         if let Some(record) = self.get_mut(slot) {
             *record = Record::unused();
             self.push_back(List::Free, slot);
@@ -196,7 +196,7 @@ impl<F, T> Records<F, T> {
     }
 
     /// The head of `list`; an unbuddied list out of range reads as empty.
-    pub fn head(&self, list: List) -> ListHead {
+    pub(super) fn head(&self, list: List) -> ListHead {
         match list {
             List::Free => self.free,
             List::Lru => self.lru,
@@ -213,7 +213,7 @@ impl<F, T> Records<F, T> {
     }
 
     /// Appends `slot`, which must not be on a list of the same links, to `list`.
-    pub fn push_back(&mut self, list: List, slot: Slot) {
+    pub(super) fn push_back(&mut self, list: List, slot: Slot) {
         let last = self.head(list).last;
         if self.head_mut(list).is_none() {
             return;
@@ -238,7 +238,7 @@ impl<F, T> Records<F, T> {
     }
 
     /// Removes `slot` from `list`, which it must be on.
-    pub fn unlink(&mut self, list: List, slot: Slot) {
+    pub(super) fn unlink(&mut self, list: List, slot: Slot) {
         let first = self.head(list).first;
         let Some(record) = self.get_mut(slot) else {
             return;
@@ -270,7 +270,7 @@ impl<F, T> Records<F, T> {
     }
 
     /// Removes and returns the first slot of `list`.
-    pub fn pop_front(&mut self, list: List) -> Option<Slot> {
+    pub(super) fn pop_front(&mut self, list: List) -> Option<Slot> {
         let first = self.head(list).first;
         if first == NIL {
             return None;
@@ -280,7 +280,7 @@ impl<F, T> Records<F, T> {
     }
 
     /// The slots on `list`, first to last.
-    pub fn walk(&self, list: List) -> impl Iterator<Item = Slot> + '_ {
+    pub(super) fn walk(&self, list: List) -> impl Iterator<Item = Slot> + '_ {
         let mut next = self.head(list).first;
         core::iter::from_fn(move || {
             let slot = next;
@@ -290,7 +290,7 @@ impl<F, T> Records<F, T> {
     }
 
     /// How many slots the arena has, in use or free.
-    pub fn slots(&self) -> usize {
+    pub(super) fn slots(&self) -> usize {
         self.slabs.iter().map(|slab| slab.len()).sum()
     }
 }
