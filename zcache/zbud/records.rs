@@ -168,7 +168,7 @@ impl<F, T> Records<F, T> {
         if let Some(slot) = self.pop_front(List::Free) {
             return Ok(slot);
         }
-        if self.slabs.last().map_or(true, |s| s.len() >= SLAB) {
+        if !matches!(self.slabs.last(), Some(slab) if slab.len() < SLAB) {
             // Make room in the slab table first, so that a failure leaves nothing behind.
             self.slabs.reserve(1, gfp)?;
             let slab = Vec::with_capacity(SLAB, gfp)?;
