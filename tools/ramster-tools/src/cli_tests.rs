@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Tests of the command-line parser.
+
+use super::*;
+
+fn args(line: &str) -> Vec<String> {
+    line.split_whitespace().map(String::from).collect()
+}
+
+#[test]
+fn defaults() {
+    let inv = parse(&args("status")).unwrap();
+    assert_eq!(inv.command, Command::Status);
+    assert_eq!(inv.config, PathBuf::from("/etc/ramster.conf"));
+    assert_eq!(inv.configfs_root, PathBuf::from("/sys/kernel/config"));
+    assert_eq!(inv.debugfs_root, PathBuf::from("/sys/kernel/debug"));
+    assert_eq!(inv.node, None);
+    assert!(!inv.json);
+}
+
+#[test]
+fn options_anywhere_in_both_spellings() {
+    let inv = parse(&args(
+        "--config /tmp/r.conf up --node=alpha --configfs-root /x --dead-threshold=500 \
+         --idle-timeout-ms 1000000 --keepalive-delay-ms 1 --reconnect-delay-ms 86400000",
+    ))
+    .unwrap();
+    assert_eq!(inv.command, Command::Up);
+    assert_eq!(inv.config, PathBuf::from("/tmp/r.conf"));
+    assert_eq!(inv.node.as_deref(), Some("alpha"));
+    assert_eq!(inv.configfs_root, PathBuf::from("/x"));
+    assert_eq!(inv.timeouts.dead_threshold, Some(500));
+    assert_eq!(inv.timeouts.idle_timeout_ms, Some(1_000_000));
+    assert_eq!(inv.timeouts.keepalive_delay_ms, Some(1));
+    assert_eq!(inv.timeouts.reconnect_delay_ms, Some(86_400_000));
+    assert!(parse(&args("status --json")).unwrap().json);
+}
+
+#[test]
+fn help_and_version_win() {
+    assert_eq!(parse(&args("up --help")).unwrap().command, Command::Help);
+    assert_eq!(parse(&args("-V")).unwrap().command, Command::Version);
+    assert_eq!(parse(&args("help")).unwrap().command, Command::Help);
+}
+
+#[test]
+fn usage_errors() {
+    for (line, message) in [
+        ("", "no command given"),
+        ("start", "unknown command 'start'"),
+        ("up down", "more than one command ('down')"),
+        ("up --bogus", "unknown option --bogus"),
+        ("up --node", "--node needs a value"),
+        ("status --json=1", "--json takes no value"),
+        (
+            "up --dead-threshold 2",
+            "--dead-threshold: 2 is outside 3..=65535",
+        ),
+        (
+            "up --idle-timeout-ms 0",
+            "--idle-timeout-ms: 0 is outside 1..=86400000",
+        ),
+        (
+            "up --idle-timeout-ms x",
+            "--idle-timeout-ms: 'x': not a decimal number",
+        ),
+    ] {
+        assert_eq!(parse(&args(line)), Err(message.to_string()), "{line}");
+    }
+}
