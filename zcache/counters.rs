@@ -75,6 +75,12 @@ impl Level {
             });
     }
 
+    /// Sets the level to `value` (from a count kept elsewhere, e.g. zbud's statistics).
+    pub fn set(&self, value: u64) {
+        self.now.store(value, Ordering::Relaxed);
+        self.max.fetch_max(value, Ordering::Relaxed);
+    }
+
     /// Raises the level by one.
     pub fn inc(&self) {
         self.add(1);

@@ -8,12 +8,14 @@
 //! - [`compress`]: lz4_flex page compression with length-checked decompression;
 //! - [`policy`]: which compressed pages are worth storing;
 //! - [`zero`]: zero-filled page detection;
-//! - [`counters`]: the `zcache/` and `zbud/` debugfs counters and the `mm_stat` summary.
+//! - [`counters`]: the `zcache/` and `zbud/` debugfs counters and the `mm_stat` summary;
+//! - [`store`]: all of the above behind tmem: the operations the backends call.
 
 pub mod compress;
 pub mod counters;
 pub mod frames;
 pub mod policy;
+pub mod store;
 pub mod zbud;
 pub mod zero;
 

@@ -3,4 +3,5 @@
 //! Host tests of zcache's logic.
 
 mod compress;
+mod store;
 mod zbud;

@@ -1,0 +1,439 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The zcache store: tmem's index, zbud's frames, compression and the policy, put together into
+//! the operations the cleancache and frontswap backends call (put, get, flush, pools, shrink).
+//!
+//! A page's descriptor ([`ZDesc`]) is "zero-filled" or a zbud handle with its kind. The flow of a
+//! put: zero-filled pages need nothing more; others are compressed into the caller's
+//! [`Scratch`], judged by the policy, stored in the zbud of their kind (evicting ephemeral frames
+//! when no frame is left: `eph_ate_tail` for an ephemeral put, `pers_ate_eph` for a persistent
+//! one), and only then entered into tmem. A refused put flushes the key's old page, so a stale copy
+//! never survives a failed put. A get runs the decompression under the bucket lock when the page
+//! stays (persistent pool), and after the lock when it is taken.
+//!
+//! Locks: a tmem bucket lock, then a zbud lock (one per kind), never the other way round. Eviction
+//! takes the ephemeral zbud lock alone to pick its victim, drops it, and flushes the victim's pages
+//! through tmem with `flush_page_if`. Nothing sleeps: every allocation here uses [`Gfp::NoWait`].
+
+use super::compress::{compress_page, decompress_page, CompressTable, COMPRESS_BOUND};
+use super::counters::{Counters, Level};
+use super::frames::FrameSource;
+use super::policy::{judge, Verdict};
+use super::zbud::{Zbud, ZbudError, ZbudHandle, ZbudKind, ZbudStats};
+use super::zero::is_zero_filled;
+use crate::os::{AllocError, Gfp, SpinLockArray, PAGE_SIZE};
+use crate::tmem::{
+    Client, ClientId, GetMode, Got, NewPoolError, Oid, PageIndex, Pool, PoolId, PoolKind,
+};
+
+/// How zcache stores one page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ZDesc {
+    /// All zeroes: nothing stored.
+    Zero,
+    /// A zpage in the zbud of its kind.
+    Zbud(ZbudKind, ZbudHandle),
+}
+
+/// Whose zpage a zbud buddy is: what eviction flushes from tmem.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Owner {
+    /// The page's pool.
+    pub pool: PoolId,
+    /// The page's object.
+    pub oid: Oid,
+    /// The page's index.
+    pub index: PageIndex,
+}
+
+/// Per-caller working memory for compression: the lz4 hash table (8 KiB) and the output buffer.
+/// Keep it off the stack: one per CPU (under a lock or with preemption off) in the module, in a
+/// box on the host.
+pub struct Scratch {
+    table: CompressTable,
+    zpage: [u8; COMPRESS_BOUND],
+}
+
+impl Scratch {
+    /// Fresh working memory (about 12.5 KiB: build it in place, e.g. in a static).
+    pub const fn new() -> Self {
+        Self {
+            table: CompressTable::small(),
+            zpage: [0; COMPRESS_BOUND],
+        }
+    }
+}
+
+impl Default for Scratch {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Why a put was refused. The key's old page (if any) has been flushed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PutRefused {
+    /// No such live pool.
+    NoPool,
+    /// Compressed to over 7/8 of a page.
+    CompressPoor,
+    /// Compressed to over 5/8 while the stored mean is over 5/8.
+    MeanCompressPoor,
+    /// No frame, and no ephemeral frame to evict.
+    NoFrame,
+    /// A record or index node could not be allocated.
+    NoMemory,
+}
+
+/// Why a get found no page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GetMiss {
+    /// Not stored (never put, flushed, taken, or evicted).
+    NotFound,
+    /// Stored, but it did not decompress to a page; the get fails and the page is dropped.
+    Corrupt,
+}
+
+/// A zbud behind its own spinlock.
+type LockedZbud<S> = SpinLockArray<Zbud<S, Owner>, 1>;
+
+/// How many ephemeral frames one put may evict before it gives up.
+const EVICTIONS_PER_PUT: usize = 2;
+
+/// The zcache store over frames from `S`.
+pub struct Store<S: FrameSource> {
+    frames: S,
+    client: Client<ZDesc>,
+    eph: LockedZbud<S>,
+    pers: LockedZbud<S>,
+    exclusive_gets: bool,
+    counters: Counters,
+}
+
+impl<S: FrameSource> Store<S> {
+    /// A store for the local client. With `exclusive_gets`, a get from a persistent pool takes the
+    /// page (frontswap's exclusive gets). Allocates the two zbud locks with `gfp`.
+    pub fn new(frames: S, exclusive_gets: bool, gfp: Gfp) -> Result<Self, AllocError> {
+        Ok(Self {
+            frames,
+            client: Client::new(ClientId::LOCAL),
+            eph: SpinLockArray::new(|_| Zbud::new(ZbudKind::Ephemeral), gfp)?,
+            pers: SpinLockArray::new(|_| Zbud::new(ZbudKind::Persistent), gfp)?,
+            exclusive_gets,
+            counters: Counters::new(),
+        })
+    }
+
+    /// The counters (`zcache/` in debugfs). Call [`Store::refresh_counters`] first for fresh
+    /// object and index-node counts.
+    pub fn counters(&self) -> &Counters {
+        &self.counters
+    }
+
+    /// The frame source.
+    pub fn frames(&self) -> &S {
+        &self.frames
+    }
+
+    /// The ephemeral and persistent zbuds' statistics (`zbud/` in debugfs).
+    pub fn zbud_stats(&self) -> (ZbudStats, ZbudStats) {
+        (self.eph.lock(0).stats(), self.pers.lock(0).stats())
+    }
+
+    /// Recounts objects and index nodes over all pools into `obj_count` and `objnode_count`.
+    pub fn refresh_counters(&self) {
+        let (mut objects, mut pages) = (0u64, 0u64);
+        for (_, pool) in self.client.pools() {
+            objects = objects.saturating_add(pool.object_count() as u64);
+            pages = pages.saturating_add(pool.page_count() as u64);
+        }
+        self.counters.obj_count.set(objects);
+        self.counters.objnode_count.set(pages);
+    }
+
+    /// Creates a pool (`init_fs` of cleancache: ephemeral; `init` of frontswap: persistent). May
+    /// sleep if `gfp` allows.
+    pub fn new_pool(&self, kind: PoolKind, gfp: Gfp) -> Result<PoolId, NewPoolError> {
+        self.client.new_pool(kind, gfp)
+    }
+
+    /// Destroys a pool and frees all its pages; returns how many, or `None` for no such pool.
+    pub fn destroy_pool(&self, id: PoolId) -> Option<usize> {
+        self.client.destroy_pool(id, |desc| self.release(desc))
+    }
+
+    fn zbud(&self, kind: ZbudKind) -> &LockedZbud<S> {
+        match kind {
+            ZbudKind::Ephemeral => &self.eph,
+            ZbudKind::Persistent => &self.pers,
+        }
+    }
+
+    /// Copies a zbud's levels into the counters; called with its lock held, after a change.
+    fn publish(&self, zbud: &Zbud<S, Owner>) {
+        let s = zbud.stats();
+        let c = &self.counters;
+        let (zpages, zbytes, frames): (&Level, &Level, &Level) = match zbud.kind() {
+            ZbudKind::Ephemeral => (&c.eph_zpages, &c.eph_zbytes, &c.eph_pageframes),
+            ZbudKind::Persistent => (&c.pers_zpages, &c.pers_zbytes, &c.pers_pageframes),
+        };
+        zpages.set(s.zpages);
+        zbytes.set(s.zbytes);
+        frames.set(s.pageframes);
+    }
+
+    /// Frees what `desc` holds.
+    fn release(&self, desc: ZDesc) {
+        match desc {
+            ZDesc::Zero => self.counters.zero_filled_pages.dec(),
+            ZDesc::Zbud(kind, handle) => {
+                let mut zbud = self.zbud(kind).lock(0);
+                // A handle from tmem is always live; an error would be a bug, and freeing nothing
+                // is the safe answer to it.
+                let _ = zbud.free(&self.frames, handle);
+                self.publish(&zbud);
+            }
+        }
+    }
+
+    /// Stores `page` as page (`oid`, `index`) of pool `pool`, replacing any page there. On
+    /// refusal the old page is flushed too (tmem coherency: the caller's copy has changed).
+    pub fn put(
+        &self,
+        pool: PoolId,
+        oid: &Oid,
+        index: PageIndex,
+        page: &[u8; PAGE_SIZE],
+        scratch: &mut Scratch,
+    ) -> Result<(), PutRefused> {
+        let (tmem_pool, kind) = self.live_pool(pool).ok_or(PutRefused::NoPool)?;
+        let zkind = match kind {
+            PoolKind::Ephemeral => ZbudKind::Ephemeral,
+            PoolKind::Persistent => ZbudKind::Persistent,
+        };
+        let owner = Owner {
+            pool,
+            oid: *oid,
+            index,
+        };
+        let stored = self.store_page(zkind, owner, page, scratch);
+        let refused = match stored {
+            Ok(desc) => match tmem_pool.put(oid, index, desc, Gfp::NoWait) {
+                Ok(old) => {
+                    if let Some(old) = old {
+                        self.release(old);
+                    }
+                    self.counters.puts.inc();
+                    return Ok(());
+                }
+                Err(rejected) => {
+                    self.release(rejected.desc);
+                    self.counters.failed_alloc.inc();
+                    PutRefused::NoMemory
+                }
+            },
+            Err(refused) => refused,
+        };
+        match kind {
+            PoolKind::Ephemeral => self.counters.failed_eph_puts.inc(),
+            PoolKind::Persistent => self.counters.failed_pers_puts.inc(),
+        }
+        if let Some(old) = tmem_pool.flush_page(oid, index) {
+            self.release(old);
+            self.counters.put_to_flush.inc();
+        }
+        Err(refused)
+    }
+
+    fn live_pool(&self, id: PoolId) -> Option<(&Pool<ZDesc>, PoolKind)> {
+        let pool = self.client.pool(id)?;
+        Some((pool, pool.kind()?))
+    }
+
+    /// Compresses and stores `page` in the zbud of `kind`; returns its descriptor.
+    fn store_page(
+        &self,
+        kind: ZbudKind,
+        owner: Owner,
+        page: &[u8; PAGE_SIZE],
+        scratch: &mut Scratch,
+    ) -> Result<ZDesc, PutRefused> {
+        if is_zero_filled(page) {
+            self.counters.zero_filled_pages.inc();
+            return Ok(ZDesc::Zero);
+        }
+        let size = compress_page(page, &mut scratch.zpage, &mut scratch.table)
+            .map_err(|_| PutRefused::CompressPoor)?;
+        let zpage = scratch.zpage.get(..size).ok_or(PutRefused::CompressPoor)?;
+        let stats = self.zbud(kind).lock(0).stats();
+        match judge(size, stats.zpages, stats.zbytes) {
+            Verdict::Accept => {}
+            Verdict::CompressPoor => {
+                self.counters.compress_poor.inc();
+                return Err(PutRefused::CompressPoor);
+            }
+            Verdict::MeanCompressPoor => {
+                self.counters.mean_compress_poor.inc();
+                return Err(PutRefused::MeanCompressPoor);
+            }
+        }
+        let mut evictions = 0;
+        loop {
+            let stored = {
+                let mut zbud = self.zbud(kind).lock(0);
+                let stored = zbud.store(&self.frames, zpage, owner, Gfp::NoWait);
+                self.publish(&zbud);
+                stored
+            };
+            match stored {
+                Ok(handle) => return Ok(ZDesc::Zbud(kind, handle)),
+                Err(ZbudError::NoFrame) => self.counters.failed_get_free_pages.inc(),
+                Err(_) => {
+                    self.counters.failed_alloc.inc();
+                    return Err(PutRefused::NoMemory);
+                }
+            }
+            let (ate, failed) = match kind {
+                ZbudKind::Ephemeral => (
+                    &self.counters.eph_ate_tail,
+                    &self.counters.eph_ate_tail_failed,
+                ),
+                ZbudKind::Persistent => (
+                    &self.counters.pers_ate_eph,
+                    &self.counters.pers_ate_eph_failed,
+                ),
+            };
+            if evictions == EVICTIONS_PER_PUT || !self.evict_ephemeral_frame() {
+                failed.inc();
+                return Err(PutRefused::NoFrame);
+            }
+            ate.inc();
+            evictions += 1;
+        }
+    }
+
+    /// Evicts the least recently used ephemeral frame: its pages are flushed from tmem and freed.
+    /// False if there was none.
+    fn evict_ephemeral_frame(&self) -> bool {
+        let Some(victim) = self.eph.lock(0).evict_lru() else {
+            return false;
+        };
+        self.counters.evicted_eph_pageframes.inc();
+        for (handle, owner) in victim.buddies.into_iter().flatten() {
+            let expected = ZDesc::Zbud(ZbudKind::Ephemeral, handle);
+            let flushed = self.client.pool(owner.pool).and_then(|pool| {
+                pool.flush_page_if(&owner.oid, owner.index, |desc| *desc == expected)
+            });
+            // If it is gone already, whoever took it out of tmem frees it, and with it the frame.
+            if let Some(desc) = flushed {
+                self.release(desc);
+                self.counters.evicted_eph_zpages.inc();
+            }
+        }
+        true
+    }
+
+    /// Gives up to `frames` ephemeral frames back (the shrinker's scan); returns how many.
+    pub fn shrink_ephemeral(&self, frames: usize) -> usize {
+        (0..frames)
+            .take_while(|_| self.evict_ephemeral_frame())
+            .count()
+    }
+
+    /// Fills `page` with page (`oid`, `index`) of pool `pool`. From an ephemeral pool (or with
+    /// exclusive gets) the page leaves the store.
+    pub fn get(
+        &self,
+        pool: PoolId,
+        oid: &Oid,
+        index: PageIndex,
+        page: &mut [u8; PAGE_SIZE],
+        scratch: &mut Scratch,
+    ) -> Result<(), GetMiss> {
+        let Some((tmem_pool, _)) = self.live_pool(pool) else {
+            self.counters.gets_missed.inc();
+            return Err(GetMiss::NotFound);
+        };
+        let mode = if self.exclusive_gets {
+            GetMode::Take
+        } else {
+            GetMode::ByKind
+        };
+        let got = tmem_pool.get(oid, index, mode, |desc| {
+            self.load(desc, &mut *page, &mut *scratch)
+        });
+        let loaded = match got {
+            None => Err(GetMiss::NotFound),
+            Some(Got::Read(loaded)) => loaded,
+            Some(Got::Taken(desc)) => {
+                let loaded = self.load(&desc, page, scratch);
+                self.release(desc);
+                loaded
+            }
+        };
+        match loaded {
+            Ok(()) => self.counters.gets_found.inc(),
+            Err(GetMiss::NotFound) => self.counters.gets_missed.inc(),
+            Err(GetMiss::Corrupt) => {
+                self.counters.corrupt_pages.inc();
+                // A page that cannot be read back is of no use to anyone: drop it.
+                if let Some(desc) = tmem_pool.flush_page(oid, index) {
+                    self.release(desc);
+                }
+            }
+        }
+        loaded
+    }
+
+    /// Decompresses what `desc` describes into `page`.
+    fn load(
+        &self,
+        desc: &ZDesc,
+        page: &mut [u8; PAGE_SIZE],
+        scratch: &mut Scratch,
+    ) -> Result<(), GetMiss> {
+        match *desc {
+            ZDesc::Zero => {
+                page.fill(0);
+                Ok(())
+            }
+            ZDesc::Zbud(kind, handle) => {
+                let size = self
+                    .zbud(kind)
+                    .lock(0)
+                    .read(&self.frames, handle, &mut scratch.zpage)
+                    .map_err(|_| GetMiss::Corrupt)?;
+                let zpage = scratch.zpage.get(..size).ok_or(GetMiss::Corrupt)?;
+                decompress_page(zpage, page).map_err(|_| GetMiss::Corrupt)
+            }
+        }
+    }
+
+    /// Drops page (`oid`, `index`) of pool `pool`; true if it was there.
+    pub fn flush_page(&self, pool: PoolId, oid: &Oid, index: PageIndex) -> bool {
+        self.counters.flush_total.inc();
+        let flushed = self
+            .client
+            .pool(pool)
+            .and_then(|p| p.flush_page(oid, index));
+        let found = flushed.is_some();
+        if let Some(desc) = flushed {
+            self.release(desc);
+            self.counters.flush_found.inc();
+        }
+        found
+    }
+
+    /// Drops object `oid` of pool `pool` with all its pages; returns how many pages.
+    pub fn flush_object(&self, pool: PoolId, oid: &Oid) -> usize {
+        self.counters.flobj_total.inc();
+        let Some(p) = self.client.pool(pool) else {
+            return 0;
+        };
+        let detached = p.flush_object(oid);
+        if detached.object_count() > 0 {
+            self.counters.flobj_found.inc();
+        }
+        detached.map(|(_, _, desc)| self.release(desc)).count()
+    }
+}
