@@ -9,7 +9,7 @@ REPO = Path(__file__).resolve().parents[2]
 CACHE = Path(os.environ.get("RAMSTER_CACHE", Path.home() / ".cache/ramster"))
 CARGO_TARGET = Path(os.environ.get("CARGO_TARGET_DIR", CACHE / "cargo-target"))
 HOST_TRIPLE = "x86_64-unknown-linux-gnu"
-GUEST_PROGRAMS = ["pattern"]
+GUEST_PROGRAMS = ["pattern", "swapstress", "hookfile"]
 
 
 def env() -> dict:
@@ -37,6 +37,20 @@ def build_module(kdir: Path, clippy: bool = True) -> subprocess.CompletedProcess
         cmd.append("CLIPPY=1")
     return subprocess.run(cmd, env=env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           text=True)
+
+
+def build_hooktest(kdir: Path) -> list:
+    """Builds tools/hooktest/hooktest.ko (the hooks' test backend, with clippy); returns [path],
+    or [] with a note when `kdir` has no frontswap/cleancache hooks to build against."""
+    cmd = ["make", "-C", str(kdir), f"M={REPO / 'tools/hooktest'}", "LLVM=-19", "CLIPPY=1",
+           "modules"]
+    out = subprocess.run(cmd, env=env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         text=True)
+    if out.returncode != 0:
+        print(f"note: hooktest.ko not built against {kdir}; hooks-* scenarios will fail\n"
+              + "\n".join(out.stdout.splitlines()[-15:]))
+        return []
+    return [REPO / "tools/hooktest/hooktest.ko"]
 
 
 def build_warnings(output: str) -> list:

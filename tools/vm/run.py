@@ -37,7 +37,8 @@ def prepare(kdir: Path) -> Path:
     """Builds the guest programs and the initramfs for `kdir`'s ramster.ko; returns its path."""
     programs = artifacts.build_guest_programs()
     return initramfs.build(LOGS / "initramfs.cpio.gz", artifacts.kernel_release(kdir),
-                           [artifacts.REPO / "ramster.ko"], programs)
+                           [artifacts.REPO / "ramster.ko", *artifacts.build_hooktest(kdir)],
+                           programs)
 
 
 def run_one(s: scenarios.Scenario, kdir: Path, image: Path) -> Outcome:

@@ -1,0 +1,130 @@
+//! `swapstress MIB SEED [--hold] [--sparse]`: allocates MIB MiB of anonymous memory, writes a
+//! distinct pattern into every page (byte `i` of the area is byte `i` of the stream SEED, see
+//! `pattern.rs`), then reads every page back and verifies it, twice: once in order and once in
+//! a scattered order, so that pages swapped out during the first pass fault in again.
+//!
+//! With `--sparse` only the first 64 bytes of each page carry the stream and the rest is zero:
+//! the pages compress well (for zswap) but are never entirely zero.
+//!
+//! With `--hold`, after writing it creates `/tmp/swapstress.filled` and waits until
+//! `/tmp/swapstress.go` exists before verifying, so that a scenario can act on the swapped-out
+//! memory in between (swapoff, unloading a backend, ...).
+//!
+//! Prints one summary line; exit status 0 if every page matched, 1 on a mismatch, 2 on bad
+//! usage.
+
+use ramster_guest::pattern;
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+const PAGE: usize = 4096;
+const FILLED: &str = "/tmp/swapstress.filled";
+const GO: &str = "/tmp/swapstress.go";
+
+/// Bytes of each page that carry the stream with `--sparse`.
+const SPARSE: usize = 64;
+
+/// Writes page `page` of the area.
+fn fill(seed: u64, page: usize, buf: &mut [u8], sparse: bool) {
+    let used = if sparse { SPARSE } else { PAGE };
+    pattern::fill(seed, (page * PAGE) as u64, &mut buf[..used]);
+}
+
+/// The first byte of page `page` that differs from what `fill` wrote.
+fn mismatch(seed: u64, page: usize, buf: &[u8], sparse: bool) -> Option<u64> {
+    let offset = (page * PAGE) as u64;
+    let used = if sparse { SPARSE } else { PAGE };
+    pattern::first_mismatch(seed, offset, &buf[..used]).or_else(|| {
+        buf[used..]
+            .iter()
+            .position(|b| *b != 0)
+            .map(|i| offset + (used + i) as u64)
+    })
+}
+
+/// Checks every page in the order `order` yields; returns the number of bad pages.
+fn verify(
+    area: &[u8],
+    seed: u64,
+    sparse: bool,
+    order: impl Iterator<Item = usize>,
+    pass: &str,
+) -> usize {
+    let mut bad = 0;
+    for page in order {
+        let offset = page * PAGE;
+        if let Some(at) = mismatch(seed, page, &area[offset..offset + PAGE], sparse) {
+            if bad < 5 {
+                eprintln!("swapstress: {pass}: page {page} differs at byte {at}");
+            }
+            bad += 1;
+        }
+    }
+    bad
+}
+
+fn gcd(mut a: usize, mut b: usize) -> usize {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    let flags = args.get(3..).unwrap_or_default();
+    let hold = flags.iter().any(|f| f == "--hold");
+    let sparse = flags.iter().any(|f| f == "--sparse");
+    let known = flags.iter().all(|f| f == "--hold" || f == "--sparse");
+    let (Some(Ok(mib)), Some(Ok(seed)), true) = (
+        args.get(1).map(|s| s.parse::<usize>()),
+        args.get(2).map(|s| s.parse::<u64>()),
+        known,
+    ) else {
+        eprintln!("usage: swapstress MIB SEED [--hold] [--sparse]");
+        return ExitCode::from(2);
+    };
+    let pages = mib * 256;
+    let start = Instant::now();
+
+    let mut area = vec![0u8; pages * PAGE];
+    for (page, chunk) in area.chunks_mut(PAGE).enumerate() {
+        fill(seed, page, chunk, sparse);
+    }
+    let written = start.elapsed();
+
+    if hold {
+        if let Err(e) = std::fs::write(FILLED, b"filled\n") {
+            eprintln!("swapstress: cannot create {FILLED}: {e}");
+            return ExitCode::FAILURE;
+        }
+        println!("swapstress: filled {pages} pages, waiting for {GO}");
+        while !Path::new(GO).exists() {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    let verify_start = Instant::now();
+    let mut bad = verify(&area, seed, sparse, 0..pages, "in order");
+    // A stride coprime with the page count visits every page once, far apart.
+    let stride = (0..)
+        .map(|k| 7919 + 2 * k)
+        .find(|s| gcd(*s, pages.max(1)) == 1)
+        .unwrap_or(1);
+    let scattered = (0..pages).map(|i| (i * stride) % pages.max(1));
+    bad += verify(&area, seed, sparse, scattered, "scattered");
+    let verified = verify_start.elapsed();
+
+    println!(
+        "swapstress: {pages} pages of {mib} MiB written in {:.1} s, verified twice in {:.1} s, \
+         {bad} bad pages",
+        written.as_secs_f64(),
+        verified.as_secs_f64()
+    );
+    if bad == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
