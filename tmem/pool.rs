@@ -17,7 +17,7 @@
 use super::detached::Detached;
 use super::key::{Oid, PageIndex};
 use super::object::Object;
-use crate::os::{AllocError, Gfp, Map, SpinLockArray};
+use crate::os::{lock_class, AllocError, Gfp, Map, SpinLockArray};
 use core::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 
 /// log2 of the number of buckets of a pool.
@@ -95,7 +95,7 @@ impl<D> Pool<D> {
     pub(super) fn new(gfp: Gfp) -> Result<Self, AllocError> {
         Ok(Self {
             state: AtomicU8::new(FREE),
-            buckets: SpinLockArray::new(|_| Map::new(), gfp)?,
+            buckets: SpinLockArray::new(|_| Map::new(), lock_class!("tmem_bucket"), gfp)?,
             pages: AtomicUsize::new(0),
             objects: AtomicUsize::new(0),
         })

@@ -21,7 +21,7 @@ use super::frames::FrameSource;
 use super::policy::{judge, Verdict};
 use super::zbud::{Zbud, ZbudError, ZbudHandle, ZbudKind, ZbudStats};
 use super::zero::is_zero_filled;
-use crate::os::{AllocError, Gfp, SpinLockArray, PAGE_SIZE};
+use crate::os::{lock_class, AllocError, Gfp, SpinLockArray, PAGE_SIZE};
 use crate::tmem::{
     Client, ClientId, GetMode, Got, NewPoolError, Oid, PageIndex, Pool, PoolId, PoolKind,
 };
@@ -117,8 +117,16 @@ impl<S: FrameSource> Store<S> {
         Ok(Self {
             frames,
             client: Client::new(ClientId::LOCAL),
-            eph: SpinLockArray::new(|_| Zbud::new(ZbudKind::Ephemeral), gfp)?,
-            pers: SpinLockArray::new(|_| Zbud::new(ZbudKind::Persistent), gfp)?,
+            eph: SpinLockArray::new(
+                |_| Zbud::new(ZbudKind::Ephemeral),
+                lock_class!("zbud_eph"),
+                gfp,
+            )?,
+            pers: SpinLockArray::new(
+                |_| Zbud::new(ZbudKind::Persistent),
+                lock_class!("zbud_pers"),
+                gfp,
+            )?,
             exclusive_gets,
             counters: Counters::new(),
         })

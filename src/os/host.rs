@@ -175,6 +175,29 @@ impl<K: Ord, V> Default for Map<K, V> {
     }
 }
 
+/// The lockdep class of one kind of lock; the host has no lockdep, so it is only a name.
+#[derive(Clone, Copy, Debug)]
+pub struct LockClass {
+    /// What the locks of the class guard.
+    pub name: &'static str,
+}
+
+impl LockClass {
+    /// A class named `name`; use [`lock_class!`](crate::os::lock_class).
+    #[doc(hidden)]
+    pub const fn new(name: &'static str) -> Self {
+        Self { name }
+    }
+}
+
+/// A new lock class named `$name`, one per place this macro is written.
+macro_rules! lock_class {
+    ($name:literal) => {
+        $crate::os::LockClass::new($name)
+    };
+}
+pub(crate) use lock_class;
+
 /// The guard of one lock of a [`SpinLockArray`]; the lock is held until it is dropped.
 pub type SpinGuard<'a, T> = MutexGuard<'a, T>;
 
@@ -184,8 +207,12 @@ pub struct SpinLockArray<T, const N: usize>(Box<[Mutex<T>]>);
 impl<T, const N: usize> SpinLockArray<T, N> {
     const NOT_EMPTY: () = assert!(N > 0, "a lock array needs at least one lock");
 
-    /// Allocates the array and fills lock `i` with `init(i)`.
-    pub fn new(mut init: impl FnMut(usize) -> T, gfp: Gfp) -> Result<Self, AllocError> {
+    /// Allocates the array and fills lock `i` with `init(i)`. The locks belong to `class`.
+    pub fn new(
+        mut init: impl FnMut(usize) -> T,
+        _class: LockClass,
+        gfp: Gfp,
+    ) -> Result<Self, AllocError> {
         let () = Self::NOT_EMPTY;
         let mut locks = std::vec::Vec::new();
         may_allocate(gfp)?;

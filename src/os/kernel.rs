@@ -13,10 +13,10 @@ use core::ptr;
 use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::alloc::{flags, Flags, KBox, KVec};
 use kernel::init::{pin_init_array_from_fn, InPlaceInit};
-use kernel::new_spinlock;
 use kernel::rbtree::{RBTree, RBTreeNodeReservation};
+use kernel::str::CStr;
 use kernel::sync::lock::{spinlock::SpinLockBackend, Guard};
-use kernel::sync::SpinLock;
+use kernel::sync::{LockClassKey, SpinLock};
 
 fn flags_of(gfp: Gfp) -> Flags {
     match gfp {
@@ -151,21 +151,51 @@ impl<K: Ord, V> Default for Map<K, V> {
     }
 }
 
+/// The lockdep class of one kind of lock (a name and a static key): make one per use site with
+/// [`lock_class!`](crate::os::lock_class), so that lockdep can tell, e.g., a tmem bucket lock from
+/// the zbud lock taken inside it.
+#[derive(Clone, Copy)]
+pub struct LockClass {
+    name: &'static CStr,
+    key: &'static LockClassKey,
+}
+
+impl LockClass {
+    /// A class from a name and a static key; use [`lock_class!`](crate::os::lock_class).
+    #[doc(hidden)]
+    pub const fn new(name: &'static CStr, key: &'static LockClassKey) -> Self {
+        Self { name, key }
+    }
+}
+
+/// A new lockdep class named `$name`, one per place this macro is written.
+macro_rules! lock_class {
+    ($name:literal) => {
+        $crate::os::LockClass::new(::kernel::c_str!($name), ::kernel::static_lock_class!())
+    };
+}
+pub(crate) use lock_class;
+
 /// The guard of one lock of a [`SpinLockArray`]; the lock is held until it is dropped.
 pub type SpinGuard<'a, T> = Guard<'a, T, SpinLockBackend>;
 
-/// A heap array of `N` spinlocks, each guarding its own `T`. The locks share one lockdep class.
+/// A heap array of `N` spinlocks, each guarding its own `T`. The locks share one lockdep class,
+/// so a thread must never hold two of them at once.
 pub struct SpinLockArray<T, const N: usize>(Pin<KBox<[SpinLock<T>; N]>>);
 
 impl<T, const N: usize> SpinLockArray<T, N> {
     const NOT_EMPTY: () = assert!(N > 0, "a lock array needs at least one lock");
 
     /// Allocates the array and fills lock `i` with `init(i)`, in place (the array is never built
-    /// on the stack).
-    pub fn new(mut init: impl FnMut(usize) -> T, gfp: Gfp) -> Result<Self, AllocError> {
+    /// on the stack). The locks belong to lockdep class `class`.
+    pub fn new(
+        mut init: impl FnMut(usize) -> T,
+        class: LockClass,
+        gfp: Gfp,
+    ) -> Result<Self, AllocError> {
         let () = Self::NOT_EMPTY;
         KBox::pin_init(
-            pin_init_array_from_fn(|i| new_spinlock!(init(i), "ramster_lock_array")),
+            pin_init_array_from_fn(|i| SpinLock::new(init(i), class.name, class.key)),
             flags_of(gfp),
         )
         .map(Self)

@@ -7,7 +7,8 @@
 //!
 //! - [`Vec`]: a growable array whose every allocation is fallible and takes a [`Gfp`];
 //! - [`Map`]: an ordered map (the kernel's red-black tree) with fallible node allocation;
-//! - [`SpinLockArray`]: a heap array of spinlocks, e.g. the hashed buckets of a tmem pool;
+//! - [`SpinLockArray`]: a heap array of spinlocks, e.g. the hashed buckets of a tmem pool, in a
+//!   lockdep class made with [`lock_class!`];
 //! - [`OnceSlot`]: a value created at most once, on first use, then shared read-only;
 //! - [`AllocError`]: the one error an allocation returns.
 //!
@@ -24,6 +25,8 @@
 mod imp;
 
 pub use imp::*;
+// A macro is not picked up by the glob above.
+pub(crate) use imp::lock_class;
 
 /// The size of a page, which is the unit tmem stores.
 pub const PAGE_SIZE: usize = 4096;
