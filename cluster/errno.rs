@@ -32,3 +32,9 @@ pub const EPROTO: i32 = 71;
 pub const EMSGSIZE: i32 = 90;
 /// Protocol not available.
 pub const ENOPROTOOPT: i32 = 92;
+/// Transport endpoint is not connected.
+pub const ENOTCONN: i32 = 107;
+/// Connection timed out.
+pub const ETIMEDOUT: i32 = 110;
+/// Host is down.
+pub const EHOSTDOWN: i32 = 112;

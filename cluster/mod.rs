@@ -13,6 +13,9 @@
 //! - [`connection`]: the per-peer connection state machine, and [`connection_events`] what
 //!   goes in and out of it.
 //! - [`heartbeat`]: the per-peer liveness state machine.
+//! - [`peer`]: one peer's connection and heartbeat, wired together.
+//! - [`dispatch`] and [`waiters`]: the messaging API's handler table and its requests waiting
+//!   for replies.
 //! - [`nodemanager`]: the configfs rules for the cluster and its nodes.
 //! - [`names`]: cluster and node names.
 
@@ -21,6 +24,7 @@ pub mod config_text;
 pub mod connection;
 pub mod connection_events;
 pub mod crc32c;
+pub mod dispatch;
 pub mod errno;
 pub mod heartbeat;
 pub mod messages;
@@ -28,7 +32,9 @@ pub mod names;
 pub mod node_num;
 pub mod nodemanager;
 pub mod nodemanager_errors;
+pub mod peer;
 pub mod status;
 pub mod timeouts;
 pub mod tmem_messages;
+pub mod waiters;
 pub mod wire;

@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Tests of a peer's connection and heartbeat working together.
+
+extern crate std;
+
+use super::*;
+use crate::cluster::connection::{ConnId, LinkState};
+use crate::cluster::connection_events::{CloseReason, Outgoing};
+use crate::cluster::heartbeat::DownReason;
+use crate::cluster::messages::HANDSHAKE_LEN;
+use crate::cluster::names::ClusterName;
+use crate::cluster::node_num::NodeNum;
+use crate::cluster::status::Status;
+use crate::cluster::timeouts::Timeouts;
+use crate::cluster::wire::{AppType, Header, MessageType};
+use proptest::prelude::*;
+use std::vec::Vec;
+
+const DEAD_AFTER: u64 = 6_000;
+
+/// Keepalive 1 s, dead after 6 s, idle 60 s: the heartbeat fires long before the idle timeout.
+fn timeouts() -> Timeouts {
+    Timeouts {
+        idle_timeout_ms: 60_000,
+        keepalive_delay_ms: 1_000,
+        reconnect_delay_ms: 500,
+        dead_threshold: 6,
+    }
+}
+
+fn handshake(sender: u8, receiver: u8, nonce: u64) -> Handshake {
+    Handshake {
+        protocol_version: 1,
+        sender: NodeNum::new(sender).unwrap(),
+        receiver: NodeNum::new(receiver).unwrap(),
+        nonce,
+        timeouts: timeouts(),
+        cluster: ClusterName::new(b"test").unwrap(),
+    }
+}
+
+fn outputs(o: PeerOutputs) -> Vec<PeerOutput> {
+    o.iter().collect()
+}
+
+/// Node 0 accepting node 1 (nonce `nonce`) at time `now` on a new socket; returns the socket.
+fn accept(peer: &mut Peer, now: u64, nonce: u64) -> (ConnId, Vec<PeerOutput>) {
+    let adopted = outputs(peer.handle(now, Event::Accepted));
+    let Some(PeerOutput::Connection(Action::Adopt(conn))) = adopted.last().copied() else {
+        panic!("not adopted: {adopted:?}");
+    };
+    let mut bytes = [0u8; HANDSHAKE_LEN];
+    handshake(1, 0, nonce).encode(&mut bytes).unwrap();
+    let frame = Event::Frame {
+        conn,
+        header: Header::handshake(),
+        payload: &bytes,
+    };
+    (conn, outputs(peer.handle(now, frame)))
+}
+
+#[test]
+fn handshake_brings_the_node_up() {
+    let mut peer = Peer::new(handshake(0, 1, 5), 0).unwrap();
+    assert_eq!(peer.liveness(), Liveness::Down);
+    let (conn, out) = accept(&mut peer, 0, 9);
+    assert_eq!(
+        out,
+        [
+            PeerOutput::Connection(Action::Send(conn, Outgoing::HandshakeReply(Status::Ok))),
+            PeerOutput::Connection(Action::LinkUp { nonce: 9 }),
+            PeerOutput::Node(NodeEvent::Up),
+        ]
+    );
+    assert_eq!(peer.liveness(), Liveness::Up);
+}
+
+#[test]
+fn a_silent_peer_is_declared_down_and_its_socket_closed() {
+    let mut peer = Peer::new(handshake(0, 1, 5), 0).unwrap();
+    let (conn, _) = accept(&mut peer, 0, 9);
+    assert_eq!(peer.next_deadline(), Some(1_000));
+    // Keepalives go out but nothing comes back.
+    for t in (1_000..DEAD_AFTER).step_by(1_000) {
+        assert_eq!(
+            outputs(peer.handle(t, Event::Tick)),
+            [PeerOutput::Connection(Action::Send(
+                conn,
+                Outgoing::KeepaliveRequest(t / 1_000)
+            ))]
+        );
+    }
+    assert_eq!(
+        outputs(peer.handle(DEAD_AFTER, Event::Tick)),
+        [
+            PeerOutput::Node(NodeEvent::Down(DownReason::Silent)),
+            PeerOutput::Connection(Action::Close(conn, CloseReason::DeclaredDown)),
+            PeerOutput::Connection(Action::LinkDown),
+        ]
+    );
+    assert_eq!(peer.connection().state(), LinkState::Down);
+    // It comes back only through a fresh handshake.
+    let (_, out) = accept(&mut peer, DEAD_AFTER + 100, 9);
+    assert!(out.contains(&PeerOutput::Node(NodeEvent::Up)));
+}
+
+#[test]
+fn frames_keep_the_node_alive() {
+    let mut peer = Peer::new(handshake(0, 1, 5), 0).unwrap();
+    let (conn, _) = accept(&mut peer, 0, 9);
+    let frame = Event::Frame {
+        conn,
+        header: Header::one_way(MessageType::App(AppType::TEST_SINK), 0),
+        payload: &[],
+    };
+    peer.handle(5_000, frame);
+    let out = outputs(peer.handle(DEAD_AFTER, Event::Tick));
+    assert!(
+        !out.iter().any(|o| matches!(o, PeerOutput::Node(_))),
+        "{out:?}"
+    );
+    assert_eq!(peer.liveness(), Liveness::Up);
+}
+
+#[test]
+fn a_restarted_peer_goes_down_and_up_and_keeps_its_new_socket() {
+    let mut peer = Peer::new(handshake(0, 1, 5), 0).unwrap();
+    accept(&mut peer, 0, 9);
+    let (conn, out) = accept(&mut peer, 100, 10);
+    assert_eq!(
+        out[1..],
+        [
+            PeerOutput::Connection(Action::LinkUp { nonce: 10 }),
+            PeerOutput::Node(NodeEvent::Down(DownReason::Restarted)),
+            PeerOutput::Node(NodeEvent::Up),
+        ]
+    );
+    assert_eq!(peer.connection().current(), Some(conn));
+    assert_eq!(peer.connection().state(), LinkState::Up);
+}
+
+#[test]
+fn stop_declares_the_node_removed() {
+    let mut peer = Peer::new(handshake(0, 1, 5), 0).unwrap();
+    let (conn, _) = accept(&mut peer, 0, 9);
+    assert_eq!(
+        outputs(peer.handle(10, Event::Stop)),
+        [
+            PeerOutput::Node(NodeEvent::Down(DownReason::Removed)),
+            PeerOutput::Connection(Action::Close(conn, CloseReason::Stopped)),
+            PeerOutput::Connection(Action::LinkDown),
+        ]
+    );
+}
+
+#[derive(Clone, Debug)]
+enum Step {
+    Tick,
+    Accept(u64),
+    Frame,
+    Closed,
+}
+
+fn any_step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        6 => Just(Step::Tick),
+        1 => (0u64..3).prop_map(Step::Accept),
+        4 => Just(Step::Frame),
+        1 => Just(Step::Closed),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn link_up_implies_node_up_and_silence_is_caught(
+        steps in proptest::collection::vec((any_step(), 0u64..4_000), 1..80)
+    ) {
+        let mut peer = Peer::new(handshake(0, 1, 5), 0).unwrap();
+        let mut now = 0u64;
+        let mut last_heard: Option<u64> = None;
+        for (step, advance) in steps {
+            now += advance;
+            let out = match step {
+                Step::Tick => outputs(peer.handle(now, Event::Tick)),
+                Step::Accept(nonce) => accept(&mut peer, now, nonce).1,
+                Step::Frame => match peer.connection().current() {
+                    Some(conn) => outputs(peer.handle(now, Event::Frame {
+                        conn,
+                        header: Header::keepalive_reply(1),
+                        payload: &[],
+                    })),
+                    None => Vec::new(),
+                },
+                Step::Closed => match peer.connection().current() {
+                    Some(conn) => outputs(peer.handle(now, Event::Closed { conn })),
+                    None => Vec::new(),
+                },
+            };
+            prop_assert!(out.len() <= PeerOutputs::CAPACITY);
+            if peer.connection().state() == LinkState::Up {
+                prop_assert_eq!(peer.liveness(), Liveness::Up);
+                if matches!(step, Step::Accept(_) | Step::Frame) {
+                    last_heard = Some(now);
+                }
+            }
+            if peer.liveness() == Liveness::Down {
+                last_heard = None;
+            }
+            if let (Step::Tick, Some(heard)) = (&step, last_heard) {
+                prop_assert!(now < heard + DEAD_AFTER, "silent since {} at {}", heard, now);
+            }
+        }
+    }
+}
