@@ -191,17 +191,11 @@ impl Actions {
         }
     }
 
-    /// Appends `action`. Steps produce at most three actions, so the list never overflows; if it
-    /// ever did, the action would be kept in place of the last one rather than lost silently.
+    /// Appends `action`. A step produces at most three actions (the connection's property test
+    /// checks that a list never fills up), so nothing is ever dropped here.
     pub fn push(&mut self, action: Action) {
-        let free = self.items.iter_mut().find(|slot| slot.is_none());
-        match free {
-            Some(slot) => *slot = Some(action),
-            None => {
-                if let Some(last) = self.items.last_mut() {
-                    *last = Some(action);
-                }
-            }
+        if let Some(slot) = self.items.iter_mut().find(|slot| slot.is_none()) {
+            *slot = Some(action);
         }
     }
 

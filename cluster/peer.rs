@@ -31,7 +31,9 @@ pub struct PeerOutputs {
 }
 
 impl PeerOutputs {
-    /// No step produces more outputs than this (a restart found by a handshake makes four).
+    /// Room for the outputs of one step. A step produces at most four (a restart found by a
+    /// handshake: reply, link up, node down, node up); the peer's property test checks that a
+    /// list never fills up, so nothing is ever dropped.
     pub const CAPACITY: usize = 6;
 
     fn new() -> PeerOutputs {

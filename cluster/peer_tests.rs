@@ -197,7 +197,7 @@ proptest! {
                     None => Vec::new(),
                 },
             };
-            prop_assert!(out.len() <= PeerOutputs::CAPACITY);
+            prop_assert!(out.len() < PeerOutputs::CAPACITY);
             if peer.connection().state() == LinkState::Up {
                 prop_assert_eq!(peer.liveness(), Liveness::Up);
                 if matches!(step, Step::Accept(_) | Step::Frame) {
