@@ -19,6 +19,23 @@
 //! - [`nodemanager`]: the configfs rules for the cluster and its nodes.
 //! - [`names`]: cluster and node names.
 
+//!
+//! How the kernel glue drives it, per peer node (one [`peer::Peer`] each):
+//!
+//! - Timers: wake at the earliest of [`peer::Peer::next_deadline`] and
+//!   [`waiters::WaiterTable::next_deadline`]; deliver `Event::Tick`, and fail expired waiters.
+//! - Accept: look the source address up with [`nodemanager::Cluster::node_by_address`]; close
+//!   unknown addresses at once, else hand `Event::Accepted` to that node's peer.
+//! - Receive (process context): read [`wire::HEADER_LEN`] bytes, [`wire::decode_header`] (an
+//!   error becomes `Event::Invalid`), read `payload_len` bytes, deliver `Event::Frame`. On
+//!   `Action::Dispatch`, [`dispatch::HandlerTable::route`] says whether to call the handler,
+//!   answer with a status, discard, or complete a waiter through [`waiters::WaiterTable::reply`].
+//! - Send: [`waiters::WaiterTable::begin`] for a request id, [`wire::encode_frame`], and control
+//!   frames from `Outgoing::encode`.
+//! - Link and node changes: `Action::LinkUp`/`LinkDown` update
+//!   [`nodemanager::Cluster::set_connected`]; on `LinkDown` and on a node going down, fail the
+//!   connection's waiters with [`waiters::WaiterTable::fail_conn`].
+
 pub mod be_bytes;
 pub mod config_text;
 pub mod connection;
