@@ -21,5 +21,5 @@ check "swapoff" swapoff /dev/vda
 check_eq "swapoff invalidates the area" 1 "$(ht fs_invalidate_areas)"
 check_eq "nothing held after swapoff" 0 "$(ht fs_stored_pages)"
 check "rmmod hooktest" rmmod hooktest
-dmesg_has "the backend unregisters" "frontswap: backend hooktest_frontswap_ops"
+dmesg_has "the backend unregisters" "hooktest_frontswap_ops [hooktest] unregistered"
 finish
