@@ -13,7 +13,7 @@ use core::fmt;
 
 /// What the module does once loaded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
+pub(crate) enum Mode {
     /// Load, register nothing.
     Off,
     /// Local compressed cache for clean file pages and swap.
@@ -24,7 +24,7 @@ pub enum Mode {
 
 /// Which LZ4 implementation compresses pages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Compressor {
+pub(crate) enum Compressor {
     /// The lz4_flex crate, in Rust.
     Lz4Flex,
     /// The kernel's own C LZ4 (lib/lz4), for comparison.
@@ -34,7 +34,7 @@ pub enum Compressor {
 /// One module parameter. The discriminants are the ids the C shim passes in `kernel_param.arg`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u32)]
-pub enum Param {
+pub(crate) enum Param {
     /// `mode=ramster|zcache|off`.
     Mode = 0,
     /// `cleancache=` boolean.
@@ -61,7 +61,7 @@ const FALSE_WORDS: [&str; 6] = ["n", "N", "0", "off", "no", "false"];
 
 impl Param {
     /// Every parameter, in the order `modinfo` lists them.
-    pub const ALL: [Param; 4] = [
+    pub(crate) const ALL: [Param; 4] = [
         Param::Mode,
         Param::Cleancache,
         Param::Frontswap,
@@ -69,12 +69,12 @@ impl Param {
     ];
 
     /// The parameter with the C shim's id `id`, if there is one.
-    pub fn from_id(id: u32) -> Option<Param> {
+    pub(crate) fn from_id(id: u32) -> Option<Param> {
         Self::ALL.into_iter().find(|p| *p as u32 == id)
     }
 
     /// The parameter's name, as in `ramster.<name>=` and /sys/module/ramster/parameters/<name>.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Param::Mode => "mode",
             Param::Cleancache => "cleancache",
@@ -84,7 +84,7 @@ impl Param {
     }
 
     /// The allowed values, as error messages list them.
-    pub fn allowed(self) -> &'static str {
+    pub(crate) fn allowed(self) -> &'static str {
         match self {
             Param::Mode => "ramster, zcache, off",
             Param::Cleancache | Param::Frontswap => "y, n, 1, 0, on, off, yes, no, true, false",
@@ -95,20 +95,20 @@ impl Param {
 
 /// The whole configuration the parameters describe.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Config {
+pub(crate) struct Config {
     /// `mode=`.
-    pub mode: Mode,
+    pub(crate) mode: Mode,
     /// `cleancache=`: act as the cleancache backend.
-    pub cleancache: bool,
+    pub(crate) cleancache: bool,
     /// `frontswap=`: act as the frontswap backend.
-    pub frontswap: bool,
+    pub(crate) frontswap: bool,
     /// `compressor=`.
-    pub compressor: Compressor,
+    pub(crate) compressor: Compressor,
 }
 
 impl Config {
     /// The configuration of a module loaded without parameters.
-    pub const DEFAULT: Config = Config {
+    pub(crate) const DEFAULT: Config = Config {
         mode: Mode::Zcache,
         cleancache: true,
         frontswap: true,
@@ -124,11 +124,11 @@ impl Default for Config {
 
 /// A value a parameter does not accept.
 #[derive(Debug, PartialEq, Eq)]
-pub struct ParamError<'a> {
+pub(crate) struct ParamError<'a> {
     /// The parameter being set.
-    pub param: Param,
+    pub(crate) param: Param,
     /// The rejected value; `None` when the parameter was given without `=`.
-    pub value: Option<&'a [u8]>,
+    pub(crate) value: Option<&'a [u8]>,
 }
 
 impl fmt::Display for ParamError<'_> {
@@ -200,7 +200,11 @@ impl Config {
     ///
     /// On error `self` is unchanged. A boolean given without a value means "on", as for the
     /// kernel's own bool parameters.
-    pub fn set<'a>(&mut self, param: Param, value: Option<&'a [u8]>) -> Result<(), ParamError<'a>> {
+    pub(crate) fn set<'a>(
+        &mut self,
+        param: Param,
+        value: Option<&'a [u8]>,
+    ) -> Result<(), ParamError<'a>> {
         let err = ParamError { param, value };
         let word = match value {
             Some(v) => v.strip_suffix(b"\n").unwrap_or(v),
@@ -217,7 +221,7 @@ impl Config {
     }
 
     /// The current value of `param` as /sys/module/ramster/parameters shows it (bools as Y/N).
-    pub fn show(&self, param: Param) -> &'static str {
+    pub(crate) fn show(&self, param: Param) -> &'static str {
         let yes_no = |b: bool| if b { "Y" } else { "N" };
         match param {
             Param::Mode => name_of(&MODE_NAMES, self.mode),
@@ -228,7 +232,7 @@ impl Config {
     }
 
     /// Packs the configuration into one word, so the kernel can keep it in an atomic.
-    pub const fn encode(&self) -> u32 {
+    pub(crate) const fn encode(&self) -> u32 {
         let mode = match self.mode {
             Mode::Off => 0,
             Mode::Zcache => 1,
@@ -242,7 +246,7 @@ impl Config {
     }
 
     /// Unpacks a word made by [`Config::encode`]; `None` for any other word.
-    pub fn decode(word: u32) -> Option<Config> {
+    pub(crate) fn decode(word: u32) -> Option<Config> {
         let mode = match word & 0xf {
             0 => Mode::Off,
             1 => Mode::Zcache,
@@ -359,8 +363,10 @@ mod tests {
 
     #[test]
     fn missing_value_means_on_for_booleans_and_is_an_error_otherwise() {
-        let mut config = Config::default();
-        config.cleancache = false;
+        let mut config = Config {
+            cleancache: false,
+            ..Config::DEFAULT
+        };
         config.set(Param::Cleancache, None).unwrap();
         assert!(config.cleancache);
         let before = config;
@@ -379,10 +385,18 @@ mod tests {
             "invalid value \"x\\\"y\\xff\" for parameter mode; allowed values: ramster, zcache, off"
         );
         let long = [b'a'; 100];
-        let msg = format!("{}", Config::default().set(Param::Compressor, Some(&long)).unwrap_err());
+        let msg = format!(
+            "{}",
+            Config::default()
+                .set(Param::Compressor, Some(&long))
+                .unwrap_err()
+        );
         assert!(msg.contains(&format!("\"{}...\"", "a".repeat(64))), "{msg}");
         let msg = format!("{}", Config::default().set(Param::Mode, None).unwrap_err());
-        assert_eq!(msg, "missing value for parameter mode; allowed values: ramster, zcache, off");
+        assert_eq!(
+            msg,
+            "missing value for parameter mode; allowed values: ramster, zcache, off"
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! `init`, and when /sys/module/ramster/parameters/* is read. Parsing and validation are
 //! [`Config::set`]; this file only crosses the C boundary and turns errors into errnos.
 
-use core::ffi::{c_char, c_int, c_uint};
+use kernel::ffi::{c_char, c_int, c_uint};
 use core::sync::atomic::{AtomicU32, Ordering};
 
 use kernel::prelude::*;
@@ -33,7 +33,7 @@ fn store(config: &Config) {
 /// Returns 0, or -EINVAL with a message naming the parameter and its allowed values; on error
 /// the configuration is unchanged.
 #[no_mangle]
-pub extern "C" fn ramster_param_set(id: c_uint, val: *const c_char) -> c_int {
+pub(crate) extern "C" fn ramster_param_set(id: c_uint, val: *const c_char) -> c_int {
     let Some(param) = Param::from_id(id) else {
         return EINVAL.to_errno();
     };
@@ -59,7 +59,7 @@ pub extern "C" fn ramster_param_set(id: c_uint, val: *const c_char) -> c_int {
 /// Writes the value of parameter `id` and a newline into `buffer` (a page, as for every
 /// `kernel_param_ops.get`) and returns the length written.
 #[no_mangle]
-pub extern "C" fn ramster_param_get(id: c_uint, buffer: *mut c_char) -> c_int {
+pub(crate) extern "C" fn ramster_param_get(id: c_uint, buffer: *mut c_char) -> c_int {
     let Some(param) = Param::from_id(id) else {
         return EINVAL.to_errno();
     };

@@ -45,5 +45,7 @@ wait_for() {
 
 finish() {
 	echo "checks failed: $FAILED"
+	# Let the last packets to the peer leave before this node's VM ends.
+	[ "${NODES:-1}" -gt 1 ] && sleep 2
 	exit "$FAILED"
 }

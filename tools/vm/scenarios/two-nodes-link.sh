@@ -13,11 +13,8 @@ check "modprobe ramster succeeds" modprobe $MODULE
 check "eth0 has $SELF" sh -c "ip addr show eth0 | grep -qF $SELF/16"
 check "peer $PEER answers ping" wait_for 60 ping -c 1 -W 1 "$PEER"
 
-# Each node serves the stream seeded by its own number and fetches the peer's.
-nc -l -p $PORT -e sh -c "pattern gen $NODE $SIZE" &
-server=$!
-fetch() { nc "$PEER" $PORT | pattern verify $((1 - NODE)) $SIZE; }
-check "4 MiB from the peer arrives intact" wait_for 60 fetch
-wait $server
+# Each node serves the stream seeded by its own number and fetches the peer's; netcheck ends
+# only when the peer acknowledged what it received.
+check "4 MiB each way arrive intact" netcheck $NODE $((1 - NODE)) "$PEER" $PORT $SIZE
 check "rmmod succeeds" rmmod $MODULE
 finish
