@@ -34,5 +34,7 @@ mkdir -p "$CORPUS"
 cd "$HERE"
 # -s none: no sanitizer. The target is safe Rust, and overflow and bounds checks are on (debug
 # assertions), so a bug shows as a panic; ASan would only slow the search down.
-exec cargo fuzz run --fuzz-dir "$HERE" -s none --debug-assertions frame_decoder "$CORPUS" -- \
+# seeds/ (valid streams from make_seeds.py) is read; new inputs go to the cached corpus.
+exec cargo fuzz run --fuzz-dir "$HERE" -s none --debug-assertions frame_decoder \
+	"$CORPUS" "$HERE/seeds" -- \
 	-max_total_time="$SECONDS_TO_RUN" -max_len=16384 -print_final_stats=1
