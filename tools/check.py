@@ -6,6 +6,7 @@ code, checkpatch on C), the module build with no warnings, then every VM scenari
 test and each scenario counts once; the output ends with the line `N passed, N failed`.
 """
 
+import os
 import re
 import subprocess
 import sys
@@ -94,7 +95,7 @@ def main() -> int:
     cargo_tests()
     harness_tests()
     try:
-        kdir = artifacts.kernel_tree()
+        kdir = Path(os.environ["KDIR"]) if os.environ.get("KDIR") else artifacts.kernel_tree()
     except subprocess.CalledProcessError:
         record(False, "test kernel builds (see messages above)")
         print(f"{passed} passed, {failed} failed")

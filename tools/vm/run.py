@@ -53,6 +53,10 @@ def run_one(s: scenarios.Scenario, kdir: Path, image: Path) -> Outcome:
                           run.timed_out)
         details += [f"node{run.node}: {r}" for r in v.reasons]
         details += [f"node{run.node}: {c}" for c in v.failed_checks]
+    if s.expect_failure:
+        caught = any(s.expect_failure in d for d in details)
+        details = [] if caught else [f"expected a failure for '{s.expect_failure}', got: "
+                                     f"{details or 'a pass'}"]
     return Outcome(s.name, not details, time.monotonic() - start, details)
 
 

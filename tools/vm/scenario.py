@@ -6,13 +6,15 @@
     # timeout: seconds               (default 180)
     # append: extra kernel command line for every node (optional)
     # disk: scratch disk size per node, e.g. 1G (default 1G)
+    # expect-failure: text a failure reason must contain (harness self-tests only: the
+    #                 scenario passes when the verdict fails for that reason)
 """
 
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-KEYS = {"scenario", "nodes", "memory", "timeout", "append", "disk"}
+KEYS = {"scenario", "nodes", "memory", "timeout", "append", "disk", "expect-failure"}
 SIZE = re.compile(r"^[1-9][0-9]*[MG]$")
 
 
@@ -26,6 +28,7 @@ class Scenario:
     timeout: int = 180
     append: str = ""
     disk: str = "1G"
+    expect_failure: str = ""
 
 
 def load(path: Path) -> Scenario:
@@ -53,6 +56,7 @@ def load(path: Path) -> Scenario:
     if "timeout" in fields:
         s.timeout = int(fields["timeout"])
     s.append = fields.get("append", "")
+    s.expect_failure = fields.get("expect-failure", "")
     return s
 
 

@@ -84,7 +84,13 @@ fn main() -> ExitCode {
     let parsed = (|| {
         let port: u16 = port.parse().ok()?;
         let peer = SocketAddr::new(ip.parse().ok()?, port);
-        Some((self_seed.parse().ok()?, peer_seed.parse().ok()?, peer, port, bytes.parse().ok()?))
+        Some((
+            self_seed.parse().ok()?,
+            peer_seed.parse().ok()?,
+            peer,
+            port,
+            bytes.parse().ok()?,
+        ))
     })();
     let Some((self_seed, peer_seed, peer, port, bytes)) = parsed else {
         eprintln!("netcheck: bad arguments");
@@ -92,7 +98,9 @@ fn main() -> ExitCode {
     };
     let server = thread::spawn(move || serve(port, self_seed, bytes));
     let fetched = fetch(peer, peer_seed, bytes);
-    let served = server.join().unwrap_or_else(|_| Err(io::Error::other("server thread died")));
+    let served = server
+        .join()
+        .unwrap_or_else(|_| Err(io::Error::other("server thread died")));
     match (&fetched, &served) {
         (Ok(()), Ok(())) => {
             println!("netcheck: {bytes} bytes each way verified");
