@@ -2,6 +2,7 @@
 """`make demo`: boots the two-node test cluster, loads ramster on both nodes and shows each
 node's module state live, then a summary. Builds whatever is missing first."""
 
+import os
 import sys
 import threading
 import time
@@ -32,7 +33,7 @@ def follow(logs, stop):
 
 def main() -> int:
     print("demo: preparing the test kernel, ramster.ko and the initramfs ...", flush=True)
-    kdir = artifacts.kernel_tree()
+    kdir = Path(os.environ["KDIR"]) if os.environ.get("KDIR") else artifacts.kernel_tree()
     build = artifacts.build_module(kdir, clippy=False)
     if build.returncode != 0:
         print(build.stdout)
