@@ -56,7 +56,8 @@ fi
 
 log "building $name (linux-source-6.12 $src_version); log in $tree.tmp/build.log"
 start=$(date +%s)
-rm -rf "$tree.tmp"
+# A .tmp tree is an unfinished or failed build (kept for reading its log until the next build).
+rm -rf "$kernel_cache"/*.tmp
 mkdir -p "$tree.tmp"
 cd "$tree.tmp"
 tar -xf /usr/src/linux-source-6.12.tar.xz --strip-components=1
