@@ -72,6 +72,13 @@ def harness_tests():
           f"{bad} failed", flush=True)
 
 
+def fuzz(seconds: int = 60):
+    """The wire-frame decoder under cargo-fuzz for a bounded time; a crash fails it."""
+    out = sh(["tools/fuzz/run.sh", str(seconds)])
+    record(out.returncode == 0, f"fuzz: cluster frame decoder, {seconds} s without a crash",
+           out.stdout[-3000:])
+
+
 def lints(kdir: Path):
     fmt = sh(["cargo", "fmt", "--all", "--check"])
     kfmt = sh(["rustfmt", "--check", "--edition", "2021", "--config-path", "rustfmt.toml",
@@ -94,6 +101,7 @@ def main() -> int:
     global passed, failed
     cargo_tests()
     harness_tests()
+    fuzz()
     try:
         kdir = Path(os.environ["KDIR"]) if os.environ.get("KDIR") else artifacts.kernel_tree()
     except subprocess.CalledProcessError:
