@@ -16,14 +16,12 @@
 //! lock is always taken with interrupts disabled ([`with_store`]). Allocations on the store
 //! paths are `GFP_NOWAIT` and happen before the lock is taken; nothing sleeps under it.
 
-use core::ffi::{c_char, c_int, c_ulong};
+use core::ffi::{c_int, c_ulong};
 use core::ptr;
 use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
-use kernel::alloc::flags::{__GFP_NOWARN, GFP_KERNEL, GFP_NOWAIT};
 use kernel::page::{Page, PAGE_SIZE};
 use kernel::prelude::*;
 use kernel::rbtree::{RBTree, RBTreeNode};
-use kernel::str::CStr;
 use kernel::sync::{new_spinlock, SpinLock};
 use kernel::{bindings, c_str};
 
@@ -529,7 +527,7 @@ extern "C" fn hooktest_counter_count() -> u32 {
 
 /// The name of counter `index`, or null.
 #[no_mangle]
-extern "C" fn hooktest_counter_name(index: u32) -> *const c_char {
+extern "C" fn hooktest_counter_name(index: u32) -> *const u8 {
     COUNTER_NAMES
         .get(index as usize)
         .map_or(ptr::null(), |name| name.as_char_ptr())
