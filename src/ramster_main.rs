@@ -9,6 +9,11 @@
 
 use kernel::prelude::*;
 
+#[path = "../cluster/mod.rs"]
+pub mod cluster;
+mod configfs;
+mod debugfs;
+mod net;
 mod params;
 mod params_ffi;
 
@@ -25,6 +30,8 @@ module! {
 /// The loaded module.
 struct Ramster {
     config: Config,
+    /// The cluster layer (configfs, sockets, heartbeat): only with `mode=ramster`.
+    _cluster: Option<net::ClusterNet>,
 }
 
 impl kernel::Module for Ramster {
@@ -37,7 +44,15 @@ impl kernel::Module for Ramster {
                 config.show(params::Param::Mode)
             );
         }
-        Ok(Ramster { config })
+        let cluster = if config.mode == Mode::Ramster {
+            Some(net::ClusterNet::start()?)
+        } else {
+            None
+        };
+        Ok(Ramster {
+            config,
+            _cluster: cluster,
+        })
     }
 }
 

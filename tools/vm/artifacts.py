@@ -9,7 +9,9 @@ REPO = Path(__file__).resolve().parents[2]
 CACHE = Path(os.environ.get("RAMSTER_CACHE", Path.home() / ".cache/ramster"))
 CARGO_TARGET = Path(os.environ.get("CARGO_TARGET_DIR", CACHE / "cargo-target"))
 HOST_TRIPLE = "x86_64-unknown-linux-gnu"
-GUEST_PROGRAMS = ["pattern", "netcheck", "swapstress", "hookfile", "mkext4"]
+GUEST_PROGRAMS = ["pattern", "netcheck", "swapstress", "hookfile", "mkext4", "badpeer"]
+# Userspace tools the guests run too, linked statically the same way.
+GUEST_TOOLS = ["ramster-tools"]
 
 
 def env() -> dict:
@@ -63,5 +65,5 @@ def build_guest_programs() -> list:
     e = env()
     e["RUSTFLAGS"] = "-C target-feature=+crt-static"
     subprocess.run(["cargo", "build", "--quiet", "--release", "--locked", "-p", "ramster-guest",
-                    "--target", HOST_TRIPLE], cwd=REPO, env=e, check=True)
-    return [CARGO_TARGET / HOST_TRIPLE / "release" / p for p in GUEST_PROGRAMS]
+                    "-p", "ramster-tools", "--target", HOST_TRIPLE], cwd=REPO, env=e, check=True)
+    return [CARGO_TARGET / HOST_TRIPLE / "release" / p for p in GUEST_PROGRAMS + GUEST_TOOLS]

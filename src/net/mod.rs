@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The cluster layer's kernel glue: configfs node manager, messaging over kernel TCP sockets,
+//! and the live heartbeat, driving the host-tested logic in `cluster/`.
+//!
+//! It runs only with `mode=ramster`: [`ClusterNet::start`] registers
+//! `/sys/kernel/config/cluster/` and debugfs `ramster/cluster_selftest`; sockets open only once
+//! a node is made `local`. Everything runs in process context: configfs callbacks, the
+//! workers of the cluster's own workqueue ([`workers`]) and senders ([`messaging`]), all
+//! serialized by one mutex over [`state::State`]. Documentation/admin-guide.rst describes the
+//! behaviour, Documentation/wire-protocol.rst the protocol.
+
+mod conn;
+pub(crate) mod messaging;
+mod nodemanager_configfs;
+mod selftest;
+mod socket;
+pub(crate) mod state;
+mod workers;
+mod workqueue;
+
+use crate::configfs::Registration;
+use crate::debugfs::Files;
+use core::fmt;
+use kernel::prelude::*;
+use kernel::sync::{Arc, CondVar, Mutex};
+use kernel::{c_str, new_condvar, new_mutex};
+use state::{Jobs, QueuePtr, State};
+use workqueue::OwnedQueue;
+
+/// Milliseconds on the monotonic clock.
+pub(crate) fn now_ms() -> u64 {
+    u64::try_from(kernel::time::Ktime::ktime_get().to_ms()).unwrap_or(0)
+}
+
+/// The error for positive errno `n` (for the codes the kernel crate does not name).
+pub(crate) fn errno(n: i32) -> Error {
+    Error::from_errno(-n)
+}
+
+/// Microseconds on the monotonic clock.
+pub(crate) fn now_us() -> u64 {
+    u64::try_from(kernel::time::Ktime::ktime_get().to_ns() / 1000).unwrap_or(0)
+}
+
+/// An IPv4 address, displayed as a dotted quad.
+pub(crate) struct Ip(pub(crate) [u8; 4]);
+
+impl fmt::Display for Ip {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let [a, b, c, d] = self.0;
+        write!(f, "{a}.{b}.{c}.{d}")
+    }
+}
+
+/// What the configfs callbacks, the workers and the senders share.
+#[pin_data]
+pub(crate) struct Shared {
+    #[pin]
+    pub(crate) state: Mutex<State>,
+    /// Waiters for replies sleep here.
+    #[pin]
+    pub(crate) replies: CondVar,
+    /// The ticker sleeps here until the next deadline or a change.
+    #[pin]
+    pub(crate) tick: CondVar,
+}
+
+/// The running cluster layer.
+pub(crate) struct ClusterNet {
+    shared: Arc<Shared>,
+    queue: Option<OwnedQueue>,
+    configfs: Option<Registration>,
+    files: Option<Files>,
+}
+
+impl ClusterNet {
+    /// Starts the cluster layer: its workqueue and ticker, configfs and debugfs.
+    pub(crate) fn start() -> Result<ClusterNet> {
+        let queue = OwnedQueue::new(c_str!("ramster_cluster"))?;
+        let state = State::new(QueuePtr::new(queue.queue()))?;
+        let shared = Arc::pin_init(
+            pin_init!(Shared {
+                state <- new_mutex!(state, "ramster_cluster_state"),
+                replies <- new_condvar!("ramster_cluster_replies"),
+                tick <- new_condvar!("ramster_cluster_tick"),
+            }),
+            GFP_KERNEL,
+        )?;
+        selftest::register(&shared)?;
+        let ticker = shared.clone();
+        queue
+            .queue()
+            .try_spawn(GFP_KERNEL, move || workers::tick(ticker))
+            .map_err(|_| ENOMEM)?;
+        // From here on, Drop stops the ticker.
+        let mut net = ClusterNet {
+            shared: shared.clone(),
+            queue: Some(queue),
+            configfs: None,
+            files: None,
+        };
+        let ops = Arc::new(
+            nodemanager_configfs::NodeManager(shared.clone()),
+            GFP_KERNEL,
+        )?;
+        net.configfs = Some(Registration::register(ops)?);
+        let mut files = Files::new();
+        let selftest = Arc::new(selftest::SelftestFile(shared), GFP_KERNEL)?;
+        files.create(c_str!("cluster_selftest"), selftest, true)?;
+        net.files = Some(files);
+        Ok(net)
+    }
+
+    /// The messaging API.
+    #[allow(dead_code)]
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+}
+
+impl Drop for ClusterNet {
+    fn drop(&mut self) {
+        drop(self.files.take());
+        drop(self.configfs.take());
+        let mut jobs = Jobs::new();
+        {
+            let mut st = self.shared.state.lock();
+            st.stop_networking(&self.shared, &mut jobs);
+            st.queue = None;
+        }
+        jobs.run();
+        self.shared.tick.notify_all();
+        // Waits for the ticker and every worker to finish.
+        drop(self.queue.take());
+    }
+}

@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The node manager behind `/sys/kernel/config/cluster/`: configfs operations applied to the
+//! rules of `cluster/nodemanager.rs`, and networking started and stopped as they say.
+//!
+//! A refused write or mkdir logs why and returns the rule's errno; nothing changes. configfs
+//! cannot refuse an rmdir, so removing a node that is connected closes its connection first
+//! (its requests fail with `EHOSTDOWN`, the node-down callbacks run) and removing the local
+//! node stops networking; both are logged.
+
+use super::state::Jobs;
+use super::Shared;
+use crate::cluster::nodemanager::{ClusterAttr, ConfigError, NetworkingChange, NodeAttr};
+use crate::configfs::{Attr, ConfigfsOps, NodeId};
+use core::fmt::Write;
+use kernel::prelude::*;
+use kernel::sync::Arc;
+
+/// The configfs operations, over the shared cluster state.
+pub(crate) struct NodeManager(pub(crate) Arc<Shared>);
+
+fn refuse(what: &str, e: ConfigError) -> Error {
+    pr_err!("cluster: {}: {}\n", what, e);
+    Error::from_errno(-e.errno())
+}
+
+enum Target {
+    Cluster(ClusterAttr),
+    Node(NodeAttr),
+    Link,
+}
+
+fn target(attr: Attr) -> Target {
+    match attr {
+        Attr::IdleTimeoutMs => Target::Cluster(ClusterAttr::IdleTimeoutMs),
+        Attr::KeepaliveDelayMs => Target::Cluster(ClusterAttr::KeepaliveDelayMs),
+        Attr::ReconnectDelayMs => Target::Cluster(ClusterAttr::ReconnectDelayMs),
+        Attr::DeadThreshold => Target::Cluster(ClusterAttr::DeadThreshold),
+        Attr::Num => Target::Node(NodeAttr::Num),
+        Attr::Ipv4Address => Target::Node(NodeAttr::Ipv4Address),
+        Attr::Ipv4Port => Target::Node(NodeAttr::Ipv4Port),
+        Attr::Local => Target::Node(NodeAttr::Local),
+        Attr::Link => Target::Link,
+    }
+}
+
+impl ConfigfsOps for NodeManager {
+    fn make_cluster(&self, name: &[u8]) -> Result {
+        let mut st = self.0.state.lock();
+        st.subsystem
+            .make_cluster(name)
+            .map(|_| ())
+            .map_err(|e| refuse("mkdir", e))
+    }
+
+    fn drop_cluster(&self) {
+        let mut jobs = Jobs::new();
+        let mut st = self.0.state.lock();
+        st.stop_networking(&self.0, &mut jobs);
+        st.subsystem.drop_cluster();
+        drop(st);
+        jobs.run();
+    }
+
+    fn make_node(&self, name: &[u8]) -> Result<NodeId> {
+        let mut st = self.0.state.lock();
+        let cluster = st.subsystem.cluster().ok_or(ENODEV)?;
+        let node = cluster.make_node(name).map_err(|e| refuse("mkdir", e))?;
+        let (id, slot) = st
+            .node_dirs
+            .iter_mut()
+            .enumerate()
+            .find(|(_, slot)| slot.is_none())
+            .ok_or(ENOSPC)?;
+        *slot = Some(node);
+        Ok(NodeId(id))
+    }
+
+    fn drop_node(&self, node: NodeId) {
+        let mut jobs = Jobs::new();
+        let mut st = self.0.state.lock();
+        let Some(config) = st.node_dirs.get_mut(node.0).and_then(Option::take) else {
+            return;
+        };
+        if let Some(num) = config.num() {
+            let connected = st.subsystem.cluster().is_some_and(|c| c.is_connected(num));
+            if config.is_local() {
+                if st.local.is_some() {
+                    pr_notice!(
+                        "cluster: node {} ({}) removed while local: stopping networking\n",
+                        config.name(),
+                        num
+                    );
+                }
+                st.stop_networking(&self.0, &mut jobs);
+            } else {
+                if connected {
+                    pr_notice!(
+                        "cluster: node {} ({}) removed while connected: closing its connection\n",
+                        config.name(),
+                        num
+                    );
+                }
+                st.remove_peer(&self.0, num, &mut jobs);
+            }
+        }
+        if let Some(cluster) = st.subsystem.cluster() {
+            if let Err(e) = cluster.remove_node(&config) {
+                // Cannot happen: its connection was closed above. Logged, never silent.
+                pr_err!("cluster: rmdir node {}: {}\n", config.name(), e);
+            }
+        }
+        drop(st);
+        jobs.run();
+    }
+
+    fn show(&self, attr: Attr, node: Option<NodeId>, out: &mut dyn Write) -> Result {
+        let mut st = self.0.state.lock();
+        let config = node.and_then(|n| st.node_dirs.get(n.0).copied().flatten());
+        let shown = match target(attr) {
+            Target::Cluster(a) => st.subsystem.cluster().ok_or(ENODEV)?.show(a),
+            Target::Node(a) => config.ok_or(ENODEV)?.show(a),
+            Target::Link => {
+                let word = st.link_word(config.ok_or(ENODEV)?.num());
+                return out.write_str(word).map_err(|_| ENOSPC);
+            }
+        };
+        write!(out, "{}", shown).map_err(|_| ENOSPC)
+    }
+
+    fn store(&self, attr: Attr, node: Option<NodeId>, text: &[u8]) -> Result {
+        let mut jobs = Jobs::new();
+        let mut st = self.0.state.lock();
+        let result = match target(attr) {
+            Target::Cluster(a) => {
+                let cluster = st.subsystem.cluster().ok_or(ENODEV)?;
+                cluster.write(a, text).map_err(|e| refuse("write", e))?;
+                // Peers not connected yet take the new value in their handshake.
+                if let Some(local) = st.local.as_ref().map(|l| l.num) {
+                    for num in (0..=crate::cluster::node_num::NodeNum::MAX)
+                        .filter_map(crate::cluster::node_num::NodeNum::new)
+                        .filter(|n| *n != local)
+                    {
+                        if st.peers.get(num.index()).is_some_and(Option::is_some) {
+                            st.remove_peer(&self.0, num, &mut jobs);
+                            st.add_peer(num);
+                        }
+                    }
+                    self.0.tick.notify_all();
+                }
+                Ok(())
+            }
+            Target::Node(a) => self.store_node(&mut st, a, node, text, &mut jobs),
+            Target::Link => Err(EPERM),
+        };
+        drop(st);
+        jobs.run();
+        result
+    }
+}
+
+impl NodeManager {
+    fn store_node(
+        &self,
+        st: &mut super::state::State,
+        attr: NodeAttr,
+        node: Option<NodeId>,
+        text: &[u8],
+        jobs: &mut Jobs,
+    ) -> Result {
+        let id = node.ok_or(ENODEV)?;
+        let mut config = st.node_dirs.get(id.0).copied().flatten().ok_or(ENODEV)?;
+        let cluster = st.subsystem.cluster().ok_or(ENODEV)?;
+        let change = cluster.write_node(&mut config, attr, text).map_err(|e| {
+            pr_err!("cluster: node {}: write: {}\n", config.name(), e);
+            Error::from_errno(-e.errno())
+        })?;
+        match change {
+            NetworkingChange::Start(num) => {
+                if let Err(e) = st.start_networking(&self.0, num) {
+                    // Undo: `local` goes back to 0 and nothing else changed.
+                    if let Some(cluster) = st.subsystem.cluster() {
+                        let _ = cluster.write_node(&mut config, NodeAttr::Local, b"0");
+                    }
+                    return Err(e);
+                }
+            }
+            NetworkingChange::Stop => st.stop_networking(&self.0, jobs),
+            NetworkingChange::None => {
+                if let Some(num) = config.num().filter(|_| attr == NodeAttr::Num) {
+                    if st.local.is_some() {
+                        st.add_peer(num);
+                        self.0.tick.notify_all();
+                    }
+                }
+            }
+        }
+        if let Some(slot) = st.node_dirs.get_mut(id.0) {
+            *slot = Some(config);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The cluster self-test: the test message types of the wire spec and the debugfs file
+//! `ramster/cluster_selftest` that lets a guest script exercise them.
+//!
+//! `TEST_ECHO` (0x20) replies with its own payload; `TEST_SINK` (0x21) checks that its payload
+//! is the test pattern for its length and replies `OK` (or `BAD_PAYLOAD`); both accept the
+//! largest payload. Writing `NODE [MAX]` to the file sends to node `NODE`, for every payload
+//! size from 0 to `MAX` (default: the limit, 4144 bytes), an echo request whose reply must be
+//! the same bytes and a one-way sink message, plus a sink request that must be answered `OK`
+//! for every 64th size and the largest; the write fails with the first error. The last run's
+//! duration and its mean echo round trip are shown too. Reading the file shows the counters (see
+//! Documentation/admin-guide.rst).
+
+use super::Shared;
+use crate::cluster::config_text::parse_decimal;
+use crate::cluster::node_num::NodeNum;
+use crate::cluster::status::Status;
+use crate::cluster::wire::{AppType, MessageType, MAX_PAYLOAD_LEN};
+use crate::debugfs::DebugFile;
+use core::fmt::Write;
+use core::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+use kernel::prelude::*;
+use kernel::sync::Arc;
+
+const ECHO: MessageType = MessageType::App(AppType::TEST_ECHO);
+const SINK: MessageType = MessageType::App(AppType::TEST_SINK);
+const TIMEOUT_MS: u32 = 10_000;
+
+static ECHO_OK: AtomicU64 = AtomicU64::new(0);
+static ECHO_FAILED: AtomicU64 = AtomicU64::new(0);
+static SINK_OK: AtomicU64 = AtomicU64::new(0);
+static SINK_FAILED: AtomicU64 = AtomicU64::new(0);
+static ONE_WAY_SENT: AtomicU64 = AtomicU64::new(0);
+static ONE_WAY_FAILED: AtomicU64 = AtomicU64::new(0);
+static RECEIVED_OK: AtomicU64 = AtomicU64::new(0);
+static RECEIVED_BAD: AtomicU64 = AtomicU64::new(0);
+static NODE_UP: AtomicU64 = AtomicU64::new(0);
+static NODE_DOWN: AtomicU64 = AtomicU64::new(0);
+static FIRST_ERROR: AtomicI32 = AtomicI32::new(0);
+static FIRST_ERROR_SIZE: AtomicU64 = AtomicU64::new(0);
+static RUN_MS: AtomicU64 = AtomicU64::new(0);
+static ECHO_US: AtomicU64 = AtomicU64::new(0);
+
+/// Byte `i` of the test payload of length `len`.
+fn pattern(len: usize, i: usize) -> u8 {
+    (i.wrapping_mul(131) ^ len.wrapping_mul(7) ^ 0x5a) as u8
+}
+
+fn bump(counter: &AtomicU64) {
+    counter.fetch_add(1, Ordering::Relaxed);
+}
+
+fn echo(_from: NodeNum, payload: &[u8], reply: &mut [u8]) -> core::result::Result<usize, Status> {
+    let out = reply.get_mut(..payload.len()).ok_or(Status::TooLong)?;
+    out.copy_from_slice(payload);
+    Ok(payload.len())
+}
+
+fn sink(_from: NodeNum, payload: &[u8], _reply: &mut [u8]) -> core::result::Result<usize, Status> {
+    let len = payload.len();
+    if payload
+        .iter()
+        .enumerate()
+        .all(|(i, b)| *b == pattern(len, i))
+    {
+        bump(&RECEIVED_OK);
+        Ok(0)
+    } else {
+        bump(&RECEIVED_BAD);
+        Err(Status::BadPayload)
+    }
+}
+
+fn node_changed(_node: NodeNum, up: bool) {
+    bump(if up { &NODE_UP } else { &NODE_DOWN });
+}
+
+/// Registers the test handlers and the node callback that counts ups and downs.
+pub(crate) fn register(shared: &Shared) -> Result {
+    shared.register_handler(ECHO, MAX_PAYLOAD_LEN, echo)?;
+    shared.register_handler(SINK, MAX_PAYLOAD_LEN, sink)?;
+    shared.register_node_callback(node_changed)
+}
+
+/// The debugfs file.
+pub(crate) struct SelftestFile(pub(crate) Arc<Shared>);
+
+fn note_error(size: usize, e: Error) -> Error {
+    if FIRST_ERROR.load(Ordering::Relaxed) == 0 {
+        FIRST_ERROR.store(e.to_errno(), Ordering::Relaxed);
+        FIRST_ERROR_SIZE.store(size as u64, Ordering::Relaxed);
+    }
+    e
+}
+
+impl SelftestFile {
+    fn run_size(&self, to: NodeNum, buf: &mut [u8]) -> Result {
+        let size = buf.len();
+        for (i, b) in buf.iter_mut().enumerate() {
+            *b = pattern(size, i);
+        }
+        let max = MAX_PAYLOAD_LEN as usize;
+        let start = super::now_us();
+        let echoed = self.0.send_request(to, ECHO, buf, max, TIMEOUT_MS);
+        ECHO_US.fetch_add(super::now_us().saturating_sub(start), Ordering::Relaxed);
+        match echoed {
+            Ok(reply) if reply.data() == &buf[..] => bump(&ECHO_OK),
+            Ok(_) => {
+                bump(&ECHO_FAILED);
+                return Err(note_error(size, EIO));
+            }
+            Err(e) => {
+                bump(&ECHO_FAILED);
+                return Err(note_error(size, e));
+            }
+        }
+        // A sink request (a reply with no payload, checked by the receiver) every 64 sizes
+        // and at the limit: round trips are what makes the run slow under emulation.
+        if size % 64 == 0 || size == max {
+            match self.0.send_request(to, SINK, buf, 0, TIMEOUT_MS) {
+                Ok(_) => bump(&SINK_OK),
+                Err(e) => {
+                    bump(&SINK_FAILED);
+                    return Err(note_error(size, e));
+                }
+            }
+        }
+        match self.0.send_one_way(to, SINK, buf) {
+            Ok(()) => bump(&ONE_WAY_SENT),
+            Err(e) => {
+                bump(&ONE_WAY_FAILED);
+                return Err(note_error(size, e));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl DebugFile for SelftestFile {
+    fn show(&self, out: &mut dyn Write) -> Result {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        let (unmatched, discarded) = {
+            let st = self.0.state.lock();
+            (st.counters.replies_unmatched, st.counters.one_way_discarded)
+        };
+        writeln!(
+            out,
+            "echo_ok {}\necho_failed {}\nsink_ok {}\nsink_failed {}\none_way_sent {}\n\
+             one_way_failed {}\nreceived_ok {}\nreceived_bad {}\nnode_up {}\nnode_down {}\n\
+             first_error {}\nfirst_error_size {}\nreplies_unmatched {}\none_way_discarded {}\n\
+             last_run_ms {}\nlast_run_echo_us {}",
+            get(&ECHO_OK),
+            get(&ECHO_FAILED),
+            get(&SINK_OK),
+            get(&SINK_FAILED),
+            get(&ONE_WAY_SENT),
+            get(&ONE_WAY_FAILED),
+            get(&RECEIVED_OK),
+            get(&RECEIVED_BAD),
+            get(&NODE_UP),
+            get(&NODE_DOWN),
+            FIRST_ERROR.load(Ordering::Relaxed),
+            get(&FIRST_ERROR_SIZE),
+            unmatched,
+            discarded,
+            get(&RUN_MS),
+            get(&ECHO_US)
+        )
+        .map_err(|_| ENOSPC)
+    }
+
+    fn store(&self, text: &[u8]) -> Result {
+        let text = text.strip_suffix(b"\n").unwrap_or(text);
+        let mut words = text.split(|b| *b == b' ').filter(|w| !w.is_empty());
+        let node = words
+            .next()
+            .and_then(|w| parse_decimal(w).ok())
+            .and_then(|n| u8::try_from(n).ok())
+            .and_then(NodeNum::new)
+            .ok_or(EINVAL)?;
+        let max = match words.next() {
+            Some(w) => parse_decimal(w).map_err(|_| EINVAL)?,
+            None => u64::from(MAX_PAYLOAD_LEN),
+        };
+        if max > u64::from(MAX_PAYLOAD_LEN) || words.next().is_some() {
+            return Err(EINVAL);
+        }
+        let mut buf = KVec::from_elem(0u8, MAX_PAYLOAD_LEN as usize, GFP_KERNEL)?;
+        let start = super::now_ms();
+        ECHO_US.store(0, Ordering::Relaxed);
+        for size in 0..=max as usize {
+            let part = buf.get_mut(..size).ok_or(EINVAL)?;
+            let result = self.run_size(node, part);
+            RUN_MS.store(super::now_ms().saturating_sub(start), Ordering::Relaxed);
+            result?;
+        }
+        pr_info!(
+            "cluster: selftest to node {}: every payload size 0..={} verified\n",
+            node,
+            max
+        );
+        Ok(())
+    }
+}

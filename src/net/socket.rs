@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A kernel TCP socket over IPv4, as a safe type.
+//!
+//! Linux 6.12 has raw bindings for the socket calls but no `init_net` and no `sockaddr_in`, so
+//! sockets are made and used through `shim/net.c`; this file is the one place that calls it.
+//! Every method may sleep: use them in process context, never under a spinlock. Sending on one
+//! socket from two threads at once must be serialized by the caller (see [`super::conn`]);
+//! receiving in one thread while another sends or shuts down is fine.
+
+use core::ffi::c_void;
+use core::ptr::NonNull;
+use kernel::ffi::{c_int, c_uint};
+use kernel::prelude::*;
+
+extern "C" {
+    fn ramster_sock_listen(addr: *const u8, port: u16, out: *mut *mut c_void) -> c_int;
+    fn ramster_sock_accept(
+        listener: *mut c_void,
+        send_timeout_ms: c_uint,
+        out: *mut *mut c_void,
+        peer_addr: *mut u8,
+    ) -> c_int;
+    fn ramster_sock_connect(
+        addr: *const u8,
+        port: u16,
+        send_timeout_ms: c_uint,
+        out: *mut *mut c_void,
+    ) -> c_int;
+    fn ramster_sock_send(
+        sock: *mut c_void,
+        head: *const u8,
+        head_len: usize,
+        payload: *const u8,
+        payload_len: usize,
+    ) -> c_int;
+    fn ramster_sock_recv(sock: *mut c_void, buf: *mut u8, len: usize) -> c_int;
+    fn ramster_sock_shutdown(sock: *mut c_void);
+    fn ramster_sock_release(sock: *mut c_void);
+}
+
+/// An IPv4 address and TCP port.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SockAddr {
+    /// The address, most significant byte first.
+    pub(crate) addr: [u8; 4],
+    /// The port.
+    pub(crate) port: u16,
+}
+
+/// What [`Socket::recv_exact`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Received {
+    /// The buffer is full.
+    Full,
+    /// The peer closed the connection before the first byte.
+    Closed,
+}
+
+/// An owned kernel socket; released when dropped.
+pub(crate) struct Socket {
+    /// A `struct socket *` from the shim, owned by this value.
+    raw: NonNull<c_void>,
+}
+
+// SAFETY: a kernel socket may be used and released from any thread; its calls lock it inside.
+unsafe impl Send for Socket {}
+// SAFETY: concurrent recv, shutdown and (serialized by the caller) send are allowed on a socket.
+unsafe impl Sync for Socket {}
+
+fn check(ret: c_int) -> Result {
+    if ret < 0 {
+        Err(Error::from_errno(ret))
+    } else {
+        Ok(())
+    }
+}
+
+fn owned(raw: *mut c_void) -> Result<Socket> {
+    NonNull::new(raw).map(|raw| Socket { raw }).ok_or(EINVAL)
+}
+
+impl Socket {
+    /// A socket listening on `at` (address reuse on, backlog 64).
+    pub(crate) fn listen(at: SockAddr) -> Result<Socket> {
+        let mut raw = core::ptr::null_mut();
+        // SAFETY: `at.addr` is 4 readable bytes and `raw` a valid out-pointer.
+        check(unsafe { ramster_sock_listen(at.addr.as_ptr(), at.port, &mut raw) })?;
+        owned(raw)
+    }
+
+    /// Waits for a connection on a listening socket; returns it and the peer's IPv4 address.
+    /// Sends on the new socket give up after `send_timeout_ms`.
+    pub(crate) fn accept(&self, send_timeout_ms: u32) -> Result<(Socket, [u8; 4])> {
+        let mut raw = core::ptr::null_mut();
+        let mut peer = [0u8; 4];
+        // SAFETY: `self.raw` is a live socket we own; the out-pointers are valid.
+        check(unsafe {
+            ramster_sock_accept(
+                self.raw.as_ptr(),
+                send_timeout_ms,
+                &mut raw,
+                peer.as_mut_ptr(),
+            )
+        })?;
+        Ok((owned(raw)?, peer))
+    }
+
+    /// Connects to `to`, waiting at most `send_timeout_ms` (also the send timeout afterwards).
+    pub(crate) fn connect(to: SockAddr, send_timeout_ms: u32) -> Result<Socket> {
+        let mut raw = core::ptr::null_mut();
+        // SAFETY: `to.addr` is 4 readable bytes and `raw` a valid out-pointer.
+        check(unsafe {
+            ramster_sock_connect(to.addr.as_ptr(), to.port, send_timeout_ms, &mut raw)
+        })?;
+        owned(raw)
+    }
+
+    /// Sends `head` then `payload`, all of them, or fails.
+    pub(crate) fn send(&self, head: &[u8], payload: &[u8]) -> Result {
+        // SAFETY: `self.raw` is live; both slices are valid for reads of their lengths.
+        check(unsafe {
+            ramster_sock_send(
+                self.raw.as_ptr(),
+                head.as_ptr(),
+                head.len(),
+                payload.as_ptr(),
+                payload.len(),
+            )
+        })
+    }
+
+    /// Fills `buf` from the stream. A close in the middle of `buf` is an error (`EPIPE`).
+    pub(crate) fn recv_exact(&self, buf: &mut [u8]) -> Result<Received> {
+        if buf.is_empty() {
+            return Ok(Received::Full);
+        }
+        // SAFETY: `self.raw` is live; `buf` is valid for writes of its length.
+        let ret = unsafe { ramster_sock_recv(self.raw.as_ptr(), buf.as_mut_ptr(), buf.len()) };
+        check(ret)?;
+        Ok(if ret == 0 {
+            Received::Closed
+        } else {
+            Received::Full
+        })
+    }
+
+    /// Shuts both directions down: blocked receives and accepts return at once.
+    pub(crate) fn shutdown(&self) {
+        // SAFETY: `self.raw` is a live socket we own.
+        unsafe { ramster_sock_shutdown(self.raw.as_ptr()) };
+    }
+}
+
+impl Drop for Socket {
+    fn drop(&mut self) {
+        // SAFETY: we own the socket and nobody uses it any more.
+        unsafe { ramster_sock_release(self.raw.as_ptr()) };
+    }
+}

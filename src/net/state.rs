@@ -1,0 +1,799 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The cluster's state behind one mutex, and how the state machines' outputs are carried out.
+//!
+//! [`State`] holds the node manager's configuration (`cluster/nodemanager.rs`), one [`PeerSlot`]
+//! per peer node while networking runs (the `cluster/peer.rs` state machine plus the socket of
+//! its current connection), the requests waiting for replies and the registered handlers. Every
+//! event goes through [`State::peer_event`], which runs the state machine and carries out its
+//! outputs under the lock; whatever may block (sending on a socket, callbacks) is queued as a
+//! [`Job`] and run by the caller after it dropped the lock. The lock is a mutex: everything
+//! here runs in process context (configfs writes, work items, senders), never in softirq.
+
+use super::conn::Conn;
+use super::socket::{SockAddr, Socket};
+use super::workers;
+use super::{errno, now_ms, Ip, Shared};
+use crate::cluster::connection::{ConnId, LinkState};
+use crate::cluster::connection_events::{Action, CloseReason, Event};
+use crate::cluster::errno as cerr;
+use crate::cluster::heartbeat::{DownReason, Liveness, NodeEvent};
+use crate::cluster::messages::{Handshake, HANDSHAKE_LEN, PROTOCOL_VERSION};
+use crate::cluster::node_num::NodeNum;
+use crate::cluster::nodemanager::{NodeConfig, Subsystem};
+use crate::cluster::peer::{Peer, PeerOutput};
+use crate::cluster::status::Status;
+use crate::cluster::waiters::{Outcome, WaiterTable};
+use crate::cluster::wire::{Header, MessageType, HEADER_LEN};
+use kernel::prelude::*;
+use kernel::sync::Arc;
+use kernel::workqueue::Queue;
+
+/// How many requests may wait for replies at once.
+pub(crate) const WAITERS: usize = 32;
+/// How many configfs node directories may exist.
+pub(crate) const NODE_DIRS: usize = 255;
+/// The first handled message type code, and how many there are (`0x20..=0x4f`).
+const FIRST_HANDLED: u8 = 0x20;
+const HANDLED: usize = 0x30;
+/// The longest control frame: a handshake.
+const CONTROL_MAX: usize = HEADER_LEN + HANDSHAKE_LEN;
+
+/// A message handler: gets the sender and the payload, writes its reply into `reply` (room for
+/// the largest payload) and returns the reply's length, or a status for an error reply.
+pub(crate) type Handler =
+    fn(from: NodeNum, payload: &[u8], reply: &mut [u8]) -> core::result::Result<usize, Status>;
+
+/// Runs when a node goes up (`true`) or down (`false`); may sleep, runs with no lock held.
+pub(crate) type NodeCallback = fn(node: NodeNum, up: bool);
+
+/// Identifies a connection across all peers: the slot's generation and the peer's [`ConnId`].
+pub(crate) fn global_conn(gen: u64, conn: ConnId) -> ConnId {
+    ConnId((gen << 32) | (conn.0 & 0xffff_ffff))
+}
+
+/// A peer node while networking runs.
+pub(crate) struct PeerSlot {
+    pub(crate) peer: Peer,
+    /// Unique per slot: workers of an older slot for the same node see it is not theirs.
+    pub(crate) gen: u64,
+    /// The socket of the peer's current connection, once there is one.
+    pub(crate) conn: Option<(ConnId, Arc<Conn>)>,
+}
+
+/// The local node while networking runs.
+pub(crate) struct Local {
+    pub(crate) num: NodeNum,
+    pub(crate) nonce: u64,
+    pub(crate) listener: Arc<Socket>,
+    pub(crate) gen: u64,
+}
+
+/// A request waiting for its reply.
+pub(crate) struct Pending {
+    /// 0 when the entry is free.
+    pub(crate) request_id: u64,
+    pub(crate) outcome: Option<Outcome>,
+    pub(crate) reply: KVec<u8>,
+    pub(crate) reply_len: usize,
+    pub(crate) overflow: bool,
+}
+
+/// The workqueue, usable while the state says so (set to `None` before it is destroyed).
+#[derive(Clone, Copy)]
+pub(crate) struct QueuePtr(core::ptr::NonNull<kernel::bindings::workqueue_struct>);
+
+// SAFETY: a workqueue may be used from any thread.
+unsafe impl Send for QueuePtr {}
+
+impl QueuePtr {
+    /// Points at `queue`, which must outlive every use (see [`State::queue`]).
+    pub(crate) fn new(queue: &Queue) -> QueuePtr {
+        QueuePtr(core::ptr::NonNull::from(queue).cast())
+    }
+
+    fn queue(&self) -> &Queue {
+        // SAFETY: the queue is destroyed only after `State::queue` was set to `None` under the
+        // lock, and this is only used under the lock while it is `Some`.
+        unsafe { Queue::from_raw(self.0.as_ptr()) }
+    }
+}
+
+/// Counters of things dropped on purpose.
+#[derive(Default)]
+pub(crate) struct Counters {
+    pub(crate) replies_unmatched: u64,
+    pub(crate) one_way_discarded: u64,
+}
+
+/// Everything behind the cluster mutex.
+pub(crate) struct State {
+    pub(crate) subsystem: KBox<Subsystem>,
+    /// configfs node directories by [`crate::configfs::NodeId`].
+    pub(crate) node_dirs: KVec<Option<NodeConfig>>,
+    /// Peers by node number (length [`NodeNum::COUNT`]) while networking runs.
+    pub(crate) peers: KVec<Option<PeerSlot>>,
+    pub(crate) local: Option<Local>,
+    next_gen: u64,
+    pub(crate) waiters: WaiterTable<WAITERS>,
+    /// The request id of each waiter slot, to find its [`Pending`].
+    slot_request: [u64; WAITERS],
+    pub(crate) pending: KVec<Pending>,
+    pub(crate) handlers: crate::cluster::dispatch::HandlerTable,
+    handler_fns: [Option<Handler>; HANDLED],
+    node_callbacks: [Option<NodeCallback>; 4],
+    pub(crate) counters: Counters,
+    /// `None` once the module stops: no new work may be queued.
+    pub(crate) queue: Option<QueuePtr>,
+    /// When the sleeping ticker wakes up by itself.
+    pub(crate) ticker_wakes_at: u64,
+}
+
+/// What one event asks of its caller beyond the jobs.
+#[derive(Default)]
+pub(crate) struct Step {
+    /// The frame goes to the messaging layer.
+    pub(crate) dispatch: bool,
+    /// The accepted socket is this connection now.
+    pub(crate) adopted: Option<ConnId>,
+    /// Some waiter was completed: notify the replies condvar.
+    pub(crate) woke: bool,
+}
+
+/// Work to do after the lock is dropped, in order.
+pub(crate) enum Job {
+    /// Send a control frame.
+    Send(Arc<Conn>, [u8; CONTROL_MAX], usize),
+    /// Allow application messages on the connection.
+    Open(Arc<Conn>),
+    /// Close the connection (its receive worker sees the end of the stream).
+    Shutdown(Arc<Conn>),
+    /// Run a node callback.
+    Callback(NodeCallback, NodeNum, bool),
+}
+
+/// A list of [`Job`]s.
+pub(crate) struct Jobs(KVec<Job>);
+
+impl Jobs {
+    pub(crate) fn new() -> Jobs {
+        Jobs(KVec::new())
+    }
+
+    fn push(&mut self, job: Job) {
+        if self.0.reserve(1, GFP_KERNEL).is_err() {
+            // Out of memory: a lost control frame is a lost packet; the connection's timers
+            // recover (keepalive, idle timeout). Shut it so that it recovers at once.
+            pr_warn!("cluster: out of memory; closing a connection\n");
+            if let Job::Send(c, ..) | Job::Open(c) | Job::Shutdown(c) = &job {
+                c.shutdown();
+            }
+            return;
+        }
+        // Cannot fail: room was reserved.
+        let _ = self.0.push(job, GFP_KERNEL);
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Runs the jobs; call with no lock held.
+    pub(crate) fn run(self) {
+        for job in self.0.into_iter() {
+            match job {
+                Job::Send(c, frame, len) => {
+                    let frame = frame.get(..len).unwrap_or(&[]);
+                    if c.send(frame, &[]).is_err() {
+                        c.shutdown();
+                    }
+                }
+                Job::Open(c) => c.set_open(),
+                Job::Shutdown(c) => c.shutdown(),
+                Job::Callback(f, node, up) => f(node, up),
+            }
+        }
+    }
+}
+
+impl State {
+    /// An empty state that queues work on `queue`.
+    pub(crate) fn new(queue: QueuePtr) -> Result<State> {
+        let mut node_dirs = KVec::with_capacity(NODE_DIRS, GFP_KERNEL)?;
+        for _ in 0..NODE_DIRS {
+            node_dirs.push(None, GFP_KERNEL)?;
+        }
+        let mut peers = KVec::with_capacity(NodeNum::COUNT, GFP_KERNEL)?;
+        for _ in 0..NodeNum::COUNT {
+            peers.push(None, GFP_KERNEL)?;
+        }
+        let mut pending = KVec::with_capacity(2 * WAITERS, GFP_KERNEL)?;
+        for _ in 0..2 * WAITERS {
+            pending.push(
+                Pending {
+                    request_id: 0,
+                    outcome: None,
+                    reply: KVec::new(),
+                    reply_len: 0,
+                    overflow: false,
+                },
+                GFP_KERNEL,
+            )?;
+        }
+        Ok(State {
+            subsystem: KBox::new(Subsystem::new(), GFP_KERNEL)?,
+            node_dirs,
+            peers,
+            local: None,
+            next_gen: 1,
+            waiters: WaiterTable::new(),
+            slot_request: [0; WAITERS],
+            pending,
+            handlers: crate::cluster::dispatch::HandlerTable::new(),
+            handler_fns: [None; HANDLED],
+            node_callbacks: [None; 4],
+            counters: Counters::default(),
+            queue: Some(queue),
+            ticker_wakes_at: 0,
+        })
+    }
+
+    fn next_gen(&mut self) -> u64 {
+        let gen = self.next_gen;
+        self.next_gen = gen.saturating_add(1);
+        gen
+    }
+
+    /// The peer slot of `num` if its generation is `gen`.
+    pub(crate) fn slot(&mut self, num: NodeNum, gen: u64) -> Option<&mut PeerSlot> {
+        self.peers
+            .get_mut(num.index())
+            .and_then(Option::as_mut)
+            .filter(|s| s.gen == gen)
+    }
+
+    /// Whether `conn` is still the current connection of `num`'s slot `gen`.
+    pub(crate) fn is_current(&mut self, num: NodeNum, gen: u64, conn: ConnId) -> bool {
+        self.slot(num, gen)
+            .is_some_and(|s| s.peer.connection().current() == Some(conn))
+    }
+
+    // ---- handlers and callbacks ----
+
+    /// Registers `f` for `msg_type` with payloads up to `max_len`.
+    pub(crate) fn register_handler(
+        &mut self,
+        msg_type: MessageType,
+        max_len: u32,
+        f: Handler,
+    ) -> Result {
+        self.handlers
+            .register(msg_type, max_len)
+            .map_err(|e| Error::from_errno(-e.errno()))?;
+        if let Some(slot) = self.handler_slot(msg_type) {
+            *slot = Some(f);
+        }
+        Ok(())
+    }
+
+    /// Removes the handler of `msg_type`.
+    #[allow(dead_code)] // See `Shared::unregister_handler`.
+    pub(crate) fn unregister_handler(&mut self, msg_type: MessageType) {
+        self.handlers.unregister(msg_type);
+        if let Some(slot) = self.handler_slot(msg_type) {
+            *slot = None;
+        }
+    }
+
+    fn handler_slot(&mut self, msg_type: MessageType) -> Option<&mut Option<Handler>> {
+        let i = msg_type.code().checked_sub(FIRST_HANDLED)?;
+        self.handler_fns.get_mut(usize::from(i))
+    }
+
+    /// The handler of `msg_type`.
+    pub(crate) fn handler(&mut self, msg_type: MessageType) -> Option<Handler> {
+        self.handler_slot(msg_type).and_then(|f| *f)
+    }
+
+    /// Adds a node-up/down callback.
+    pub(crate) fn add_node_callback(&mut self, f: NodeCallback) -> Result {
+        let slot = self
+            .node_callbacks
+            .iter_mut()
+            .find(|c| c.is_none())
+            .ok_or(ENOSPC)?;
+        *slot = Some(f);
+        Ok(())
+    }
+
+    // ---- waiters ----
+
+    /// Takes a waiter slot for a request on `gconn` and a pending entry holding `reply`.
+    pub(crate) fn begin_request(
+        &mut self,
+        gconn: ConnId,
+        timeout_ms: u32,
+        reply: KVec<u8>,
+    ) -> Result<u64> {
+        let entry = self
+            .pending
+            .iter()
+            .position(|p| p.request_id == 0)
+            .ok_or(EAGAIN)?;
+        let (slot, id) = self
+            .waiters
+            .begin(gconn, now_ms(), timeout_ms)
+            .map_err(|_| EAGAIN)?;
+        if let Some(r) = self.slot_request.get_mut(slot) {
+            *r = id;
+        }
+        if let Some(p) = self.pending.get_mut(entry) {
+            *p = Pending {
+                request_id: id,
+                outcome: None,
+                reply,
+                reply_len: 0,
+                overflow: false,
+            };
+        }
+        Ok(id)
+    }
+
+    fn pending_of_slot(&mut self, slot: usize) -> Option<&mut Pending> {
+        let id = *self.slot_request.get(slot)?;
+        self.pending
+            .iter_mut()
+            .find(|p| p.request_id == id && id != 0)
+    }
+
+    /// Ends request `id` (taken by its sender): its outcome if one came, and its entry freed
+    /// when `finish`.
+    pub(crate) fn take_outcome(&mut self, id: u64) -> Option<(Outcome, KVec<u8>, usize, bool)> {
+        let p = self.pending.iter_mut().find(|p| p.request_id == id)?;
+        let outcome = p.outcome.take()?;
+        p.request_id = 0;
+        let reply = core::mem::replace(&mut p.reply, KVec::new());
+        Some((outcome, reply, p.reply_len, p.overflow))
+    }
+
+    /// Gives up request `id` (timeout, signal or failed send).
+    pub(crate) fn cancel_request(&mut self, id: u64) {
+        if let Some(slot) = self.slot_request.iter().position(|r| *r == id) {
+            self.waiters.cancel(slot);
+            if let Some(r) = self.slot_request.get_mut(slot) {
+                *r = 0;
+            }
+        }
+        if let Some(p) = self.pending.iter_mut().find(|p| p.request_id == id) {
+            p.request_id = 0;
+            p.outcome = None;
+            p.reply = KVec::new();
+        }
+    }
+
+    /// A `REPLY` arrived on `gconn`: completes its waiter with the payload copied.
+    pub(crate) fn complete_reply(
+        &mut self,
+        gconn: ConnId,
+        header: &Header,
+        payload: &[u8],
+    ) -> bool {
+        let Some((slot, outcome)) = self.waiters.reply(gconn, header.request_id, header.status)
+        else {
+            self.counters.replies_unmatched = self.counters.replies_unmatched.saturating_add(1);
+            return false;
+        };
+        if let Some(p) = self.pending_of_slot(slot) {
+            match p.reply.get_mut(..payload.len()) {
+                Some(dst) => {
+                    dst.copy_from_slice(payload);
+                    p.reply_len = payload.len();
+                }
+                None => p.overflow = true,
+            }
+            p.outcome = Some(outcome);
+        }
+        if let Some(r) = self.slot_request.get_mut(slot) {
+            *r = 0;
+        }
+        true
+    }
+
+    /// Fails every request on `gconn`; returns whether any was waiting.
+    fn fail_requests(&mut self, gconn: ConnId, node_down: bool) -> bool {
+        let mut woke = false;
+        while let Some((slot, outcome)) = self.waiters.fail_conn(gconn, node_down) {
+            if let Some(p) = self.pending_of_slot(slot) {
+                p.outcome = Some(outcome);
+            }
+            if let Some(r) = self.slot_request.get_mut(slot) {
+                *r = 0;
+            }
+            woke = true;
+        }
+        woke
+    }
+
+    /// The open connection to `to`, for a sender: `ENOTCONN` if there is none.
+    pub(crate) fn open_conn(&mut self, to: NodeNum) -> Result<(Arc<Conn>, ConnId)> {
+        let slot = self
+            .peers
+            .get(to.index())
+            .and_then(Option::as_ref)
+            .ok_or(errno(cerr::ENOTCONN))?;
+        if slot.peer.liveness() != Liveness::Up {
+            return Err(errno(cerr::EHOSTDOWN));
+        }
+        match &slot.conn {
+            Some((conn, c)) if slot.peer.connection().state() == LinkState::Up && c.is_open() => {
+                Ok((c.clone(), global_conn(slot.gen, *conn)))
+            }
+            _ => Err(errno(cerr::ENOTCONN)),
+        }
+    }
+
+    // ---- networking ----
+
+    /// Our handshake towards `peer`.
+    fn handshake(&mut self, peer: NodeNum) -> Option<Handshake> {
+        let (local, nonce) = self.local.as_ref().map(|l| (l.num, l.nonce))?;
+        let cluster = self.subsystem.cluster()?;
+        Some(Handshake {
+            protocol_version: PROTOCOL_VERSION,
+            sender: local,
+            receiver: peer,
+            nonce,
+            timeouts: *cluster.timeouts(),
+            cluster: *cluster.name(),
+        })
+    }
+
+    /// The send timeout of sockets: the idle timeout (a peer that takes no data for that long
+    /// is as good as silent).
+    pub(crate) fn send_timeout_ms(&mut self) -> u32 {
+        self.subsystem
+            .cluster()
+            .map_or(30_000, |c| c.timeouts().idle_timeout_ms)
+    }
+
+    /// Starts networking as local node `num`: listen, and make a peer of every other numbered
+    /// node.
+    pub(crate) fn start_networking(&mut self, shared: &Arc<Shared>, num: NodeNum) -> Result {
+        let cluster = self.subsystem.cluster().ok_or(EINVAL)?;
+        let ep = cluster.endpoint(num).ok_or(EINVAL)?;
+        let at = SockAddr {
+            addr: ep.addr,
+            port: ep.port,
+        };
+        let listener = Socket::listen(at).inspect_err(|e| {
+            pr_err!(
+                "cluster: node {}: cannot listen on {}:{}: error {}\n",
+                num,
+                Ip(ep.addr),
+                ep.port,
+                e.to_errno()
+            )
+        })?;
+        let listener = Arc::new(listener, GFP_KERNEL)?;
+        let queue = self.queue.ok_or(ENODEV)?;
+        let gen = self.next_gen();
+        // SAFETY: `get_random_u64` has no preconditions.
+        let nonce = unsafe { kernel::bindings::get_random_u64() };
+        let worker_shared = shared.clone();
+        let worker_listener = listener.clone();
+        let timeout = self.send_timeout_ms();
+        if queue
+            .queue()
+            .try_spawn(GFP_KERNEL, move || {
+                workers::listen(worker_shared, worker_listener, gen, timeout)
+            })
+            .is_err()
+        {
+            listener.shutdown();
+            return Err(ENOMEM);
+        }
+        self.local = Some(Local {
+            num,
+            nonce,
+            listener,
+            gen,
+        });
+        pr_info!(
+            "cluster: node {} is local: listening on {}:{}\n",
+            num,
+            Ip(ep.addr),
+            ep.port
+        );
+        for peer in 0..=NodeNum::MAX {
+            if let Some(peer) = NodeNum::new(peer).filter(|p| *p != num) {
+                self.add_peer(peer);
+            }
+        }
+        shared.tick.notify_all();
+        Ok(())
+    }
+
+    /// Makes a peer of node `num` if networking runs and the node is numbered.
+    pub(crate) fn add_peer(&mut self, num: NodeNum) {
+        let numbered = self
+            .subsystem
+            .cluster()
+            .is_some_and(|c| c.endpoint(num).is_some());
+        if !numbered || self.peers.get(num.index()).is_some_and(Option::is_some) {
+            return;
+        }
+        let Some(ours) = self.handshake(num) else {
+            return;
+        };
+        let gen = self.next_gen();
+        if let (Some(peer), Some(slot)) =
+            (Peer::new(ours, now_ms()), self.peers.get_mut(num.index()))
+        {
+            *slot = Some(PeerSlot {
+                peer,
+                gen,
+                conn: None,
+            });
+        }
+    }
+
+    /// Stops peer `num` (closes its connection, fails its requests) and forgets it.
+    pub(crate) fn remove_peer(&mut self, shared: &Arc<Shared>, num: NodeNum, jobs: &mut Jobs) {
+        let Some(gen) = self
+            .peers
+            .get(num.index())
+            .and_then(Option::as_ref)
+            .map(|s| s.gen)
+        else {
+            return;
+        };
+        let step = self.peer_event(shared, num, gen, Event::Stop, jobs);
+        if step.woke {
+            shared.replies.notify_all();
+        }
+        if let Some(slot) = self.peers.get_mut(num.index()) {
+            *slot = None;
+        }
+    }
+
+    /// Stops networking: every peer, then the listener.
+    pub(crate) fn stop_networking(&mut self, shared: &Arc<Shared>, jobs: &mut Jobs) {
+        for num in (0..=NodeNum::MAX).filter_map(NodeNum::new) {
+            self.remove_peer(shared, num, jobs);
+        }
+        if let Some(local) = self.local.take() {
+            local.listener.shutdown();
+            pr_info!("cluster: node {}: networking stopped\n", local.num);
+        }
+    }
+
+    /// Delivers `event` (which happened now) to peer `num`'s slot `gen` and carries out the
+    /// outputs.
+    pub(crate) fn peer_event(
+        &mut self,
+        shared: &Arc<Shared>,
+        num: NodeNum,
+        gen: u64,
+        event: Event<'_>,
+        jobs: &mut Jobs,
+    ) -> Step {
+        let mut step = Step::default();
+        let now = now_ms();
+        let Some(slot) = self.slot(num, gen) else {
+            return step;
+        };
+        let outputs = slot.peer.handle(now, event);
+        let deadline = slot.peer.next_deadline();
+        // A new, earlier deadline (a link that came up, a connect) must wake the ticker.
+        if deadline.is_some_and(|t| t < self.ticker_wakes_at) {
+            self.ticker_wakes_at = now;
+            shared.tick.notify_all();
+        }
+        let mut closed = None;
+        for output in outputs.iter() {
+            match output {
+                PeerOutput::Connection(action) => {
+                    self.action(shared, num, gen, action, &mut step, &mut closed, jobs)
+                }
+                PeerOutput::Node(event) => self.node_event(num, gen, event, &mut step, jobs),
+            }
+        }
+        step
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn action(
+        &mut self,
+        shared: &Arc<Shared>,
+        num: NodeNum,
+        gen: u64,
+        action: Action,
+        step: &mut Step,
+        closed: &mut Option<ConnId>,
+        jobs: &mut Jobs,
+    ) {
+        match action {
+            Action::Connect(conn) => self.spawn_connect(shared, num, gen, conn),
+            Action::Adopt(conn) => step.adopted = Some(conn),
+            Action::Send(conn, outgoing) => {
+                let Some(slot) = self.slot(num, gen) else {
+                    return;
+                };
+                let Some((_, c)) = slot.conn.as_ref().filter(|(id, _)| *id == conn) else {
+                    return;
+                };
+                let mut frame = [0u8; CONTROL_MAX];
+                match outgoing.encode(slot.peer.connection().our_handshake(), &mut frame) {
+                    Ok(len) => jobs.push(Job::Send(c.clone(), frame, len)),
+                    Err(_) => c.shutdown(),
+                }
+            }
+            Action::Dispatch(_) => step.dispatch = true,
+            Action::Close(conn, reason) => {
+                // A peer that is down fails every reconnect: log those only when debugging.
+                if matches!(
+                    reason,
+                    CloseReason::ConnectFailed | CloseReason::ConnectTimeout
+                ) {
+                    pr_debug!("cluster: node {}: connection closed: {}\n", num, reason);
+                } else {
+                    pr_info!("cluster: node {}: connection closed: {}\n", num, reason);
+                }
+                // Shut down after the frames queued before (a handshake reply that says why).
+                if let Some(slot) = self.slot(num, gen) {
+                    if slot.conn.as_ref().is_some_and(|(id, _)| *id == conn) {
+                        if let Some((_, c)) = slot.conn.take() {
+                            jobs.push(Job::Shutdown(c));
+                        }
+                    }
+                }
+                *closed = Some(conn);
+            }
+            Action::LinkUp { .. } => {
+                if let Some(cluster) = self.subsystem.cluster() {
+                    cluster.set_connected(num, true);
+                }
+                pr_info!("cluster: node {}: link up\n", num);
+                if let Some((_, c)) = self.slot(num, gen).and_then(|s| s.conn.as_ref()) {
+                    jobs.push(Job::Open(c.clone()));
+                }
+            }
+            Action::LinkDown => {
+                if let Some(cluster) = self.subsystem.cluster() {
+                    cluster.set_connected(num, false);
+                }
+                pr_info!("cluster: node {}: link down\n", num);
+                if let Some(conn) = *closed {
+                    step.woke |= self.fail_requests(global_conn(gen, conn), false);
+                }
+            }
+        }
+    }
+
+    fn node_event(
+        &mut self,
+        num: NodeNum,
+        gen: u64,
+        event: NodeEvent,
+        step: &mut Step,
+        jobs: &mut Jobs,
+    ) {
+        let up = match event {
+            NodeEvent::Up => {
+                pr_info!("cluster: node {} is up\n", num);
+                true
+            }
+            NodeEvent::Down(reason) => {
+                let why = match reason {
+                    DownReason::Silent => "not heard from for dead_threshold keepalive delays",
+                    DownReason::Restarted => "it restarted",
+                    DownReason::Removed => "removed from the configuration",
+                };
+                pr_notice!("cluster: node {} is down: {}\n", num, why);
+                let current = self
+                    .slot(num, gen)
+                    .and_then(|s| s.peer.connection().current());
+                if let Some(conn) = current {
+                    step.woke |= self.fail_requests(global_conn(gen, conn), true);
+                }
+                false
+            }
+        };
+        for f in self.node_callbacks.iter().flatten() {
+            jobs.push(Job::Callback(*f, num, up));
+        }
+    }
+
+    fn spawn_connect(&mut self, shared: &Arc<Shared>, num: NodeNum, gen: u64, conn: ConnId) {
+        let Some(ep) = self.subsystem.cluster().and_then(|c| c.endpoint(num)) else {
+            return;
+        };
+        let timeout = self.send_timeout_ms();
+        let Some(queue) = self.queue else {
+            return;
+        };
+        let to = SockAddr {
+            addr: ep.addr,
+            port: ep.port,
+        };
+        let worker_shared = shared.clone();
+        let spawned = queue.queue().try_spawn(GFP_KERNEL, move || {
+            workers::connect(worker_shared, num, gen, conn, to, timeout)
+        });
+        if spawned.is_err() {
+            // The connection stays `Connecting` until the idle timeout closes it; then the
+            // connector tries again.
+            pr_warn!("cluster: node {}: out of memory for a connect\n", num);
+        }
+    }
+
+    /// Queues the receive worker of connection `conn` of `num`'s slot `gen`.
+    pub(crate) fn spawn_receive(
+        &mut self,
+        shared: &Arc<Shared>,
+        num: NodeNum,
+        gen: u64,
+        conn: ConnId,
+        c: Arc<Conn>,
+    ) -> Result {
+        let queue = self.queue.ok_or(ENODEV)?;
+        let worker_shared = shared.clone();
+        queue
+            .queue()
+            .try_spawn(GFP_KERNEL, move || {
+                workers::receive(worker_shared, num, gen, conn, c)
+            })
+            .map_err(|_| ENOMEM)
+    }
+
+    /// The word `node/<n>/link` shows for node `num`.
+    pub(crate) fn link_word(&self, num: Option<NodeNum>) -> &'static str {
+        let Some(num) = num else {
+            return "down";
+        };
+        if self.local.as_ref().is_some_and(|l| l.num == num) {
+            return "local";
+        }
+        match self.peers.get(num.index()).and_then(Option::as_ref) {
+            Some(slot) => slot.peer.connection().state().name(),
+            None if self.local.is_some() => "down",
+            None => "stopped",
+        }
+    }
+
+    /// Ticks every peer; returns the earliest deadline.
+    pub(crate) fn tick_all(&mut self, shared: &Arc<Shared>, jobs: &mut Jobs) -> Option<u64> {
+        let mut woke = false;
+        for num in (0..=NodeNum::MAX).filter_map(NodeNum::new) {
+            let Some(gen) = self
+                .peers
+                .get(num.index())
+                .and_then(Option::as_ref)
+                .map(|s| s.gen)
+            else {
+                continue;
+            };
+            woke |= self.peer_event(shared, num, gen, Event::Tick, jobs).woke;
+        }
+        if woke {
+            shared.replies.notify_all();
+        }
+        self.peers
+            .iter()
+            .flatten()
+            .filter_map(|s| s.peer.next_deadline())
+            .min()
+    }
+}
+
+/// The status a failed send or handler result gives a reply.
+pub(crate) fn reply_header(
+    request_id: u64,
+    status: Status,
+    len: usize,
+) -> Option<[u8; HEADER_LEN]> {
+    let mut head = [0u8; HEADER_LEN];
+    let len = u32::try_from(len).ok()?;
+    crate::cluster::wire::encode_header(&Header::reply(request_id, status, len), &mut head).ok()?;
+    Some(head)
+}

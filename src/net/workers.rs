@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The work items of the cluster: the listener, one connection worker per socket, and the
+//! ticker. They run on the cluster's own workqueue, in process context: they block in
+//! `accept`, `connect` and `recvmsg` and take the cluster mutex, never a spinlock.
+//!
+//! - [`listen`] accepts connections and closes, before reading a byte, those whose source
+//!   address is not a configured node (or a node that must not connect to us);
+//! - [`connect`] opens a connection for the connector side, then becomes its receive worker;
+//! - [`receive`] reads frames, checks every header with the `cluster/wire.rs` codec before
+//!   reading the payload, feeds them to the peer's state machine and dispatches messages to
+//!   handlers and replies to their waiters;
+//! - [`tick`] delivers the timers of every peer (keepalives, idle timeouts, reconnects, the
+//!   heartbeat) at their deadlines.
+
+use super::conn::Conn;
+use super::socket::{Received, SockAddr, Socket};
+use super::state::{global_conn, reply_header, Jobs};
+use super::{now_ms, Ip, Shared};
+use crate::cluster::connection::{ConnId, LinkState};
+use crate::cluster::connection_events::Event;
+use crate::cluster::dispatch::Route;
+use crate::cluster::node_num::NodeNum;
+use crate::cluster::status::Status;
+use crate::cluster::wire::{decode_header, HEADER_LEN, MAX_FRAME_LEN, MAX_PAYLOAD_LEN};
+use kernel::prelude::*;
+use kernel::sync::Arc;
+
+/// Accepts connections on `listener` until networking generation `gen` ends.
+pub(crate) fn listen(shared: Arc<Shared>, listener: Arc<Socket>, gen: u64, send_timeout_ms: u32) {
+    loop {
+        let accepted = listener.accept(send_timeout_ms);
+        let mut jobs = Jobs::new();
+        let mut st = shared.state.lock();
+        if st.local.as_ref().map(|l| l.gen) != Some(gen) {
+            break;
+        }
+        let (sock, addr) = match accepted {
+            Ok(x) => x,
+            Err(e) => {
+                drop(st);
+                pr_warn!("cluster: accept failed: error {}\n", e.to_errno());
+                // SAFETY: `msleep` only sleeps; we hold no lock.
+                unsafe { kernel::bindings::msleep(100) };
+                continue;
+            }
+        };
+        let node = st.subsystem.cluster().and_then(|c| c.node_by_address(addr));
+        let slot_gen = node.and_then(|n| st.peers.get(n.index())?.as_ref().map(|s| s.gen));
+        let (Some(num), Some(peer_gen)) = (node, slot_gen) else {
+            drop(st);
+            pr_warn!(
+                "cluster: refused a connection from {}: not a configured peer node\n",
+                Ip(addr)
+            );
+            drop(sock);
+            continue;
+        };
+        let c = match Conn::new(sock) {
+            Ok(c) => c,
+            Err(_) => continue,
+        };
+        let step = st.peer_event(&shared, num, peer_gen, Event::Accepted, &mut jobs);
+        if let Some(conn) = step.adopted {
+            if let Some(slot) = st.slot(num, peer_gen) {
+                slot.conn = Some((conn, c.clone()));
+            }
+            if st
+                .spawn_receive(&shared, num, peer_gen, conn, c.clone())
+                .is_err()
+            {
+                // The handshake never comes: the idle timeout closes the connection.
+                c.shutdown();
+            }
+        }
+        drop(st);
+        jobs.run();
+    }
+}
+
+/// Connects to node `num` for connection `conn` of its slot `gen`, then receives on it.
+pub(crate) fn connect(
+    shared: Arc<Shared>,
+    num: NodeNum,
+    gen: u64,
+    conn: ConnId,
+    to: SockAddr,
+    send_timeout_ms: u32,
+) {
+    let opened = Socket::connect(to, send_timeout_ms).and_then(Conn::new);
+    let mut jobs = Jobs::new();
+    let mut st = shared.state.lock();
+    let connecting = st.slot(num, gen).is_some_and(|s| {
+        s.peer.connection().current() == Some(conn)
+            && s.peer.connection().state() == LinkState::Connecting
+    });
+    if !connecting {
+        drop(st);
+        return;
+    }
+    if let (Ok(c), Some(slot)) = (&opened, st.slot(num, gen)) {
+        slot.conn = Some((conn, c.clone()));
+    }
+    let ok = opened.is_ok();
+    st.peer_event(
+        &shared,
+        num,
+        gen,
+        Event::ConnectDone { conn, ok },
+        &mut jobs,
+    );
+    drop(st);
+    jobs.run();
+    match opened {
+        Ok(c) => receive(shared, num, gen, conn, c),
+        Err(e) => pr_debug!(
+            "cluster: node {}: connect to {}:{} failed: error {}\n",
+            num,
+            Ip(to.addr),
+            to.port,
+            e.to_errno()
+        ),
+    }
+}
+
+/// Delivers `event` about `conn` if it is still current.
+fn deliver(shared: &Arc<Shared>, num: NodeNum, gen: u64, event: Event<'_>) {
+    let mut jobs = Jobs::new();
+    let mut st = shared.state.lock();
+    let step = st.peer_event(shared, num, gen, event, &mut jobs);
+    drop(st);
+    if step.woke {
+        shared.replies.notify_all();
+    }
+    jobs.run();
+}
+
+/// Sends a `REPLY` to `request_id` on `c`; a failed send closes the connection.
+fn send_reply(c: &Conn, request_id: u64, status: Status, payload: &[u8]) {
+    let sent = reply_header(request_id, status, payload.len()).map(|head| c.send(&head, payload));
+    if !matches!(sent, Some(Ok(()))) {
+        c.shutdown();
+    }
+}
+
+/// Receives frames on `c`, connection `conn` of `num`'s slot `gen`, until it closes.
+pub(crate) fn receive(shared: Arc<Shared>, num: NodeNum, gen: u64, conn: ConnId, c: Arc<Conn>) {
+    let buffers = KVec::from_elem(0u8, MAX_FRAME_LEN, GFP_KERNEL).and_then(|f| {
+        Ok((
+            f,
+            KVec::from_elem(0u8, MAX_PAYLOAD_LEN as usize, GFP_KERNEL)?,
+        ))
+    });
+    let Ok((mut frame, mut reply)) = buffers else {
+        pr_warn!("cluster: node {}: out of memory for a connection\n", num);
+        c.shutdown();
+        deliver(&shared, num, gen, Event::Closed { conn });
+        return;
+    };
+    loop {
+        let (head, rest) = frame.split_at_mut(HEADER_LEN);
+        if !matches!(c.recv_exact(head), Ok(Received::Full)) {
+            deliver(&shared, num, gen, Event::Closed { conn });
+            break;
+        }
+        let header = match decode_header(head) {
+            Ok(header) => header,
+            Err(error) => {
+                deliver(&shared, num, gen, Event::Invalid { conn, error });
+                break;
+            }
+        };
+        // decode_header checked payload_len against the type's limit (at most MAX_PAYLOAD_LEN).
+        let Some(payload) = rest.get_mut(..header.payload_len as usize) else {
+            deliver(&shared, num, gen, Event::Closed { conn });
+            break;
+        };
+        if !matches!(c.recv_exact(payload), Ok(Received::Full)) {
+            deliver(&shared, num, gen, Event::Closed { conn });
+            break;
+        }
+        let payload: &[u8] = payload;
+        let mut jobs = Jobs::new();
+        let mut st = shared.state.lock();
+        let event = Event::Frame {
+            conn,
+            header,
+            payload,
+        };
+        let step = st.peer_event(&shared, num, gen, event, &mut jobs);
+        let mut woke = step.woke;
+        let mut call = None;
+        let mut refuse = None;
+        if step.dispatch {
+            match st.handlers.route(&header) {
+                Route::Reply => woke |= st.complete_reply(global_conn(gen, conn), &header, payload),
+                Route::Deliver => call = st.handler(header.msg_type),
+                Route::Refuse(status) => refuse = Some(status),
+                Route::Discard(_) => {
+                    st.counters.one_way_discarded = st.counters.one_way_discarded.saturating_add(1)
+                }
+            }
+        }
+        let current = st.is_current(num, gen, conn);
+        drop(st);
+        if woke {
+            shared.replies.notify_all();
+        }
+        jobs.run();
+        if let Some(status) = refuse {
+            send_reply(&c, header.request_id, status, &[]);
+        }
+        if let Some(handler) = call {
+            let result = handler(num, payload, &mut reply);
+            if header.reply_wanted {
+                match result.map(|len| reply.get(..len)) {
+                    Ok(Some(data)) => send_reply(&c, header.request_id, Status::Ok, data),
+                    Ok(None) => send_reply(&c, header.request_id, Status::HandlerFailed, &[]),
+                    Err(status) => send_reply(&c, header.request_id, status, &[]),
+                }
+            }
+        }
+        if !current {
+            break;
+        }
+    }
+    c.shutdown();
+}
+
+/// Delivers every peer's timers until the module stops.
+pub(crate) fn tick(shared: Arc<Shared>) {
+    let mut st = shared.state.lock();
+    loop {
+        if st.queue.is_none() {
+            break;
+        }
+        let mut jobs = Jobs::new();
+        let next = st.tick_all(&shared, &mut jobs);
+        if !jobs.is_empty() {
+            drop(st);
+            jobs.run();
+            st = shared.state.lock();
+            continue;
+        }
+        let now = now_ms();
+        let wait_ms = next
+            .map_or(10_000, |t| t.saturating_sub(now))
+            .clamp(1, 10_000);
+        st.ticker_wakes_at = now.saturating_add(wait_ms);
+        let jiffies = kernel::time::msecs_to_jiffies(wait_ms as u32);
+        let _ = shared.tick.wait_interruptible_timeout(&mut st, jiffies);
+    }
+}

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Kernel TCP sockets for the cluster layer of ramster.ko.
+ *
+ * The Rust bindings of Linux 6.12 have the socket calls but neither init_net
+ * nor struct sockaddr_in, nor tcp_sock_set_nodelay(), so every socket is made
+ * and used through these few helpers. src/net/socket.rs wraps them once in a
+ * safe type. All of them may sleep: call them in process context only, never
+ * under a spinlock. Errors are negative errnos.
+ */
+#include <linux/in.h>
+#include <linux/net.h>
+#include <linux/tcp.h>
+#include <linux/workqueue.h>
+#include <net/net_namespace.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+
+#include "cluster_shim.h"
+
+#define RAMSTER_BACKLOG 64
+
+static void ramster_sock_setup(struct socket *sock, unsigned int send_timeout_ms)
+{
+	struct sock *sk = sock->sk;
+
+	/* Sends and connects give up after this long instead of blocking. */
+	sk->sk_sndtimeo = msecs_to_jiffies(send_timeout_ms);
+	/* Frames are small and answered at once: do not batch them. */
+	tcp_sock_set_nodelay(sk);
+	/* Later sends may run from reclaim: never use the task's page frag. */
+	sk->sk_allocation = GFP_NOIO;
+	sk->sk_use_task_frag = false;
+}
+
+static void ramster_sin(struct sockaddr_in *sin, const u8 *addr, u16 port)
+{
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(port);
+	memcpy(&sin->sin_addr.s_addr, addr, 4);
+}
+
+int ramster_sock_listen(const u8 *addr, u16 port, struct socket **out)
+{
+	struct sockaddr_in sin;
+	struct socket *sock;
+	int ret;
+
+	ret = sock_create_kern(&init_net, AF_INET, SOCK_STREAM, IPPROTO_TCP,
+			       &sock);
+	if (ret)
+		return ret;
+	sock_set_reuseaddr(sock->sk);
+	ramster_sin(&sin, addr, port);
+	ret = kernel_bind(sock, (struct sockaddr *)&sin, sizeof(sin));
+	if (!ret)
+		ret = kernel_listen(sock, RAMSTER_BACKLOG);
+	if (ret) {
+		sock_release(sock);
+		return ret;
+	}
+	*out = sock;
+	return 0;
+}
+
+int ramster_sock_accept(struct socket *listener, unsigned int send_timeout_ms,
+			struct socket **out, u8 *peer_addr)
+{
+	struct sockaddr_in sin;
+	struct socket *sock;
+	int ret;
+
+	ret = kernel_accept(listener, &sock, 0);
+	if (ret)
+		return ret;
+	memset(&sin, 0, sizeof(sin));
+	ret = kernel_getpeername(sock, (struct sockaddr *)&sin);
+	if (ret < 0 || sin.sin_family != AF_INET) {
+		sock_release(sock);
+		return ret < 0 ? ret : -EAFNOSUPPORT;
+	}
+	memcpy(peer_addr, &sin.sin_addr.s_addr, 4);
+	ramster_sock_setup(sock, send_timeout_ms);
+	*out = sock;
+	return 0;
+}
+
+int ramster_sock_connect(const u8 *addr, u16 port,
+			 unsigned int send_timeout_ms, struct socket **out)
+{
+	struct sockaddr_in sin;
+	struct socket *sock;
+	int ret;
+
+	ret = sock_create_kern(&init_net, AF_INET, SOCK_STREAM, IPPROTO_TCP,
+			       &sock);
+	if (ret)
+		return ret;
+	ramster_sock_setup(sock, send_timeout_ms);
+	ramster_sin(&sin, addr, port);
+	/* A blocking connect waits at most sk_sndtimeo. */
+	ret = kernel_connect(sock, (struct sockaddr *)&sin, sizeof(sin), 0);
+	if (ret) {
+		sock_release(sock);
+		return ret;
+	}
+	*out = sock;
+	return 0;
+}
+
+static int ramster_sock_send_one(struct socket *sock, const void *buf,
+				 size_t len, int more)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		struct kvec vec = {
+			.iov_base = (void *)buf + done,
+			.iov_len = len - done,
+		};
+		struct msghdr msg = {
+			.msg_flags = MSG_NOSIGNAL | (more ? MSG_MORE : 0),
+		};
+		int ret = kernel_sendmsg(sock, &msg, &vec, 1, len - done);
+
+		if (ret < 0)
+			return ret;
+		if (ret == 0)
+			return -EPIPE;
+		done += ret;
+	}
+	return 0;
+}
+
+int ramster_sock_send(struct socket *sock, const void *head, size_t head_len,
+		      const void *payload, size_t payload_len)
+{
+	int ret = ramster_sock_send_one(sock, head, head_len, payload_len != 0);
+
+	if (!ret && payload_len)
+		ret = ramster_sock_send_one(sock, payload, payload_len, 0);
+	return ret;
+}
+
+int ramster_sock_recv(struct socket *sock, void *buf, size_t len)
+{
+	size_t done = 0;
+
+	if (len > INT_MAX)
+		return -EINVAL;
+	while (done < len) {
+		struct kvec vec = {
+			.iov_base = buf + done,
+			.iov_len = len - done,
+		};
+		struct msghdr msg = { .msg_flags = 0 };
+		int ret = kernel_recvmsg(sock, &msg, &vec, 1, len - done,
+					 MSG_WAITALL);
+
+		if (ret < 0)
+			return ret;
+		if (ret == 0)
+			return done ? -EPIPE : 0;
+		done += ret;
+	}
+	return len;
+}
+
+void ramster_sock_shutdown(struct socket *sock)
+{
+	kernel_sock_shutdown(sock, SHUT_RDWR);
+}
+
+void ramster_sock_release(struct socket *sock)
+{
+	sock_release(sock);
+}
+
+struct workqueue_struct *ramster_alloc_workqueue(const char *name)
+{
+	/* Workers block in recvmsg and accept: unbound, and enough of them. */
+	return alloc_workqueue("%s", WQ_UNBOUND, WQ_UNBOUND_MAX_ACTIVE, name);
+}
+
+void ramster_destroy_workqueue(struct workqueue_struct *wq)
+{
+	destroy_workqueue(wq);
+}

@@ -1,0 +1,74 @@
+#!/bin/sh
+# scenario: a node that stops (ramster-tools down and rmmod, removed from configfs, or its VM ending) is declared down by the survivor within dead_threshold keepalive delays, without hang or warning; it comes back up after a fresh handshake
+# nodes: 2
+# timeout: 420
+. /scenarios/lib.sh
+. /scenarios/cluster.inc
+
+# keepalive 500 ms, dead_threshold 6: a silent node is down after 3 s.
+write_conf ramster 7777 500 4000 6 500
+C=$CFS/ramster
+
+# ups_at_least N: the link to node 0 came up at least N times (this boot).
+ups_at_least() {
+	[ "$(dmesg | grep -cF 'cluster: node 0: link up')" -ge "$1" ]
+}
+
+# seconds_between FIRST SECOND: seconds from the last log line with FIRST to the last with SECOND.
+seconds_between() {
+	a=$(dmesg | grep -F -- "$1" | tail -n1 | sed 's/^\[ *\([0-9.]*\)\].*/\1/')
+	b=$(dmesg | grep -F -- "$2" | tail -n1 | sed 's/^\[ *\([0-9.]*\)\].*/\1/')
+	echo "$a $b" | awk '{ printf "%d", ($2 - $1) * 1000 }'
+}
+
+if [ "$NODE" = 0 ]; then
+	check "modprobe ramster mode=ramster" modprobe $MODULE mode=ramster
+	check "ramster-tools up" ramster-tools up --node alpha
+	check "the link to beta comes up" wait_for 90 link_is $C/node/beta up
+
+	# 1. beta runs ramster-tools down and rmmod.
+	check "beta's link goes down" wait_for 60 sh -c "[ \$(cat $C/node/beta/link) != up ]"
+	check "beta is declared down" wait_for 10 sh -c "dmesg | grep -qF 'cluster: node 1 is down: not heard from'"
+	ms=$(seconds_between "cluster: node 1: link down" "cluster: node 1 is down")
+	check "down within the 3 s threshold of the close (${ms} ms)" [ "$ms" -le 3600 ]
+	check "the node-down callback ran" [ "$(selftest_value node_down)" -ge 1 ]
+
+	# 2. beta comes back.
+	check "beta reconnects" wait_for 90 link_is $C/node/beta up
+	check "beta is declared up again (fresh handshake)" [ "$(selftest_value node_up)" -ge 2 ]
+
+	# 3. beta's directory is removed while connected: made safe, then re-added.
+	check "rmdir node/beta while connected" rmdir $C/node/beta
+	dmesg_has "the removal is logged" "node beta (1) removed while connected: closing its connection"
+	dmesg_has "beta is declared down when removed" "cluster: node 1 is down: removed from the configuration"
+	check "ramster-tools up re-adds beta" ramster-tools up --node alpha
+	check "beta reconnects after being re-added" wait_for 90 link_is $C/node/beta up
+
+	# 4. beta's VM ends.
+	downs=$(selftest_value node_down)
+	check "beta's VM ends: declared down" \
+		wait_for 120 sh -c "[ \$(sed -n 's/^node_down //p' $SELFTEST) -gt $downs ]"
+	check_eq "beta's link is down" down "$(cat $C/node/beta/link)"
+	ms=$(seconds_between "cluster: node 1: link down" "cluster: node 1 is down")
+	check "down within the 3 s threshold of the close (${ms} ms)" [ "$ms" -le 3600 ]
+	check "ramster-tools down" ramster-tools down
+	check "rmmod ramster" rmmod $MODULE
+else
+	check "modprobe ramster mode=ramster" modprobe $MODULE mode=ramster
+	check "ramster-tools up" ramster-tools up --node beta
+	check "the link to alpha comes up" wait_for 90 link_is $C/node/alpha up
+	sleep 2
+	check "ramster-tools down" ramster-tools down
+	check "rmmod ramster" rmmod $MODULE
+	sleep 5
+	check "modprobe ramster again" modprobe $MODULE mode=ramster
+	check "ramster-tools up again" ramster-tools up --node beta
+	check "the link to alpha comes up again" wait_for 90 link_is $C/node/alpha up
+	# alpha removes and re-adds this node: the link drops, then comes back.
+	check "the link comes up a third time" wait_for 120 ups_at_least 3
+	check "the link is up" wait_for 30 link_is $C/node/alpha up
+	check "messages flow after reconnecting" sh -c "echo '0 64' > $SELFTEST"
+	check_eq "echo replies verified" 65 "$(selftest_value echo_ok)"
+	# Now this VM ends without a word to alpha.
+fi
+finish
