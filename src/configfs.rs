@@ -6,7 +6,8 @@
 //! and forwards every mkdir, rmdir, attribute read and write to the `extern "C"` functions here,
 //! which pass them, as plain Rust values, to the one [`ConfigfsOps`] implementation given to
 //! [`Registration::register`]. Node directories are named by a [`NodeId`] that the
-//! implementation hands out. Errors are [`Result`]s in Rust and become negative errnos only in
+//! implementation hands out; [`pin_node`] keeps a node directory from being removed. Errors are
+//! [`Result`]s in Rust and become negative errnos only in
 //! this file.
 
 use core::fmt::{self, Write};
@@ -84,6 +85,29 @@ static OPS: AtomicPtr<Arc<dyn ConfigfsOps>> = AtomicPtr::new(core::ptr::null_mut
 extern "C" {
     fn ramster_configfs_register() -> c_int;
     fn ramster_configfs_unregister();
+    fn ramster_cfs_pin_node(id: c_int) -> c_int;
+    fn ramster_cfs_unpin_node(id: c_int);
+}
+
+/// Keeps `node`'s directory from being removed (its rmdir fails with `EBUSY`) until
+/// [`unpin_node`]. May sleep: never call it from a configfs callback.
+pub(crate) fn pin_node(node: NodeId) -> Result {
+    let id = c_int::try_from(node.0).map_err(|_| EINVAL)?;
+    // SAFETY: the shim checks `id` and holds a reference on the item while it pins it.
+    let ret = unsafe { ramster_cfs_pin_node(id) };
+    if ret < 0 {
+        Err(Error::from_errno(ret))
+    } else {
+        Ok(())
+    }
+}
+
+/// Undoes a successful [`pin_node`] (the directory cannot have gone in between).
+pub(crate) fn unpin_node(node: NodeId) {
+    if let Ok(id) = c_int::try_from(node.0) {
+        // SAFETY: the shim checks `id`; a pinned directory exists.
+        unsafe { ramster_cfs_unpin_node(id) };
+    }
 }
 
 /// The registered `cluster/` subsystem; unregistered when dropped. Only one may exist.

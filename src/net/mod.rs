@@ -13,6 +13,7 @@
 mod conn;
 pub(crate) mod messaging;
 mod nodemanager_configfs;
+mod pins;
 mod selftest;
 mod socket;
 pub(crate) mod state;

@@ -127,6 +127,8 @@ pub(crate) struct State {
     pub(crate) queue: Option<QueuePtr>,
     /// When the sleeping ticker wakes up by itself.
     pub(crate) ticker_wakes_at: u64,
+    /// Pinned configfs node directories (see [`super::pins`]).
+    pub(crate) pins: super::pins::Pins,
 }
 
 /// What one event asks of its caller beyond the jobs.
@@ -235,6 +237,7 @@ impl State {
             counters: Counters::default(),
             queue: Some(queue),
             ticker_wakes_at: 0,
+            pins: super::pins::Pins::new(),
         })
     }
 
@@ -654,6 +657,7 @@ impl State {
                     cluster.set_connected(num, true);
                 }
                 pr_info!("cluster: node {}: link up\n", num);
+                self.spawn_pinning(shared);
                 if let Some((_, c)) = self.slot(num, gen).and_then(|s| s.conn.as_ref()) {
                     jobs.push(Job::Open(c.clone()));
                 }
@@ -663,6 +667,7 @@ impl State {
                     cluster.set_connected(num, false);
                 }
                 pr_info!("cluster: node {}: link down\n", num);
+                self.release_unwanted_pins();
                 if let Some(conn) = *closed {
                     step.woke |= self.fail_requests(global_conn(gen, conn), false);
                 }
@@ -744,6 +749,22 @@ impl State {
                 workers::receive(worker_shared, num, gen, conn, c)
             })
             .map_err(|_| ENOMEM)
+    }
+
+    /// Queues the work item that pins the directories of connected nodes.
+    fn spawn_pinning(&mut self, shared: &Arc<Shared>) {
+        let Some(queue) = self.queue else {
+            return;
+        };
+        let worker_shared = shared.clone();
+        if queue
+            .queue()
+            .try_spawn(GFP_KERNEL, move || worker_shared.pin_wanted())
+            .is_err()
+        {
+            // Not pinned: an rmdir of the node closes its connection first instead.
+            pr_warn!("cluster: out of memory; a connected node's directory is not pinned\n");
+        }
     }
 
     /// The word `node/<n>/link` shows for node `num`.

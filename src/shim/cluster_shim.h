@@ -30,6 +30,8 @@ void ramster_cfs_drop_node(int id);
 ssize_t ramster_cfs_show(unsigned int attr, int id, char *page);
 ssize_t ramster_cfs_store(unsigned int attr, int id, const char *page,
 			  size_t len);
+int ramster_cfs_pin_node(int id);
+void ramster_cfs_unpin_node(int id);
 int ramster_configfs_register(void);
 void ramster_configfs_unregister(void);
 

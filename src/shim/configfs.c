@@ -31,6 +31,14 @@ struct ramster_node {
 	int id;
 };
 
+/*
+ * Node directories by id, so that Rust can pin the directory of a connected
+ * node (configfs_depend_item: its rmdir fails with EBUSY) and unpin it.
+ */
+#define RAMSTER_NODE_DIRS 255
+static DEFINE_SPINLOCK(ramster_nodes_lock);
+static struct ramster_node *ramster_nodes[RAMSTER_NODE_DIRS];
+
 static struct ramster_cluster *to_cluster(struct config_item *item)
 {
 	return container_of(to_config_group(item), struct ramster_cluster,
@@ -122,14 +130,30 @@ static struct config_item *ramster_node_make(struct config_group *group,
 	}
 	node->id = id;
 	config_item_init_type_name(&node->item, name, &ramster_node_type);
+	if (id < RAMSTER_NODE_DIRS) {
+		spin_lock(&ramster_nodes_lock);
+		ramster_nodes[id] = node;
+		spin_unlock(&ramster_nodes_lock);
+	}
 	return &node->item;
 }
 
-/* Cannot fail: Rust closes the node's connection before forgetting it. */
+/*
+ * Cannot fail. A connected node is pinned, so this runs only for a node that
+ * is not connected, or lost a race with its link coming up: then Rust closes
+ * the node's connection before forgetting it.
+ */
 static void ramster_node_drop(struct config_group *group,
 			      struct config_item *item)
 {
-	ramster_cfs_drop_node(to_node(item)->id);
+	int id = to_node(item)->id;
+
+	if (id < RAMSTER_NODE_DIRS) {
+		spin_lock(&ramster_nodes_lock);
+		ramster_nodes[id] = NULL;
+		spin_unlock(&ramster_nodes_lock);
+	}
+	ramster_cfs_drop_node(id);
 	config_item_put(item);
 }
 
@@ -227,6 +251,43 @@ static struct configfs_subsystem ramster_subsys = {
 		},
 	},
 };
+
+/*
+ * Keeps node directory @id from being removed (rmdir gets EBUSY). May sleep;
+ * never call it from a configfs callback of this subsystem.
+ */
+int ramster_cfs_pin_node(int id)
+{
+	struct config_item *item = NULL;
+	int ret;
+
+	if (id < 0 || id >= RAMSTER_NODE_DIRS)
+		return -EINVAL;
+	spin_lock(&ramster_nodes_lock);
+	if (ramster_nodes[id])
+		item = config_item_get(&ramster_nodes[id]->item);
+	spin_unlock(&ramster_nodes_lock);
+	if (!item)
+		return -ENOENT;
+	ret = configfs_depend_item(&ramster_subsys, item);
+	config_item_put(item);
+	return ret;
+}
+
+/* Undoes a successful ramster_cfs_pin_node(): the directory still exists. */
+void ramster_cfs_unpin_node(int id)
+{
+	struct config_item *item = NULL;
+
+	if (id < 0 || id >= RAMSTER_NODE_DIRS)
+		return;
+	spin_lock(&ramster_nodes_lock);
+	if (ramster_nodes[id])
+		item = &ramster_nodes[id]->item;
+	spin_unlock(&ramster_nodes_lock);
+	if (item)
+		configfs_undepend_item(item);
+}
 
 int ramster_configfs_register(void)
 {
