@@ -45,7 +45,8 @@ name="linux-6.12${flavor:+-$flavor}-$key"
 tree="$kernel_cache/$name"
 mkdir -p "$kernel_cache"
 
-exec 9>"$kernel_cache/.lock"
+# One build per flavor at a time; other flavors may build alongside.
+exec 9>"$kernel_cache/.lock-${flavor:-default}"
 flock 9
 
 if [ -f "$tree/.complete" ]; then
@@ -56,8 +57,9 @@ fi
 
 log "building $name (linux-source-6.12 $src_version); log in $tree.tmp/build.log"
 start=$(date +%s)
-# A .tmp tree is an unfinished or failed build (kept for reading its log until the next build).
-rm -rf "$kernel_cache"/*.tmp
+# A .tmp tree is an unfinished or failed build of this flavor (kept for reading its log until
+# the next build).
+rm -rf "$kernel_cache"/linux-6.12${flavor:+-$flavor}-????????????????.tmp
 mkdir -p "$tree.tmp"
 cd "$tree.tmp"
 tar -xf /usr/src/linux-source-6.12.tar.xz --strip-components=1
