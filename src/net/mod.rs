@@ -11,9 +11,11 @@
 //! behaviour, Documentation/wire-protocol.rst the protocol.
 
 mod conn;
+mod jobs;
 pub(crate) mod messaging;
 mod nodemanager_configfs;
 mod pins;
+mod requests;
 mod selftest;
 mod socket;
 pub(crate) mod state;
@@ -23,10 +25,11 @@ mod workqueue;
 use crate::configfs::Registration;
 use crate::debugfs::Files;
 use core::fmt;
+use jobs::Jobs;
 use kernel::prelude::*;
 use kernel::sync::{Arc, CondVar, Mutex};
 use kernel::{c_str, new_condvar, new_mutex};
-use state::{Jobs, QueuePtr, State};
+use state::{QueuePtr, State};
 use workqueue::OwnedQueue;
 
 /// Milliseconds on the monotonic clock.

@@ -3,12 +3,13 @@
 //! The node manager behind `/sys/kernel/config/cluster/`: configfs operations applied to the
 //! rules of `cluster/nodemanager.rs`, and networking started and stopped as they say.
 //!
-//! A refused write or mkdir logs why and returns the rule's errno; nothing changes. configfs
-//! cannot refuse an rmdir, so removing a node that is connected closes its connection first
-//! (its requests fail with `EHOSTDOWN`, the node-down callbacks run) and removing the local
-//! node stops networking; both are logged.
+//! A refused write or mkdir logs why and returns the rule's errno; nothing changes. A connected
+//! node's directory is pinned (`pins.rs`), so configfs refuses its rmdir with `EBUSY`; an rmdir
+//! that wins the race with the pin closes the node's connection first (its requests fail with
+//! `EHOSTDOWN`, the node-down callbacks run), and removing the local node stops networking; both
+//! are logged.
 
-use super::state::Jobs;
+use super::jobs::Jobs;
 use super::Shared;
 use crate::cluster::nodemanager::{ClusterAttr, ConfigError, NetworkingChange, NodeAttr};
 use crate::configfs::{Attr, ConfigfsOps, NodeId};

@@ -11,19 +11,20 @@
 //! here runs in process context (configfs writes, work items, senders), never in softirq.
 
 use super::conn::Conn;
+use super::jobs::{Job, Jobs};
+use super::requests::Pending;
 use super::socket::{SockAddr, Socket};
 use super::workers;
-use super::{errno, now_ms, Ip, Shared};
-use crate::cluster::connection::{ConnId, LinkState};
+use super::{now_ms, Ip, Shared};
+use crate::cluster::connection::ConnId;
 use crate::cluster::connection_events::{Action, CloseReason, Event};
-use crate::cluster::errno as cerr;
-use crate::cluster::heartbeat::{DownReason, Liveness, NodeEvent};
+use crate::cluster::heartbeat::{DownReason, NodeEvent};
 use crate::cluster::messages::{Handshake, HANDSHAKE_LEN, PROTOCOL_VERSION};
 use crate::cluster::node_num::NodeNum;
 use crate::cluster::nodemanager::{NodeConfig, Subsystem};
 use crate::cluster::peer::{Peer, PeerOutput};
 use crate::cluster::status::Status;
-use crate::cluster::waiters::{Outcome, WaiterTable};
+use crate::cluster::waiters::WaiterTable;
 use crate::cluster::wire::{Header, MessageType, HEADER_LEN};
 use kernel::prelude::*;
 use kernel::sync::Arc;
@@ -37,7 +38,7 @@ pub(crate) const NODE_DIRS: usize = 255;
 const FIRST_HANDLED: u8 = 0x20;
 const HANDLED: usize = 0x30;
 /// The longest control frame: a handshake.
-const CONTROL_MAX: usize = HEADER_LEN + HANDSHAKE_LEN;
+pub(crate) const CONTROL_MAX: usize = HEADER_LEN + HANDSHAKE_LEN;
 
 /// A message handler: gets the sender and the payload, writes its reply into `reply` (room for
 /// the largest payload) and returns the reply's length, or a status for an error reply.
@@ -67,16 +68,6 @@ pub(crate) struct Local {
     pub(crate) nonce: u64,
     pub(crate) listener: Arc<Socket>,
     pub(crate) gen: u64,
-}
-
-/// A request waiting for its reply.
-pub(crate) struct Pending {
-    /// 0 when the entry is free.
-    pub(crate) request_id: u64,
-    pub(crate) outcome: Option<Outcome>,
-    pub(crate) reply: KVec<u8>,
-    pub(crate) reply_len: usize,
-    pub(crate) overflow: bool,
 }
 
 /// The workqueue, usable while the state says so (set to `None` before it is destroyed).
@@ -117,7 +108,7 @@ pub(crate) struct State {
     next_gen: u64,
     pub(crate) waiters: WaiterTable<WAITERS>,
     /// The request id of each waiter slot, to find its [`Pending`].
-    slot_request: [u64; WAITERS],
+    pub(crate) slot_request: [u64; WAITERS],
     pub(crate) pending: KVec<Pending>,
     pub(crate) handlers: crate::cluster::dispatch::HandlerTable,
     handler_fns: [Option<Handler>; HANDLED],
@@ -140,62 +131,6 @@ pub(crate) struct Step {
     pub(crate) adopted: Option<ConnId>,
     /// Some waiter was completed: notify the replies condvar.
     pub(crate) woke: bool,
-}
-
-/// Work to do after the lock is dropped, in order.
-pub(crate) enum Job {
-    /// Send a control frame.
-    Send(Arc<Conn>, [u8; CONTROL_MAX], usize),
-    /// Allow application messages on the connection.
-    Open(Arc<Conn>),
-    /// Close the connection (its receive worker sees the end of the stream).
-    Shutdown(Arc<Conn>),
-    /// Run a node callback.
-    Callback(NodeCallback, NodeNum, bool),
-}
-
-/// A list of [`Job`]s.
-pub(crate) struct Jobs(KVec<Job>);
-
-impl Jobs {
-    pub(crate) fn new() -> Jobs {
-        Jobs(KVec::new())
-    }
-
-    fn push(&mut self, job: Job) {
-        if self.0.reserve(1, GFP_KERNEL).is_err() {
-            // Out of memory: a lost control frame is a lost packet; the connection's timers
-            // recover (keepalive, idle timeout). Shut it so that it recovers at once.
-            pr_warn!("cluster: out of memory; closing a connection\n");
-            if let Job::Send(c, ..) | Job::Open(c) | Job::Shutdown(c) = &job {
-                c.shutdown();
-            }
-            return;
-        }
-        // Cannot fail: room was reserved.
-        let _ = self.0.push(job, GFP_KERNEL);
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// Runs the jobs; call with no lock held.
-    pub(crate) fn run(self) {
-        for job in self.0.into_iter() {
-            match job {
-                Job::Send(c, frame, len) => {
-                    let frame = frame.get(..len).unwrap_or(&[]);
-                    if c.send(frame, &[]).is_err() {
-                        c.shutdown();
-                    }
-                }
-                Job::Open(c) => c.set_open(),
-                Job::Shutdown(c) => c.shutdown(),
-                Job::Callback(f, node, up) => f(node, up),
-            }
-        }
-    }
 }
 
 impl State {
@@ -307,132 +242,6 @@ impl State {
             .ok_or(ENOSPC)?;
         *slot = Some(f);
         Ok(())
-    }
-
-    // ---- waiters ----
-
-    /// Takes a waiter slot for a request on `gconn` and a pending entry holding `reply`.
-    pub(crate) fn begin_request(
-        &mut self,
-        gconn: ConnId,
-        timeout_ms: u32,
-        reply: KVec<u8>,
-    ) -> Result<u64> {
-        let entry = self
-            .pending
-            .iter()
-            .position(|p| p.request_id == 0)
-            .ok_or(EAGAIN)?;
-        let (slot, id) = self
-            .waiters
-            .begin(gconn, now_ms(), timeout_ms)
-            .map_err(|_| EAGAIN)?;
-        if let Some(r) = self.slot_request.get_mut(slot) {
-            *r = id;
-        }
-        if let Some(p) = self.pending.get_mut(entry) {
-            *p = Pending {
-                request_id: id,
-                outcome: None,
-                reply,
-                reply_len: 0,
-                overflow: false,
-            };
-        }
-        Ok(id)
-    }
-
-    fn pending_of_slot(&mut self, slot: usize) -> Option<&mut Pending> {
-        let id = *self.slot_request.get(slot)?;
-        self.pending
-            .iter_mut()
-            .find(|p| p.request_id == id && id != 0)
-    }
-
-    /// Ends request `id` (taken by its sender): its outcome if one came, and its entry freed
-    /// when `finish`.
-    pub(crate) fn take_outcome(&mut self, id: u64) -> Option<(Outcome, KVec<u8>, usize, bool)> {
-        let p = self.pending.iter_mut().find(|p| p.request_id == id)?;
-        let outcome = p.outcome.take()?;
-        p.request_id = 0;
-        let reply = core::mem::replace(&mut p.reply, KVec::new());
-        Some((outcome, reply, p.reply_len, p.overflow))
-    }
-
-    /// Gives up request `id` (timeout, signal or failed send).
-    pub(crate) fn cancel_request(&mut self, id: u64) {
-        if let Some(slot) = self.slot_request.iter().position(|r| *r == id) {
-            self.waiters.cancel(slot);
-            if let Some(r) = self.slot_request.get_mut(slot) {
-                *r = 0;
-            }
-        }
-        if let Some(p) = self.pending.iter_mut().find(|p| p.request_id == id) {
-            p.request_id = 0;
-            p.outcome = None;
-            p.reply = KVec::new();
-        }
-    }
-
-    /// A `REPLY` arrived on `gconn`: completes its waiter with the payload copied.
-    pub(crate) fn complete_reply(
-        &mut self,
-        gconn: ConnId,
-        header: &Header,
-        payload: &[u8],
-    ) -> bool {
-        let Some((slot, outcome)) = self.waiters.reply(gconn, header.request_id, header.status)
-        else {
-            self.counters.replies_unmatched = self.counters.replies_unmatched.saturating_add(1);
-            return false;
-        };
-        if let Some(p) = self.pending_of_slot(slot) {
-            match p.reply.get_mut(..payload.len()) {
-                Some(dst) => {
-                    dst.copy_from_slice(payload);
-                    p.reply_len = payload.len();
-                }
-                None => p.overflow = true,
-            }
-            p.outcome = Some(outcome);
-        }
-        if let Some(r) = self.slot_request.get_mut(slot) {
-            *r = 0;
-        }
-        true
-    }
-
-    /// Fails every request on `gconn`; returns whether any was waiting.
-    fn fail_requests(&mut self, gconn: ConnId, node_down: bool) -> bool {
-        let mut woke = false;
-        while let Some((slot, outcome)) = self.waiters.fail_conn(gconn, node_down) {
-            if let Some(p) = self.pending_of_slot(slot) {
-                p.outcome = Some(outcome);
-            }
-            if let Some(r) = self.slot_request.get_mut(slot) {
-                *r = 0;
-            }
-            woke = true;
-        }
-        woke
-    }
-
-    /// The open connection to `to`, for a sender: `ENOTCONN` if there is none.
-    pub(crate) fn open_conn(&mut self, to: NodeNum) -> Result<(Arc<Conn>, ConnId)> {
-        let slot = self
-            .peers
-            .get(to.index())
-            .and_then(Option::as_ref)
-            .ok_or(errno(cerr::ENOTCONN))?;
-        if slot.peer.liveness() != Liveness::Up {
-            return Err(errno(cerr::EHOSTDOWN));
-        }
-        match &slot.conn {
-            Some((conn, c)) if slot.peer.connection().state() == LinkState::Up && c.is_open() => {
-                Ok((c.clone(), global_conn(slot.gen, *conn)))
-            }
-            _ => Err(errno(cerr::ENOTCONN)),
-        }
     }
 
     // ---- networking ----

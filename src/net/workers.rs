@@ -14,8 +14,9 @@
 //!   heartbeat) at their deadlines.
 
 use super::conn::Conn;
+use super::jobs::Jobs;
 use super::socket::{Received, SockAddr, Socket};
-use super::state::{global_conn, reply_header, Jobs};
+use super::state::{global_conn, reply_header};
 use super::{now_ms, Ip, Shared};
 use crate::cluster::connection::{ConnId, LinkState};
 use crate::cluster::connection_events::Event;
