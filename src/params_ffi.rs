@@ -7,8 +7,8 @@
 //! `init`, and when /sys/module/ramster/parameters/* is read. Parsing and validation are
 //! [`Config::set`]; this file only crosses the C boundary and turns errors into errnos.
 
-use kernel::ffi::{c_char, c_int, c_uint};
 use core::sync::atomic::{AtomicU32, Ordering};
+use kernel::ffi::{c_char, c_int, c_uint};
 
 use kernel::prelude::*;
 use kernel::str::CStr;
