@@ -14,8 +14,14 @@ pub mod cluster;
 mod configfs;
 mod debugfs;
 mod net;
+pub mod os;
 mod params;
 mod params_ffi;
+#[path = "../tmem/mod.rs"]
+pub mod tmem;
+#[path = "../zcache/mod.rs"]
+pub mod zcache;
+mod zcache_kernel;
 
 use params::{Config, Mode};
 
@@ -32,18 +38,18 @@ struct Ramster {
     config: Config,
     /// The cluster layer (configfs, sockets, heartbeat): only with `mode=ramster`.
     _cluster: Option<net::ClusterNet>,
+    /// The zcache store and its frontswap/cleancache backends: not with `mode=off`.
+    _zcache: Option<zcache_kernel::Backend>,
 }
 
 impl kernel::Module for Ramster {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let config = params_ffi::config();
         pr_info!("loaded: {}\n", config);
-        if config.mode != Mode::Off {
-            pr_notice!(
-                "mode {}: the cleancache and frontswap backends are not built yet; nothing is cached\n",
-                config.show(params::Param::Mode)
-            );
-        }
+        let zcache = match config.mode {
+            Mode::Off => None,
+            Mode::Zcache | Mode::Ramster => Some(zcache_kernel::Backend::new(&config)?),
+        };
         let cluster = if config.mode == Mode::Ramster {
             Some(net::ClusterNet::start()?)
         } else {
@@ -52,12 +58,16 @@ impl kernel::Module for Ramster {
         Ok(Ramster {
             config,
             _cluster: cluster,
+            _zcache: zcache,
         })
     }
 }
 
 impl Drop for Ramster {
     fn drop(&mut self) {
-        pr_info!("unloaded (mode={})\n", self.config.show(params::Param::Mode));
+        pr_info!(
+            "unloaded (mode={})\n",
+            self.config.show(params::Param::Mode)
+        );
     }
 }

@@ -36,6 +36,40 @@ pub fn compress_page(
     compress_into_with_table(page, out, table).map_err(|_| Incompressible)
 }
 
+/// A page compressor: the store compresses with lz4_flex ([`Lz4Flex`]) unless given another one
+/// (the module's `compressor=lz4-c` uses the kernel's C LZ4 through this trait).
+pub trait PageCodec: Sync {
+    /// Compresses `page` into `out` and returns the compressed size. `table` is the caller's
+    /// lz4_flex hash table, which a codec may ignore.
+    fn compress(
+        &self,
+        page: &[u8; PAGE_SIZE],
+        out: &mut [u8; COMPRESS_BOUND],
+        table: &mut CompressTable,
+    ) -> Result<usize, Incompressible>;
+
+    /// Decompresses `zpage` into `page`; it must fill the page exactly, or fail.
+    fn decompress(&self, zpage: &[u8], page: &mut [u8; PAGE_SIZE]) -> Result<(), CorruptPage>;
+}
+
+/// lz4_flex's block format: [`compress_page`] and [`decompress_page`].
+pub struct Lz4Flex;
+
+impl PageCodec for Lz4Flex {
+    fn compress(
+        &self,
+        page: &[u8; PAGE_SIZE],
+        out: &mut [u8; COMPRESS_BOUND],
+        table: &mut CompressTable,
+    ) -> Result<usize, Incompressible> {
+        compress_page(page, out, table)
+    }
+
+    fn decompress(&self, zpage: &[u8], page: &mut [u8; PAGE_SIZE]) -> Result<(), CorruptPage> {
+        decompress_page(zpage, page)
+    }
+}
+
 /// Decompresses `zpage` into `page`; it must fill the page exactly.
 pub fn decompress_page(zpage: &[u8], page: &mut [u8; PAGE_SIZE]) -> Result<(), CorruptPage> {
     match decompress_into(zpage, page) {

@@ -8,6 +8,7 @@
 //! - [`compress`]: lz4_flex page compression with length-checked decompression;
 //! - [`policy`]: which compressed pages are worth storing;
 //! - [`zero`]: zero-filled page detection;
+//! - [`swapkey`]: frontswap's swap entry to tmem key mapping;
 //! - [`counters`]: the `zcache/` and `zbud/` debugfs counters and the `mm_stat` summary;
 //! - [`store`]: all of the above behind tmem: the operations the backends call.
 
@@ -16,6 +17,7 @@ pub mod counters;
 pub mod frames;
 pub mod policy;
 pub mod store;
+pub mod swapkey;
 pub mod zbud;
 pub mod zero;
 

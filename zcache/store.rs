@@ -15,7 +15,7 @@
 //! takes the ephemeral zbud lock alone to pick its victim, drops it, and flushes the victim's pages
 //! through tmem with `flush_page_if`. Nothing sleeps: every allocation here uses [`Gfp::NoWait`].
 
-use super::compress::{compress_page, decompress_page, CompressTable, COMPRESS_BOUND};
+use super::compress::{CompressTable, Lz4Flex, PageCodec, COMPRESS_BOUND};
 use super::counters::{Counters, Level};
 use super::frames::FrameSource;
 use super::policy::{judge, Verdict};
@@ -107,6 +107,7 @@ pub struct Store<S: FrameSource> {
     eph: LockedZbud<S>,
     pers: LockedZbud<S>,
     exclusive_gets: bool,
+    codec: &'static dyn PageCodec,
     counters: Counters,
 }
 
@@ -128,8 +129,15 @@ impl<S: FrameSource> Store<S> {
                 gfp,
             )?,
             exclusive_gets,
+            codec: &Lz4Flex,
             counters: Counters::new(),
         })
+    }
+
+    /// The same store compressing with `codec` instead of lz4_flex. Set it before the first put:
+    /// pages stored by one codec are read back by the same one.
+    pub fn with_codec(self, codec: &'static dyn PageCodec) -> Self {
+        Self { codec, ..self }
     }
 
     /// The counters (`zcache/` in debugfs). Call [`Store::refresh_counters`] first for fresh
@@ -270,7 +278,9 @@ impl<S: FrameSource> Store<S> {
             self.counters.zero_filled_pages.inc();
             return Ok(ZDesc::Zero);
         }
-        let size = compress_page(page, &mut scratch.zpage, &mut scratch.table)
+        let size = self
+            .codec
+            .compress(page, &mut scratch.zpage, &mut scratch.table)
             .map_err(|_| PutRefused::CompressPoor)?;
         let zpage = scratch.zpage.get(..size).ok_or(PutRefused::CompressPoor)?;
         let stats = self.zbud(kind).lock(0).stats();
@@ -412,7 +422,9 @@ impl<S: FrameSource> Store<S> {
                     .read(&self.frames, handle, &mut scratch.zpage)
                     .map_err(|_| GetMiss::Corrupt)?;
                 let zpage = scratch.zpage.get(..size).ok_or(GetMiss::Corrupt)?;
-                decompress_page(zpage, page).map_err(|_| GetMiss::Corrupt)
+                self.codec
+                    .decompress(zpage, page)
+                    .map_err(|_| GetMiss::Corrupt)
             }
         }
     }
@@ -430,6 +442,14 @@ impl<S: FrameSource> Store<S> {
             self.counters.flush_found.inc();
         }
         found
+    }
+
+    /// Calls `visit(oid, index)` for every page of pool `pool`, one tmem bucket lock at a time;
+    /// the visitor runs under that lock, so it must not call the store (or sleep).
+    pub fn for_each_page(&self, pool: PoolId, mut visit: impl FnMut(&Oid, PageIndex)) {
+        if let Some(p) = self.client.pool(pool) {
+            p.for_each_page(|oid, index, _| visit(oid, index));
+        }
     }
 
     /// Drops object `oid` of pool `pool` with all its pages; returns how many pages.

@@ -1,0 +1,653 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The frontswap and cleancache backends over the zcache [`Store`], the shrinker and the debugfs
+//! counters: the `extern "C"` functions `shim/zcache.c` calls, and [`Backend`], which registers
+//! them at module init and takes them down at unload.
+//!
+//! - frontswap: one persistent pool for every swap area, keys as [`crate::zcache::swapkey`];
+//!   exclusive gets (a load takes the page out of the store, as zswap).
+//! - cleancache: one ephemeral pool per filesystem (`init_fs`), destroyed at unmount
+//!   (`invalidate_fs`); oid = the 192-bit file key, index = the page index.
+//! - Every store operation runs with local interrupts off ([`IrqsOff`]): cleancache's put hook
+//!   runs under the interrupt-safe `i_pages` lock, so the store's locks must never be taken with
+//!   interrupts on (`Documentation/tmem.rst`). Nothing under them sleeps; frames and index nodes
+//!   are allocated with `GFP_NOWAIT | __GFP_NOWARN`.
+//! - Unload: cleancache pages are clean copies, simply dropped. frontswap pages are swap data:
+//!   new stores are refused, every held page is written back to its swap device with
+//!   `frontswap_writeback(type, offset, true)`, and frontswap is unregistered, which succeeds
+//!   only once the backend holds nothing (retried until it does). Then the store is freed.
+//! - Errors are `Result`s inside; the C boundary turns them into negative errnos.
+
+use super::ffi::{self, IrqsOff};
+use super::frames::PageFrames;
+use super::lz4c;
+use super::scratch::PerCpuScratch;
+use crate::os::{Gfp, PAGE_SIZE};
+use crate::params::{Compressor, Config};
+use crate::tmem::{NewPoolError, Oid, PageIndex, PoolId, PoolKind, MAX_POOLS_PER_CLIENT};
+use crate::zcache::counters::zbud_for_each;
+use crate::zcache::store::{GetMiss, PutRefused, Store};
+use crate::zcache::swapkey::{area_oids, swap_entry, swap_key};
+use core::ffi::{c_char, c_int};
+use core::fmt::Write;
+use core::ptr;
+use core::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+use kernel::alloc::{flags, KBox, KVec};
+use kernel::error::to_result;
+use kernel::prelude::*;
+
+type ZStore = Store<PageFrames>;
+
+/// What the C callbacks reach while the backend is registered.
+struct Shared {
+    store: ZStore,
+    scratch: PerCpuScratch,
+    /// frontswap's one persistent pool (`None` with `frontswap=N`).
+    swap_pool: Option<PoolId>,
+    /// Set at unload: frontswap stores are refused so that draining ends.
+    draining: AtomicBool,
+}
+
+/// The shared state of the registered backend, or null. Set before anything is registered,
+/// cleared only after every hook, the shrinker and debugfs are gone (no callback runs then).
+static SHARED: AtomicPtr<Shared> = AtomicPtr::new(ptr::null_mut());
+
+fn shared() -> Option<&'static Shared> {
+    let p = SHARED.load(Ordering::Acquire);
+    // SAFETY: `p` is null or points to the `Shared` owned by the live `Backend`, which clears
+    // `SHARED` and waits for every caller (hook unregistration, shrinker and debugfs removal)
+    // before freeing it.
+    unsafe { p.as_ref() }
+}
+
+fn put_errno(refused: PutRefused) -> Error {
+    match refused {
+        PutRefused::NoPool => ENODEV,
+        PutRefused::CompressPoor | PutRefused::MeanCompressPoor => E2BIG,
+        PutRefused::NoFrame | PutRefused::NoMemory => ENOMEM,
+    }
+}
+
+fn get_errno(miss: GetMiss) -> Error {
+    match miss {
+        GetMiss::NotFound => ENOENT,
+        GetMiss::Corrupt => EIO,
+    }
+}
+
+fn errno(result: Result) -> c_int {
+    match result {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+impl Shared {
+    /// Stores `page` as (`pool`, `oid`, `index`).
+    fn put(&self, pool: PoolId, oid: &Oid, index: PageIndex, page: &[u8; PAGE_SIZE]) -> Result {
+        let irqs = IrqsOff::new();
+        let put = self.scratch.with(&irqs, |scratch| {
+            self.store.put(pool, oid, index, page, scratch)
+        });
+        match put {
+            Some(put) => put.map_err(put_errno),
+            None => {
+                // No scratch (reentry on this CPU): refuse, and drop the stale copy.
+                self.store.flush_page(pool, oid, index);
+                Err(EBUSY)
+            }
+        }
+    }
+
+    /// Fills `page` from (`pool`, `oid`, `index`).
+    fn get(&self, pool: PoolId, oid: &Oid, index: PageIndex, page: &mut [u8; PAGE_SIZE]) -> Result {
+        let irqs = IrqsOff::new();
+        self.scratch
+            .with(&irqs, |scratch| {
+                self.store.get(pool, oid, index, page, scratch)
+            })
+            .ok_or(EBUSY)?
+            .map_err(get_errno)
+    }
+
+    fn flush_page(&self, pool: PoolId, oid: &Oid, index: PageIndex) {
+        let _irqs = IrqsOff::new();
+        self.store.flush_page(pool, oid, index);
+    }
+
+    fn flush_object(&self, pool: PoolId, oid: &Oid) {
+        let _irqs = IrqsOff::new();
+        self.store.flush_object(pool, oid);
+    }
+
+    /// A cleancache pool id from the hooks: one of ours, and not frontswap's.
+    fn cache_pool(&self, pool: c_int) -> Option<PoolId> {
+        let id = PoolId(u16::try_from(pool).ok()?);
+        (Some(id) != self.swap_pool).then_some(id)
+    }
+
+    /// Writes every held swap page back to its swap device; returns how many went back.
+    /// Process context, no locks held.
+    fn drain_swap(&self) -> u64 {
+        const BATCH: usize = 4096;
+        let Some(pool) = self.swap_pool else {
+            return 0;
+        };
+        let mut given = 0u64;
+        loop {
+            let Ok(mut keys) = KVec::<(u32, u64)>::with_capacity(BATCH, flags::GFP_KERNEL) else {
+                ffi::msleep(10);
+                continue;
+            };
+            {
+                let _irqs = IrqsOff::new();
+                self.store.for_each_page(pool, |oid, index| {
+                    if keys.len() < BATCH {
+                        if let Some(entry) = swap_entry(oid, index) {
+                            // Within capacity: never allocates.
+                            let _ = keys.push(entry, flags::GFP_NOWAIT);
+                        }
+                    }
+                });
+            }
+            if keys.is_empty() {
+                return given;
+            }
+            let mut progress = false;
+            for &(type_, offset) in keys.iter() {
+                // SAFETY: process context, and no lock of this module is held, as
+                // `frontswap_writeback()` requires (it calls back into `ramster_zc_fs_load`).
+                if unsafe { ffi::ramster_zc_frontswap_writeback(type_, offset) } == 0 {
+                    given += 1;
+                    progress = true;
+                }
+            }
+            if !progress {
+                // Entries busy (being swapped in or freed): let them settle.
+                ffi::msleep(1);
+            }
+        }
+    }
+}
+
+// ---- frontswap --------------------------------------------------------------------------------
+
+fn fs_store(type_: u32, offset: u64, page: &[u8; PAGE_SIZE]) -> Result {
+    let shared = shared().ok_or(ENODEV)?;
+    let pool = shared.swap_pool.ok_or(ENODEV)?;
+    let (oid, index) = swap_key(type_, offset).ok_or(EINVAL)?;
+    if shared.draining.load(Ordering::Relaxed) {
+        shared.flush_page(pool, &oid, index);
+        return Err(EBUSY);
+    }
+    shared.put(pool, &oid, index, page)
+}
+
+/// # Safety
+///
+/// `src` must be valid for reads of `PAGE_SIZE` bytes for the duration of the call.
+#[no_mangle]
+unsafe extern "C" fn ramster_zc_fs_store(type_: u32, offset: u64, src: *const u8) -> c_int {
+    // SAFETY: the shim passes the page it mapped, readable for a page (this function's
+    // contract); nobody writes it during a swap-out.
+    let page = unsafe { &*src.cast::<[u8; PAGE_SIZE]>() };
+    errno(fs_store(type_, offset, page))
+}
+
+/// # Safety
+///
+/// `dst` must be valid for writes of `PAGE_SIZE` bytes, `exclusive` for a write of a `bool`.
+#[no_mangle]
+unsafe extern "C" fn ramster_zc_fs_load(
+    type_: u32,
+    offset: u64,
+    dst: *mut u8,
+    exclusive: *mut bool,
+) -> c_int {
+    // SAFETY: the shim passes the mapped, locked swap-cache page, writable for a page and
+    // used by nobody else during the load (this function's contract).
+    let page = unsafe { &mut *dst.cast::<[u8; PAGE_SIZE]>() };
+    let loaded = (|| {
+        let shared = shared().ok_or(ENODEV)?;
+        let pool = shared.swap_pool.ok_or(ENODEV)?;
+        let (oid, index) = swap_key(type_, offset).ok_or(ENOENT)?;
+        shared.get(pool, &oid, index, page)
+    })();
+    if loaded.is_ok() {
+        // The store takes persistent pages on a get (exclusive gets).
+        // SAFETY: `exclusive` is writable (this function's contract).
+        unsafe { *exclusive = true };
+    }
+    errno(loaded)
+}
+
+#[no_mangle]
+extern "C" fn ramster_zc_fs_invalidate_page(type_: u32, offset: u64) {
+    if let (Some(shared), Some((oid, index))) = (shared(), swap_key(type_, offset)) {
+        if let Some(pool) = shared.swap_pool {
+            shared.flush_page(pool, &oid, index);
+        }
+    }
+}
+
+#[no_mangle]
+extern "C" fn ramster_zc_fs_invalidate_area(type_: u32) {
+    let Some(shared) = shared() else { return };
+    let Some(pool) = shared.swap_pool else { return };
+    // One object per lock hold, so interrupts are never off for the whole area.
+    for oid in area_oids(type_) {
+        shared.flush_object(pool, &oid);
+    }
+}
+
+// ---- cleancache -------------------------------------------------------------------------------
+
+#[no_mangle]
+extern "C" fn ramster_zc_cc_init_fs(pagesize: usize) -> c_int {
+    let pool = (|| {
+        if pagesize != PAGE_SIZE {
+            return Err(EINVAL);
+        }
+        let shared = shared().ok_or(ENODEV)?;
+        // May sleep: the hook allows it, and no lock is held here.
+        let id = shared
+            .store
+            .new_pool(PoolKind::Ephemeral, Gfp::Kernel)
+            .map_err(|e| match e {
+                NewPoolError::NoFreeId => ENOSPC,
+                NewPoolError::NoMemory => ENOMEM,
+            })?;
+        Ok(c_int::from(id.0))
+    })();
+    pool.unwrap_or_else(|e: Error| e.to_errno())
+}
+
+/// Reads cleancache's 192-bit file key.
+///
+/// # Safety
+///
+/// `oid` must point to three readable `u64`s.
+unsafe fn file_oid(oid: *const u64) -> Oid {
+    // SAFETY: `oid` points to `struct cleancache_filekey`'s `u64 oid[3]` (this function's
+    // contract).
+    Oid(unsafe { ptr::read(oid.cast::<[u64; 3]>()) })
+}
+
+/// # Safety
+///
+/// `oid` must point to three `u64`s, `dst` must be valid for writes of `PAGE_SIZE` bytes.
+#[no_mangle]
+unsafe extern "C" fn ramster_zc_cc_get(
+    pool: c_int,
+    oid: *const u64,
+    index: u64,
+    dst: *mut u8,
+) -> c_int {
+    // SAFETY: the shim passes the file key (this function's contract).
+    let oid = unsafe { file_oid(oid) };
+    // SAFETY: the shim passes the mapped, locked folio being read, writable for a page.
+    let page = unsafe { &mut *dst.cast::<[u8; PAGE_SIZE]>() };
+    errno((|| {
+        let shared = shared().ok_or(ENODEV)?;
+        let pool = shared.cache_pool(pool).ok_or(EINVAL)?;
+        let index = PageIndex::try_from(index).map_err(|_| ENOENT)?;
+        shared.get(pool, &oid, index, page)
+    })())
+}
+
+/// # Safety
+///
+/// `oid` must point to three `u64`s, `src` must be valid for reads of `PAGE_SIZE` bytes.
+#[no_mangle]
+unsafe extern "C" fn ramster_zc_cc_put(pool: c_int, oid: *const u64, index: u64, src: *const u8) {
+    // SAFETY: the shim passes the file key (this function's contract).
+    let oid = unsafe { file_oid(oid) };
+    // SAFETY: the shim passes the mapped clean folio leaving the page cache, readable for a
+    // page; it is not written while its mapping's i_pages lock is held.
+    let page = unsafe { &*src.cast::<[u8; PAGE_SIZE]>() };
+    let Some(shared) = shared() else { return };
+    let Some(pool) = shared.cache_pool(pool) else {
+        return;
+    };
+    // A file too large to index in 32 bits is not cached; no copy of it can exist either.
+    if let Ok(index) = PageIndex::try_from(index) {
+        // A refused put is counted by the store (failed_eph_puts) and has dropped any old copy.
+        let _ = shared.put(pool, &oid, index, page);
+    }
+}
+
+/// # Safety
+///
+/// `oid` must point to three `u64`s.
+#[no_mangle]
+unsafe extern "C" fn ramster_zc_cc_invalidate_page(pool: c_int, oid: *const u64, index: u64) {
+    // SAFETY: the shim passes the file key (this function's contract).
+    let oid = unsafe { file_oid(oid) };
+    let Some(shared) = shared() else { return };
+    if let (Some(pool), Ok(index)) = (shared.cache_pool(pool), PageIndex::try_from(index)) {
+        shared.flush_page(pool, &oid, index);
+    }
+}
+
+/// # Safety
+///
+/// `oid` must point to three `u64`s.
+#[no_mangle]
+unsafe extern "C" fn ramster_zc_cc_invalidate_inode(pool: c_int, oid: *const u64) {
+    // SAFETY: the shim passes the file key (this function's contract).
+    let oid = unsafe { file_oid(oid) };
+    let Some(shared) = shared() else { return };
+    if let Some(pool) = shared.cache_pool(pool) {
+        shared.flush_object(pool, &oid);
+    }
+}
+
+#[no_mangle]
+extern "C" fn ramster_zc_cc_invalidate_fs(pool: c_int) {
+    let Some(shared) = shared() else { return };
+    if let Some(pool) = shared.cache_pool(pool) {
+        let _irqs = IrqsOff::new();
+        shared.store.destroy_pool(pool);
+    }
+}
+
+// ---- shrinker ---------------------------------------------------------------------------------
+
+#[no_mangle]
+extern "C" fn ramster_zc_shrink_count() -> core::ffi::c_ulong {
+    shared().map_or(0, |s| s.store.counters().eph_pageframes.get()) as core::ffi::c_ulong
+}
+
+#[no_mangle]
+extern "C" fn ramster_zc_shrink_scan(nr: core::ffi::c_ulong) -> core::ffi::c_ulong {
+    let Some(shared) = shared() else { return 0 };
+    let mut freed = 0;
+    while freed < nr {
+        // One frame per interrupts-off section.
+        let _irqs = IrqsOff::new();
+        if shared.store.shrink_ephemeral(1) == 0 {
+            break;
+        }
+        freed += 1;
+    }
+    freed
+}
+
+// ---- debugfs ----------------------------------------------------------------------------------
+
+/// debugfs folder numbers, as the shim's.
+const DIR_ZCACHE: u32 = 0;
+const DIR_ZBUD: u32 = 1;
+
+/// Calls `f(name, suffix, value)` for every file of folder `dir`, in a fixed order (the file's
+/// id is its position).
+fn for_each_counter(shared: &Shared, dir: u32, mut f: impl FnMut(&str, &str, u64)) {
+    let store = &shared.store;
+    if dir == DIR_ZCACHE {
+        {
+            let _irqs = IrqsOff::new();
+            store.refresh_counters();
+        }
+        store.counters().for_each(f);
+    } else {
+        let (eph, pers) = {
+            let _irqs = IrqsOff::new();
+            store.zbud_stats()
+        };
+        zbud_for_each(&eph, &pers, |prefix, name, value| f(prefix, name, value));
+    }
+}
+
+/// # Safety
+///
+/// `val` must be valid for a write of a `u64`.
+#[no_mangle]
+unsafe extern "C" fn ramster_zc_counter(dir: u32, id: u32, val: *mut u64) -> c_int {
+    let Some(shared) = shared() else {
+        return ENODEV.to_errno();
+    };
+    let mut found = None;
+    let mut i = 0u32;
+    for_each_counter(shared, dir, |_, _, value| {
+        if i == id {
+            found = Some(value);
+        }
+        i = i.wrapping_add(1);
+    });
+    match found {
+        Some(value) => {
+            // SAFETY: `val` is writable (this function's contract).
+            unsafe { *val = value };
+            0
+        }
+        None => ENOENT.to_errno(),
+    }
+}
+
+/// Formats into a byte buffer, failing when it is full.
+struct BufWriter<'a> {
+    buf: &'a mut [u8],
+    len: usize,
+}
+
+impl Write for BufWriter<'_> {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        let end = self.len.checked_add(s.len()).ok_or(core::fmt::Error)?;
+        let dst = self.buf.get_mut(self.len..end).ok_or(core::fmt::Error)?;
+        dst.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// # Safety
+///
+/// `buf` must be valid for writes of `size` bytes.
+#[no_mangle]
+unsafe extern "C" fn ramster_zc_mm_stat(buf: *mut c_char, size: usize) -> isize {
+    let Some(shared) = shared() else {
+        return ENODEV.to_errno() as isize;
+    };
+    // SAFETY: `buf` is writable for `size` bytes (this function's contract).
+    let buf = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), size) };
+    let mut w = BufWriter { buf, len: 0 };
+    match write!(w, "{}", shared.store.counters().mm_stat()) {
+        Ok(()) => w.len as isize,
+        Err(_) => E2BIG.to_errno() as isize,
+    }
+}
+
+/// Creates debugfs file `<prefix><name>` in folder `dir`, read as counter `id`.
+fn create_counter(dir: u32, prefix: &str, name: &str, id: u32) -> Result {
+    let mut buf = [0u8; 64];
+    let mut w = BufWriter {
+        buf: &mut buf[..63],
+        len: 0,
+    };
+    write!(w, "{prefix}{name}").map_err(|_| EINVAL)?;
+    // SAFETY: `buf` holds a NUL-terminated name (at most 63 bytes written into a zeroed 64-byte
+    // buffer), which debugfs copies; the folders exist (`ramster_zc_debugfs_create` succeeded).
+    to_result(unsafe { ffi::ramster_zc_debugfs_counter(dir, buf.as_ptr().cast(), id) })
+}
+
+/// Creates `zcache/` and `zbud/` with one file per counter (and `zcache/mm_stat`).
+fn create_debugfs(shared: &Shared) -> Result {
+    // SAFETY: creates the folders; called once, before any counter file.
+    to_result(unsafe { ffi::ramster_zc_debugfs_create() })?;
+    for dir in [DIR_ZCACHE, DIR_ZBUD] {
+        let mut id = 0u32;
+        let mut result = Ok(());
+        for_each_counter(shared, dir, |prefix, name, _| {
+            if result.is_ok() {
+                result = create_counter(dir, prefix, name, id);
+            }
+            id = id.wrapping_add(1);
+        });
+        result?;
+    }
+    Ok(())
+}
+
+// ---- the backend ------------------------------------------------------------------------------
+
+/// The registered zcache backend; dropping it unregisters everything and frees the store.
+pub(crate) struct Backend {
+    shared: Option<KBox<Shared>>,
+    lz4c: bool,
+    debugfs: bool,
+    shrinker: bool,
+    cleancache: bool,
+    frontswap: bool,
+}
+
+/// Registers a hook with `register`; `Ok(false)` if the kernel has no such hooks.
+fn register_hook(name: &str, register: unsafe extern "C" fn() -> c_int) -> Result<bool> {
+    // SAFETY: the shared state is published, so the ops may be called from now on.
+    match to_result(unsafe { register() }) {
+        Ok(()) => Ok(true),
+        Err(e) if e == ENODEV => {
+            pr_notice!(
+                "zcache: this kernel has no {} hooks; not caching {} pages\n",
+                name,
+                name
+            );
+            Ok(false)
+        }
+        Err(e) => {
+            pr_err!(
+                "zcache: registering the {} backend failed ({:?})\n",
+                name,
+                e
+            );
+            Err(e)
+        }
+    }
+}
+
+impl Backend {
+    /// Builds the store and registers the backends `config` asks for.
+    pub(crate) fn new(config: &Config) -> Result<Self> {
+        let mut backend = Backend {
+            shared: None,
+            lz4c: false,
+            debugfs: false,
+            shrinker: false,
+            cleancache: false,
+            frontswap: false,
+        };
+        // SAFETY: reads a module parameter and `totalram_pages()`; no preconditions.
+        let (percent, ram) = unsafe {
+            (
+                ffi::ramster_zc_max_pool_percent(),
+                ffi::ramster_zc_totalram_pages(),
+            )
+        };
+        let budget = (ram as usize / 100).saturating_mul(percent as usize).max(1);
+        let mut store =
+            Store::new(PageFrames::new(budget), true, Gfp::Kernel).map_err(|_| ENOMEM)?;
+        if config.compressor == Compressor::Lz4C {
+            lz4c::init()?;
+            backend.lz4c = true;
+            store = store.with_codec(&lz4c::LZ4C);
+        }
+        let swap_pool = if config.frontswap {
+            Some(
+                store
+                    .new_pool(PoolKind::Persistent, Gfp::Kernel)
+                    .map_err(|_| ENOMEM)?,
+            )
+        } else {
+            None
+        };
+        let shared = KBox::new(
+            Shared {
+                store,
+                scratch: PerCpuScratch::new()?,
+                swap_pool,
+                draining: AtomicBool::new(false),
+            },
+            flags::GFP_KERNEL,
+        )?;
+        SHARED.store(ptr::from_ref(&*shared).cast_mut(), Ordering::Release);
+        backend.shared = Some(shared);
+        if let Some(shared) = backend.shared.as_deref() {
+            match create_debugfs(shared) {
+                Ok(()) => backend.debugfs = true,
+                Err(e) => {
+                    pr_warn!("zcache: no debugfs counters ({:?})\n", e);
+                    // SAFETY: removes whatever was created; no reader can be inside yet.
+                    unsafe { ffi::ramster_zc_debugfs_remove() };
+                }
+            }
+            pr_info!(
+                "zcache: store of at most {} frames ({}% of RAM)\n",
+                shared.store.frames().budget(),
+                percent
+            );
+        }
+        if config.cleancache {
+            // SAFETY: the shared state is published; the shrinker may run from now on.
+            to_result(unsafe { ffi::ramster_zc_shrinker_register() })?;
+            backend.shrinker = true;
+            backend.cleancache = register_hook("cleancache", ffi::ramster_zc_register_cleancache)?;
+        }
+        if config.frontswap {
+            backend.frontswap = register_hook("frontswap", ffi::ramster_zc_register_frontswap)?;
+        }
+        Ok(backend)
+    }
+}
+
+impl Drop for Backend {
+    fn drop(&mut self) {
+        if self.debugfs {
+            // SAFETY: waits for running readers; none start afterwards.
+            unsafe { ffi::ramster_zc_debugfs_remove() };
+        }
+        if self.shrinker {
+            // SAFETY: registered in `new`; waits for running scans.
+            unsafe { ffi::ramster_zc_shrinker_unregister() };
+        }
+        if self.cleancache {
+            // SAFETY: registered in `new`; waits for running operations (SRCU). The store's
+            // ephemeral pools are freed with it below.
+            unsafe { ffi::ramster_zc_unregister_cleancache() };
+        }
+        if let (true, Some(shared)) = (self.frontswap, self.shared.as_deref()) {
+            shared.draining.store(true, Ordering::Relaxed);
+            let mut given = 0u64;
+            let mut rounds = 0u32;
+            loop {
+                given += shared.drain_swap();
+                // SAFETY: process context; stores are refused, so the backend empties.
+                if unsafe { ffi::ramster_zc_unregister_frontswap() } == 0 {
+                    break;
+                }
+                rounds = rounds.wrapping_add(1);
+                if rounds % 1000 == 0 {
+                    pr_warn!("zcache: still holding swap pages at unload, retrying\n");
+                }
+                ffi::msleep(1);
+            }
+            pr_info!(
+                "zcache: wrote {} swap pages back to their swap devices\n",
+                given
+            );
+        }
+        SHARED.store(ptr::null_mut(), Ordering::Release);
+        if let Some(shared) = self.shared.take() {
+            // Nothing calls in any more: free every pool's pages, and with them the frames.
+            for id in 0..MAX_POOLS_PER_CLIENT {
+                let _irqs = IrqsOff::new();
+                shared.store.destroy_pool(PoolId(id as u16));
+            }
+            let live = shared.store.frames().live();
+            if live != 0 {
+                pr_err!("zcache: {} frames still in use at unload (leaked)\n", live);
+            }
+        }
+        if self.lz4c {
+            lz4c::exit();
+        }
+    }
+}

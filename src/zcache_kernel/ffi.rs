@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The C functions of `shim/zcache.c` (prototypes in `shim/zcache_shim.h`), and the small safe
+//! types that wrap the ones with rules: [`IrqsOff`] for local interrupt control. The others are
+//! wrapped where they are used ([`super::frames`], [`super::lz4c`], [`super::backend`]).
+
+use core::ffi::{c_char, c_int, c_uint, c_ulong, c_void};
+
+/// A `struct page`, only ever behind a pointer (opaque to Rust).
+#[repr(C)]
+pub(crate) struct RawPage {
+    _opaque: [u8; 0],
+}
+
+extern "C" {
+    pub(crate) fn ramster_zc_max_pool_percent() -> c_uint;
+    pub(crate) fn ramster_zc_totalram_pages() -> c_ulong;
+    fn ramster_zc_irq_save() -> c_ulong;
+    fn ramster_zc_irq_restore(flags: c_ulong);
+    fn ramster_zc_cpu() -> c_uint;
+    pub(crate) fn ramster_zc_nr_cpus() -> c_uint;
+    pub(crate) fn ramster_zc_frame_alloc() -> *mut RawPage;
+    pub(crate) fn ramster_zc_frame_free(page: *mut RawPage);
+    pub(crate) fn ramster_zc_frame_write(
+        page: *mut RawPage,
+        offset: usize,
+        src: *const c_void,
+        len: usize,
+    );
+    pub(crate) fn ramster_zc_frame_read(
+        page: *mut RawPage,
+        offset: usize,
+        dst: *mut c_void,
+        len: usize,
+    );
+    pub(crate) fn ramster_zc_lz4c_init() -> c_int;
+    pub(crate) fn ramster_zc_lz4c_exit();
+    pub(crate) fn ramster_zc_lz4c_compress(
+        src: *const c_void,
+        dst: *mut c_void,
+        size: usize,
+    ) -> c_int;
+    pub(crate) fn ramster_zc_lz4c_decompress(
+        src: *const c_void,
+        src_size: usize,
+        dst: *mut c_void,
+        dst_size: usize,
+    ) -> c_int;
+    pub(crate) fn ramster_zc_debugfs_create() -> c_int;
+    pub(crate) fn ramster_zc_debugfs_counter(dir: u32, name: *const c_char, id: u32) -> c_int;
+    pub(crate) fn ramster_zc_debugfs_remove();
+    pub(crate) fn ramster_zc_shrinker_register() -> c_int;
+    pub(crate) fn ramster_zc_shrinker_unregister();
+    pub(crate) fn ramster_zc_register_cleancache() -> c_int;
+    pub(crate) fn ramster_zc_unregister_cleancache();
+    pub(crate) fn ramster_zc_register_frontswap() -> c_int;
+    pub(crate) fn ramster_zc_unregister_frontswap() -> c_int;
+    pub(crate) fn ramster_zc_frontswap_writeback(type_: u32, offset: u64) -> c_int;
+    pub(crate) fn ramster_zc_msleep(ms: c_uint);
+}
+
+/// Interrupts are disabled on this CPU while it lives, so the task stays on this CPU and
+/// nothing else runs on it (see `Documentation/tmem.rst`, "Interrupts": every store lock is
+/// taken with interrupts off). It is also the proof [`IrqsOff::cpu`] and the per-CPU scratch
+/// buffers need.
+pub(crate) struct IrqsOff {
+    flags: c_ulong,
+    /// Not `Send`: the flags must be restored on the CPU that saved them.
+    _not_send: core::marker::PhantomData<*mut ()>,
+}
+
+impl IrqsOff {
+    /// Disables local interrupts (saving their state) until the value is dropped.
+    pub(crate) fn new() -> Self {
+        // SAFETY: `ramster_zc_irq_save` only wraps `local_irq_save`; `drop` restores the flags
+        // once, on this CPU.
+        let flags = unsafe { ramster_zc_irq_save() };
+        Self {
+            flags,
+            _not_send: core::marker::PhantomData,
+        }
+    }
+
+    /// The CPU this runs on; stable while `self` lives.
+    pub(crate) fn cpu(&self) -> usize {
+        // SAFETY: interrupts are off (`self` exists), so `smp_processor_id()` is valid.
+        unsafe { ramster_zc_cpu() as usize }
+    }
+}
+
+impl Drop for IrqsOff {
+    fn drop(&mut self) {
+        // SAFETY: restores the flags `new` saved; the value cannot leave this CPU (not `Send`,
+        // and with interrupts off the task cannot migrate).
+        unsafe { ramster_zc_irq_restore(self.flags) };
+    }
+}
+
+/// Sleeps for `ms` milliseconds. Process context only.
+pub(crate) fn msleep(ms: u32) {
+    // SAFETY: `msleep` has no preconditions beyond a context that may sleep, which every caller
+    // (module unload) is.
+    unsafe { ramster_zc_msleep(ms) };
+}

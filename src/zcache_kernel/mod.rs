@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! zcache mode's kernel glue: the zcache store (`zcache/`, shared logic) over real pages, behind
+//! the frontswap and cleancache hooks, with a shrinker and debugfs counters.
+//!
+//! - [`backend`]: the hooks' callbacks, the shrinker, debugfs, registration and unload;
+//! - [`frames`]: page frames for zbud;
+//! - [`scratch`]: per-CPU compression working memory;
+//! - [`lz4c`]: `compressor=lz4-c`, the kernel's C LZ4;
+//! - [`ffi`]: the C shim (`shim/zcache.c`) and local interrupt control.
+
+mod backend;
+mod ffi;
+mod frames;
+mod lz4c;
+mod scratch;
+
+pub(crate) use backend::Backend;

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Per-CPU compression working memory: one [`Scratch`] (the 8 KiB lz4_flex hash table and the
+//! 4.1 KiB output buffer) per possible CPU, each in its own kvmalloc'd block, never on a stack.
+//!
+//! A CPU's scratch is lent only against an [`IrqsOff`]: with interrupts off the task cannot
+//! migrate and nothing else runs on that CPU, so the `&mut Scratch` is exclusive.
+
+use super::ffi::{self, IrqsOff};
+use crate::zcache::store::Scratch;
+use core::cell::UnsafeCell;
+use core::ptr::{self, addr_of_mut};
+use core::sync::atomic::{AtomicBool, Ordering};
+use kernel::alloc::{flags, KVBox, KVec};
+use kernel::prelude::*;
+
+/// A fresh scratch, copied into each CPU's block (a static, so the 12.5 KiB value is never
+/// built on the stack).
+static SCRATCH_INIT: Scratch = Scratch::new();
+
+/// One CPU's scratch, and whether it is lent out (a guard against reentry on the same CPU).
+#[repr(C)]
+struct CpuScratch {
+    scratch: UnsafeCell<Scratch>,
+    busy: AtomicBool,
+}
+
+/// The scratch of every possible CPU.
+pub(crate) struct PerCpuScratch {
+    slots: KVec<KVBox<CpuScratch>>,
+}
+
+// SAFETY: each slot is only used by its own CPU with interrupts off (see `with`), so no two
+// threads ever reach the same `Scratch` at once.
+unsafe impl Sync for PerCpuScratch {}
+// SAFETY: the blocks are plain heap memory with no thread affinity.
+unsafe impl Send for PerCpuScratch {}
+
+impl PerCpuScratch {
+    /// Allocates a scratch for every possible CPU. May sleep.
+    pub(crate) fn new() -> Result<Self> {
+        // SAFETY: reads `nr_cpu_ids`; no preconditions.
+        let cpus = unsafe { ffi::ramster_zc_nr_cpus() } as usize;
+        let mut slots = KVec::with_capacity(cpus, flags::GFP_KERNEL)?;
+        for _ in 0..cpus {
+            let mut slot = KVBox::<CpuScratch>::new_uninit(flags::GFP_KERNEL)?;
+            let p = slot.as_mut_ptr();
+            // SAFETY: `p` is a fresh, exclusively owned block sized and aligned for a
+            // `CpuScratch`; both fields are initialised in place before `assume_init`
+            // (`UnsafeCell<Scratch>` has the layout of `Scratch`). `SCRATCH_INIT` is a valid
+            // `Scratch` without `Drop`, so a bitwise copy is a valid independent value.
+            let slot = unsafe {
+                ptr::copy_nonoverlapping(
+                    &SCRATCH_INIT as *const Scratch,
+                    addr_of_mut!((*p).scratch).cast::<Scratch>(),
+                    1,
+                );
+                addr_of_mut!((*p).busy).write(AtomicBool::new(false));
+                slot.assume_init()
+            };
+            slots.push(slot, flags::GFP_KERNEL)?;
+        }
+        Ok(Self { slots })
+    }
+
+    /// Runs `f` with this CPU's scratch. `None` if the CPU has none (not expected: every
+    /// possible CPU has one) or if it is lent out already (a reentrant call on this CPU).
+    pub(crate) fn with<R>(&self, irqs: &IrqsOff, f: impl FnOnce(&mut Scratch) -> R) -> Option<R> {
+        let slot = self.slots.get(irqs.cpu())?;
+        if slot.busy.swap(true, Ordering::Acquire) {
+            return None;
+        }
+        // SAFETY: only this CPU uses this slot, and only with interrupts off (`irqs` lives
+        // through this call, so the task stays here); `busy` was false and is now true until
+        // `f` returns, so no other `&mut` to this scratch exists.
+        let result = f(unsafe { &mut *slot.scratch.get() });
+        slot.busy.store(false, Ordering::Release);
+        Some(result)
+    }
+}
