@@ -1,7 +1,7 @@
 #!/bin/sh
 # scenario: frontswap give-back: pages drained to memory and pages written back when the backend unloads all come back intact
 # memory: 192M
-# timeout: 900
+# timeout: 1500
 . /scenarios/lib.sh
 . /scenarios/hooks.inc
 

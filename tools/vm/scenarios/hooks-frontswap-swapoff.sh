@@ -1,7 +1,7 @@
 #!/bin/sh
 # scenario: frontswap: a backend registered after swapon gets init and stores; swapoff with pages in the backend returns them all intact
 # memory: 192M
-# timeout: 900
+# timeout: 1500
 . /scenarios/lib.sh
 . /scenarios/hooks.inc
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # scenario: frontswap with zswap enabled: the backend gets pages first, zswap gets what it refuses, every page comes back intact
 # memory: 192M
-# timeout: 900
+# timeout: 1500
 . /scenarios/lib.sh
 . /scenarios/hooks.inc
 

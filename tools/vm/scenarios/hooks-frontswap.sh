@@ -1,7 +1,7 @@
 #!/bin/sh
 # scenario: frontswap: twice RAM of distinct pages swap out and back intact through the test backend, which counts stores, loads and invalidations
 # memory: 192M
-# timeout: 900
+# timeout: 1500
 . /scenarios/lib.sh
 . /scenarios/hooks.inc
 
