@@ -1,7 +1,7 @@
 #!/bin/sh
 # scenario: zcache frontswap: twice RAM of compressible anonymous memory swaps into the compressed store and back, every page verified twice; counters show stores, loads and compression; incompressible pages are refused and go to the swap device
 # memory: 192M
-# timeout: 1500
+# timeout: 2400
 . /scenarios/lib.sh
 . /scenarios/hooks.inc
 . /scenarios/zcache.inc
