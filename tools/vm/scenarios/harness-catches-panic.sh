@@ -1,6 +1,6 @@
 #!/bin/sh
-# scenario: harness self-test: a guest that crashes is judged failed even after its script said PASS
-# expect-failure: kernel Oops
+# scenario: harness self-test: a guest whose kernel panics (sysrq c) is judged failed even after its script said PASS
+# expect-failure: kernel panic
 # timeout: 60
 . /scenarios/lib.sh
 
