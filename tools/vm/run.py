@@ -10,6 +10,7 @@ Console logs are kept in $RAMSTER_LOGS (default <repo>/logs/vm)/<scenario>/node<
 import os
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,7 @@ import verdict  # noqa: E402
 
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 LOGS = Path(os.environ.get("RAMSTER_LOGS", artifacts.REPO / "logs/vm"))
+VM_JOBS = int(os.environ.get("RAMSTER_VM_JOBS", os.cpu_count() or 1))
 
 
 @dataclass
@@ -69,14 +71,25 @@ def run_all(kdir: Path, names=None, report=print) -> list:
             raise SystemExit(f"unknown scenarios: {', '.join(sorted(unknown))}")
         chosen = [s for s in chosen if s.name in names]
     outcomes = []
-    for s in chosen:
-        o = run_one(s, kdir, image)
-        report(f"{'PASS' if o.passed else 'FAIL'} vm:{s.name} ({o.seconds:.0f} s)")
+
+    def done(o: Outcome):
+        report(f"{'PASS' if o.passed else 'FAIL'} vm:{o.name} ({o.seconds:.0f} s)")
         for d in o.details:
             report(f"     {d}")
         if not o.passed:
-            report(f"     console logs: {LOGS / s.name}/")
+            report(f"     console logs: {LOGS / o.name}/")
         outcomes.append(o)
+
+    # Single-node scenarios run side by side, one per host core (their workloads are mostly
+    # one busy vCPU each); two-node scenarios run alone afterwards, since their timing checks
+    # (heartbeat deadlines) should not compete with other VMs.
+    singles = [s for s in chosen if s.nodes == 1]
+    with ThreadPoolExecutor(max_workers=VM_JOBS) as pool:
+        for future in as_completed([pool.submit(run_one, s, kdir, image) for s in singles]):
+            done(future.result())
+    for s in chosen:
+        if s.nodes > 1:
+            done(run_one(s, kdir, image))
     return outcomes
 
 
