@@ -107,15 +107,17 @@ impl Level {
     }
 }
 
+/// Declares a struct of [`Count`]s and [`Level`]s with `new` and a `for_each` that lists them
+/// by name (debugfs makes one file per name).
 macro_rules! counters {
-    ($($(#[doc = $doc:literal])* $name:ident: $kind:ident,)*) => {
-        /// The `zcache/` debugfs counters.
+    ($(#[doc = $sdoc:literal])* $struct:ident { $($(#[doc = $doc:literal])* $name:ident: $kind:ident,)* }) => {
+        $(#[doc = $sdoc])*
         #[derive(Debug, Default)]
-        pub struct Counters {
+        pub struct $struct {
             $($(#[doc = $doc])* pub $name: $kind,)*
         }
 
-        impl Counters {
+        impl $struct {
             /// All zero.
             pub const fn new() -> Self {
                 Self { $($name: $kind::new(),)* }
@@ -130,7 +132,11 @@ macro_rules! counters {
     };
 }
 
+pub(crate) use counters;
+
 counters! {
+    /// The `zcache/` debugfs counters.
+    Counters {
     /// Objects in all pools.
     obj_count: Level,
     /// Index nodes (one per stored page here; the original's radix-tree nodes).
@@ -191,6 +197,7 @@ counters! {
     gets_missed: Count,
     /// Stored pages that failed to decompress (the get failed).
     corrupt_pages: Count,
+    }
 }
 
 impl Counters {

@@ -10,12 +10,14 @@
 //! - [`zero`]: zero-filled page detection;
 //! - [`swapkey`]: frontswap's swap entry to tmem key mapping;
 //! - [`counters`]: the `zcache/` and `zbud/` debugfs counters and the `mm_stat` summary;
-//! - [`store`]: all of the above behind tmem: the operations the backends call.
+//! - [`store`]: all of the above behind tmem: the operations the backends call;
+//! - [`remote`]: RAMster's remote pages: counters, settings.
 
 pub mod compress;
 pub mod counters;
 pub mod frames;
 pub mod policy;
+pub mod remote;
 pub mod store;
 pub mod swapkey;
 pub mod zbud;

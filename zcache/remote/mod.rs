@@ -1,0 +1,6 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! RAMster's remote side of the store, as logic shared by the module and the host tests:
+//! - [`counters`]: the `ramster/` debugfs counters, per-node page counts included.
+
+pub mod counters;
