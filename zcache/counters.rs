@@ -38,7 +38,7 @@ impl Count {
         self.0.load(Ordering::Relaxed)
     }
 
-    fn report(&self, name: &'static str, f: &mut impl FnMut(&str, &str, u64)) {
+    pub(crate) fn report(&self, name: &'static str, f: &mut impl FnMut(&str, &str, u64)) {
         f(name, "", self.get());
     }
 }
@@ -101,7 +101,7 @@ impl Level {
         self.max.load(Ordering::Relaxed)
     }
 
-    fn report(&self, name: &'static str, f: &mut impl FnMut(&str, &str, u64)) {
+    pub(crate) fn report(&self, name: &'static str, f: &mut impl FnMut(&str, &str, u64)) {
         f(name, "", self.get());
         f(name, "_max", self.max());
     }
