@@ -17,6 +17,7 @@ mod net;
 pub mod os;
 mod params;
 mod params_ffi;
+mod ramster_kernel;
 #[path = "../tmem/mod.rs"]
 pub mod tmem;
 #[path = "../zcache/mod.rs"]
@@ -33,9 +34,12 @@ module! {
     license: "GPL",
 }
 
-/// The loaded module.
+/// The loaded module. Fields drop in order: RAMster mode stops before the cluster layer and the
+/// store it uses.
 struct Ramster {
     config: Config,
+    /// RAMster mode (remotify, remote gets, foreign pages): only with `mode=ramster`.
+    _ramster: Option<ramster_kernel::RamsterNode>,
     /// The cluster layer (configfs, sockets, heartbeat): only with `mode=ramster`.
     _cluster: Option<net::ClusterNet>,
     /// The zcache store and its frontswap/cleancache backends: not with `mode=off`.
@@ -55,8 +59,13 @@ impl kernel::Module for Ramster {
         } else {
             None
         };
+        let ramster = match (&cluster, &zcache) {
+            (Some(cluster), Some(_)) => Some(ramster_kernel::RamsterNode::start(cluster)?),
+            _ => None,
+        };
         Ok(Ramster {
             config,
+            _ramster: ramster,
             _cluster: cluster,
             _zcache: zcache,
         })

@@ -58,6 +58,11 @@ unsigned int ramster_zc_max_pool_percent(void)
 	return max_pool_percent;
 }
 
+unsigned long ramster_zc_available_pages(void)
+{
+	return si_mem_available();
+}
+
 unsigned long ramster_zc_totalram_pages(void)
 {
 	return totalram_pages();
@@ -332,6 +337,20 @@ int ramster_zc_frontswap_writeback(u32 type, u64 offset)
 	return frontswap_writeback(type, offset, true);
 }
 
+/* Writes @data, the page held for (@type, @offset), to its swap slot. */
+int ramster_zc_frontswap_copy_to_device(u32 type, u64 offset, const void *data)
+{
+	struct page *page = alloc_page(GFP_KERNEL | __GFP_NOWARN);
+	int err;
+
+	if (!page)
+		return -ENOMEM;
+	memcpy_to_page(page, 0, data, PAGE_SIZE);
+	err = frontswap_copy_to_device(type, offset, page);
+	__free_page(page);
+	return err;
+}
+
 #else
 
 int ramster_zc_register_frontswap(void)
@@ -345,6 +364,11 @@ int ramster_zc_unregister_frontswap(void)
 }
 
 int ramster_zc_frontswap_writeback(u32 type, u64 offset)
+{
+	return -ENODEV;
+}
+
+int ramster_zc_frontswap_copy_to_device(u32 type, u64 offset, const void *data)
 {
 	return -ENODEV;
 }
