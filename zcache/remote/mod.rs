@@ -2,5 +2,8 @@
 
 //! RAMster's remote side of the store, as logic shared by the module and the host tests:
 //! - [`counters`]: the `ramster/` debugfs counters, per-node page counts included.
+//! - [`knobs`]: the `/sys/kernel/mm/ramster/` settings (remote target, remotify switches,
+//!   nodes marked up).
 
 pub mod counters;
+pub mod knobs;
