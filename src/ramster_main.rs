@@ -17,6 +17,8 @@ mod net;
 pub mod os;
 mod params;
 mod params_ffi;
+mod remote_debugfs;
+mod sysfs;
 #[path = "../tmem/mod.rs"]
 pub mod tmem;
 #[path = "../zcache/mod.rs"]
@@ -36,6 +38,9 @@ module! {
 /// The loaded module.
 struct Ramster {
     config: Config,
+    /// `/sys/kernel/mm/ramster/`: only with `mode=ramster`, made after the cluster layer;
+    /// declared first so that it is removed first at unload.
+    _sysfs: Option<sysfs::SysfsKnobs>,
     /// The cluster layer (configfs, sockets, heartbeat): only with `mode=ramster`.
     _cluster: Option<net::ClusterNet>,
     /// The zcache store and its frontswap/cleancache backends: not with `mode=off`.
@@ -55,8 +60,14 @@ impl kernel::Module for Ramster {
         } else {
             None
         };
+        let sysfs = if config.mode == Mode::Ramster {
+            Some(sysfs::SysfsKnobs::register()?)
+        } else {
+            None
+        };
         Ok(Ramster {
             config,
+            _sysfs: sysfs,
             _cluster: cluster,
             _zcache: zcache,
         })

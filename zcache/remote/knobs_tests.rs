@@ -170,7 +170,10 @@ fn assert_refused(k: &Knobs, knob: Knob, bad: &[&[u8]]) {
         let before = snapshot(k);
         let before_target = k.remote_target();
         let err = k.store(knob, text).unwrap_err();
-        assert!(matches!(err, KnobError::Invalid(x, _) if x == knob), "{text:?}");
+        assert!(
+            matches!(err, KnobError::Invalid(x, _) if x == knob),
+            "{text:?}"
+        );
         assert_eq!(err.knob(), knob);
         assert_eq!(snapshot(k), before, "{knob} changed after {text:?}");
         assert_eq!(k.remote_target(), before_target);
