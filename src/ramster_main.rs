@@ -18,6 +18,8 @@ pub mod os;
 mod params;
 mod params_ffi;
 mod ramster_kernel;
+mod remote_debugfs;
+mod sysfs;
 #[path = "../tmem/mod.rs"]
 pub mod tmem;
 #[path = "../zcache/mod.rs"]
@@ -38,6 +40,9 @@ module! {
 /// store it uses.
 struct Ramster {
     config: Config,
+    /// `/sys/kernel/mm/ramster/`: only with `mode=ramster`, made after the cluster layer;
+    /// declared first so that it is removed first at unload.
+    _sysfs: Option<sysfs::SysfsKnobs>,
     /// RAMster mode (remotify, remote gets, foreign pages): only with `mode=ramster`.
     _ramster: Option<ramster_kernel::RamsterNode>,
     /// The cluster layer (configfs, sockets, heartbeat): only with `mode=ramster`.
@@ -63,8 +68,14 @@ impl kernel::Module for Ramster {
             (Some(cluster), Some(_)) => Some(ramster_kernel::RamsterNode::start(cluster)?),
             _ => None,
         };
+        let sysfs = if config.mode == Mode::Ramster {
+            Some(sysfs::SysfsKnobs::register()?)
+        } else {
+            None
+        };
         Ok(Ramster {
             config,
+            _sysfs: sysfs,
             _ramster: ramster,
             _cluster: cluster,
             _zcache: zcache,

@@ -4,7 +4,8 @@
 //! and the live heartbeat, driving the host-tested logic in `cluster/`.
 //!
 //! It runs only with `mode=ramster`: [`ClusterNet::start`] registers
-//! `/sys/kernel/config/cluster/` and debugfs `ramster/cluster_selftest`; sockets open only once
+//! `/sys/kernel/config/cluster/` and debugfs `ramster/` (`cluster_selftest`, and the RAMster
+//! counters of [`crate::remote_debugfs`]); sockets open only once
 //! a node is made `local`. Everything runs in process context: configfs callbacks, the
 //! workers of the cluster's own workqueue ([`workers`]) and senders ([`messaging`]), all
 //! serialized by one mutex over [`state::State`]. Documentation/admin-guide.rst describes the
@@ -104,15 +105,14 @@ impl ClusterNet {
             configfs: None,
             files: None,
         };
-        let ops = Arc::new(
-            nodemanager_configfs::NodeManager(shared.clone()),
-            GFP_KERNEL,
-        )?;
-        net.configfs = Some(Registration::register(ops)?);
+        // debugfs before configfs: a node's counter files are made when it gets its number.
         let mut files = Files::new();
-        let selftest = Arc::new(selftest::SelftestFile(shared), GFP_KERNEL)?;
+        let selftest = Arc::new(selftest::SelftestFile(shared.clone()), GFP_KERNEL)?;
         files.create(c_str!("cluster_selftest"), selftest, true)?;
         net.files = Some(files);
+        crate::remote_debugfs::create_counters()?;
+        let ops = Arc::new(nodemanager_configfs::NodeManager(shared), GFP_KERNEL)?;
+        net.configfs = Some(Registration::register(ops)?);
         Ok(net)
     }
 

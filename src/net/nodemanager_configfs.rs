@@ -84,6 +84,7 @@ impl ConfigfsOps for NodeManager {
             return;
         };
         if let Some(num) = config.num() {
+            crate::remote_debugfs::node_removed(num);
             let connected = st.subsystem.cluster().is_some_and(|c| c.is_connected(num));
             if config.is_local() {
                 if st.local.is_some() {
@@ -195,6 +196,9 @@ impl NodeManager {
                     }
                 }
             }
+        }
+        if let Some(num) = config.num().filter(|_| attr == NodeAttr::Num) {
+            crate::remote_debugfs::node_added(num);
         }
         if let Some(slot) = st.node_dirs.get_mut(id.0) {
             *slot = Some(config);

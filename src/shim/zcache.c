@@ -35,6 +35,7 @@
 #include <linux/frontswap.h>
 #endif
 
+#include "debugfs_shim.h"
 #include "zcache_shim.h"
 
 static unsigned int max_pool_percent = 20;
@@ -179,17 +180,12 @@ int ramster_zc_lz4c_decompress(const void *src, size_t src_size, void *dst,
 	return LZ4_decompress_safe(src, dst, src_size, dst_size);
 }
 
-/* debugfs: zcache/<counter>, zcache/mm_stat, zbud/<counter> */
+/*
+ * debugfs: zcache/<counter>, zcache/mm_stat, zbud/<counter>; the counter
+ * files are shim/debugfs.c's.
+ */
 
 static struct dentry *zc_debugfs_dirs[2];
-
-static int zc_counter_get(void *data, u64 *val)
-{
-	uintptr_t key = (uintptr_t)data;
-
-	return ramster_zc_counter(key >> 16, key & 0xffff, val);
-}
-DEFINE_DEBUGFS_ATTRIBUTE(zc_counter_fops, zc_counter_get, NULL, "%llu\n");
 
 static int zc_mm_stat_show(struct seq_file *m, void *v)
 {
@@ -221,14 +217,10 @@ int ramster_zc_debugfs_create(void)
 
 int ramster_zc_debugfs_counter(u32 dir, const char *name, u32 id)
 {
-	struct dentry *d;
-
-	if (dir >= ARRAY_SIZE(zc_debugfs_dirs) || id > 0xffff)
+	/* Folder dir is counter group dir: RAMSTER_COUNTERS_ZCACHE or _ZBUD. */
+	if (dir >= ARRAY_SIZE(zc_debugfs_dirs))
 		return -EINVAL;
-	d = debugfs_create_file_unsafe(name, 0444, zc_debugfs_dirs[dir],
-				       (void *)(uintptr_t)(dir << 16 | id),
-				       &zc_counter_fops);
-	return PTR_ERR_OR_ZERO(d);
+	return ramster_debugfs_counter_file(zc_debugfs_dirs[dir], name, dir, id);
 }
 
 void ramster_zc_debugfs_remove(void)

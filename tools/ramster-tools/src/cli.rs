@@ -40,6 +40,10 @@ pub struct Invocation {
     pub node: Option<String>,
     /// `--json`.
     pub json: bool,
+    /// `status --watch SECONDS`: print the status again every SECONDS.
+    pub watch: Option<u32>,
+    /// `status --watch ... --count N`: stop after N prints (default: until interrupted).
+    pub count: Option<u32>,
     /// `--idle-timeout-ms` and friends, which override the file.
     pub timeouts: TimeoutSettings,
 }
@@ -63,6 +67,9 @@ options:
   --configfs-root PATH       where configfs is mounted (default /sys/kernel/config)
   --debugfs-root PATH        where debugfs is mounted (default /sys/kernel/debug)
   --json                     status: print JSON instead of a table
+  -w, --watch SECONDS        status: print it again every SECONDS (1..=86400) until
+                             interrupted
+  --count N                  status --watch: stop after N prints (1..=4294967295)
   --idle-timeout-ms N        override idle_timeout_ms (1..=86400000)
   --keepalive-delay-ms N     override keepalive_delay_ms (1..=86400000)
   --reconnect-delay-ms N     override reconnect_delay_ms (1..=86400000)
@@ -74,8 +81,11 @@ See ramster-tools(8).
 ";
 
 /// Options followed by a value.
-const VALUE_OPTIONS: [&str; 8] = [
+const VALUE_OPTIONS: [&str; 11] = [
     "--config",
+    "--watch",
+    "-w",
+    "--count",
     "--configfs-root",
     "--debugfs-root",
     "--node",
@@ -84,6 +94,9 @@ const VALUE_OPTIONS: [&str; 8] = [
     "--reconnect-delay-ms",
     "--dead-threshold",
 ];
+/// `--watch`'s seconds: at least one, at most a day.
+pub const WATCH_RANGE: (u32, u32) = (1, 86_400);
+
 /// Options without a value.
 const SWITCHES: [&str; 5] = ["--json", "-h", "--help", "-V", "--version"];
 
@@ -104,6 +117,8 @@ pub fn parse(args: &[String]) -> Result<Invocation, String> {
         debugfs_root: PathBuf::from("/sys/kernel/debug"),
         node: None,
         json: false,
+        watch: None,
+        count: None,
         timeouts: TimeoutSettings::default(),
     };
     let mut command = None;
@@ -145,6 +160,8 @@ pub fn parse(args: &[String]) -> Result<Invocation, String> {
                 })
             }
             "--json" => invocation.json = true,
+            "-w" | "--watch" => invocation.watch = Some(number(flag, &value, WATCH_RANGE)?),
+            "--count" => invocation.count = Some(number(flag, &value, (1, u32::MAX))?),
             "--config" => invocation.config = PathBuf::from(value),
             "--configfs-root" => invocation.configfs_root = PathBuf::from(value),
             "--debugfs-root" => invocation.debugfs_root = PathBuf::from(value),
@@ -175,6 +192,12 @@ pub fn parse(args: &[String]) -> Result<Invocation, String> {
         }
     }
     invocation.command = command.ok_or("no command given")?;
+    if invocation.command != Command::Status && invocation.watch.is_some() {
+        return Err("--watch is an option of status only".to_string());
+    }
+    if invocation.count.is_some() && invocation.watch.is_none() {
+        return Err("--count needs --watch".to_string());
+    }
     Ok(invocation)
 }
 

@@ -17,6 +17,19 @@ fn defaults() {
     assert_eq!(inv.debugfs_root, PathBuf::from("/sys/kernel/debug"));
     assert_eq!(inv.node, None);
     assert!(!inv.json);
+    assert_eq!(inv.watch, None);
+    assert_eq!(inv.count, None);
+}
+
+#[test]
+fn watch_and_count() {
+    let inv = parse(&args("status --watch 2")).unwrap();
+    assert_eq!((inv.watch, inv.count), (Some(2), None));
+    let inv = parse(&args("-w 5 status --count=3")).unwrap();
+    assert_eq!((inv.watch, inv.count), (Some(5), Some(3)));
+    let inv = parse(&args("status --watch=86400 --count 4294967295 --json")).unwrap();
+    assert_eq!((inv.watch, inv.count), (Some(86_400), Some(u32::MAX)));
+    assert!(inv.json);
 }
 
 #[test]
@@ -60,6 +73,26 @@ fn usage_errors() {
         (
             "up --idle-timeout-ms 0",
             "--idle-timeout-ms: 0 is outside 1..=86400000",
+        ),
+        ("status --watch", "--watch needs a value"),
+        ("status -w", "-w needs a value"),
+        ("status --watch 0", "--watch: 0 is outside 1..=86400"),
+        (
+            "status --watch 86401",
+            "--watch: 86401 is outside 1..=86400",
+        ),
+        ("status -w x", "-w: 'x': not a decimal number"),
+        ("status --watch -1", "--watch: '-1': not a decimal number"),
+        (
+            "status --watch 1 --count 0",
+            "--count: 0 is outside 1..=4294967295",
+        ),
+        ("status --watch 1 --count", "--count needs a value"),
+        ("status --count 3", "--count needs --watch"),
+        ("up --watch 1", "--watch is an option of status only"),
+        (
+            "configure -w 1 --count 1",
+            "--watch is an option of status only",
         ),
         (
             "up --idle-timeout-ms x",

@@ -100,6 +100,26 @@ pub fn run(
     }
 }
 
+/// `status --watch`: calls `show` and hands its output to `print`, `count` times (without a
+/// count: until `show` fails or the process is interrupted), calling `pause` between two calls.
+/// Stops at the first error.
+pub fn watch(
+    count: Option<u32>,
+    mut show: impl FnMut() -> Result<Output, ToolError>,
+    mut print: impl FnMut(&Output),
+    mut pause: impl FnMut(),
+) -> Result<(), ToolError> {
+    let mut done = 0u32;
+    loop {
+        print(&show()?);
+        done = done.saturating_add(1);
+        if count.is_some_and(|n| done >= n) {
+            return Ok(());
+        }
+        pause();
+    }
+}
+
 #[cfg(test)]
 #[path = "commands_tests.rs"]
 mod tests;

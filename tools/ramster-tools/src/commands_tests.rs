@@ -140,3 +140,43 @@ fn help_and_version() {
         .text
         .starts_with("ramster-tools 0.1.0"));
 }
+
+#[test]
+fn watch_prints_count_times_and_pauses_between() {
+    let mut shown = 0;
+    let mut printed = Vec::new();
+    let mut pauses = 0;
+    watch(
+        Some(3),
+        || {
+            shown += 1;
+            Ok(Output::text(format!("table {shown}\n")))
+        },
+        |o| printed.push(o.text.clone()),
+        || pauses += 1,
+    )
+    .unwrap();
+    assert_eq!(printed, ["table 1\n", "table 2\n", "table 3\n"]);
+    assert_eq!(pauses, 2);
+}
+
+#[test]
+fn watch_stops_at_the_first_error() {
+    let mut shown = 0;
+    let mut printed = 0;
+    let result = watch(
+        None,
+        || {
+            shown += 1;
+            if shown == 4 {
+                Err(ToolError("gone".into()))
+            } else {
+                Ok(Output::default())
+            }
+        },
+        |_| printed += 1,
+        || {},
+    );
+    assert_eq!(result, Err(ToolError("gone".into())));
+    assert_eq!(printed, 3);
+}

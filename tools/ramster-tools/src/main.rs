@@ -13,7 +13,9 @@ mod status;
 #[cfg(test)]
 mod test_fixtures;
 
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::time::Duration;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -24,17 +26,41 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match commands::run(&invocation, commands::hostname) {
-        Ok(output) => {
-            for warning in &output.warnings {
-                eprintln!("ramster-tools: warning: {warning}");
-            }
-            print!("{}", output.text);
-            ExitCode::SUCCESS
+    let result = match invocation.watch {
+        None => commands::run(&invocation, commands::hostname).map(|output| print(&output)),
+        Some(seconds) => {
+            // On a terminal each table replaces the last; otherwise they follow each other.
+            let clear = std::io::stdout().is_terminal();
+            let mut first = true;
+            commands::watch(
+                invocation.count,
+                || commands::run(&invocation, commands::hostname),
+                |output| {
+                    if clear {
+                        print!("\x1b[H\x1b[2J");
+                    } else if !first && !invocation.json {
+                        println!();
+                    }
+                    first = false;
+                    print(output);
+                    let _ = std::io::stdout().flush();
+                },
+                || std::thread::sleep(Duration::from_secs(u64::from(seconds))),
+            )
         }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("ramster-tools: {error}");
             ExitCode::FAILURE
         }
     }
+}
+
+fn print(output: &commands::Output) {
+    for warning in &output.warnings {
+        eprintln!("ramster-tools: warning: {warning}");
+    }
+    print!("{}", output.text);
 }

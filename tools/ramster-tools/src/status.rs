@@ -10,7 +10,11 @@
 //! <debugfs>/ramster/nodes/<num>/foreign_pages   pages node <num> keeps on this node
 //! ```
 //!
-//! A file that does not exist shows as `-` (`null` in JSON): the kernel does not provide it yet.
+//! The local node also shows `local_pages`, the pages in its own compressed store: the sum of
+//! the zcache counters [`LOCAL_COUNTERS`] (`<debugfs>/zcache/<counter>`).
+//!
+//! A file that does not exist shows as `-` (`null` in JSON): the kernel does not provide it (a
+//! node folder appears when its configfs node gets its number; zcache/ is absent with mode=off).
 
 use crate::configfs::{read_attr, Configfs};
 use crate::error::ToolError;
@@ -20,6 +24,22 @@ use std::path::Path;
 
 /// The page counters read per node.
 pub const COUNTERS: [&str; 2] = ["remote_pages", "foreign_pages"];
+
+/// The zcache counters whose sum is the local node's `local_pages`.
+pub const LOCAL_COUNTERS: [&str; 3] = ["eph_zpages", "pers_zpages", "zero_filled_pages"];
+
+/// Pages in this node's own compressed store, if debugfs shows all of [`LOCAL_COUNTERS`].
+pub fn local_pages(debugfs: &Path) -> Result<Option<String>, ToolError> {
+    let mut total = 0u64;
+    for name in LOCAL_COUNTERS {
+        let value = read_attr(&debugfs.join("zcache").join(name))?;
+        match value.and_then(|v| v.parse::<u64>().ok()) {
+            Some(n) => total = total.saturating_add(n),
+            None => return Ok(None),
+        }
+    }
+    Ok(Some(total.to_string()))
+}
 
 /// One node as the kernel shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,6 +56,8 @@ pub struct NodeStatus {
     pub local: bool,
     /// `link` (down, connecting, handshaking, up, stopped), if the kernel shows it.
     pub link: Option<String>,
+    /// For the local node: [`local_pages`]; `None` for the others.
+    pub local_pages: Option<String>,
     /// The [`COUNTERS`], in order.
     pub counters: [Option<String>; 2],
 }
@@ -64,12 +86,14 @@ pub fn read(configfs: &Configfs, debugfs: &Path) -> Result<Option<ClusterStatus>
             Some(n) => read_attr(&debugfs.join("ramster/nodes").join(n).join(file)),
             None => Ok(None),
         };
+        let local = read_attr(&dir.join("local"))?.as_deref() == Some("1");
         nodes.push(NodeStatus {
             name: node,
             counters: [counter(COUNTERS[0])?, counter(COUNTERS[1])?],
+            local_pages: if local { local_pages(debugfs)? } else { None },
             address: read_attr(&dir.join("ipv4_address"))?,
             port: read_attr(&dir.join("ipv4_port"))?,
-            local: read_attr(&dir.join("local"))?.as_deref() == Some("1"),
+            local,
             link: read_attr(&dir.join("link"))?,
             num,
         });
@@ -119,10 +143,11 @@ pub fn table(status: &Option<ClusterStatus>) -> String {
         "ADDRESS",
         "PORT",
         "LINK",
+        "LOCAL_PAGES",
         "REMOTE_PAGES",
         "FOREIGN_PAGES",
     ];
-    let rows: Vec<[&str; 7]> = cluster
+    let rows: Vec<[&str; 8]> = cluster
         .nodes
         .iter()
         .map(|n| {
@@ -132,6 +157,7 @@ pub fn table(status: &Option<ClusterStatus>) -> String {
                 or_dash(&n.address),
                 or_dash(&n.port),
                 link_word(n),
+                or_dash(&n.local_pages),
                 or_dash(&n.counters[0]),
                 or_dash(&n.counters[1]),
             ]
@@ -172,6 +198,7 @@ pub fn to_json(status: &Option<ClusterStatus>) -> String {
                 ("ipv4_port", json::number_or_null(&n.port)),
                 ("local", n.local.to_string()),
                 ("link", json::string(link_word(n))),
+                ("local_pages", json::number_or_null(&n.local_pages)),
                 (COUNTERS[0], json::number_or_null(&n.counters[0])),
                 (COUNTERS[1], json::number_or_null(&n.counters[1])),
             ])

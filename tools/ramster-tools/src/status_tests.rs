@@ -19,6 +19,15 @@ fn two_nodes(debugfs: &Path) -> (TestDir, Configfs) {
     fs::create_dir_all(&counters).unwrap();
     fs::write(counters.join("remote_pages"), "1234\n").unwrap();
     fs::write(counters.join("foreign_pages"), "0\n").unwrap();
+    let zcache = debugfs.join("zcache");
+    fs::create_dir_all(&zcache).unwrap();
+    for (name, value) in [
+        ("eph_zpages", 10),
+        ("pers_zpages", 300),
+        ("zero_filled_pages", 2),
+    ] {
+        fs::write(zcache.join(name), format!("{value}\n")).unwrap();
+    }
     (root, configfs)
 }
 
@@ -31,9 +40,9 @@ fn table_shows_nodes_links_and_counters() {
         table(&status),
         "cluster ramster: idle_timeout_ms 30000, keepalive_delay_ms 2000, \
          reconnect_delay_ms 2000, dead_threshold 31\n\
-         NUM  NAME   ADDRESS      PORT  LINK   REMOTE_PAGES  FOREIGN_PAGES\n\
-         0    alpha  169.254.0.1  7777  local  -             -\n\
-         1    beta   169.254.0.2  7778  up     1234          0\n"
+         NUM  NAME   ADDRESS      PORT  LINK   LOCAL_PAGES  REMOTE_PAGES  FOREIGN_PAGES\n\
+         0    alpha  169.254.0.1  7777  local  312          -             -\n\
+         1    beta   169.254.0.2  7778  up     -            1234          0\n"
     );
 }
 
@@ -48,9 +57,11 @@ fn json_has_the_same_facts() {
          \"keepalive_delay_ms\":2000,\"reconnect_delay_ms\":2000,\"dead_threshold\":31,\
          \"nodes\":[\
          {\"name\":\"alpha\",\"num\":0,\"ipv4_address\":\"169.254.0.1\",\"ipv4_port\":7777,\
-         \"local\":true,\"link\":\"local\",\"remote_pages\":null,\"foreign_pages\":null},\
+         \"local\":true,\"link\":\"local\",\"local_pages\":312,\"remote_pages\":null,\
+         \"foreign_pages\":null},\
          {\"name\":\"beta\",\"num\":1,\"ipv4_address\":\"169.254.0.2\",\"ipv4_port\":7778,\
-         \"local\":false,\"link\":\"up\",\"remote_pages\":1234,\"foreign_pages\":0}]}}\n"
+         \"local\":false,\"link\":\"up\",\"local_pages\":null,\"remote_pages\":1234,\
+         \"foreign_pages\":0}]}}\n"
     );
 }
 
@@ -64,7 +75,7 @@ fn unnumbered_nodes_sort_last_and_show_dashes() {
     assert_eq!(names, ["alpha", "beta", "aaa"]);
     let text = table(&Some(status));
     assert!(
-        text.ends_with("-    aaa    -            -     -      -             -\n"),
+        text.ends_with("-    aaa    -            -     -      -            -             -\n"),
         "{text}"
     );
 }
@@ -76,4 +87,33 @@ fn no_cluster() {
     assert_eq!(status, None);
     assert_eq!(table(&status), "no cluster configured\n");
     assert_eq!(to_json(&status), "{\"cluster\":null}\n");
+}
+
+#[test]
+fn local_pages_sums_the_zcache_counters_or_shows_a_dash() {
+    let debugfs = TestDir::new();
+    assert_eq!(local_pages(debugfs.path()).unwrap(), None);
+    let zcache = debugfs.path().join("zcache");
+    fs::create_dir_all(&zcache).unwrap();
+    fs::write(zcache.join("eph_zpages"), "1\n").unwrap();
+    fs::write(zcache.join("pers_zpages"), "2\n").unwrap();
+    assert_eq!(
+        local_pages(debugfs.path()).unwrap(),
+        None,
+        "one counter missing"
+    );
+    fs::write(zcache.join("zero_filled_pages"), "garbage\n").unwrap();
+    assert_eq!(local_pages(debugfs.path()).unwrap(), None, "not a number");
+    fs::write(zcache.join("zero_filled_pages"), "4\n").unwrap();
+    assert_eq!(local_pages(debugfs.path()).unwrap().as_deref(), Some("7"));
+}
+
+#[test]
+fn local_pages_is_a_dash_without_zcache() {
+    let debugfs = TestDir::new();
+    let (_root, configfs) = two_nodes(debugfs.path());
+    fs::remove_dir_all(debugfs.path().join("zcache")).unwrap();
+    let status = read(&configfs, debugfs.path()).unwrap().unwrap();
+    assert!(status.nodes.iter().all(|n| n.local_pages.is_none()));
+    assert!(table(&Some(status)).contains("0    alpha  169.254.0.1  7777  local  -  "));
 }
