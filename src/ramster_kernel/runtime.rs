@@ -130,10 +130,11 @@ impl RamsterNode {
     /// Starts RAMster mode over the zcache backend's store and the cluster layer.
     pub(crate) fn start(cluster: &ClusterNet) -> Result<RamsterNode> {
         let net = cluster.shared().clone();
+        let clients = ForeignClients::new()?;
         let runtime = Arc::pin_init(
             pin_init!(Runtime {
                 net,
-                foreign <- new_mutex!(ForeignClients::new()?, "ramster_foreign"),
+                foreign <- new_mutex!(clients, "ramster_foreign"),
                 live: [const { AtomicU64::new(0) }; 4],
                 stopping: AtomicBool::new(false),
             }),
