@@ -4,7 +4,11 @@
 //! 1. sends the queued remote flushes (before any new page, so a flush never reaches a newer
 //!    copy of the same key);
 //! 2. under memory pressure, moves least recently used compressed frames to the target node,
-//!    at most [`PAGES_PER_RUN`] pages per run and one run every [`BUSY_MS`] (the rate limit).
+//!    at most [`PAGES_PER_RUN`] pages per run and one run every [`BUSY_MS`] (the rate limit);
+//! 3. when memory is plentiful (more than 1/[`PLENTY_FRACTION`] of RAM available) and no
+//!    pressure, self-shrinks: every [`SHRINK_EVERY_MS`] it gives up to [`SHRINK_PAGES`] remote
+//!    swap pages back to memory through frontswap's give-back path (`frontswap_writeback`
+//!    without the device), which fetches each from its peer into a dirty swap cache folio.
 //!
 //! Pressure means the local store holds more than [`START_PERCENT`] of its frame budget, or
 //! the kernel has less than 1/[`LOW_MEMORY_FRACTION`] of RAM available. A move: the page is
@@ -34,7 +38,8 @@ use crate::zcache::remote::remotify::{Departure, FrameCopy};
 use crate::zcache::swapkey::swap_entry;
 use crate::zcache::zbud::ZbudKind;
 use crate::zcache_kernel::{
-    available_pages, copy_to_swap_device, msleep, totalram_pages, IrqsOff, ZStore,
+    available_pages, copy_to_swap_device, give_back_swap_page, msleep, swap_pool,
+    totalram_pages, IrqsOff, ZStore,
 };
 use kernel::init::zeroed;
 use kernel::prelude::*;
@@ -52,6 +57,12 @@ const START_PERCENT: usize = 50;
 const LOW_MEMORY_FRACTION: usize = 16;
 /// How long to leave a peer alone after it refused a page.
 const REFUSED_PAUSE_MS: u64 = 1000;
+/// Self-shrink when more than 1/this of RAM is available.
+const PLENTY_FRACTION: usize = 2;
+/// Self-shrink at most this often...
+const SHRINK_EVERY_MS: u64 = 1000;
+/// ...and this many pages at a time.
+const SHRINK_PAGES: usize = 32;
 
 /// The worker's buffers, allocated once.
 struct Buffers {
@@ -78,6 +89,7 @@ pub(super) fn run(rt: Arc<Runtime>) {
         return;
     };
     let mut paused_until = 0u64;
+    let mut shrink_at = 0u64;
     while !rt.stopping() {
         let Some(store) = crate::zcache_kernel::store() else {
             msleep(IDLE_MS);
@@ -93,7 +105,41 @@ pub(super) fn run(rt: Arc<Runtime>) {
                 }
             }
         }
+        if moved == 0 && now_ms() >= shrink_at && !under_pressure(store) {
+            shrink_at = now_ms().saturating_add(SHRINK_EVERY_MS);
+            self_shrink(store);
+        }
         msleep(if moved > 0 { BUSY_MS } else { IDLE_MS });
+    }
+}
+
+/// Brings up to [`SHRINK_PAGES`] remote swap pages back to memory if memory is plentiful.
+fn self_shrink(store: &ZStore) {
+    let c = &RAMSTER_COUNTERS;
+    if c.remote_pers_pages.get() == 0
+        || available_pages() < totalram_pages() / PLENTY_FRACTION
+    {
+        return;
+    }
+    let Some(pool) = swap_pool() else {
+        return;
+    };
+    let Ok(mut keys) = KVec::<(u32, u64)>::with_capacity(SHRINK_PAGES, GFP_KERNEL) else {
+        return;
+    };
+    {
+        let _irqs = IrqsOff::new();
+        store.for_each_remote_page(pool, SHRINK_PAGES, |oid, index| {
+            if let Some(entry) = swap_entry(oid, index) {
+                // Within capacity (at most SHRINK_PAGES visits): never allocates.
+                let _ = keys.push(entry, GFP_NOWAIT);
+            }
+        });
+    }
+    for &(type_, offset) in keys.iter() {
+        if give_back_swap_page(type_, offset).is_ok() {
+            c.pers_pages_repatriated.inc();
+        }
     }
 }
 

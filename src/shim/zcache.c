@@ -329,6 +329,12 @@ int ramster_zc_frontswap_writeback(u32 type, u64 offset)
 	return frontswap_writeback(type, offset, true);
 }
 
+/* Gives (@type, @offset) back to memory as a dirty swap cache folio. */
+int ramster_zc_frontswap_giveback(u32 type, u64 offset)
+{
+	return frontswap_writeback(type, offset, false);
+}
+
 /* Writes @data, the page held for (@type, @offset), to its swap slot. */
 int ramster_zc_frontswap_copy_to_device(u32 type, u64 offset, const void *data)
 {
@@ -356,6 +362,11 @@ int ramster_zc_unregister_frontswap(void)
 }
 
 int ramster_zc_frontswap_writeback(u32 type, u64 offset)
+{
+	return -ENODEV;
+}
+
+int ramster_zc_frontswap_giveback(u32 type, u64 offset)
 {
 	return -ENODEV;
 }

@@ -60,6 +60,11 @@ pub(crate) fn store() -> Option<&'static ZStore> {
     shared().map(|s| &s.store)
 }
 
+/// frontswap's pool, if the backend is registered with frontswap.
+pub(crate) fn swap_pool() -> Option<PoolId> {
+    shared().and_then(|s| s.swap_pool)
+}
+
 fn shared() -> Option<&'static Shared> {
     let p = SHARED.load(Ordering::Acquire);
     // SAFETY: `p` is null or points to the `Shared` owned by the live `Backend`, which clears

@@ -58,6 +58,7 @@ extern "C" {
     pub(crate) fn ramster_zc_register_frontswap() -> c_int;
     pub(crate) fn ramster_zc_unregister_frontswap() -> c_int;
     pub(crate) fn ramster_zc_frontswap_writeback(type_: u32, offset: u64) -> c_int;
+    fn ramster_zc_frontswap_giveback(type_: u32, offset: u64) -> c_int;
     fn ramster_zc_frontswap_copy_to_device(type_: u32, offset: u64, data: *const u8) -> c_int;
     fn ramster_zc_available_pages() -> c_ulong;
     pub(crate) fn ramster_zc_msleep(ms: c_uint);
@@ -114,6 +115,14 @@ pub(crate) fn copy_to_swap_device(type_: u32, offset: u64, page: &[u8; PAGE_SIZE
     // SAFETY: `page` is valid for reads of a page; the shim copies it before returning. The
     // caller is in process context without our locks, as `frontswap_copy_to_device` requires.
     to_result(unsafe { ramster_zc_frontswap_copy_to_device(type_, offset, page.as_ptr()) })
+}
+
+/// Gives swap entry (`type_`, `offset`) back to memory: the backend's page is loaded into a
+/// dirty swap cache folio (`frontswap_writeback(type, offset, false)`). Process context, no lock
+/// of this module held (it calls back into the backend's load).
+pub(crate) fn give_back_swap_page(type_: u32, offset: u64) -> Result {
+    // SAFETY: no preconditions beyond the context, which the caller provides.
+    to_result(unsafe { ramster_zc_frontswap_giveback(type_, offset) })
 }
 
 /// Pages the kernel could hand out without swapping (`si_mem_available`).

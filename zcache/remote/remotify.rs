@@ -118,6 +118,25 @@ impl<S: FrameSource> Store<S> {
         }
     }
 
+    /// Calls `visit(oid, index)` for up to `max` remote pages of pool `pool`, under their bucket
+    /// locks (the visitor must not call the store or sleep).
+    pub fn for_each_remote_page(
+        &self,
+        pool: crate::tmem::PoolId,
+        max: usize,
+        mut visit: impl FnMut(&crate::tmem::Oid, crate::tmem::PageIndex),
+    ) {
+        let mut seen = 0;
+        if let Some((p, _)) = self.live_pool(pool) {
+            p.for_each_page(|oid, index, desc| {
+                if seen < max && matches!(desc, ZDesc::Remote(_)) {
+                    seen += 1;
+                    visit(oid, index);
+                }
+            });
+        }
+    }
+
     /// Node `node` died: its persistent pages are served by the swap device from now on
     /// ([`ZDesc::OnDevice`]) and its ephemeral pages are dropped. Returns (persistent, ephemeral)
     /// page counts.

@@ -423,3 +423,27 @@ proptest! {
         prop_assert_eq!(peer.frames().live(), 0, "the peer holds nothing stale");
     }
 }
+
+#[test]
+fn remote_pages_are_listed_for_self_shrink() {
+    let local = store(64, true);
+    let peer = store(64, true);
+    let mut scratch = Box::new(Scratch::new());
+    let pool = local.new_pool(PoolKind::Persistent, Gfp::Kernel).expect("pool");
+    for i in 0..10u32 {
+        local
+            .put(pool, &oid(4), i, &page(u64::from(i)), &mut scratch)
+            .expect("put");
+    }
+    // Nothing remote yet: nothing listed.
+    let mut listed = Vec::new();
+    local.for_each_remote_page(pool, 100, |o, i| listed.push((*o, i)));
+    assert!(listed.is_empty());
+    remotify_all(&local, &peer, PoolKind::Persistent);
+    local.for_each_remote_page(pool, 100, |o, i| listed.push((*o, i)));
+    assert_eq!(listed.len(), 10);
+    assert!(listed.iter().all(|(o, _)| *o == oid(4)));
+    listed.clear();
+    local.for_each_remote_page(pool, 3, |o, i| listed.push((*o, i)));
+    assert_eq!(listed.len(), 3, "at most max");
+}
