@@ -429,7 +429,9 @@ fn remote_pages_are_listed_for_self_shrink() {
     let local = store(64, true);
     let peer = store(64, true);
     let mut scratch = Box::new(Scratch::new());
-    let pool = local.new_pool(PoolKind::Persistent, Gfp::Kernel).expect("pool");
+    let pool = local
+        .new_pool(PoolKind::Persistent, Gfp::Kernel)
+        .expect("pool");
     for i in 0..10u32 {
         local
             .put(pool, &oid(4), i, &page(u64::from(i)), &mut scratch)
