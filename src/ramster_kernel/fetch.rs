@@ -8,13 +8,12 @@
 
 use super::runtime::with_runtime;
 use super::{RemoteKey, REMOTE_TIMEOUT_MS};
+use crate::cluster::errno as cerr;
 use crate::cluster::node_num::NodeNum;
 use crate::cluster::tmem_messages::{
-    decode_page, encode_request, TmemOp, TmemRequest, DATA_HEADER_LEN, KEY_LEN,
-    MAX_COMPRESSED_LEN,
+    decode_page, encode_request, TmemOp, TmemRequest, DATA_HEADER_LEN, KEY_LEN, MAX_COMPRESSED_LEN,
 };
 use crate::cluster::wire::MessageType;
-use crate::cluster::errno as cerr;
 use crate::net::{errno, now_us};
 use crate::os::PAGE_SIZE;
 use crate::zcache::compress::PageCodec;
@@ -35,7 +34,10 @@ pub(crate) fn fetch(
     let fetched = fetch_from(key, node, take, codec, page);
     let (succ, unsucc) = match key.kind {
         ZbudKind::Ephemeral => (&c.remote_eph_pages_succ_get, &c.remote_eph_pages_unsucc_get),
-        ZbudKind::Persistent => (&c.remote_pers_pages_succ_get, &c.remote_pers_pages_unsucc_get),
+        ZbudKind::Persistent => (
+            &c.remote_pers_pages_succ_get,
+            &c.remote_pers_pages_unsucc_get,
+        ),
     };
     match &fetched {
         Ok(()) => {
@@ -55,7 +57,11 @@ fn fetch_from(
     codec: &dyn PageCodec,
     page: &mut [u8; PAGE_SIZE],
 ) -> Result {
-    let op = if take { TmemOp::GetAndFree } else { TmemOp::Get };
+    let op = if take {
+        TmemOp::GetAndFree
+    } else {
+        TmemOp::Get
+    };
     let request = TmemRequest {
         op,
         key: key.wire(),

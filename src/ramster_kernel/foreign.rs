@@ -57,7 +57,10 @@ impl ForeignClients {
     /// The store of `node`, made if it has none.
     fn store(&mut self, node: NodeNum) -> Result<&ZStore, Status> {
         let budget = self.budget;
-        let slot = self.stores.get_mut(node.index()).ok_or(Status::HandlerFailed)?;
+        let slot = self
+            .stores
+            .get_mut(node.index())
+            .ok_or(Status::HandlerFailed)?;
         if slot.is_none() {
             let store = Store::new(PageFrames::new(budget), false, Gfp::Kernel)
                 .map_err(|_| Status::NoMemory)?;
@@ -160,7 +163,13 @@ fn serve(
                 .map_err(|_| Status::NoMemory)?;
             let len = {
                 let _irqs = IrqsOff::new();
-                store.get_compressed(pool, &oid, index, request.op == TmemOp::GetAndFree, &mut zpage)
+                store.get_compressed(
+                    pool,
+                    &oid,
+                    index,
+                    request.op == TmemOp::GetAndFree,
+                    &mut zpage,
+                )
             }
             .map_err(|miss| match miss {
                 GetMiss::Corrupt => Status::HandlerFailed,

@@ -38,8 +38,8 @@ use crate::zcache::remote::remotify::{Departure, FrameCopy};
 use crate::zcache::swapkey::swap_entry;
 use crate::zcache::zbud::ZbudKind;
 use crate::zcache_kernel::{
-    available_pages, copy_to_swap_device, give_back_swap_page, msleep, swap_pool,
-    totalram_pages, IrqsOff, ZStore,
+    available_pages, copy_to_swap_device, give_back_swap_page, msleep, swap_pool, totalram_pages,
+    IrqsOff, ZStore,
 };
 use kernel::init::zeroed;
 use kernel::prelude::*;
@@ -116,9 +116,7 @@ pub(super) fn run(rt: Arc<Runtime>) {
 /// Brings up to [`SHRINK_PAGES`] remote swap pages back to memory if memory is plentiful.
 fn self_shrink(store: &ZStore) {
     let c = &RAMSTER_COUNTERS;
-    if c.remote_pers_pages.get() == 0
-        || available_pages() < totalram_pages() / PLENTY_FRACTION
-    {
+    if c.remote_pers_pages.get() == 0 || available_pages() < totalram_pages() / PLENTY_FRACTION {
         return;
     }
     let Some(pool) = swap_pool() else {
@@ -295,7 +293,9 @@ fn send_flush(rt: &Runtime, flush: RemoteFlush) {
             &c.remote_pages_flushed,
             &c.remote_page_flushes_failed,
         ),
-        RemoteFlush::Object { pool, kind, oid, .. } => (
+        RemoteFlush::Object {
+            pool, kind, oid, ..
+        } => (
             TmemOp::FlushObject,
             pool,
             kind,

@@ -24,12 +24,12 @@ use super::lz4c;
 use super::scratch::PerCpuScratch;
 use crate::os::{Gfp, PAGE_SIZE};
 use crate::params::{Compressor, Config};
+use crate::ramster_kernel::RemoteKey;
 use crate::tmem::{NewPoolError, Oid, PageIndex, PoolId, PoolKind, MAX_POOLS_PER_CLIENT};
 use crate::zcache::counters::zbud_for_each;
-use crate::ramster_kernel::RemoteKey;
 use crate::zcache::store::{GetMiss, PutRefused, Store};
-use crate::zcache::zbud::ZbudKind;
 use crate::zcache::swapkey::{area_oids, swap_entry, swap_key};
+use crate::zcache::zbud::ZbudKind;
 use core::ffi::{c_char, c_int};
 use core::fmt::Write;
 use core::ptr;
@@ -142,7 +142,8 @@ impl Shared {
             index,
             kind: remote.kind,
         };
-        let fetched = crate::ramster_kernel::fetch(&key, remote.node, taken, self.store.codec(), page);
+        let fetched =
+            crate::ramster_kernel::fetch(&key, remote.node, taken, self.store.codec(), page);
         if fetched.is_ok() {
             return Ok(());
         }
