@@ -16,13 +16,12 @@
 //! slot first (the peer-death policy: the swap device always holds a remote swap page); the
 //! copy is put on the target (`TMEM_PUT`, waiting for the answer); then the page becomes remote
 //! and its local zpage is freed (`remotify_commit`). A page the peer refuses, or that cannot be
-//! written to the swap device, stays local (`remotify_abort`) and is counted; a refusal pauses
-//! remotify for [`REFUSED_PAUSE_MS`]. Nothing leaks: a page that changed while travelling is
-//! flushed on the peer.
+//! written to the swap device, stays local (`remotify_abort`) and is counted; a refusal (or a
+//! peer that cannot be reached) ends the run and pauses remotify for [`REFUSED_PAUSE_MS`].
+//! Nothing leaks: a page that changed while travelling is flushed on the peer.
 
 use super::runtime::Runtime;
 use super::{RemoteKey, REMOTE_TIMEOUT_MS};
-use crate::cluster::errno as cerr;
 use crate::cluster::node_num::NodeNum;
 use crate::cluster::tmem_messages::{
     encode_request, TmemOp, TmemRequest, DATA_HEADER_LEN, KEY_LEN, MAX_COMPRESSED_LEN,
@@ -150,8 +149,16 @@ fn under_pressure(store: &ZStore) -> bool {
             || available_pages() < totalram_pages() / LOW_MEMORY_FRACTION)
 }
 
+/// Why a page did not move.
+enum NotMoved {
+    /// This page cannot move now (busy swap entry, no memory for its device copy): try others.
+    Skip,
+    /// The target refused it or could not be reached: stop this run and pause.
+    Stop,
+}
+
 /// Moves up to [`PAGES_PER_RUN`] pages to `target`; ephemeral pages first (they need no swap
-/// device copy). `Err` if the target refused a page.
+/// device copy). `Err` if the target refused a page or could not be reached.
 fn remotify(rt: &Runtime, store: &ZStore, target: NodeNum, b: &mut Buffers) -> Result<usize, ()> {
     let mut moved = 0;
     for (kind, enabled) in [
@@ -174,26 +181,34 @@ fn remotify(rt: &Runtime, store: &ZStore, target: NodeNum, b: &mut Buffers) -> R
             let Some(departures) = departures else {
                 break;
             };
+            let mut stop = false;
             for (i, d) in departures.iter().enumerate() {
                 let Some(d) = d else { continue };
-                match move_page(rt, store, target, d, i, b) {
+                let result = if stop {
+                    Err(NotMoved::Stop)
+                } else {
+                    move_page(rt, store, target, d, i, b)
+                };
+                match result {
                     Ok(()) => moved += 1,
-                    Err(refused) => {
+                    Err(why) => {
+                        // Every departure of the frame is committed or aborted, none left
+                        // leaving.
                         let _irqs = IrqsOff::new();
                         store.remotify_abort(d);
-                        if refused {
-                            return Err(());
-                        }
+                        stop |= matches!(why, NotMoved::Stop);
                     }
                 }
+            }
+            if stop {
+                return Err(());
             }
         }
     }
     Ok(moved)
 }
 
-/// Moves departure `d` (its copy in `b.copy[i]`) to `target`. `Err(true)` if the target refused
-/// it, `Err(false)` if it could not be sent or made safe; the caller aborts it then.
+/// Moves departure `d` (its copy in `b.copy[i]`) to `target`; on error the caller aborts it.
 fn move_page(
     rt: &Runtime,
     store: &ZStore,
@@ -201,23 +216,27 @@ fn move_page(
     d: &Departure,
     i: usize,
     b: &mut Buffers,
-) -> Result<(), bool> {
+) -> Result<(), NotMoved> {
     let c = &RAMSTER_COUNTERS;
-    let zpage = b.copy.get(i).and_then(|z| z.get(..d.len)).ok_or(false)?;
+    let zpage = b
+        .copy
+        .get(i)
+        .and_then(|z| z.get(..d.len))
+        .ok_or(NotMoved::Skip)?;
     let (remoted, failed) = match d.kind {
         ZbudKind::Ephemeral => (&c.eph_pages_remoted, &c.eph_pages_remote_failed),
         ZbudKind::Persistent => (&c.pers_pages_remoted, &c.pers_pages_remote_failed),
     };
     if d.kind == ZbudKind::Persistent {
         // The policy: the swap device holds every remote swap page.
-        let (type_, offset) = swap_entry(&d.owner.oid, d.owner.index).ok_or(false)?;
+        let (type_, offset) = swap_entry(&d.owner.oid, d.owner.index).ok_or(NotMoved::Skip)?;
         store
             .codec()
             .decompress(zpage, &mut b.page)
-            .map_err(|_| false)?;
+            .map_err(|_| NotMoved::Skip)?;
         if copy_to_swap_device(type_, offset, &b.page).is_err() {
             c.pers_pages_remote_nomem.inc();
-            return Err(false);
+            return Err(NotMoved::Skip);
         }
         c.pers_pages_written_through.inc();
     }
@@ -232,8 +251,8 @@ fn move_page(
         key: key.wire(),
         data: zpage,
     };
-    let len = encode_request(&request, &mut b.payload).map_err(|_| false)?;
-    let payload = b.payload.get(..len).ok_or(false)?;
+    let len = encode_request(&request, &mut b.payload).map_err(|_| NotMoved::Skip)?;
+    let payload = b.payload.get(..len).ok_or(NotMoved::Skip)?;
     let sent = rt.net().send_request(
         target,
         MessageType::Tmem(TmemOp::Put),
@@ -241,9 +260,9 @@ fn move_page(
         0,
         REMOTE_TIMEOUT_MS,
     );
-    if let Err(e) = sent {
+    if sent.is_err() {
         failed.inc();
-        return Err(e.to_errno() == -cerr::ENOMEM);
+        return Err(NotMoved::Stop);
     }
     let committed = {
         let _irqs = IrqsOff::new();
