@@ -14,12 +14,16 @@ use crate::cluster::tmem_messages::{
     decode_page, encode_request, TmemOp, TmemRequest, DATA_HEADER_LEN, KEY_LEN, MAX_COMPRESSED_LEN,
 };
 use crate::cluster::wire::MessageType;
-use crate::net::{errno, now_us};
+use crate::net::{errno, now_ms, now_us};
+use core::sync::atomic::{AtomicU64, Ordering};
 use crate::os::PAGE_SIZE;
 use crate::zcache::compress::PageCodec;
 use crate::zcache::remote::counters::RAMSTER_COUNTERS;
 use crate::zcache::zbud::ZbudKind;
 use kernel::prelude::*;
+
+/// When a failed remote get was last logged.
+static LAST_LOGGED_MS: AtomicU64 = AtomicU64::new(0);
 
 /// Fills `page` with page `key` from `node`; with `take`, the peer drops its copy.
 pub(crate) fn fetch(
@@ -44,8 +48,24 @@ pub(crate) fn fetch(
             succ.inc();
             c.remote_get_us_total.add(now_us().saturating_sub(start));
         }
-        // Counted, not logged: a dead peer fails many gets at once, and its death is logged.
-        Err(_) => unsucc.inc(),
+        Err(e) => {
+            unsucc.inc();
+            // At most one line a second: a dead peer fails many gets at once.
+            let now = now_ms();
+            let last = LAST_LOGGED_MS.load(Ordering::Relaxed);
+            if now.saturating_sub(last) >= 1000
+                && LAST_LOGGED_MS
+                    .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                    .is_ok()
+            {
+                pr_info!(
+                    "ramster: remote get from node {} failed ({:?}); {} so far\n",
+                    node,
+                    e,
+                    unsucc.get()
+                );
+            }
+        }
     }
     fetched
 }
