@@ -15,11 +15,11 @@ use crate::cluster::tmem_messages::{
 };
 use crate::cluster::wire::MessageType;
 use crate::net::{errno, now_ms, now_us};
-use core::sync::atomic::{AtomicU64, Ordering};
 use crate::os::PAGE_SIZE;
 use crate::zcache::compress::PageCodec;
 use crate::zcache::remote::counters::RAMSTER_COUNTERS;
 use crate::zcache::zbud::ZbudKind;
+use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::prelude::*;
 
 /// When a failed remote get was last logged.
@@ -50,10 +50,12 @@ pub(crate) fn fetch(
         }
         Err(e) => {
             unsucc.inc();
-            // At most one line a second: a dead peer fails many gets at once.
+            // A swap page now comes from the swap device: say why, at most once a second (a
+            // dead peer fails many gets at once). Ephemeral pages a peer evicted are normal.
             let now = now_ms();
             let last = LAST_LOGGED_MS.load(Ordering::Relaxed);
-            if now.saturating_sub(last) >= 1000
+            if key.kind == ZbudKind::Persistent
+                && now.saturating_sub(last) >= 1000
                 && LAST_LOGGED_MS
                     .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
                     .is_ok()
