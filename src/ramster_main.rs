@@ -17,6 +17,7 @@ mod net;
 pub mod os;
 mod params;
 mod params_ffi;
+mod ramster_kernel;
 mod remote_debugfs;
 mod sysfs;
 #[path = "../tmem/mod.rs"]
@@ -35,12 +36,15 @@ module! {
     license: "GPL",
 }
 
-/// The loaded module.
+/// The loaded module. Fields drop in order: RAMster mode stops before the cluster layer and the
+/// store it uses.
 struct Ramster {
     config: Config,
     /// `/sys/kernel/mm/ramster/`: only with `mode=ramster`, made after the cluster layer;
     /// declared first so that it is removed first at unload.
     _sysfs: Option<sysfs::SysfsKnobs>,
+    /// RAMster mode (remotify, remote gets, foreign pages): only with `mode=ramster`.
+    _ramster: Option<ramster_kernel::RamsterNode>,
     /// The cluster layer (configfs, sockets, heartbeat): only with `mode=ramster`.
     _cluster: Option<net::ClusterNet>,
     /// The zcache store and its frontswap/cleancache backends: not with `mode=off`.
@@ -60,6 +64,10 @@ impl kernel::Module for Ramster {
         } else {
             None
         };
+        let ramster = match (&cluster, &zcache) {
+            (Some(cluster), Some(_)) => Some(ramster_kernel::RamsterNode::start(cluster)?),
+            _ => None,
+        };
         let sysfs = if config.mode == Mode::Ramster {
             Some(sysfs::SysfsKnobs::register()?)
         } else {
@@ -68,6 +76,7 @@ impl kernel::Module for Ramster {
         Ok(Ramster {
             config,
             _sysfs: sysfs,
+            _ramster: ramster,
             _cluster: cluster,
             _zcache: zcache,
         })

@@ -67,6 +67,24 @@ impl<D> Client<D> {
         Err(NewPoolError::NoFreeId)
     }
 
+    /// The live pool `id` of `kind`, created at that id if the id is free: a remote client names
+    /// its pools itself. Fails if the id is out of range or live with the other kind.
+    pub fn pool_at(&self, id: PoolId, kind: PoolKind, gfp: Gfp) -> Result<&Pool<D>, NewPoolError> {
+        let slot = self
+            .pools
+            .get(usize::from(id.0))
+            .ok_or(NewPoolError::NoFreeId)?;
+        let pool = match slot.get() {
+            Some(pool) => pool,
+            None => slot.get_or_try_init(|| Pool::new(gfp), gfp)?,
+        };
+        if pool.kind() == Some(kind) || pool.claim(kind) {
+            Ok(pool)
+        } else {
+            Err(NewPoolError::NoFreeId)
+        }
+    }
+
     /// The live pool `id`. The reference stays valid after a destroy (operations on it then
     /// fail) and while the id is reused, so a frontend must not use an id after destroying it.
     pub fn pool(&self, id: PoolId) -> Option<&Pool<D>> {

@@ -51,6 +51,18 @@ impl<D> Object<D> {
         self.pages.pop_first()
     }
 
+    /// Keeps the pages for which `keep` (which may change the descriptor) returns true and drops
+    /// the others; returns how many were dropped.
+    pub fn retain(&mut self, mut keep: impl FnMut(&mut D) -> bool) -> usize {
+        let mut dropped = 0;
+        self.pages.retain(|_, desc| {
+            let kept = keep(desc);
+            dropped += usize::from(!kept);
+            kept
+        });
+        dropped
+    }
+
     /// The pages in index order.
     pub fn pages(&self) -> impl Iterator<Item = (&PageIndex, &D)> {
         self.pages.iter()

@@ -329,6 +329,27 @@ impl<D> Pool<D> {
         flushed
     }
 
+    /// Runs `keep` on every page's descriptor, bucket by bucket under its lock; `keep` may change
+    /// the descriptor, and a page for which it returns false leaves the pool (its descriptor is
+    /// dropped: use this only for descriptors that hold nothing to release, e.g. a remote page's).
+    /// Returns how many pages left.
+    pub fn retain_pages(&self, mut keep: impl FnMut(&mut D) -> bool) -> usize {
+        let mut removed = 0;
+        for i in 0..BUCKETS {
+            let mut bucket = self.buckets.lock(i);
+            bucket.retain(|_, object| {
+                let gone = object.retain(&mut keep);
+                removed += gone;
+                self.pages.fetch_sub(gone, Ordering::Relaxed);
+                if object.is_empty() {
+                    self.objects.fetch_sub(1, Ordering::Relaxed);
+                }
+                !object.is_empty()
+            });
+        }
+        removed
+    }
+
     /// Every page as (oid, index, &descriptor), bucket by bucket, each under its lock: for
     /// consistency checks and debugging, not for the store path.
     pub fn for_each_page(&self, mut visit: impl FnMut(&Oid, PageIndex, &D)) {

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""`make demo`: boots the two-node test cluster, loads ramster on both nodes and shows each
-node's module state live, then a summary. Builds whatever is missing first."""
+"""`make demo`: boots the two-node test cluster, brings RAMster up on both nodes with
+ramster-tools, swaps about twice node 0's RAM while its compressed pages move into node 1's
+RAM, shows `ramster-tools status` on both nodes while it runs, verifies every page and prints a
+summary (tools/vm/demo/demo.sh). Builds whatever is missing first."""
 
 import os
 import sys
@@ -50,7 +52,7 @@ def main() -> int:
         watcher.append(t)
 
     runs = cluster.boot(2, kdir / "arch/x86/boot/bzImage", image, log_dir,
-                        append="scenario=demo", timeout=240, on_start=on_start)
+                        memory="128M", append="scenario=demo", timeout=1800, on_start=on_start)
     time.sleep(1)
     stop.set()
     for t in watcher:

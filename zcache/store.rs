@@ -14,13 +14,23 @@
 //! Locks: a tmem bucket lock, then a zbud lock (one per kind), never the other way round. Eviction
 //! takes the ephemeral zbud lock alone to pick its victim, drops it, and flushes the victim's pages
 //! through tmem with `flush_page_if`. Nothing sleeps: every allocation here uses [`Gfp::NoWait`].
+//!
+//! RAMster (`zcache/remote/`) adds three descriptors: a page being copied to a peer
+//! ([`ZDesc::Leaving`], still local), a page on a peer ([`ZDesc::Remote`]) and a persistent page
+//! whose peer died after it had been written to the swap device ([`ZDesc::OnDevice`]). A get that
+//! finds one of the last two answers [`GetMiss::Remote`] or [`GetMiss::OnDevice`]: the caller
+//! fetches the page from the peer, or lets the swap device serve it. A remote page that leaves
+//! the index (flush, replacing put) queues a flush for its peer in the [`Outbox`].
 
 use super::compress::{CompressTable, Lz4Flex, PageCodec, COMPRESS_BOUND};
 use super::counters::{Counters, Level};
 use super::frames::FrameSource;
 use super::policy::{judge, Verdict};
+use super::remote::counters::{NodePages, RamsterCounters, NODE_PAGES, RAMSTER_COUNTERS};
+use super::remote::outbox::{Outbox, RemoteFlush};
 use super::zbud::{Zbud, ZbudError, ZbudHandle, ZbudKind, ZbudStats};
 use super::zero::is_zero_filled;
+use crate::cluster::node_num::NodeNum;
 use crate::os::{lock_class, AllocError, Gfp, SpinLockArray, PAGE_SIZE};
 use crate::tmem::{
     Client, ClientId, GetMode, Got, NewPoolError, Oid, PageIndex, Pool, PoolId, PoolKind,
@@ -33,6 +43,32 @@ pub enum ZDesc {
     Zero,
     /// A zpage in the zbud of its kind.
     Zbud(ZbudKind, ZbudHandle),
+    /// A zpage in the zbud of its kind that the remotify worker is copying to a peer; read like
+    /// [`ZDesc::Zbud`] until the copy is committed.
+    Leaving(ZbudKind, ZbudHandle),
+    /// A page kept on a peer.
+    Remote(RemotePage),
+    /// A persistent page whose peer copy was lost; the swap device holds it.
+    OnDevice,
+}
+
+impl ZDesc {
+    /// The zbud kind and handle of a page held here.
+    pub fn local(&self) -> Option<(ZbudKind, ZbudHandle)> {
+        match *self {
+            ZDesc::Zbud(kind, handle) | ZDesc::Leaving(kind, handle) => Some((kind, handle)),
+            _ => None,
+        }
+    }
+}
+
+/// Where a remote page is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RemotePage {
+    /// The peer that keeps it.
+    pub node: NodeNum,
+    /// Its kind (that of its pool).
+    pub kind: ZbudKind,
 }
 
 /// Whose zpage a zbud buddy is: what eviction flushes from tmem.
@@ -92,6 +128,16 @@ pub enum GetMiss {
     NotFound,
     /// Stored, but it did not decompress to a page; the get fails and the page is dropped.
     Corrupt,
+    /// Kept on a peer: fetch it from there. If `taken`, the page has left the index (ask the
+    /// peer to free its copy too).
+    Remote {
+        /// Where.
+        page: RemotePage,
+        /// Whether the page left the index.
+        taken: bool,
+    },
+    /// Its peer died; the swap device holds the page (the entry has left the index).
+    OnDevice,
 }
 
 /// A zbud behind its own spinlock.
@@ -99,6 +145,9 @@ type LockedZbud<S> = SpinLockArray<Zbud<S, Owner>, 1>;
 
 /// How many ephemeral frames one put may evict before it gives up.
 const EVICTIONS_PER_PUT: usize = 2;
+
+/// How many remote flushes may wait for the remotify worker.
+pub const OUTBOX_CAPACITY: usize = 512;
 
 /// The zcache store over frames from `S`.
 pub struct Store<S: FrameSource> {
@@ -109,6 +158,9 @@ pub struct Store<S: FrameSource> {
     exclusive_gets: bool,
     codec: &'static dyn PageCodec,
     counters: Counters,
+    outbox: Outbox,
+    remote: &'static RamsterCounters,
+    node_pages: &'static NodePages,
 }
 
 impl<S: FrameSource> Store<S> {
@@ -131,7 +183,34 @@ impl<S: FrameSource> Store<S> {
             exclusive_gets,
             codec: &Lz4Flex,
             counters: Counters::new(),
+            outbox: Outbox::new(OUTBOX_CAPACITY, gfp)?,
+            remote: &RAMSTER_COUNTERS,
+            node_pages: &NODE_PAGES,
         })
+    }
+
+    /// The same store counting its remote pages in `remote` and `node_pages` instead of the
+    /// module's `ramster/` counters (for tests, which run side by side).
+    pub fn with_remote_counters(
+        self,
+        remote: &'static RamsterCounters,
+        node_pages: &'static NodePages,
+    ) -> Self {
+        Self {
+            remote,
+            node_pages,
+            ..self
+        }
+    }
+
+    /// The remote flushes waiting to be sent.
+    pub fn outbox(&self) -> &Outbox {
+        &self.outbox
+    }
+
+    /// The `ramster/` counters this store updates.
+    pub fn remote_counters(&self) -> &'static RamsterCounters {
+        self.remote
     }
 
     /// The same store compressing with `codec` instead of lz4_flex. Set it before the first put:
@@ -174,8 +253,28 @@ impl<S: FrameSource> Store<S> {
     }
 
     /// Destroys a pool and frees all its pages; returns how many, or `None` for no such pool.
+    /// Peers that keep pages of it are asked to destroy it too.
     pub fn destroy_pool(&self, id: PoolId) -> Option<usize> {
-        self.client.destroy_pool(id, |desc| self.release(desc))
+        let mut peers = NodeSet::new();
+        let mut kind = ZbudKind::Ephemeral;
+        let flushed = self.client.destroy_pool(id, |desc| {
+            if let ZDesc::Remote(r) = desc {
+                peers.insert(r.node);
+                kind = r.kind;
+            }
+            self.release(desc);
+        });
+        for node in peers.iter() {
+            self.outbox.push_or_count(
+                RemoteFlush::Pool {
+                    node,
+                    pool: id,
+                    kind,
+                },
+                &self.remote.remote_object_flushes_failed,
+            );
+        }
+        flushed
     }
 
     fn zbud(&self, kind: ZbudKind) -> &LockedZbud<S> {
@@ -198,17 +297,57 @@ impl<S: FrameSource> Store<S> {
         frames.set(s.pageframes);
     }
 
-    /// Frees what `desc` holds.
+    /// Frees what `desc` holds here; a remote page is only counted out (see
+    /// [`Store::release_at`]).
     fn release(&self, desc: ZDesc) {
         match desc {
             ZDesc::Zero => self.counters.zero_filled_pages.dec(),
-            ZDesc::Zbud(kind, handle) => {
+            ZDesc::Zbud(kind, handle) | ZDesc::Leaving(kind, handle) => {
                 let mut zbud = self.zbud(kind).lock(0);
                 // A handle from tmem is always live; an error would be a bug, and freeing nothing
                 // is the safe answer to it.
                 let _ = zbud.free(&self.frames, handle);
                 self.publish(&zbud);
             }
+            ZDesc::Remote(r) => self.remote_left(r),
+            ZDesc::OnDevice => {}
+        }
+    }
+
+    /// Frees `desc`, page (`pool`, `oid`, `index`), which has left the index; a remote page's
+    /// peer is asked to drop its copy.
+    fn release_at(&self, pool: PoolId, oid: &Oid, index: PageIndex, desc: ZDesc) {
+        if let ZDesc::Remote(r) = desc {
+            self.outbox.push_or_count(
+                RemoteFlush::Page {
+                    node: r.node,
+                    pool,
+                    kind: r.kind,
+                    oid: *oid,
+                    index,
+                },
+                &self.remote.remote_page_flushes_failed,
+            );
+        }
+        self.release(desc);
+    }
+
+    /// Counts a page in as kept on a peer.
+    pub(crate) fn remote_arrived(&self, r: RemotePage) {
+        self.remote_level(r.kind).inc();
+        self.node_pages.add_remote(r.node, 1);
+    }
+
+    /// Counts a page out of those kept on a peer.
+    pub(crate) fn remote_left(&self, r: RemotePage) {
+        self.remote_level(r.kind).dec();
+        self.node_pages.add_remote(r.node, -1);
+    }
+
+    fn remote_level(&self, kind: ZbudKind) -> &'static Level {
+        match kind {
+            ZbudKind::Ephemeral => &self.remote.remote_eph_pages,
+            ZbudKind::Persistent => &self.remote.remote_pers_pages,
         }
     }
 
@@ -237,7 +376,7 @@ impl<S: FrameSource> Store<S> {
             Ok(desc) => match tmem_pool.put(oid, index, desc, Gfp::NoWait) {
                 Ok(old) => {
                     if let Some(old) = old {
-                        self.release(old);
+                        self.release_at(pool, oid, index, old);
                     }
                     self.counters.puts.inc();
                     return Ok(());
@@ -255,13 +394,13 @@ impl<S: FrameSource> Store<S> {
             PoolKind::Persistent => self.counters.failed_pers_puts.inc(),
         }
         if let Some(old) = tmem_pool.flush_page(oid, index) {
-            self.release(old);
+            self.release_at(pool, oid, index, old);
             self.counters.put_to_flush.inc();
         }
         Err(refused)
     }
 
-    fn live_pool(&self, id: PoolId) -> Option<(&Pool<ZDesc>, PoolKind)> {
+    pub(crate) fn live_pool(&self, id: PoolId) -> Option<(&Pool<ZDesc>, PoolKind)> {
         let pool = self.client.pool(id)?;
         Some((pool, pool.kind()?))
     }
@@ -295,6 +434,17 @@ impl<S: FrameSource> Store<S> {
                 return Err(PutRefused::MeanCompressPoor);
             }
         }
+        self.store_zpage(kind, owner, zpage)
+    }
+
+    /// Stores compressed page `zpage` in the zbud of `kind`, evicting ephemeral frames if no
+    /// frame is left; returns its descriptor.
+    pub(crate) fn store_zpage(
+        &self,
+        kind: ZbudKind,
+        owner: Owner,
+        zpage: &[u8],
+    ) -> Result<ZDesc, PutRefused> {
         let mut evictions = 0;
         loop {
             let stored = {
@@ -338,9 +488,9 @@ impl<S: FrameSource> Store<S> {
         };
         self.counters.evicted_eph_pageframes.inc();
         for (handle, owner) in victim.buddies.into_iter().flatten() {
-            let expected = ZDesc::Zbud(ZbudKind::Ephemeral, handle);
+            let expected = Some((ZbudKind::Ephemeral, handle));
             let flushed = self.client.pool(owner.pool).and_then(|pool| {
-                pool.flush_page_if(&owner.oid, owner.index, |desc| *desc == expected)
+                pool.flush_page_if(&owner.oid, owner.index, |desc| desc.local() == expected)
             });
             // If it is gone already, whoever took it out of tmem frees it, and with it the frame.
             if let Some(desc) = flushed {
@@ -384,7 +534,10 @@ impl<S: FrameSource> Store<S> {
             None => Err(GetMiss::NotFound),
             Some(Got::Read(loaded)) => loaded,
             Some(Got::Taken(desc)) => {
-                let loaded = self.load(&desc, page, scratch);
+                let loaded = match self.load(&desc, page, scratch) {
+                    Err(GetMiss::Remote { page, .. }) => Err(GetMiss::Remote { page, taken: true }),
+                    other => other,
+                };
                 self.release(desc);
                 loaded
             }
@@ -392,11 +545,18 @@ impl<S: FrameSource> Store<S> {
         match loaded {
             Ok(()) => self.counters.gets_found.inc(),
             Err(GetMiss::NotFound) => self.counters.gets_missed.inc(),
+            Err(GetMiss::Remote { .. }) => {}
+            Err(GetMiss::OnDevice) => {
+                // The swap device serves it from now on: the entry goes.
+                if let Some(desc) = tmem_pool.flush_page(oid, index) {
+                    self.release(desc);
+                }
+            }
             Err(GetMiss::Corrupt) => {
                 self.counters.corrupt_pages.inc();
                 // A page that cannot be read back is of no use to anyone: drop it.
                 if let Some(desc) = tmem_pool.flush_page(oid, index) {
-                    self.release(desc);
+                    self.release_at(pool, oid, index, desc);
                 }
             }
         }
@@ -415,7 +575,9 @@ impl<S: FrameSource> Store<S> {
                 page.fill(0);
                 Ok(())
             }
-            ZDesc::Zbud(kind, handle) => {
+            ZDesc::Remote(page) => Err(GetMiss::Remote { page, taken: false }),
+            ZDesc::OnDevice => Err(GetMiss::OnDevice),
+            ZDesc::Zbud(kind, handle) | ZDesc::Leaving(kind, handle) => {
                 let size = self
                     .zbud(kind)
                     .lock(0)
@@ -438,7 +600,7 @@ impl<S: FrameSource> Store<S> {
             .and_then(|p| p.flush_page(oid, index));
         let found = flushed.is_some();
         if let Some(desc) = flushed {
-            self.release(desc);
+            self.release_at(pool, oid, index, desc);
             self.counters.flush_found.inc();
         }
         found
@@ -462,6 +624,76 @@ impl<S: FrameSource> Store<S> {
         if detached.object_count() > 0 {
             self.counters.flobj_found.inc();
         }
-        detached.map(|(_, _, desc)| self.release(desc)).count()
+        let mut peers = NodeSet::new();
+        let mut kind = ZbudKind::Ephemeral;
+        let count = detached
+            .map(|(_, _, desc)| {
+                if let ZDesc::Remote(r) = desc {
+                    peers.insert(r.node);
+                    kind = r.kind;
+                }
+                self.release(desc)
+            })
+            .count();
+        for node in peers.iter() {
+            self.outbox.push_or_count(
+                RemoteFlush::Object {
+                    node,
+                    pool,
+                    kind,
+                    oid: *oid,
+                },
+                &self.remote.remote_object_flushes_failed,
+            );
+        }
+        count
+    }
+
+    /// The frame source and zbud of `kind`, for the remote operations.
+    pub(crate) fn zbud_of(&self, kind: ZbudKind) -> &LockedZbud<S> {
+        self.zbud(kind)
+    }
+
+    /// The codec pages are compressed with.
+    pub fn codec(&self) -> &'static dyn PageCodec {
+        self.codec
+    }
+
+    /// The local client's pools.
+    pub(crate) fn client(&self) -> &Client<ZDesc> {
+        &self.client
+    }
+
+    /// Copies a zbud's levels into the counters (for the remote operations).
+    pub(crate) fn publish_zbud(&self, zbud: &Zbud<S, Owner>) {
+        self.publish(zbud)
+    }
+}
+
+/// A set of node numbers (the peers a flushed object or pool had pages on).
+struct NodeSet([u64; 4]);
+
+impl NodeSet {
+    fn new() -> Self {
+        Self([0; 4])
+    }
+
+    fn insert(&mut self, node: NodeNum) {
+        let i = node.index();
+        if let Some(word) = self.0.get_mut(i / 64) {
+            *word |= 1 << (i % 64);
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = NodeNum> + '_ {
+        (0..=NodeNum::MAX).filter_map(move |n| {
+            let i = usize::from(n);
+            let set = self.0.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0);
+            if set {
+                NodeNum::new(n)
+            } else {
+                None
+            }
+        })
     }
 }

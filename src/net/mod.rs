@@ -31,7 +31,7 @@ use kernel::prelude::*;
 use kernel::sync::{Arc, CondVar, Mutex};
 use kernel::{c_str, new_condvar, new_mutex};
 use state::{QueuePtr, State};
-use workqueue::OwnedQueue;
+pub(crate) use workqueue::OwnedQueue;
 
 /// Milliseconds on the monotonic clock.
 pub(crate) fn now_ms() -> u64 {

@@ -167,6 +167,12 @@ impl<K: Ord, V> Map<K, V> {
     pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
         self.0.iter()
     }
+
+    /// Keeps the entries for which `keep` (which may change the value) returns true and removes
+    /// the others; never allocates.
+    pub fn retain(&mut self, keep: impl FnMut(&K, &mut V) -> bool) {
+        self.0.retain(keep);
+    }
 }
 
 impl<K: Ord, V> Default for Map<K, V> {

@@ -143,6 +143,20 @@ impl<K: Ord, V> Map<K, V> {
     pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
         self.0.iter()
     }
+
+    /// Keeps the entries for which `keep` (which may change the value) returns true and removes
+    /// the others; never allocates.
+    pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
+        let mut cursor = self.0.cursor_front();
+        while let Some(mut c) = cursor {
+            let (key, value) = c.current_mut();
+            cursor = if keep(key, value) {
+                c.move_next()
+            } else {
+                c.remove_current().0
+            };
+        }
+    }
 }
 
 impl<K: Ord, V> Default for Map<K, V> {

@@ -59,6 +59,11 @@ unsigned int ramster_zc_max_pool_percent(void)
 	return max_pool_percent;
 }
 
+unsigned long ramster_zc_available_pages(void)
+{
+	return si_mem_available();
+}
+
 unsigned long ramster_zc_totalram_pages(void)
 {
 	return totalram_pages();
@@ -324,6 +329,26 @@ int ramster_zc_frontswap_writeback(u32 type, u64 offset)
 	return frontswap_writeback(type, offset, true);
 }
 
+/* Gives (@type, @offset) back to memory as a dirty swap cache folio. */
+int ramster_zc_frontswap_giveback(u32 type, u64 offset)
+{
+	return frontswap_writeback(type, offset, false);
+}
+
+/* Writes @data, the page held for (@type, @offset), to its swap slot. */
+int ramster_zc_frontswap_copy_to_device(u32 type, u64 offset, const void *data)
+{
+	struct page *page = alloc_page(GFP_KERNEL | __GFP_NOWARN);
+	int err;
+
+	if (!page)
+		return -ENOMEM;
+	memcpy_to_page(page, 0, data, PAGE_SIZE);
+	err = frontswap_copy_to_device(type, offset, page);
+	__free_page(page);
+	return err;
+}
+
 #else
 
 int ramster_zc_register_frontswap(void)
@@ -337,6 +362,16 @@ int ramster_zc_unregister_frontswap(void)
 }
 
 int ramster_zc_frontswap_writeback(u32 type, u64 offset)
+{
+	return -ENODEV;
+}
+
+int ramster_zc_frontswap_giveback(u32 type, u64 offset)
+{
+	return -ENODEV;
+}
+
+int ramster_zc_frontswap_copy_to_device(u32 type, u64 offset, const void *data)
 {
 	return -ENODEV;
 }

@@ -31,6 +31,7 @@ ssize_t ramster_zc_mm_stat(char *buf, size_t size);
 /* Implemented in shim/zcache.c. */
 unsigned int ramster_zc_max_pool_percent(void);
 unsigned long ramster_zc_totalram_pages(void);
+unsigned long ramster_zc_available_pages(void);
 unsigned long ramster_zc_irq_save(void);
 void ramster_zc_irq_restore(unsigned long flags);
 unsigned int ramster_zc_cpu(void);
@@ -56,6 +57,8 @@ void ramster_zc_unregister_cleancache(void);
 int ramster_zc_register_frontswap(void);
 int ramster_zc_unregister_frontswap(void);
 int ramster_zc_frontswap_writeback(u32 type, u64 offset);
+int ramster_zc_frontswap_giveback(u32 type, u64 offset);
+int ramster_zc_frontswap_copy_to_device(u32 type, u64 offset, const void *data);
 void ramster_zc_msleep(unsigned int ms);
 
 #endif /* RAMSTER_ZCACHE_SHIM_H */

@@ -24,10 +24,12 @@ use super::lz4c;
 use super::scratch::PerCpuScratch;
 use crate::os::{Gfp, PAGE_SIZE};
 use crate::params::{Compressor, Config};
+use crate::ramster_kernel::RemoteKey;
 use crate::tmem::{NewPoolError, Oid, PageIndex, PoolId, PoolKind, MAX_POOLS_PER_CLIENT};
 use crate::zcache::counters::zbud_for_each;
 use crate::zcache::store::{GetMiss, PutRefused, Store};
 use crate::zcache::swapkey::{area_oids, swap_entry, swap_key};
+use crate::zcache::zbud::ZbudKind;
 use core::ffi::{c_char, c_int};
 use core::fmt::Write;
 use core::ptr;
@@ -36,7 +38,7 @@ use kernel::alloc::{flags, KBox, KVec};
 use kernel::error::to_result;
 use kernel::prelude::*;
 
-type ZStore = Store<PageFrames>;
+pub(crate) type ZStore = Store<PageFrames>;
 
 /// What the C callbacks reach while the backend is registered.
 struct Shared {
@@ -51,6 +53,17 @@ struct Shared {
 /// The shared state of the registered backend, or null. Set before anything is registered,
 /// cleared only after every hook, the shrinker and debugfs are gone (no callback runs then).
 static SHARED: AtomicPtr<Shared> = AtomicPtr::new(ptr::null_mut());
+
+/// The registered store, for RAMster mode (`crate::ramster_kernel`), whose runtime is stopped
+/// before the backend is dropped.
+pub(crate) fn store() -> Option<&'static ZStore> {
+    shared().map(|s| &s.store)
+}
+
+/// frontswap's pool, if the backend is registered with frontswap.
+pub(crate) fn swap_pool() -> Option<PoolId> {
+    shared().and_then(|s| s.swap_pool)
+}
 
 fn shared() -> Option<&'static Shared> {
     let p = SHARED.load(Ordering::Acquire);
@@ -70,9 +83,15 @@ fn put_errno(refused: PutRefused) -> Error {
 
 fn get_errno(miss: GetMiss) -> Error {
     match miss {
-        GetMiss::NotFound => ENOENT,
+        GetMiss::NotFound | GetMiss::Remote { .. } => ENOENT,
         GetMiss::Corrupt => EIO,
+        GetMiss::OnDevice => enodata(),
     }
+}
+
+/// "The swap device holds this page": frontswap then reads the device.
+fn enodata() -> Error {
+    Error::from_errno(-crate::cluster::errno::ENODATA)
 }
 
 fn errno(result: Result) -> c_int {
@@ -99,15 +118,46 @@ impl Shared {
         }
     }
 
-    /// Fills `page` from (`pool`, `oid`, `index`).
+    /// Fills `page` from (`pool`, `oid`, `index`); a page kept on a peer is fetched from there
+    /// (this sleeps: the hooks allow it for loads and cleancache gets).
     fn get(&self, pool: PoolId, oid: &Oid, index: PageIndex, page: &mut [u8; PAGE_SIZE]) -> Result {
-        let irqs = IrqsOff::new();
-        self.scratch
-            .with(&irqs, |scratch| {
-                self.store.get(pool, oid, index, page, scratch)
-            })
-            .ok_or(EBUSY)?
-            .map_err(get_errno)
+        let got = {
+            let irqs = IrqsOff::new();
+            self.scratch
+                .with(&irqs, |scratch| {
+                    self.store.get(pool, oid, index, page, scratch)
+                })
+                .ok_or(EBUSY)?
+        };
+        let Err(GetMiss::Remote {
+            page: remote,
+            taken,
+        }) = got
+        else {
+            return got.map_err(get_errno);
+        };
+        let key = RemoteKey {
+            pool,
+            oid: *oid,
+            index,
+            kind: remote.kind,
+        };
+        let fetched =
+            crate::ramster_kernel::fetch(&key, remote.node, taken, self.store.codec(), page);
+        if fetched.is_ok() {
+            return Ok(());
+        }
+        if !taken {
+            // The index still names the peer: drop the entry (and the peer's copy).
+            let _irqs = IrqsOff::new();
+            self.store.flush_page(pool, oid, index);
+        }
+        match remote.kind {
+            // Written to the swap device before it left: let the device serve it.
+            ZbudKind::Persistent => Err(enodata()),
+            // A clean copy of a file page: a miss.
+            ZbudKind::Ephemeral => Err(ENOENT),
+        }
     }
 
     fn flush_page(&self, pool: PoolId, oid: &Oid, index: PageIndex) {

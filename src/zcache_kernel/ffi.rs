@@ -4,7 +4,9 @@
 //! types that wrap the ones with rules: [`IrqsOff`] for local interrupt control. The others are
 //! wrapped where they are used ([`super::frames`], [`super::lz4c`], [`super::backend`]).
 
+use crate::os::PAGE_SIZE;
 use core::ffi::{c_char, c_int, c_uint, c_ulong, c_void};
+use kernel::error::{to_result, Result};
 
 /// A `struct page`, only ever behind a pointer (opaque to Rust).
 #[repr(C)]
@@ -56,6 +58,9 @@ extern "C" {
     pub(crate) fn ramster_zc_register_frontswap() -> c_int;
     pub(crate) fn ramster_zc_unregister_frontswap() -> c_int;
     pub(crate) fn ramster_zc_frontswap_writeback(type_: u32, offset: u64) -> c_int;
+    fn ramster_zc_frontswap_giveback(type_: u32, offset: u64) -> c_int;
+    fn ramster_zc_frontswap_copy_to_device(type_: u32, offset: u64, data: *const u8) -> c_int;
+    fn ramster_zc_available_pages() -> c_ulong;
     pub(crate) fn ramster_zc_msleep(ms: c_uint);
 }
 
@@ -101,4 +106,39 @@ pub(crate) fn msleep(ms: u32) {
     // SAFETY: `msleep` has no preconditions beyond a context that may sleep, which every caller
     // (module unload) is.
     unsafe { ramster_zc_msleep(ms) };
+}
+
+/// Writes `page`, the data held for swap entry (`type_`, `offset`), to the entry's slot on the
+/// swap device (`frontswap_copy_to_device`); the entry stays the backend's. Process context, no
+/// lock of this module held: it allocates a page and may sleep.
+pub(crate) fn copy_to_swap_device(type_: u32, offset: u64, page: &[u8; PAGE_SIZE]) -> Result {
+    // SAFETY: `page` is valid for reads of a page; the shim copies it before returning. The
+    // caller is in process context without our locks, as `frontswap_copy_to_device` requires.
+    to_result(unsafe { ramster_zc_frontswap_copy_to_device(type_, offset, page.as_ptr()) })
+}
+
+/// Gives swap entry (`type_`, `offset`) back to memory: the backend's page is loaded into a
+/// dirty swap cache folio (`frontswap_writeback(type, offset, false)`). Process context, no lock
+/// of this module held (it calls back into the backend's load).
+pub(crate) fn give_back_swap_page(type_: u32, offset: u64) -> Result {
+    // SAFETY: no preconditions beyond the context, which the caller provides.
+    to_result(unsafe { ramster_zc_frontswap_giveback(type_, offset) })
+}
+
+/// Pages the kernel could hand out without swapping (`si_mem_available`).
+pub(crate) fn available_pages() -> usize {
+    // SAFETY: reads memory statistics; no preconditions.
+    unsafe { ramster_zc_available_pages() as usize }
+}
+
+/// Pages of RAM (`totalram_pages`).
+pub(crate) fn totalram_pages() -> usize {
+    // SAFETY: reads a counter; no preconditions.
+    unsafe { ramster_zc_totalram_pages() as usize }
+}
+
+/// The `max_pool_percent` parameter.
+pub(crate) fn max_pool_percent() -> usize {
+    // SAFETY: reads a module parameter; no preconditions.
+    unsafe { ramster_zc_max_pool_percent() as usize }
 }

@@ -46,6 +46,9 @@ counters! {
     pers_pages_peer_died: Count,
     /// Ephemeral pages whose peer died: dropped.
     eph_pages_peer_died: Count,
+    /// Persistent pages brought back from a peer into memory when memory was plentiful
+    /// (self-shrink).
+    pers_pages_repatriated: Count,
     /// Ephemeral pages this node keeps on a peer.
     remote_eph_pages: Level,
     /// Persistent pages this node keeps on a peer.

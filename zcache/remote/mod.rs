@@ -1,9 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! RAMster's remote side of the store, as logic shared by the module and the host tests:
-//! - [`counters`]: the `ramster/` debugfs counters, per-node page counts included.
+//! - [`counters`]: the `ramster/` debugfs counters, per-node page counts included;
 //! - [`knobs`]: the `/sys/kernel/mm/ramster/` settings (remote target, remotify switches,
-//!   nodes marked up).
+//!   nodes marked up);
+//! - [`outbox`]: remote flushes waiting to be sent;
+//! - [`remotify`]: moving pages to a peer, and the peer-death policy;
+//! - [`foreign`]: the pages peers keep here.
 
 pub mod counters;
+pub mod foreign;
 pub mod knobs;
+pub mod outbox;
+pub mod remotify;

@@ -3,5 +3,6 @@
 //! Host tests of zcache's logic.
 
 mod compress;
+mod remote;
 mod store;
 mod zbud;

@@ -370,6 +370,20 @@ impl<S: FrameSource, T: Clone> Zbud<S, T> {
         Some(victim)
     }
 
+    /// Moves the least recently used frame to the most recently used end and returns its buddies
+    /// with their owners: the remotify worker's pick (a frame that cannot leave now is not picked
+    /// again before every other frame has been). `None` if there is no frame.
+    pub fn rotate_lru(&mut self) -> Option<[Option<(ZbudHandle, T)>; 2]> {
+        let slot = self.records.pop_front(List::Lru)?;
+        self.records.push_back(List::Lru, slot);
+        let record = self.records.get(slot)?;
+        Some([0u8, 1].map(|i| {
+            record.buddies[usize::from(i)]
+                .as_ref()
+                .map(|b| (ZbudHandle { slot, buddy: i }, b.tag.clone()))
+        }))
+    }
+
     /// The handles of the stored zpages, frame by frame from least to most recently used (zombie
     /// frames, which are on no list, are not included). For tests and debugging.
     pub fn lru_frames(&self) -> impl Iterator<Item = [Option<ZbudHandle>; 2]> + '_ {

@@ -1,17 +1,55 @@
 #!/bin/sh
-# The demo run on each node of the two-node cluster: load ramster, show its state, check the
-# link to the peer. Later issues add the cluster configuration and the RAM-hungry workload.
+# The demo run on each node of the two-node cluster. Node 0 (little RAM) swaps a workload of
+# about twice its RAM while RAMster moves its compressed pages into node 1's RAM; both nodes
+# show `ramster-tools status` (local, remote and foreign pages) while it runs; node 0 verifies
+# every page at the end and prints a summary.
 . /scenarios/lib.sh
+. /scenarios/hooks.inc
+. /scenarios/zcache.inc
+. /scenarios/cluster.inc
+. /scenarios/ramster.inc
+write_conf demo 7777 500 4000 6 500
 
-PEER=169.254.0.$((2 - NODE))
-echo "DEMO: loading ramster on node $NODE"
-check "modprobe ramster" modprobe $MODULE
-echo "DEMO: node $NODE module state:"
-for p in mode cleancache frontswap compressor; do
-	echo "DEMO:   $p = $(param $p)"
-done
-echo "DEMO:   $(dmesg | grep -F 'ramster: ' | tail -n 2 | sed 's/^\[[^]]*\] //' | tr '\n' ' ')"
-check "peer $PEER reachable" wait_for 60 ping -c 1 -W 1 "$PEER"
-# Stay up until the peer has also had the chance to reach this node.
-sleep 5
+say() { echo "DEMO: $*"; }
+
+# status_table: ramster-tools status, each line a DEMO line.
+status_table() { ramster-tools status | sed 's/^/DEMO:   /'; }
+
+if [ "$NODE" = 0 ]; then name=alpha; else name=beta; fi
+say "node $NODE: modprobe ramster mode=ramster; ramster-tools up --node $name (/etc/ramster.conf)"
+ramster_up $name
+say "node $NODE: cluster up"
+status_table
+
+if [ "$NODE" = 0 ]; then
+	check "swapon" swap_on
+	say "node 0: swapping 256 MiB of compressible memory with $(awk '/MemTotal/ { print int($2 / 1024) }' /proc/meminfo) MiB of RAM"
+	swapstress 256 11 --sparse > /tmp/stress.out 2>&1 &
+	STRESS=$!
+	while kill -0 $STRESS 2>/dev/null; do
+		sleep 10
+		status_table
+	done
+	wait $STRESS
+	status=$?
+	sed 's/^/DEMO:   /' /tmp/stress.out
+	check_eq "every page of the workload verified" 0 "$status"
+	say "summary (node 0):"
+	say "  pages stored locally (compressed): $(zc puts)   swapped to disk: $(vmstat pswpout)"
+	say "  swap pages moved to node 1: $(rc pers_pages_remoted)   fetched back: $(rc remote_pers_pages_succ_get)   failed: $(rc remote_pers_pages_unsucc_get)"
+	gets=$(rc remote_pers_pages_succ_get)
+	[ "$gets" -gt 0 ] && say "  mean remote get: $(( $(rc remote_get_us_total) / gets )) us (QEMU TCG, not a LAN)"
+	say "  zcache mm_stat: $(cat $ZC/mm_stat)"
+	check "swapoff" swapoff /dev/vda
+	check "ramster-tools down" ramster-tools down
+else
+	say "node 1: keeping node 0's pages while it runs"
+	while link_is $CFS/demo/node/alpha up; do
+		sleep 10
+		status_table
+	done
+	sleep 5
+	say "summary (node 1): at most $(rc foreign_pers_pages_max) of node 0's swap pages were kept here; $(rc foreign_pers_pages) left after it went"
+	check "ramster-tools down" ramster-tools down
+fi
 finish

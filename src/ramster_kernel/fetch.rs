@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A get of a page kept on a peer: the faulting thread sends `TMEM_GET` (or `TMEM_GET_AND_FREE`
+//! when the page has left the local index) and sleeps until the reply, a timeout, or the peer's
+//! death wakes it; the reply's compressed page is checked (length, CRC-32C) and decompressed
+//! into the faulting page. The caller decides what a failure means (persistent: read the swap
+//! device; ephemeral: a miss).
+
+use super::runtime::with_runtime;
+use super::{RemoteKey, REMOTE_TIMEOUT_MS};
+use crate::cluster::errno as cerr;
+use crate::cluster::node_num::NodeNum;
+use crate::cluster::tmem_messages::{
+    decode_page, encode_request, TmemOp, TmemRequest, DATA_HEADER_LEN, KEY_LEN, MAX_COMPRESSED_LEN,
+};
+use crate::cluster::wire::MessageType;
+use crate::net::{errno, now_us};
+use crate::os::PAGE_SIZE;
+use crate::zcache::compress::PageCodec;
+use crate::zcache::remote::counters::RAMSTER_COUNTERS;
+use crate::zcache::zbud::ZbudKind;
+use kernel::prelude::*;
+
+/// Fills `page` with page `key` from `node`; with `take`, the peer drops its copy.
+pub(crate) fn fetch(
+    key: &RemoteKey,
+    node: NodeNum,
+    take: bool,
+    codec: &dyn PageCodec,
+    page: &mut [u8; PAGE_SIZE],
+) -> Result {
+    let c = &RAMSTER_COUNTERS;
+    let start = now_us();
+    let fetched = fetch_from(key, node, take, codec, page);
+    let (succ, unsucc) = match key.kind {
+        ZbudKind::Ephemeral => (&c.remote_eph_pages_succ_get, &c.remote_eph_pages_unsucc_get),
+        ZbudKind::Persistent => (
+            &c.remote_pers_pages_succ_get,
+            &c.remote_pers_pages_unsucc_get,
+        ),
+    };
+    match &fetched {
+        Ok(()) => {
+            succ.inc();
+            c.remote_get_us_total.add(now_us().saturating_sub(start));
+        }
+        // Counted, not logged: a dead peer fails many gets at once, and its death is logged.
+        Err(_) => unsucc.inc(),
+    }
+    fetched
+}
+
+fn fetch_from(
+    key: &RemoteKey,
+    node: NodeNum,
+    take: bool,
+    codec: &dyn PageCodec,
+    page: &mut [u8; PAGE_SIZE],
+) -> Result {
+    let op = if take {
+        TmemOp::GetAndFree
+    } else {
+        TmemOp::Get
+    };
+    let request = TmemRequest {
+        op,
+        key: key.wire(),
+        data: &[],
+    };
+    let mut payload = [0u8; KEY_LEN];
+    encode_request(&request, &mut payload).map_err(|_| EINVAL)?;
+    let reply = with_runtime(|rt| {
+        rt.net().send_request(
+            node,
+            MessageType::Tmem(op),
+            &payload,
+            DATA_HEADER_LEN + MAX_COMPRESSED_LEN as usize,
+            REMOTE_TIMEOUT_MS,
+        )
+    })
+    .ok_or(errno(cerr::ENOTCONN))??;
+    let zpage = decode_page(reply.data()).map_err(|_| errno(cerr::EPROTO))?;
+    codec
+        .decompress(zpage, page)
+        .map_err(|_| errno(cerr::EPROTO))
+}

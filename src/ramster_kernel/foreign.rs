@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The pages peers keep here ("foreign" pages) and the tmem message handlers that serve them.
+//!
+//! Each client node has its own store (`zcache/remote/foreign.rs`), made when its first page
+//! arrives, whose frame budget is the per-client limit: `max_pool_percent` of this node's RAM.
+//! A put past it is answered `NO_MEMORY` and changes nothing (the client keeps its page). Pages
+//! stay compressed as the client sent them. The handlers run in the cluster's receive workers
+//! (process context); the registry is a mutex, and each store operation runs with local
+//! interrupts off like every store operation.
+
+use super::runtime::with_runtime;
+use crate::cluster::node_num::NodeNum;
+use crate::cluster::status::Status;
+use crate::cluster::tmem_messages::{
+    decode_request, encode_page, PageKey, TmemOp, TmemRequest, DATA_HEADER_LEN, KEY_LEN,
+    MAX_COMPRESSED_LEN,
+};
+use crate::os::Gfp;
+use crate::tmem::{Oid, PoolId, PoolKind};
+use crate::zcache::remote::counters::{NODE_PAGES, RAMSTER_COUNTERS};
+use crate::zcache::store::{GetMiss, Store};
+use crate::zcache_kernel::{max_pool_percent, totalram_pages, IrqsOff, PageFrames, ZStore};
+use kernel::prelude::*;
+
+/// The largest request payload: a put of a whole page.
+const PUT_MAX: u32 = (KEY_LEN + DATA_HEADER_LEN) as u32 + MAX_COMPRESSED_LEN;
+
+/// The handler of each tmem message type, with its largest payload.
+pub(super) const HANDLERS: [(TmemOp, crate::net::state::Handler, u32); 6] = [
+    (TmemOp::Put, on_put, PUT_MAX),
+    (TmemOp::Get, on_get, KEY_LEN as u32),
+    (TmemOp::GetAndFree, on_get_and_free, KEY_LEN as u32),
+    (TmemOp::Flush, on_flush, KEY_LEN as u32),
+    (TmemOp::FlushObject, on_flush_object, KEY_LEN as u32),
+    (TmemOp::DestroyPool, on_destroy_pool, KEY_LEN as u32),
+];
+
+/// The foreign stores, by client node.
+pub(crate) struct ForeignClients {
+    stores: KVec<Option<KBox<ZStore>>>,
+    budget: usize,
+}
+
+impl ForeignClients {
+    /// No client yet; the per-client limit is `max_pool_percent` of RAM.
+    pub(super) fn new() -> Result<Self> {
+        let mut stores = KVec::with_capacity(NodeNum::COUNT, GFP_KERNEL)?;
+        for _ in 0..NodeNum::COUNT {
+            stores.push(None, GFP_KERNEL)?;
+        }
+        let percent = max_pool_percent();
+        let budget = (totalram_pages() / 100).saturating_mul(percent).max(1);
+        Ok(Self { stores, budget })
+    }
+
+    /// The store of `node`, made if it has none.
+    fn store(&mut self, node: NodeNum) -> Result<&ZStore, Status> {
+        let budget = self.budget;
+        let slot = self
+            .stores
+            .get_mut(node.index())
+            .ok_or(Status::HandlerFailed)?;
+        if slot.is_none() {
+            let store = Store::new(PageFrames::new(budget), false, Gfp::Kernel)
+                .map_err(|_| Status::NoMemory)?;
+            *slot = Some(KBox::new(store, GFP_KERNEL).map_err(|_| Status::NoMemory)?);
+        }
+        slot.as_deref().ok_or(Status::HandlerFailed)
+    }
+
+    /// The store of `node`, if it has one.
+    fn existing(&self, node: NodeNum) -> Option<&ZStore> {
+        self.stores.get(node.index())?.as_deref()
+    }
+
+    /// Frees every page `node` keeps here; returns how many.
+    pub(super) fn drop_client(&mut self, node: NodeNum) -> u64 {
+        let Some(store) = self.stores.get_mut(node.index()).and_then(Option::take) else {
+            return 0;
+        };
+        let (eph, pers) = store.zpage_counts();
+        let _irqs = IrqsOff::new();
+        drop(store);
+        NODE_PAGES.set_foreign(node, 0);
+        self.publish();
+        eph + pers
+    }
+
+    /// Frees every client's pages; returns how many.
+    pub(super) fn drop_all(&mut self) -> u64 {
+        (0..=NodeNum::MAX)
+            .filter_map(NodeNum::new)
+            .map(|n| self.drop_client(n))
+            .sum()
+    }
+
+    /// Recounts `node`'s pages and the totals after a change.
+    fn recount(&self, node: NodeNum) {
+        let (eph, pers) = self.existing(node).map_or((0, 0), Store::zpage_counts);
+        NODE_PAGES.set_foreign(node, eph + pers);
+        self.publish();
+    }
+
+    fn publish(&self) {
+        let (mut eph, mut pers) = (0, 0);
+        for store in self.stores.iter().flatten() {
+            let (e, p) = store.zpage_counts();
+            eph += e;
+            pers += p;
+        }
+        RAMSTER_COUNTERS.foreign_eph_pages.set(eph);
+        RAMSTER_COUNTERS.foreign_pers_pages.set(pers);
+    }
+}
+
+fn pool_of(key: &PageKey) -> Result<(PoolId, PoolKind), Status> {
+    let id = u16::try_from(key.pool_id).map_err(|_| Status::BadPayload)?;
+    let kind = if key.persistent {
+        PoolKind::Persistent
+    } else {
+        PoolKind::Ephemeral
+    };
+    Ok((PoolId(id), kind))
+}
+
+/// Serves one tmem request from `from`; the reply's payload goes to `reply`.
+fn handle(op: TmemOp, from: NodeNum, payload: &[u8], reply: &mut [u8]) -> Result<usize, Status> {
+    let request = decode_request(op, payload).map_err(|_| Status::BadPayload)?;
+    with_runtime(|rt| {
+        let mut clients = rt.foreign.lock();
+        let served = serve(&mut clients, from, &request, reply);
+        clients.recount(from);
+        served
+    })
+    .ok_or(Status::Busy)?
+}
+
+fn serve(
+    clients: &mut ForeignClients,
+    from: NodeNum,
+    request: &TmemRequest<'_>,
+    reply: &mut [u8],
+) -> Result<usize, Status> {
+    let (pool, kind) = pool_of(&request.key)?;
+    let oid = Oid(request.key.oid);
+    let index = request.key.index;
+    match request.op {
+        TmemOp::Put => {
+            let store = clients.store(from)?;
+            let _irqs = IrqsOff::new();
+            store
+                .put_compressed(pool, kind, &oid, index, request.data, Gfp::NoWait)
+                .map(|()| 0)
+                .map_err(|_| {
+                    RAMSTER_COUNTERS.foreign_puts_refused.inc();
+                    Status::NoMemory
+                })
+        }
+        TmemOp::Get | TmemOp::GetAndFree => {
+            let store = clients.existing(from).ok_or(Status::NotFound)?;
+            let mut zpage = KVec::from_elem(0u8, MAX_COMPRESSED_LEN as usize, GFP_KERNEL)
+                .map_err(|_| Status::NoMemory)?;
+            let len = {
+                let _irqs = IrqsOff::new();
+                store.get_compressed(
+                    pool,
+                    &oid,
+                    index,
+                    request.op == TmemOp::GetAndFree,
+                    &mut zpage,
+                )
+            }
+            .map_err(|miss| match miss {
+                GetMiss::Corrupt => Status::HandlerFailed,
+                _ => Status::NotFound,
+            })?;
+            let data = zpage.get(..len).ok_or(Status::HandlerFailed)?;
+            encode_page(data, reply).map_err(|_| Status::HandlerFailed)
+        }
+        TmemOp::Flush => {
+            if let Some(store) = clients.existing(from) {
+                let _irqs = IrqsOff::new();
+                store.flush_page(pool, &oid, index);
+            }
+            Ok(0)
+        }
+        TmemOp::FlushObject => {
+            if let Some(store) = clients.existing(from) {
+                let _irqs = IrqsOff::new();
+                store.flush_object(pool, &oid);
+            }
+            Ok(0)
+        }
+        TmemOp::DestroyPool => {
+            if let Some(store) = clients.existing(from) {
+                let _irqs = IrqsOff::new();
+                store.destroy_pool(pool);
+            }
+            Ok(0)
+        }
+    }
+}
+
+fn on_put(from: NodeNum, payload: &[u8], reply: &mut [u8]) -> Result<usize, Status> {
+    handle(TmemOp::Put, from, payload, reply)
+}
+
+fn on_get(from: NodeNum, payload: &[u8], reply: &mut [u8]) -> Result<usize, Status> {
+    handle(TmemOp::Get, from, payload, reply)
+}
+
+fn on_get_and_free(from: NodeNum, payload: &[u8], reply: &mut [u8]) -> Result<usize, Status> {
+    handle(TmemOp::GetAndFree, from, payload, reply)
+}
+
+fn on_flush(from: NodeNum, payload: &[u8], reply: &mut [u8]) -> Result<usize, Status> {
+    handle(TmemOp::Flush, from, payload, reply)
+}
+
+fn on_flush_object(from: NodeNum, payload: &[u8], reply: &mut [u8]) -> Result<usize, Status> {
+    handle(TmemOp::FlushObject, from, payload, reply)
+}
+
+fn on_destroy_pool(from: NodeNum, payload: &[u8], reply: &mut [u8]) -> Result<usize, Status> {
+    handle(TmemOp::DestroyPool, from, payload, reply)
+}

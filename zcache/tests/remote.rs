@@ -1,0 +1,451 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! RAMster's remote pages on the host: a page remotified to a peer's foreign store comes back
+//! bit-exact, a page that changes in transit is never committed, flushes of remote pages reach
+//! the outbox, a dead peer's persistent pages fall back to the swap device and its ephemeral
+//! ones are dropped, and a peer refuses a client past its limit.
+
+extern crate std;
+
+use crate::cluster::node_num::NodeNum;
+use crate::os::{Gfp, PAGE_SIZE};
+use crate::tmem::{Oid, PoolId, PoolKind};
+use crate::zcache::compress::COMPRESS_BOUND;
+use crate::zcache::frames::HeapFrames;
+use crate::zcache::remote::counters::{NodePages, RamsterCounters};
+use crate::zcache::remote::outbox::RemoteFlush;
+use crate::zcache::remote::remotify::{Departure, FrameCopy};
+use crate::zcache::store::{GetMiss, PutRefused, Scratch, Store};
+use crate::zcache::zbud::ZbudKind;
+use proptest::prelude::*;
+use std::boxed::Box;
+use std::vec::Vec;
+
+type Page = Box<[u8; PAGE_SIZE]>;
+
+fn page(seed: u64) -> Page {
+    let mut p = Box::new([0u8; PAGE_SIZE]);
+    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    for b in p.iter_mut().take(1500) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        *b = b'a' + (x % 16) as u8;
+    }
+    p
+}
+
+fn store(frames: usize, exclusive_gets: bool) -> Store<HeapFrames> {
+    let counters: &'static RamsterCounters = Box::leak(Box::new(RamsterCounters::new()));
+    let nodes: &'static NodePages = Box::leak(Box::new(NodePages::new()));
+    Store::new(HeapFrames::new(frames), exclusive_gets, Gfp::Kernel)
+        .expect("store")
+        .with_remote_counters(counters, nodes)
+}
+
+fn node(n: u8) -> NodeNum {
+    NodeNum::new(n).expect("node")
+}
+
+fn oid(n: u64) -> Oid {
+    Oid([n, 7, 0])
+}
+
+/// The peer's side of one remotify: what the module's put handler does.
+fn send(
+    local: &Store<HeapFrames>,
+    peer: &Store<HeapFrames>,
+    kind: PoolKind,
+    d: &Departure,
+    copy: &[u8],
+) -> Result<(), PutRefused> {
+    let _ = local;
+    peer.put_compressed(
+        d.owner.pool,
+        kind,
+        &d.owner.oid,
+        d.owner.index,
+        copy.get(..d.len).expect("len"),
+        Gfp::Kernel,
+    )
+}
+
+/// Remotifies every frame of `kind` to `peer` as node 1; returns how many pages moved.
+fn remotify_all(local: &Store<HeapFrames>, peer: &Store<HeapFrames>, kind: PoolKind) -> usize {
+    let zkind = match kind {
+        PoolKind::Ephemeral => ZbudKind::Ephemeral,
+        PoolKind::Persistent => ZbudKind::Persistent,
+    };
+    // As the worker does: queued flushes go out before new pages, so that they never reach a
+    // newer copy of the same key.
+    send_flushes(local, peer);
+    let mut copy: Box<FrameCopy> = Box::new([[0; COMPRESS_BOUND]; 2]);
+    let mut moved = 0;
+    while let Some(departures) = local.remotify_begin(zkind, &mut copy) {
+        let mut any = false;
+        for (d, buf) in departures.iter().zip(copy.iter()) {
+            let Some(d) = d else { continue };
+            any = true;
+            match send(local, peer, kind, d, buf) {
+                Ok(()) => {
+                    assert!(local.remotify_commit(d, node(1)));
+                    moved += 1;
+                }
+                Err(_) => local.remotify_abort(d),
+            }
+        }
+        if !any {
+            break;
+        }
+    }
+    moved
+}
+
+/// The peer's side of the queued page flushes.
+fn send_flushes(local: &Store<HeapFrames>, peer: &Store<HeapFrames>) {
+    while let Some(f) = local.outbox().pop() {
+        if let RemoteFlush::Page {
+            pool, oid, index, ..
+        } = f
+        {
+            let mut z = [0u8; COMPRESS_BOUND];
+            let _ = peer.get_compressed(pool, &oid, index, true, &mut z);
+        }
+    }
+}
+
+/// A get of a remote page, as the module does it: fetch the compressed copy, decompress.
+fn remote_get(
+    local: &Store<HeapFrames>,
+    peer: &Store<HeapFrames>,
+    pool: PoolId,
+    o: u64,
+    i: u32,
+) -> Result<Page, GetMiss> {
+    let mut out = Box::new([0u8; PAGE_SIZE]);
+    let mut scratch = Box::new(Scratch::new());
+    match local.get(pool, &oid(o), i, &mut out, &mut scratch) {
+        Ok(()) => Ok(out),
+        Err(GetMiss::Remote { page, taken }) => {
+            assert_eq!(page.node, node(1));
+            let mut z = [0u8; COMPRESS_BOUND];
+            let len = peer.get_compressed(pool, &oid(o), i, taken, &mut z)?;
+            local
+                .codec()
+                .decompress(z.get(..len).expect("len"), &mut out)
+                .map_err(|_| GetMiss::Corrupt)?;
+            Ok(out)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[test]
+fn remotified_pages_come_back_bit_exact_and_free_local_frames() {
+    let local = store(64, true);
+    let peer = store(64, true);
+    let mut scratch = Box::new(Scratch::new());
+    let pool = local
+        .new_pool(PoolKind::Persistent, Gfp::Kernel)
+        .expect("pool");
+    for i in 0..40u32 {
+        local
+            .put(pool, &oid(1), i, &page(u64::from(i)), &mut scratch)
+            .expect("put");
+    }
+    assert!(local.frames().live() > 0);
+    assert_eq!(remotify_all(&local, &peer, PoolKind::Persistent), 40);
+    assert_eq!(local.frames().live(), 0, "every local frame was freed");
+    assert_eq!(local.remote_counters().remote_pers_pages.get(), 40);
+    for i in 0..40u32 {
+        let got = remote_get(&local, &peer, pool, 1, i).expect("remote get");
+        assert_eq!(got, page(u64::from(i)), "page {i}");
+    }
+    // Exclusive gets took every page, here and on the peer.
+    assert_eq!(peer.frames().live(), 0);
+    assert_eq!(local.remote_counters().remote_pers_pages.get(), 0);
+    assert_eq!(
+        remote_get(&local, &peer, pool, 1, 0).err(),
+        Some(GetMiss::NotFound)
+    );
+}
+
+#[test]
+fn a_page_that_changes_in_transit_is_not_committed() {
+    let local = store(64, true);
+    let mut scratch = Box::new(Scratch::new());
+    let pool = local
+        .new_pool(PoolKind::Persistent, Gfp::Kernel)
+        .expect("pool");
+    local
+        .put(pool, &oid(1), 0, &page(1), &mut scratch)
+        .expect("put");
+    local
+        .put(pool, &oid(1), 1, &page(2), &mut scratch)
+        .expect("put");
+    let mut copy: Box<FrameCopy> = Box::new([[0; COMPRESS_BOUND]; 2]);
+    let departures = local
+        .remotify_begin(ZbudKind::Persistent, &mut copy)
+        .expect("a frame");
+    let ds: Vec<Departure> = departures.iter().flatten().copied().collect();
+    assert_eq!(ds.len(), 2, "both pages share the frame");
+    // A leaving page is still read locally.
+    let mut out = Box::new([0u8; PAGE_SIZE]);
+    // Page 0 is replaced, page 1 is taken by a get while they travel.
+    local
+        .put(pool, &oid(1), 0, &page(9), &mut scratch)
+        .expect("put");
+    local
+        .get(pool, &oid(1), 1, &mut out, &mut scratch)
+        .expect("leaving page read locally");
+    assert_eq!(out, page(2));
+    for d in &ds {
+        assert!(!local.remotify_commit(d, node(1)), "stale page committed");
+    }
+    local
+        .get(pool, &oid(1), 0, &mut out, &mut scratch)
+        .expect("new page");
+    assert_eq!(out, page(9));
+    assert_eq!(local.remote_counters().remote_pers_pages.get(), 0);
+}
+
+#[test]
+fn an_aborted_page_stays_local() {
+    let local = store(64, true);
+    let mut scratch = Box::new(Scratch::new());
+    let pool = local
+        .new_pool(PoolKind::Ephemeral, Gfp::Kernel)
+        .expect("pool");
+    local
+        .put(pool, &oid(3), 5, &page(5), &mut scratch)
+        .expect("put");
+    let mut copy: Box<FrameCopy> = Box::new([[0; COMPRESS_BOUND]; 2]);
+    let departures = local
+        .remotify_begin(ZbudKind::Ephemeral, &mut copy)
+        .expect("a frame");
+    for d in departures.iter().flatten() {
+        local.remotify_abort(d);
+    }
+    let mut out = Box::new([0u8; PAGE_SIZE]);
+    local
+        .get(pool, &oid(3), 5, &mut out, &mut scratch)
+        .expect("still here");
+    assert_eq!(out, page(5));
+}
+
+#[test]
+fn flushes_of_remote_pages_objects_and_pools_reach_the_outbox() {
+    let local = store(64, false);
+    let peer = store(64, false);
+    let mut scratch = Box::new(Scratch::new());
+    let pool = local
+        .new_pool(PoolKind::Ephemeral, Gfp::Kernel)
+        .expect("pool");
+    for o in 1..=3u64 {
+        for i in 0..4u32 {
+            local
+                .put(pool, &oid(o), i, &page(o * 10 + u64::from(i)), &mut scratch)
+                .expect("put");
+        }
+    }
+    assert_eq!(remotify_all(&local, &peer, PoolKind::Ephemeral), 12);
+    assert!(local.flush_page(pool, &oid(1), 2));
+    assert_eq!(local.flush_object(pool, &oid(2)), 4);
+    assert!(local.destroy_pool(pool).is_some());
+    let sent: Vec<RemoteFlush> = core::iter::from_fn(|| local.outbox().pop()).collect();
+    let kind = ZbudKind::Ephemeral;
+    let n = node(1);
+    assert_eq!(
+        sent,
+        [
+            RemoteFlush::Page {
+                node: n,
+                pool,
+                kind,
+                oid: oid(1),
+                index: 2
+            },
+            RemoteFlush::Object {
+                node: n,
+                pool,
+                kind,
+                oid: oid(2)
+            },
+            RemoteFlush::Pool {
+                node: n,
+                pool,
+                kind
+            },
+        ]
+    );
+    assert_eq!(local.remote_counters().remote_eph_pages.get(), 0);
+}
+
+#[test]
+fn a_full_outbox_counts_the_flush_as_failed() {
+    let local = store(4096, false);
+    let peer = store(4096, false);
+    let mut scratch = Box::new(Scratch::new());
+    let pool = local
+        .new_pool(PoolKind::Ephemeral, Gfp::Kernel)
+        .expect("pool");
+    let pages = crate::zcache::store::OUTBOX_CAPACITY as u32 + 5;
+    for i in 0..pages {
+        local
+            .put(pool, &oid(1), i, &page(u64::from(i)), &mut scratch)
+            .expect("put");
+    }
+    remotify_all(&local, &peer, PoolKind::Ephemeral);
+    for i in 0..pages {
+        assert!(local.flush_page(pool, &oid(1), i));
+    }
+    assert_eq!(local.outbox().len(), crate::zcache::store::OUTBOX_CAPACITY);
+    assert_eq!(local.remote_counters().remote_page_flushes_failed.get(), 5);
+}
+
+#[test]
+fn a_dead_peers_persistent_pages_go_to_the_device_and_ephemeral_ones_go() {
+    let local = store(64, true);
+    let peer = store(64, true);
+    let mut scratch = Box::new(Scratch::new());
+    let pers = local
+        .new_pool(PoolKind::Persistent, Gfp::Kernel)
+        .expect("pool");
+    let eph = local
+        .new_pool(PoolKind::Ephemeral, Gfp::Kernel)
+        .expect("pool");
+    for i in 0..6u32 {
+        local
+            .put(pers, &oid(1), i, &page(u64::from(i)), &mut scratch)
+            .expect("put");
+        local
+            .put(eph, &oid(2), i, &page(u64::from(i)), &mut scratch)
+            .expect("put");
+    }
+    remotify_all(&local, &peer, PoolKind::Persistent);
+    remotify_all(&local, &peer, PoolKind::Ephemeral);
+    assert_eq!(
+        local.forget_node(node(2)),
+        (0, 0),
+        "another node's death changes nothing"
+    );
+    assert_eq!(local.forget_node(node(1)), (6, 6));
+    let mut out = Box::new([0u8; PAGE_SIZE]);
+    for i in 0..6u32 {
+        assert_eq!(
+            local.get(pers, &oid(1), i, &mut out, &mut scratch),
+            Err(GetMiss::OnDevice)
+        );
+        // The entry went with the answer.
+        assert_eq!(
+            local.get(pers, &oid(1), i, &mut out, &mut scratch),
+            Err(GetMiss::NotFound)
+        );
+        assert_eq!(
+            local.get(eph, &oid(2), i, &mut out, &mut scratch),
+            Err(GetMiss::NotFound)
+        );
+    }
+    let c = local.remote_counters();
+    assert_eq!(
+        (c.remote_pers_pages.get(), c.remote_eph_pages.get()),
+        (0, 0)
+    );
+    assert_eq!(c.pers_pages_peer_died.get(), 6);
+}
+
+#[test]
+fn a_peer_refuses_a_client_past_its_limit_and_keeps_what_it_has() {
+    let peer = store(4, true);
+    let pool = PoolId(3);
+    let z = [0x5au8; 3000];
+    for i in 0..4u32 {
+        peer.put_compressed(pool, PoolKind::Persistent, &oid(1), i, &z, Gfp::Kernel)
+            .expect("within the limit");
+    }
+    assert_eq!(
+        peer.put_compressed(pool, PoolKind::Persistent, &oid(1), 9, &z, Gfp::Kernel),
+        Err(PutRefused::NoFrame)
+    );
+    // The same pool id with the other kind is refused.
+    assert_eq!(
+        peer.put_compressed(pool, PoolKind::Ephemeral, &oid(1), 9, &z, Gfp::Kernel),
+        Err(PutRefused::NoPool)
+    );
+    let mut out = [0u8; COMPRESS_BOUND];
+    for i in 0..4u32 {
+        let len = peer
+            .get_compressed(pool, &oid(1), i, false, &mut out)
+            .expect("kept");
+        assert_eq!(out.get(..len), Some(&z[..]));
+    }
+    assert_eq!(peer.zpage_counts(), (0, 4));
+}
+
+proptest! {
+    /// Any mix of puts, remotifies, gets and flushes: every get returns the last page put at
+    /// its key, or nothing if it was flushed or taken.
+    #[test]
+    fn remote_and_local_pages_stay_coherent(
+        ops in proptest::collection::vec((0u8..5, 0u32..12, 0u64..1000), 1..120)
+    ) {
+        let local = store(16, true);
+        let peer = store(64, true);
+        let mut scratch = Box::new(Scratch::new());
+        let pool = local.new_pool(PoolKind::Persistent, Gfp::Kernel).expect("pool");
+        let mut model: [Option<u64>; 12] = [None; 12];
+        for (op, i, seed) in ops {
+            let slot = &mut model[i as usize];
+            match op {
+                0 | 1 => {
+                    match local.put(pool, &oid(1), i, &page(seed), &mut scratch) {
+                        Ok(()) => *slot = Some(seed),
+                        Err(_) => *slot = None,
+                    }
+                }
+                2 => { remotify_all(&local, &peer, PoolKind::Persistent); }
+                3 => {
+                    let got = remote_get(&local, &peer, pool, 1, i).ok();
+                    prop_assert_eq!(got, slot.map(page));
+                    *slot = None;
+                }
+                _ => {
+                    local.flush_page(pool, &oid(1), i);
+                    *slot = None;
+                }
+            }
+        }
+        // Flushes the peer was told about drop its stale copies.
+        send_flushes(&local, &peer);
+        for (i, slot) in (0u32..).zip(model) {
+            prop_assert_eq!(remote_get(&local, &peer, pool, 1, i).ok(), slot.map(page));
+        }
+        prop_assert_eq!(peer.frames().live(), 0, "the peer holds nothing stale");
+    }
+}
+
+#[test]
+fn remote_pages_are_listed_for_self_shrink() {
+    let local = store(64, true);
+    let peer = store(64, true);
+    let mut scratch = Box::new(Scratch::new());
+    let pool = local
+        .new_pool(PoolKind::Persistent, Gfp::Kernel)
+        .expect("pool");
+    for i in 0..10u32 {
+        local
+            .put(pool, &oid(4), i, &page(u64::from(i)), &mut scratch)
+            .expect("put");
+    }
+    // Nothing remote yet: nothing listed.
+    let mut listed = Vec::new();
+    local.for_each_remote_page(pool, 100, |o, i| listed.push((*o, i)));
+    assert!(listed.is_empty());
+    remotify_all(&local, &peer, PoolKind::Persistent);
+    local.for_each_remote_page(pool, 100, |o, i| listed.push((*o, i)));
+    assert_eq!(listed.len(), 10);
+    assert!(listed.iter().all(|(o, _)| *o == oid(4)));
+    listed.clear();
+    local.for_each_remote_page(pool, 3, |o, i| listed.push((*o, i)));
+    assert_eq!(listed.len(), 3, "at most max");
+}
