@@ -6,7 +6,10 @@
 //! A request waits at most its timeout (`ETIMEDOUT`); it fails with `ENOTCONN` when its
 //! connection closes first and `EHOSTDOWN` when the heartbeat declares the node down; a reply
 //! with an error status gives that status's errno (Documentation/wire-protocol.rst). Senders
-//! sleep: call from process context with no lock held.
+//! sleep: call from process context with no lock held. [`Shared::send_request`] sleeps
+//! interruptibly (a signal ends it with `EINTR`: for writes from user space);
+//! [`Shared::send_request_uninterruptible`] is for page faults and the remotify worker, where a
+//! stray signal must not fail the request: the cluster's ticker times it out instead.
 
 use super::state::{Handler, NodeCallback};
 use super::{errno, now_ms, Shared};
@@ -28,6 +31,15 @@ impl Reply {
     pub(crate) fn data(&self) -> &[u8] {
         self.data.get(..self.len).unwrap_or(&[])
     }
+}
+
+/// How a sender sleeps for its reply.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Wait {
+    /// A signal ends the wait (`EINTR`).
+    Interruptible,
+    /// Only the reply, the ticker's timeout or the connection's end does.
+    Uninterruptible,
 }
 
 fn header_bytes(header: &Header) -> Result<[u8; HEADER_LEN]> {
@@ -76,7 +88,8 @@ impl Shared {
     }
 
     /// Sends a request of `msg_type` to node `to` and waits up to `timeout_ms` for the reply,
-    /// whose payload may be up to `reply_max` bytes (longer: `EMSGSIZE`).
+    /// whose payload may be up to `reply_max` bytes (longer: `EMSGSIZE`). A signal ends the
+    /// wait with `EINTR`.
     pub(crate) fn send_request(
         &self,
         to: NodeNum,
@@ -84,6 +97,45 @@ impl Shared {
         payload: &[u8],
         reply_max: usize,
         timeout_ms: u32,
+    ) -> Result<Reply> {
+        self.request(
+            to,
+            msg_type,
+            payload,
+            reply_max,
+            timeout_ms,
+            Wait::Interruptible,
+        )
+    }
+
+    /// [`Shared::send_request`], but signals do not end the wait: only the reply, the timeout
+    /// (enforced by the cluster's ticker) or the connection or node going down.
+    pub(crate) fn send_request_uninterruptible(
+        &self,
+        to: NodeNum,
+        msg_type: MessageType,
+        payload: &[u8],
+        reply_max: usize,
+        timeout_ms: u32,
+    ) -> Result<Reply> {
+        self.request(
+            to,
+            msg_type,
+            payload,
+            reply_max,
+            timeout_ms,
+            Wait::Uninterruptible,
+        )
+    }
+
+    fn request(
+        &self,
+        to: NodeNum,
+        msg_type: MessageType,
+        payload: &[u8],
+        reply_max: usize,
+        timeout_ms: u32,
+        wait: Wait,
     ) -> Result<Reply> {
         let len = payload_len(payload)?;
         // Validate the header (type, length) before taking a waiter; the id is set below.
@@ -93,7 +145,13 @@ impl Shared {
         let (c, id) = {
             let mut st = self.state.lock();
             let (c, gconn) = st.open_conn(to)?;
-            (c, st.begin_request(gconn, timeout_ms, buffer)?)
+            let id = st.begin_request(gconn, timeout_ms, buffer)?;
+            if deadline < st.ticker_wakes_at {
+                // The ticker enforces this deadline: wake it to plan for it.
+                st.ticker_wakes_at = deadline;
+                self.tick.notify_all();
+            }
+            (c, id)
         };
         let head = header_bytes(&Header::request(msg_type, len, id))?;
         if let Err(e) = c.send(&head, payload) {
@@ -114,6 +172,10 @@ impl Shared {
                     }
                     other => Err(Error::from_errno(-other.errno())),
                 };
+            }
+            if wait == Wait::Uninterruptible {
+                self.replies.wait(&mut st);
+                continue;
             }
             let now = now_ms();
             if now >= deadline {

@@ -138,6 +138,26 @@ impl State {
         woke
     }
 
+    /// Times out the requests whose deadline has passed at `now`; true if a waiter must wake.
+    pub(crate) fn expire_requests(&mut self, now: u64) -> bool {
+        let mut woke = false;
+        while let Some((slot, outcome)) = self.waiters.expire(now) {
+            if let Some(p) = self.pending_of_slot(slot) {
+                p.outcome = Some(outcome);
+            }
+            if let Some(r) = self.slot_request.get_mut(slot) {
+                *r = 0;
+            }
+            woke = true;
+        }
+        woke
+    }
+
+    /// The earliest deadline of a waiting request.
+    pub(crate) fn next_request_deadline(&self) -> Option<u64> {
+        self.waiters.next_deadline()
+    }
+
     /// The open connection to `to`, for a sender: `ENOTCONN` if there is none.
     pub(crate) fn open_conn(&mut self, to: NodeNum) -> Result<(Arc<Conn>, ConnId)> {
         let slot = self

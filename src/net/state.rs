@@ -605,14 +605,21 @@ impl State {
             };
             woke |= self.peer_event(shared, num, gen, Event::Tick, jobs).woke;
         }
+        // Requests waiting without a timeout of their own (uninterruptible senders) end here.
+        woke |= self.expire_requests(super::now_ms());
         if woke {
             shared.replies.notify_all();
         }
-        self.peers
+        let peers = self
+            .peers
             .iter()
             .flatten()
             .filter_map(|s| s.peer.next_deadline())
-            .min()
+            .min();
+        match (peers, self.next_request_deadline()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 }
 

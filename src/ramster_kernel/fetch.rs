@@ -92,7 +92,7 @@ fn fetch_from(
     let mut payload = [0u8; KEY_LEN];
     encode_request(&request, &mut payload).map_err(|_| EINVAL)?;
     let reply = with_runtime(|rt| {
-        rt.net().send_request(
+        rt.net().send_request_uninterruptible(
             node,
             MessageType::Tmem(op),
             &payload,

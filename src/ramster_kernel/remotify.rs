@@ -253,7 +253,7 @@ fn move_page(
     };
     let len = encode_request(&request, &mut b.payload).map_err(|_| NotMoved::Skip)?;
     let payload = b.payload.get(..len).ok_or(NotMoved::Skip)?;
-    let sent = rt.net().send_request(
+    let sent = rt.net().send_request_uninterruptible(
         target,
         MessageType::Tmem(TmemOp::Put),
         payload,
