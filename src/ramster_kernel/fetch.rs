@@ -61,7 +61,7 @@ pub(crate) fn fetch(
                     .is_ok()
             {
                 pr_info!(
-                    "ramster: remote get from node {} failed ({:?}); {} so far\n",
+                    "remote get from node {} failed ({:?}); {} so far\n",
                     node,
                     e,
                     unsucc.get()

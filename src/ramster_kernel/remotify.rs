@@ -84,7 +84,7 @@ pub(super) fn run(rt: Arc<Runtime>) {
         })
     })();
     let Ok(mut buffers) = buffers else {
-        pr_err!("ramster: no memory for the remotify worker; pages stay local\n");
+        pr_err!("no memory for the remotify worker; pages stay local\n");
         return;
     };
     let mut paused_until = 0u64;

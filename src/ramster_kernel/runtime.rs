@@ -105,7 +105,7 @@ fn node_changed(node: NodeNum, up: bool) {
                 };
                 if pers + eph > 0 {
                     pr_notice!(
-                        "ramster: node {} is down: {} swap pages will be read from the swap device, {} cached pages dropped\n",
+                        "node {} is down: {} swap pages will be read from the swap device, {} cached pages dropped\n",
                         node,
                         pers,
                         eph
@@ -115,7 +115,7 @@ fn node_changed(node: NodeNum, up: bool) {
         }
         let freed = rt.foreign.lock().drop_client(node);
         if freed > 0 {
-            pr_notice!("ramster: freed {} pages node {} kept here\n", freed, node);
+            pr_notice!("freed {} pages node {} kept here\n", freed, node);
         }
     });
 }
@@ -162,7 +162,7 @@ impl RamsterNode {
             .try_spawn(GFP_KERNEL, move || remotify::run(worker))
             .map_err(|_| ENOMEM)?;
         node.worker = Some(queue);
-        pr_info!("ramster: remotify worker started\n");
+        pr_info!("remotify worker started\n");
         Ok(node)
     }
 }
@@ -183,7 +183,7 @@ impl Drop for RamsterNode {
         }
         let freed = self.runtime.foreign.lock().drop_all();
         if freed > 0 {
-            pr_info!("ramster: freed {} foreign pages\n", freed);
+            pr_info!("freed {} foreign pages\n", freed);
         }
     }
 }

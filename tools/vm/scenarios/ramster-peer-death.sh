@@ -35,6 +35,7 @@ else
 	# Death: the network goes, then the module (and the pages it kept) with it.
 	check "cut the network" ip link set eth0 down
 	sleep 8
+	check "ramster-tools down while cut off" ramster-tools down
 	check "rmmod ramster while cut off" rmmod $MODULE
 	check "restore the network" ip link set eth0 up
 	ramster_up beta
