@@ -57,6 +57,8 @@ extern "C" {
     pub(crate) fn ramster_zc_unregister_frontswap() -> c_int;
     pub(crate) fn ramster_zc_frontswap_writeback(type_: u32, offset: u64) -> c_int;
     pub(crate) fn ramster_zc_msleep(ms: c_uint);
+    pub(crate) fn ramster_zc_cond_resched();
+    pub(crate) fn ramster_zc_debugfs_codec_bench() -> c_int;
 }
 
 /// Interrupts are disabled on this CPU while it lives, so the task stays on this CPU and
