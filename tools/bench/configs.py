@@ -34,8 +34,8 @@ class Config:
 
 # The swap workload: twice the guest's RAM of compressible pages (64 bytes of pattern, the rest
 # zero: swapstress --sparse), written once and verified twice.
-SWAP_MEMORY = "96M"
-SWAP_VARS = {"SWAP_MIB": 192}
+SWAP_MEMORY = "64M"
+SWAP_VARS = {"SWAP_MIB": 128}
 ZSWAP_ON = """
 echo lz4 > /sys/module/zswap/parameters/compressor
 echo zsmalloc > /sys/module/zswap/parameters/zpool
@@ -56,7 +56,7 @@ CONFIGS = [
     Config("codec", "codec", "codec", setup="modprobe ramster", vars={"CODEC_PAGES": 4000},
            timeout=600),
     Config("cluster", "cluster", "cluster", nodes=2, setup=CLUSTER_UP,
-           vars={"CLUSTER_COUNT": 2000}, timeout=600),
+           vars={"CLUSTER_COUNT": 500}, timeout=600),
 ]
 
 # The swap table's baseline row: ratios are to it.
