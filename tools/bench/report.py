@@ -149,6 +149,7 @@ def cluster_table(runs: list) -> list:
         ratio = means["bench"] / means["pingpong"]
         out.append("rr MB/s: one request at a time (payload / mean round trip); stream: count "
                    "messages back to back, then one round trip")
+        out += [f"link (busybox ping, 56 bytes): {line}" for line in r.lines("BENCH-INFO:")]
         out.append(f"target: in-kernel round trip no slower than userspace: "
                    f"{ratio:.2f}x userspace's mean, {verdict(r2(ratio) <= 1.0)}")
     return out

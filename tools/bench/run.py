@@ -71,10 +71,10 @@ def deprioritize(procs, _logs):
 
 def run_config(c: configs.Config, kdir: Path, image: Path) -> report.Run:
     start = time.monotonic()
+    append = f"scenario={c.script} bench={c.name} {APPEND} {tsc_append()} {c.append}"
     runs = cluster.boot(c.nodes, kdir / "arch/x86/boot/bzImage", image, LOGS / c.name,
-                        memory=c.memory, append=f"scenario={c.script} bench={c.name} {APPEND} {tsc_append()} "
-                        f"{c.append}",
-                        timeout=c.timeout, on_start=deprioritize)
+                        memory=c.memory, append=append,
+                        timeout=c.timeout, on_start=deprioritize, link=c.link)
     problems, consoles = [], []
     for r in runs:
         text = r.log.read_text(errors="replace") if r.log.exists() else ""

@@ -46,7 +46,7 @@ class ReportTest(unittest.TestCase):
                                                         "BENCH-RESULT: compr_bytes 1024000")]
         text, ok = report.render(runs, "6.12", "make bench")
         assert ok
-        assert "1.10x" in text and "target: zcache run time within 1.10x of zswap: 1.10x, met" in text
+        assert "target: zcache run time within 1.10x of zswap: 1.10x, met" in text
 
     def test_codec_and_cluster_tables(self):
         runs = [report.Run(config("codec"), [CODEC], [], 1.0),
