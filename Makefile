@@ -7,6 +7,8 @@
 #   make KDIR=/path      build against any Rust-enabled 6.12 kernel build tree
 #   make check           host tests, lints, then every VM scenario; ends "N passed, N failed"
 #   make demo           boot the two-node test cluster and show ramster on both nodes
+#   make bench          benchmarks (not tests): zcache vs zswap vs disk swap, lz4_flex vs C LZ4,
+#                       in-kernel messaging vs userspace TCP, tmem on the host; prints tables
 #   make clean
 
 LLVM ?= -19
@@ -17,7 +19,7 @@ ifeq ($(KDIR),)
 KDIR = $(shell tools/kernel/build.sh | tail -n1)
 endif
 
-.PHONY: all modules clippy clean check demo
+.PHONY: all modules clippy clean check demo bench
 
 all: modules
 
@@ -36,3 +38,6 @@ check:
 
 demo:
 	python3 tools/demo.py
+
+bench:
+	python3 tools/bench/run.py

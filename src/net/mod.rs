@@ -18,6 +18,7 @@ mod nodemanager_configfs;
 mod pins;
 mod requests;
 mod selftest;
+mod selftest_bench;
 mod socket;
 pub(crate) mod state;
 mod workers;

@@ -9,8 +9,9 @@
 //! size from 0 to `MAX` (default: the limit, 4144 bytes), an echo request whose reply must be
 //! the same bytes and a one-way sink message, plus a sink request that must be answered `OK`
 //! for every 64th size and the largest; the write fails with the first error. The last run's
-//! duration and its mean echo round trip are shown too. Reading the file shows the counters (see
-//! Documentation/admin-guide.rst).
+//! duration and its mean echo round trip are shown too. Writing `bench NODE COUNT` runs the
+//! benchmark of [`super::selftest_bench`] instead. Reading the file shows the counters (see
+//! Documentation/admin-guide.rst) and the last benchmark's numbers.
 
 use super::Shared;
 use crate::cluster::config_text::parse_decimal;
@@ -43,7 +44,7 @@ static RUN_MS: AtomicU64 = AtomicU64::new(0);
 static ECHO_US: AtomicU64 = AtomicU64::new(0);
 
 /// Byte `i` of the test payload of length `len`.
-fn pattern(len: usize, i: usize) -> u8 {
+pub(super) fn pattern(len: usize, i: usize) -> u8 {
     (i.wrapping_mul(131) ^ len.wrapping_mul(7) ^ 0x5a) as u8
 }
 
@@ -167,18 +168,34 @@ impl DebugFile for SelftestFile {
             get(&RUN_MS),
             get(&ECHO_US)
         )
+        .and_then(|()| super::selftest_bench::show(out))
         .map_err(|_| ENOSPC)
     }
 
     fn store(&self, text: &[u8]) -> Result {
         let text = text.strip_suffix(b"\n").unwrap_or(text);
-        let mut words = text.split(|b| *b == b' ').filter(|w| !w.is_empty());
+        let mut words = text
+            .split(|b| *b == b' ')
+            .filter(|w| !w.is_empty())
+            .peekable();
+        let bench = words.next_if(|w| *w == b"bench").is_some();
         let node = words
             .next()
             .and_then(|w| parse_decimal(w).ok())
             .and_then(|n| u8::try_from(n).ok())
             .and_then(NodeNum::new)
             .ok_or(EINVAL)?;
+        if bench {
+            let count = words
+                .next()
+                .and_then(|w| parse_decimal(w).ok())
+                .and_then(|n| usize::try_from(n).ok())
+                .ok_or(EINVAL)?;
+            if words.next().is_some() {
+                return Err(EINVAL);
+            }
+            return super::selftest_bench::run(&self.0, node, count);
+        }
         let max = match words.next() {
             Some(w) => parse_decimal(w).map_err(|_| EINVAL)?,
             None => u64::from(MAX_PAYLOAD_LEN),

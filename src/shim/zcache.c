@@ -27,6 +27,7 @@
 #include <linux/shrinker.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
+#include <linux/uaccess.h>
 
 #ifdef CONFIG_CLEANCACHE
 #include <linux/cleancache.h>
@@ -96,6 +97,11 @@ unsigned int ramster_zc_nr_cpus(void)
 void ramster_zc_msleep(unsigned int ms)
 {
 	msleep(ms);
+}
+
+void ramster_zc_cond_resched(void)
+{
+	cond_resched();
 }
 
 /* Page frames for zbud: never sleep, never warn (a failed put is normal). */
@@ -221,6 +227,62 @@ int ramster_zc_debugfs_counter(u32 dir, const char *name, u32 id)
 	if (dir >= ARRAY_SIZE(zc_debugfs_dirs))
 		return -EINVAL;
 	return ramster_debugfs_counter_file(zc_debugfs_dirs[dir], name, dir, id);
+}
+
+/*
+ * zcache/codec_bench: lz4_flex against the kernel's C LZ4, per page
+ * (src/zcache_kernel/codec_bench.rs). A write of a page count runs the
+ * benchmark; a read shows the last run.
+ */
+#define ZC_CODEC_BENCH_WRITE_MAX 31
+
+static ssize_t zc_codec_bench_read(struct file *file, char __user *ubuf,
+				   size_t count, loff_t *ppos)
+{
+	char *page;
+	ssize_t len;
+
+	page = (char *)get_zeroed_page(GFP_KERNEL);
+	if (!page)
+		return -ENOMEM;
+	len = ramster_zc_codec_bench_show(page, PAGE_SIZE);
+	if (len >= 0)
+		len = simple_read_from_buffer(ubuf, count, ppos, page, len);
+	free_page((unsigned long)page);
+	return len;
+}
+
+static ssize_t zc_codec_bench_write(struct file *file, const char __user *ubuf,
+				    size_t count, loff_t *ppos)
+{
+	char buf[ZC_CODEC_BENCH_WRITE_MAX + 1];
+	ssize_t ret;
+
+	if (count > ZC_CODEC_BENCH_WRITE_MAX)
+		return -EMSGSIZE;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	ret = ramster_zc_codec_bench_store(buf, count);
+	return ret < 0 ? ret : count;
+}
+
+static const struct file_operations zc_codec_bench_fops = {
+	.owner = THIS_MODULE,
+	.read = zc_codec_bench_read,
+	.write = zc_codec_bench_write,
+	.llseek = default_llseek,
+};
+
+int ramster_zc_debugfs_codec_bench(void)
+{
+	struct dentry *d;
+
+	if (IS_ERR_OR_NULL(zc_debugfs_dirs[0]))
+		return -ENOENT;
+	d = debugfs_create_file("codec_bench", 0600, zc_debugfs_dirs[0], NULL,
+				&zc_codec_bench_fops);
+	return PTR_ERR_OR_ZERO(d);
 }
 
 void ramster_zc_debugfs_remove(void)

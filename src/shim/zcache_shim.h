@@ -27,6 +27,8 @@ unsigned long ramster_zc_shrink_count(void);
 unsigned long ramster_zc_shrink_scan(unsigned long nr);
 int ramster_zc_counter(u32 dir, u32 id, u64 *val);
 ssize_t ramster_zc_mm_stat(char *buf, size_t size);
+ssize_t ramster_zc_codec_bench_show(char *buf, size_t size);
+ssize_t ramster_zc_codec_bench_store(const char *buf, size_t len);
 
 /* Implemented in shim/zcache.c. */
 unsigned int ramster_zc_max_pool_percent(void);
@@ -60,5 +62,7 @@ int ramster_zc_frontswap_writeback(u32 type, u64 offset);
 int ramster_zc_frontswap_giveback(u32 type, u64 offset);
 int ramster_zc_frontswap_copy_to_device(u32 type, u64 offset, const void *data);
 void ramster_zc_msleep(unsigned int ms);
+void ramster_zc_cond_resched(void);
+int ramster_zc_debugfs_codec_bench(void);
 
 #endif /* RAMSTER_ZCACHE_SHIM_H */

@@ -18,6 +18,7 @@
 //!   only once the backend holds nothing (retried until it does). Then the store is freed.
 //! - Errors are `Result`s inside; the C boundary turns them into negative errnos.
 
+use super::codec_bench;
 use super::ffi::{self, IrqsOff};
 use super::frames::PageFrames;
 use super::lz4c;
@@ -520,7 +521,8 @@ fn create_counter(dir: u32, prefix: &str, name: &str, id: u32) -> Result {
     to_result(unsafe { ffi::ramster_zc_debugfs_counter(dir, buf.as_ptr().cast(), id) })
 }
 
-/// Creates `zcache/` and `zbud/` with one file per counter (and `zcache/mm_stat`).
+/// Creates `zcache/` and `zbud/` with one file per counter (and `zcache/mm_stat`,
+/// `zcache/codec_bench`).
 fn create_debugfs(shared: &Shared) -> Result {
     // SAFETY: creates the folders; called once, before any counter file.
     to_result(unsafe { ffi::ramster_zc_debugfs_create() })?;
@@ -535,7 +537,7 @@ fn create_debugfs(shared: &Shared) -> Result {
         });
         result?;
     }
-    Ok(())
+    codec_bench::create()
 }
 
 // ---- the backend ------------------------------------------------------------------------------
@@ -600,6 +602,7 @@ impl Backend {
             backend.lz4c = true;
             store = store.with_codec(&lz4c::LZ4C);
         }
+        codec_bench::set_store_has_lz4c(backend.lz4c);
         let swap_pool = if config.frontswap {
             Some(
                 store

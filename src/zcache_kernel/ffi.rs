@@ -62,6 +62,8 @@ extern "C" {
     fn ramster_zc_frontswap_copy_to_device(type_: u32, offset: u64, data: *const u8) -> c_int;
     fn ramster_zc_available_pages() -> c_ulong;
     pub(crate) fn ramster_zc_msleep(ms: c_uint);
+    pub(crate) fn ramster_zc_cond_resched();
+    pub(crate) fn ramster_zc_debugfs_codec_bench() -> c_int;
 }
 
 /// Interrupts are disabled on this CPU while it lives, so the task stays on this CPU and

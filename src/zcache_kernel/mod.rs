@@ -7,9 +7,11 @@
 //! - [`frames`]: page frames for zbud;
 //! - [`scratch`]: per-CPU compression working memory;
 //! - [`lz4c`]: `compressor=lz4-c`, the kernel's C LZ4;
+//! - [`codec_bench`]: debugfs `zcache/codec_bench`, lz4_flex against C LZ4 per page;
 //! - [`ffi`]: the C shim (`shim/zcache.c`) and local interrupt control.
 
 mod backend;
+mod codec_bench;
 mod ffi;
 mod frames;
 mod lz4c;

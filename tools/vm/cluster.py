@@ -1,9 +1,11 @@
 """Boots one or two test nodes under QEMU (TCG) and waits for them to end by themselves.
 
 Each node has a virtio-blk scratch disk and, in a two-node cluster, a virtio-net link to the
-other node over a QEMU socket netdev on host loopback. Guests use link-local addresses
-169.254.0.1 (node 0) and 169.254.0.2 (node 1); nothing leaves the host. Consoles are written
-to <log_dir>/node<N>.log. A node that has not ended by the timeout is killed.
+other node over a QEMU socket netdev on host loopback: a TCP stream by default, or UDP datagrams
+(`link="udp"`: no host-side Nagle and delayed-ACK stalls between the two QEMUs, which add tens
+of milliseconds to a multi-packet exchange; the benchmarks use it). Guests use link-local
+addresses 169.254.0.1 (node 0) and 169.254.0.2 (node 1); nothing leaves the host. Consoles are
+written to <log_dir>/node<N>.log. A node that has not ended by the timeout is killed.
 """
 
 import socket
@@ -23,14 +25,17 @@ class NodeRun:
     exit_code: int
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
+def _free_port(kind=socket.SOCK_STREAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
 def qemu_command(node: int, nodes: int, bzimage: Path, initramfs: Path, memory: str,
-                 disk: Path, log: Path, append: str, port: int, smp: int = 2) -> list:
+                 disk: Path, log: Path, append: str, port, smp: int = 2,
+                 link: str = "tcp") -> list:
+    """`port`: the TCP port node 0 listens on, or with `link="udp"` a pair of UDP ports (node
+    0's, node 1's)."""
     cmdline = (f"console=ttyS0 panic=-1 oops=panic loglevel=7 "
                f"node={node} nodes={nodes} {append}").strip()
     cmd = [QEMU, "-accel", "tcg", "-cpu", "max", "-smp", str(smp), "-m", memory,
@@ -39,7 +44,11 @@ def qemu_command(node: int, nodes: int, bzimage: Path, initramfs: Path, memory: 
            "-serial", f"file:{log}",
            "-drive", f"file={disk},if=virtio,format=raw,cache=unsafe"]
     if nodes == 2:
-        side = f"listen=127.0.0.1:{port}" if node == 0 else f"connect=127.0.0.1:{port}"
+        if link == "udp":
+            mine, peer = port if node == 0 else port[::-1]
+            side = f"udp=127.0.0.1:{peer},localaddr=127.0.0.1:{mine}"
+        else:
+            side = f"listen=127.0.0.1:{port}" if node == 0 else f"connect=127.0.0.1:{port}"
         cmd += ["-netdev", f"socket,id=link,{side}",
                 "-device", f"virtio-net-pci,netdev=link,mac=52:54:00:00:00:0{node + 1}"]
     return cmd
@@ -47,7 +56,7 @@ def qemu_command(node: int, nodes: int, bzimage: Path, initramfs: Path, memory: 
 
 def boot(nodes: int, bzimage: Path, initramfs: Path, log_dir: Path, memory: str = "256M",
          disk_size: str = "1G", append: str = "", timeout: int = 180,
-         on_start=None) -> list:
+         on_start=None, link: str = "tcp") -> list:
     """Runs the cluster to its end; returns one NodeRun per node.
 
     `append` is a string for every node, or a list with one string per node. `on_start`, if
@@ -56,7 +65,8 @@ def boot(nodes: int, bzimage: Path, initramfs: Path, log_dir: Path, memory: str 
     """
     log_dir.mkdir(parents=True, exist_ok=True)
     appends = append if isinstance(append, list) else [append] * nodes
-    port = _free_port()
+    port = (_free_port(socket.SOCK_DGRAM), _free_port(socket.SOCK_DGRAM)) if link == "udp" \
+        else _free_port()
     procs, logs = [], []
     try:
         for node in range(nodes):
@@ -66,7 +76,7 @@ def boot(nodes: int, bzimage: Path, initramfs: Path, log_dir: Path, memory: str 
             log = log_dir / f"node{node}.log"
             log.unlink(missing_ok=True)
             cmd = qemu_command(node, nodes, bzimage, initramfs, memory, disk, log,
-                               appends[node], port)
+                               appends[node], port, link=link)
             (log_dir / f"node{node}.cmd").write_text(" ".join(cmd) + "\n")
             procs.append(subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                                           stdout=subprocess.DEVNULL,

@@ -16,11 +16,14 @@ def _busybox_applets() -> list:
     return out.stdout.split()
 
 
-def build(out: Path, kernel_release: str, modules: list, programs: list) -> Path:
+def build(out: Path, kernel_release: str, modules: list, programs: list,
+          extra: dict = None) -> Path:
     """Writes a gzip'd newc cpio to `out` and returns it.
 
     `modules` are .ko files placed in /lib/modules/<release>/extra with a modules.dep so busybox
-    modprobe finds them; `programs` go to /usr/bin.
+    modprobe finds them; `programs` go to /usr/bin. `extra` maps more paths in the image (e.g.
+    "bench/configs/x.env") to a Path (a file or folder, copied) or a str (the file's text);
+    shell scripts (*.sh) among them are made executable.
     """
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -42,7 +45,17 @@ def build(out: Path, kernel_release: str, modules: list, programs: list) -> Path
         (moddir / "modules.dep").write_text("".join(deps))
         for prog in programs:
             shutil.copy2(prog, root / "usr/bin" / Path(prog).name)
-        for path in [root / "init", *root.glob("scenarios/*.sh"), *root.glob("demo/*.sh")]:
+        for dest, src in (extra or {}).items():
+            target = root / dest
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(src, str):
+                target.write_text(src)
+            elif Path(src).is_dir():
+                shutil.copytree(src, target, dirs_exist_ok=True)
+            else:
+                shutil.copy2(src, target)
+        for path in [root / "init", *root.glob("scenarios/*.sh"), *root.glob("demo/*.sh"),
+                     *root.glob("bench/**/*.sh")]:
             os.chmod(path, 0o755)
         names = subprocess.run(["find", ".", "-mindepth", "1"], cwd=root, check=True,
                                capture_output=True, text=True).stdout

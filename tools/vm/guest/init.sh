@@ -1,6 +1,7 @@
 #!/bin/busybox sh
 # PID 1 of a test node: mounts the kernel filesystems, brings up the link to the other node,
-# runs the scenario named on the kernel command line (scenario=NAME), prints its result and
+# runs the scenario named on the kernel command line (scenario=NAME; a scenario, a demo or a
+# benchmark script), prints its result and
 # ends the VM (reboot -f; QEMU runs with -no-reboot).
 /bin/busybox mount -t proc proc /proc
 /bin/busybox mount -t sysfs sysfs /sys
@@ -30,6 +31,7 @@ fi
 echo "RAMSTER-NODE: node $NODE of $NODES, scenario $SCENARIO, kernel $(uname -r)"
 script=/scenarios/$SCENARIO.sh
 [ -f "$script" ] || script=/demo/$SCENARIO.sh
+[ -f "$script" ] || script=/bench/$SCENARIO.sh
 if [ -f "$script" ]; then
 	sh "$script"
 	status=$?

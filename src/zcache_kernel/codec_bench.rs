@@ -1,0 +1,443 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! debugfs `zcache/codec_bench`: per-page compress and decompress time of lz4_flex against the
+//! kernel's C LZ4, measured in the kernel (a benchmark, not a test; `make bench` reads it).
+//!
+//! Writing a page count `N` (1..=100000) compresses `N` pages and decompresses `N` pages of each
+//! kind of a fixed set of test pages (text-like, mixed text and random bytes, zero-ish: 64 bytes
+//! then zeros, as `swapstress --sparse`) with both codecs, through the same [`PageCodec`] calls
+//! the store makes, in chunks of [`CHUNK`] pages with local interrupts off (the C LZ4 working
+//! memory is per CPU). Every compressed size and every decompressed page is checked against a
+//! reference outside the timed sections; a mismatch fails the write with `EIO`. Between chunks
+//! the task yields the CPU. Reading shows the last run: one line per kind and codec with the
+//! mean ns per page and the compressed size, then lz4_flex's speed relative to C LZ4 (C time /
+//! lz4_flex time, in hundredths).
+
+use super::ffi::{self, IrqsOff};
+use super::lz4c;
+use crate::os::PAGE_SIZE;
+use crate::zcache::compress::{CompressTable, Lz4Flex, PageCodec, COMPRESS_BOUND};
+use core::fmt::Write;
+use core::ptr;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use kernel::alloc::{flags, KBox, KVec};
+use kernel::prelude::*;
+
+/// Pages per interrupts-off section.
+const CHUNK: usize = 16;
+/// Distinct test pages per kind.
+const PER_KIND: usize = 4;
+const KINDS: [&str; 3] = ["text", "mixed", "sparse"];
+const CODECS: [&str; 2] = ["lz4_flex", "lz4-c"];
+const MAX_PAGES: u64 = 100_000;
+
+/// Whether the store owns the C LZ4 working memory (`compressor=lz4-c`); if not, a run
+/// allocates it and frees it afterwards.
+static STORE_HAS_LZ4C: AtomicBool = AtomicBool::new(false);
+/// One run at a time.
+static RUNNING: AtomicBool = AtomicBool::new(false);
+/// Pages per kind of the last run.
+static LAST_PAGES: AtomicU64 = AtomicU64::new(0);
+/// Per kind and codec: total compress ns, total decompress ns, compressed bytes of the kind's
+/// test pages.
+static RESULTS: [[[AtomicU64; 3]; 2]; 3] =
+    [const { [const { [const { AtomicU64::new(0) }; 3] }; 2] }; 3];
+
+/// An empty hash table, copied into the heap (8 KiB: never built on the stack).
+static TABLE_INIT: CompressTable = CompressTable::small();
+
+fn now_ns() -> u64 {
+    u64::try_from(kernel::time::Ktime::ktime_get().to_ns()).unwrap_or(0)
+}
+
+fn yield_cpu() {
+    // SAFETY: `cond_resched()` may sleep; only called from the debugfs write, in process context
+    // with no lock held and interrupts on.
+    unsafe { ffi::ramster_zc_cond_resched() };
+}
+
+/// Records whether the store compresses with C LZ4 (and so owns its working memory).
+pub(crate) fn set_store_has_lz4c(has: bool) {
+    STORE_HAS_LZ4C.store(has, Ordering::Relaxed);
+}
+
+/// xorshift64: the test pages are the same on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+}
+
+/// Fills `page` with space-separated words, as text in a file or a heap.
+fn fill_text(page: &mut [u8], rng: &mut Rng) {
+    const WORDS: [&[u8]; 16] = [
+        b"the",
+        b"page",
+        b"memory",
+        b"swap",
+        b"kernel",
+        b"of",
+        b"and",
+        b"compressed",
+        b"tmem",
+        b"a",
+        b"cluster",
+        b"node",
+        b"to",
+        b"store",
+        b"remote",
+        b"is",
+    ];
+    let mut at = 0;
+    while at < page.len() {
+        let word = WORDS[(rng.next() % WORDS.len() as u64) as usize];
+        for &b in word {
+            if let Some(slot) = page.get_mut(at) {
+                *slot = b;
+            }
+            at += 1;
+        }
+        if let Some(slot) = page.get_mut(at) {
+            *slot = b' ';
+        }
+        at += 1;
+    }
+}
+
+fn fill_random(page: &mut [u8], rng: &mut Rng) {
+    for b in page.iter_mut() {
+        *b = rng.next() as u8;
+    }
+}
+
+/// Writes test page `i` of `kind` into `page`.
+fn fill_page(kind: usize, i: usize, page: &mut [u8]) {
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ ((kind * PER_KIND + i) as u64 + 1));
+    page.fill(0);
+    match kind {
+        0 => fill_text(page, &mut rng),
+        1 => {
+            let (text, random) = page.split_at_mut(PAGE_SIZE / 2);
+            fill_text(text, &mut rng);
+            fill_random(random, &mut rng);
+        }
+        _ => fill_random(&mut page[..64], &mut rng),
+    }
+}
+
+fn page_at(buf: &[u8], i: usize) -> Result<&[u8; PAGE_SIZE]> {
+    let start = i.checked_mul(PAGE_SIZE).ok_or(EINVAL)?;
+    let part = buf.get(start..start + PAGE_SIZE).ok_or(EINVAL)?;
+    part.try_into().map_err(|_| EINVAL)
+}
+
+fn page_at_mut(buf: &mut [u8], i: usize) -> Result<&mut [u8; PAGE_SIZE]> {
+    let start = i.checked_mul(PAGE_SIZE).ok_or(EINVAL)?;
+    let part = buf.get_mut(start..start + PAGE_SIZE).ok_or(EINVAL)?;
+    part.try_into().map_err(|_| EINVAL)
+}
+
+fn out_at_mut(buf: &mut [u8], i: usize) -> Result<&mut [u8; COMPRESS_BOUND]> {
+    let start = i.checked_mul(COMPRESS_BOUND).ok_or(EINVAL)?;
+    let part = buf.get_mut(start..start + COMPRESS_BOUND).ok_or(EINVAL)?;
+    part.try_into().map_err(|_| EINVAL)
+}
+
+/// The working memory of a run, all on the heap.
+struct Buffers {
+    table: KBox<CompressTable>,
+    /// The test pages of one kind.
+    pages: KVec<u8>,
+    /// Their compressed images, each at `i * COMPRESS_BOUND`, and sizes.
+    zpages: KVec<u8>,
+    zlens: [usize; PER_KIND],
+    /// A chunk of compression outputs and of decompressed pages.
+    outs: KVec<u8>,
+    back: KVec<u8>,
+}
+
+impl Buffers {
+    fn new() -> Result<Self> {
+        let mut table = KBox::<CompressTable>::new_uninit(flags::GFP_KERNEL)?;
+        // SAFETY: `table` is a fresh block sized and aligned for a `CompressTable`;
+        // `TABLE_INIT` is a valid table without `Drop`, so a bitwise copy is a valid value.
+        let table = unsafe {
+            ptr::copy_nonoverlapping(ptr::from_ref(&TABLE_INIT), table.as_mut_ptr(), 1);
+            table.assume_init()
+        };
+        Ok(Self {
+            table,
+            pages: KVec::from_elem(0u8, PER_KIND * PAGE_SIZE, flags::GFP_KERNEL)?,
+            zpages: KVec::from_elem(0u8, PER_KIND * COMPRESS_BOUND, flags::GFP_KERNEL)?,
+            zlens: [0; PER_KIND],
+            outs: KVec::from_elem(0u8, CHUNK * COMPRESS_BOUND, flags::GFP_KERNEL)?,
+            back: KVec::from_elem(0u8, CHUNK * PAGE_SIZE, flags::GFP_KERNEL)?,
+        })
+    }
+
+    /// Makes the test pages of `kind` and their reference images with `codec`, checking that
+    /// each decompresses to itself.
+    fn prepare(&mut self, kind: usize, codec: &dyn PageCodec) -> Result {
+        for i in 0..PER_KIND {
+            fill_page(kind, i, &mut self.pages[i * PAGE_SIZE..(i + 1) * PAGE_SIZE]);
+            let page = page_at(&self.pages, i)?;
+            let out = out_at_mut(&mut self.zpages, i)?;
+            let len = {
+                let _irqs = IrqsOff::new();
+                codec.compress(page, out, &mut self.table)
+            }
+            .map_err(|_| EIO)?;
+            self.zlens[i] = len;
+            let back = page_at_mut(&mut self.back, 0)?;
+            let zpage = out.get(..len).ok_or(EIO)?;
+            {
+                let _irqs = IrqsOff::new();
+                codec.decompress(zpage, back)
+            }
+            .map_err(|_| EIO)?;
+            if back[..] != page[..] {
+                return Err(EIO);
+            }
+        }
+        Ok(())
+    }
+
+    /// Compresses `n` pages (cycling over the test pages); returns the ns spent compressing.
+    fn time_compress(&mut self, codec: &dyn PageCodec, n: usize) -> Result<u64> {
+        let mut ns = 0u64;
+        let mut done = 0;
+        let mut lens = [0usize; CHUNK];
+        while done < n {
+            let count = CHUNK.min(n - done);
+            {
+                let irqs = IrqsOff::new();
+                let start = now_ns();
+                for (j, len) in lens.iter_mut().enumerate().take(count) {
+                    let page = page_at(&self.pages, (done + j) % PER_KIND)?;
+                    let out = out_at_mut(&mut self.outs, j)?;
+                    *len = codec.compress(page, out, &mut self.table).unwrap_or(0);
+                }
+                ns = ns.saturating_add(now_ns().saturating_sub(start));
+                drop(irqs);
+            }
+            for (j, len) in lens.iter().enumerate().take(count) {
+                let i = (done + j) % PER_KIND;
+                let out = out_at_mut(&mut self.outs, j)?;
+                let zpage = self.zpages.get(i * COMPRESS_BOUND..).ok_or(EIO)?;
+                if *len != self.zlens[i] || out.get(..*len) != zpage.get(..*len) {
+                    return Err(EIO);
+                }
+            }
+            done += count;
+            yield_cpu();
+        }
+        Ok(ns)
+    }
+
+    /// Decompresses `n` pages (cycling over the images); returns the ns spent decompressing.
+    fn time_decompress(&mut self, codec: &dyn PageCodec, n: usize) -> Result<u64> {
+        let mut ns = 0u64;
+        let mut done = 0;
+        let mut ok = [false; CHUNK];
+        while done < n {
+            let count = CHUNK.min(n - done);
+            {
+                let irqs = IrqsOff::new();
+                let start = now_ns();
+                for (j, ok) in ok.iter_mut().enumerate().take(count) {
+                    let i = (done + j) % PER_KIND;
+                    let zpage = self
+                        .zpages
+                        .get(i * COMPRESS_BOUND..i * COMPRESS_BOUND + self.zlens[i])
+                        .ok_or(EIO)?;
+                    *ok = codec
+                        .decompress(zpage, page_at_mut(&mut self.back, j)?)
+                        .is_ok();
+                }
+                ns = ns.saturating_add(now_ns().saturating_sub(start));
+                drop(irqs);
+            }
+            for (j, ok) in ok.iter().enumerate().take(count) {
+                let i = (done + j) % PER_KIND;
+                if !ok || page_at(&self.back, j)? != page_at(&self.pages, i)? {
+                    return Err(EIO);
+                }
+            }
+            done += count;
+            yield_cpu();
+        }
+        Ok(ns)
+    }
+}
+
+/// Frees the C LZ4 working memory a run allocated.
+struct Lz4cForRun(bool);
+
+impl Drop for Lz4cForRun {
+    fn drop(&mut self) {
+        if self.0 {
+            lz4c::exit();
+        }
+    }
+}
+
+/// Clears [`RUNNING`] when a run ends.
+struct RunGuard;
+
+impl Drop for RunGuard {
+    fn drop(&mut self) {
+        RUNNING.store(false, Ordering::Release);
+    }
+}
+
+fn run(n: usize) -> Result {
+    let mut bufs = Buffers::new()?;
+    let owned = !STORE_HAS_LZ4C.load(Ordering::Relaxed);
+    if owned {
+        lz4c::init()?;
+    }
+    let _lz4c = Lz4cForRun(owned);
+    let codecs: [&dyn PageCodec; 2] = [&Lz4Flex, &lz4c::LZ4C];
+    LAST_PAGES.store(0, Ordering::Relaxed);
+    for (kind, results) in RESULTS.iter().enumerate() {
+        for (codec, result) in codecs.iter().zip(results.iter()) {
+            bufs.prepare(kind, *codec)?;
+            let zbytes: usize = bufs.zlens.iter().sum();
+            let compress = bufs.time_compress(*codec, n)?;
+            let decompress = bufs.time_decompress(*codec, n)?;
+            result[0].store(compress, Ordering::Relaxed);
+            result[1].store(decompress, Ordering::Relaxed);
+            result[2].store(zbytes as u64, Ordering::Relaxed);
+        }
+    }
+    LAST_PAGES.store(n as u64, Ordering::Relaxed);
+    Ok(())
+}
+
+fn store(text: &[u8]) -> Result {
+    let text = text.strip_suffix(b"\n").unwrap_or(text);
+    let n = core::str::from_utf8(text)
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .filter(|n| (1..=MAX_PAGES).contains(n))
+        .ok_or(EINVAL)?;
+    if RUNNING.swap(true, Ordering::Acquire) {
+        return Err(EBUSY);
+    }
+    let _guard = RunGuard;
+    let result = run(n as usize);
+    if let Err(e) = result {
+        pr_err!("zcache: codec_bench failed ({:?})\n", e);
+    }
+    result
+}
+
+/// Hundredths of `num / den`, 0 when `den` is 0.
+fn hundredths(num: u64, den: u64) -> u64 {
+    num.saturating_mul(100).checked_div(den).unwrap_or(0)
+}
+
+fn show(out: &mut dyn Write) -> core::fmt::Result {
+    let n = LAST_PAGES.load(Ordering::Relaxed);
+    writeln!(out, "pages_per_kind {n}")?;
+    if n == 0 {
+        return Ok(());
+    }
+    let mut totals = [[0u64; 2]; 2];
+    for (kind, results) in RESULTS.iter().enumerate() {
+        for (codec, result) in results.iter().enumerate() {
+            let [c, d, z] = [0, 1, 2].map(|i| result[i].load(Ordering::Relaxed));
+            totals[codec][0] += c;
+            totals[codec][1] += d;
+            writeln!(
+                out,
+                "{} {} compress_ns {} decompress_ns {} zbytes_per_page {}",
+                KINDS[kind],
+                CODECS[codec],
+                c / n,
+                d / n,
+                z / PER_KIND as u64
+            )?;
+        }
+    }
+    let pages = n * KINDS.len() as u64;
+    for (codec, total) in totals.iter().enumerate() {
+        writeln!(
+            out,
+            "all {} compress_ns {} decompress_ns {}",
+            CODECS[codec],
+            total[0] / pages,
+            total[1] / pages
+        )?;
+    }
+    // lz4_flex's speed relative to C LZ4: C's time over lz4_flex's.
+    writeln!(
+        out,
+        "speed_ratio_x100 compress {} decompress {}",
+        hundredths(totals[1][0], totals[0][0]),
+        hundredths(totals[1][1], totals[0][1])
+    )
+}
+
+/// Formats into a byte buffer, failing when it is full.
+struct BufWriter<'a> {
+    buf: &'a mut [u8],
+    len: usize,
+}
+
+impl Write for BufWriter<'_> {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        let end = self.len.checked_add(s.len()).ok_or(core::fmt::Error)?;
+        let dst = self.buf.get_mut(self.len..end).ok_or(core::fmt::Error)?;
+        dst.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// A read of `zcache/codec_bench`: writes at most `size` bytes to `buf`, returns how many.
+///
+/// # Safety
+///
+/// `buf` must be valid for writes of `size` bytes.
+#[no_mangle]
+unsafe extern "C" fn ramster_zc_codec_bench_show(buf: *mut u8, size: usize) -> isize {
+    // SAFETY: the shim passes a buffer of `size` bytes, ours for this call (this function's
+    // contract).
+    let buf = unsafe { core::slice::from_raw_parts_mut(buf, size) };
+    let mut w = BufWriter { buf, len: 0 };
+    match show(&mut w) {
+        Ok(()) => isize::try_from(w.len).unwrap_or(0),
+        Err(_) => E2BIG.to_errno() as isize,
+    }
+}
+
+/// A write of `len` bytes to `zcache/codec_bench`; 0 or a negative errno.
+///
+/// # Safety
+///
+/// `buf` must be valid for reads of `len` bytes.
+#[no_mangle]
+unsafe extern "C" fn ramster_zc_codec_bench_store(buf: *const u8, len: usize) -> isize {
+    // SAFETY: the shim passes `len` bytes copied from user space, valid for this call (this
+    // function's contract).
+    let text = unsafe { core::slice::from_raw_parts(buf, len) };
+    match store(text) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
+/// Creates `zcache/codec_bench` (the folder exists; the shim removes the file with it).
+pub(crate) fn create() -> Result {
+    // SAFETY: `zcache/` was created by `ramster_zc_debugfs_create`; the file's callbacks above
+    // need no shared state but the statics.
+    kernel::error::to_result(unsafe { ffi::ramster_zc_debugfs_codec_bench() })
+}

@@ -1,0 +1,66 @@
+"""What `make bench` runs: one entry per VM run (a configuration), in order.
+
+A configuration boots `nodes` fresh VMs with the test kernel and runs the guest script
+tools/vm/bench/<script>.sh on each, with:
+
+- `append`: extra kernel command line (module parameters can go here as ramster.<param>=...,
+  modprobe reads them);
+- `setup`: shell lines run on every node before the workload (`bench_setup` in the guest;
+  $NODE is the node's number), e.g. enabling zswap or loading ramster.ko;
+- `vars`: shell variables for the script (the workload's size).
+
+Its results become rows of `table` (see report.py). To add a row, add an entry; e.g. a two-node
+"ramster mode" swap row:
+
+    Config("ramster", "swap", "swap", nodes=2, memory=SWAP_MEMORY, vars=SWAP_VARS,
+           setup=CLUSTER_UP + "echo 1 > /sys/kernel/mm/ramster/...  # remotify to node 1"),
+"""
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Config:
+    name: str
+    script: str
+    table: str
+    nodes: int = 1
+    memory: str = "128M"
+    append: str = ""
+    setup: str = ""
+    vars: dict = field(default_factory=dict)
+    timeout: int = 900
+    # Two nodes' virtio-net link between the QEMUs: "udp" datagrams (no host-side TCP stalls;
+    # see tools/vm/cluster.py) or "tcp" as make check.
+    link: str = "udp"
+
+
+# The swap workload: twice the guest's RAM of compressible pages (64 bytes of pattern, the rest
+# zero: swapstress --sparse), written once and verified twice.
+SWAP_MEMORY = "80M"
+SWAP_VARS = {"SWAP_MIB": 160}
+ZSWAP_ON = """
+echo lz4 > /sys/module/zswap/parameters/compressor
+echo zsmalloc > /sys/module/zswap/parameters/zpool
+echo Y > /sys/module/zswap/parameters/enabled
+"""
+
+# Both nodes of a cluster run, set up as the cluster-* scenarios do (tools/vm/bench/cluster.sh
+# writes /etc/ramster.conf and runs ramster-tools up itself).
+CLUSTER_UP = "modprobe ramster mode=ramster\n"
+
+CONFIGS = [
+    Config("disk", "swap", "swap", memory=SWAP_MEMORY, vars=SWAP_VARS, setup="true"),
+    Config("zswap", "swap", "swap", memory=SWAP_MEMORY, vars=SWAP_VARS, setup=ZSWAP_ON),
+    Config("zcache", "swap", "swap", memory=SWAP_MEMORY, vars=SWAP_VARS,
+           setup="modprobe ramster mode=zcache compressor=lz4_flex"),
+    Config("zcache-lz4c", "swap", "swap", memory=SWAP_MEMORY, vars=SWAP_VARS,
+           setup="modprobe ramster mode=zcache compressor=lz4-c"),
+    Config("codec", "codec", "codec", setup="modprobe ramster", vars={"CODEC_PAGES": 4000},
+           timeout=600),
+    Config("cluster", "cluster", "cluster", nodes=2, setup=CLUSTER_UP,
+           vars={"CLUSTER_COUNT": 1000}, timeout=600),
+]
+
+# The swap table's baseline row: ratios are to it.
+SWAP_BASELINE = "zswap"

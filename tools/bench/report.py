@@ -1,0 +1,189 @@
+"""Turns the consoles of `make bench`'s runs into tables of numbers and ratios.
+
+Guest scripts print `BENCH-RESULT: NAME VALUE` lines (and `BENCH-CODEC: ...`, the lines of
+zcache/codec_bench); each table below reads the runs whose configuration names it (configs.py)
+and prints one or more rows per run. A number that is missing makes its run fail: no row is
+ever printed without a measurement behind it.
+"""
+
+from dataclasses import dataclass, field
+
+import configs
+
+MIB = 1 << 20
+
+
+class Missing(Exception):
+    pass
+
+
+@dataclass
+class Run:
+    config: configs.Config
+    consoles: list
+    problems: list
+    seconds: float
+    notes: list = field(default_factory=list)
+
+    def lines(self, mark: str, node: int = 0) -> list:
+        text = self.consoles[node] if node < len(self.consoles) else ""
+        return [line.split(mark, 1)[1].strip() for line in text.splitlines() if mark in line]
+
+    def results(self, node: int = 0) -> dict:
+        out = {}
+        for line in self.lines("BENCH-RESULT:", node):
+            words = line.split()
+            if len(words) >= 2:
+                out[" ".join(words[:-1])] = words[-1]
+        return out
+
+    def num(self, name: str, node: int = 0) -> float:
+        value = self.results(node).get(name)
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise Missing(f"{self.config.name}: no number for '{name}' (got {value!r})")
+
+
+def table(headers: list, rows: list) -> str:
+    cells = [headers] + [[str(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    fmt = lambda r: "  ".join(c.ljust(w) if i == 0 else c.rjust(w)  # noqa: E731
+                              for i, (c, w) in enumerate(zip(r, widths)))
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([fmt(headers), rule] + [fmt(r) for r in cells[1:]])
+
+
+def verdict(met: bool) -> str:
+    return "met" if met else "NOT met"
+
+
+def r2(x: float) -> float:
+    """A ratio as printed (two decimals), so that a printed 1.10x meets a 1.10x target."""
+    return round(x, 2)
+
+
+def swap_table(runs: list) -> list:
+    out = ["Swap workload: twice RAM of compressible pages, written once, verified twice "
+           "(node 0)"]
+    rows, times = [], {}
+    for r in runs:
+        c = r.config
+        secs = r.num("write_s") + r.num("verify_s")
+        times[c.name] = secs
+        used, orig = r.num("mem_used_bytes"), r.num("orig_bytes")
+        compr = r.results().get("compr_bytes")
+        rows.append([c.name, f"{c.vars.get('SWAP_MIB', '?')} MiB / {c.memory}", f"{secs:.1f}",
+                     None, f"{r.num('stored_pages'):.0f}", f"{orig / MIB:.1f}",
+                     f"{float(compr) / MIB:.1f}" if compr else "-", f"{used / MIB:.1f}",
+                     f"{(orig - used) / MIB:.1f}", f"{r.num('disk_out_pages'):.0f}",
+                     f"{r.num('disk_in_pages'):.0f}"])
+    base = times.get(configs.SWAP_BASELINE)
+    for row in rows:
+        row[3] = f"{times[row[0]] / base:.2f}x" if base else "-"
+    out.append(table(["config", "workload/RAM", "run s", f"vs {configs.SWAP_BASELINE}",
+                      "stored pages", "orig MiB", "compr MiB", "used MiB", "saved MiB",
+                      "disk out pg", "disk in pg"], rows))
+    out.append("stored/orig/compr/used: the compressed store once every page was written "
+               "(zcache/mm_stat; zswap: stored_pages, pool_total_size); saved = orig - used; "
+               "disk pages: pswpout/pswpin over the run")
+    if base and "zcache" in times:
+        ratio = times["zcache"] / base
+        out.append(f"target: zcache run time within 1.10x of zswap: {ratio:.2f}x, "
+                   f"{verdict(r2(ratio) <= 1.10)}")
+    return out
+
+
+def codec_table(runs: list) -> list:
+    out = []
+    for r in runs:
+        lines = r.lines("BENCH-CODEC:")
+        per = {}
+        pages = None
+        for line in lines:
+            w = line.split()
+            if w[:1] == ["pages_per_kind"]:
+                pages = int(w[1])
+            elif len(w) >= 6 and w[2] == "compress_ns":
+                per[(w[0], w[1])] = (int(w[3]), int(w[5]), int(w[7]) if len(w) > 7 else None)
+        kinds = [k for k, codec in per if codec == "lz4_flex"]
+        if not pages or "all" not in kinds:
+            raise Missing(f"{r.config.name}: no codec_bench results")
+        out.append(f"Per-page LZ4 in the kernel: lz4_flex vs the kernel's C LZ4 ({pages} pages "
+                   "of each kind, each codec; zcache/codec_bench)")
+        rows = []
+        for kind in kinds:
+            (fc, fd, fz), (cc, cd, cz) = per[(kind, "lz4_flex")], per[(kind, "lz4-c")]
+            rows.append([kind, fc, cc, f"{cc / fc:.2f}x", fd, cd, f"{cd / fd:.2f}x",
+                         fz if fz is not None else "-", cz if cz is not None else "-"])
+        out.append(table(["pages", "flex comp ns", "C comp ns", "flex speed",
+                          "flex decomp ns", "C decomp ns", "flex speed", "flex bytes",
+                          "C bytes"], rows))
+        (fc, fd, _), (cc, cd, _) = per[("all", "lz4_flex")], per[("all", "lz4-c")]
+        out.append("flex speed = C LZ4 ns / lz4_flex ns (1.00x = as fast; higher = faster)")
+        out.append(f"target: lz4_flex at least 0.85x of C LZ4's speed: compress {cc / fc:.2f}x "
+                   f"{verdict(r2(cc / fc) >= 0.85)}, decompress {cd / fd:.2f}x "
+                   f"{verdict(r2(cd / fd) >= 0.85)}")
+    return out
+
+
+def cluster_table(runs: list) -> list:
+    out = []
+    for r in runs:
+        rows, means = [], {}
+        for label, prefix in [("in-kernel messaging (ramster)", "bench"),
+                              ("userspace TCP (pingpong)", "pingpong")]:
+            payload = r.num(f"{prefix}_payload")
+            count = r.num(f"{prefix}_count")
+            mean = r.num(f"{prefix}_rtt_mean_ns")
+            means[prefix] = mean
+            stream = r.num(f"{prefix}_stream_ns")
+            rows.append([label, f"{count:.0f}", f"{mean / 1e3:.1f}",
+                         f"{r.num(f'{prefix}_rtt_p50_ns') / 1e3:.1f}",
+                         f"{r.num(f'{prefix}_rtt_p99_ns') / 1e3:.1f}",
+                         f"{payload / (mean / 1e9) / 1e6:.2f}",
+                         f"{count * payload / (stream / 1e9) / 1e6:.2f}"])
+        out.append("Cluster: 4096-byte messages between the two VMs (node 0 -> node 1)")
+        out.append(table(["path", "count", "rtt mean us", "p50 us", "p99 us",
+                          "rr MB/s", "stream MB/s"], rows))
+        ratio = means["bench"] / means["pingpong"]
+        out.append("rr MB/s: one request at a time (payload / mean round trip); stream: count "
+                   "messages back to back, then one round trip")
+        out += [f"link (busybox ping, 56 bytes): {line}" for line in r.lines("BENCH-INFO:")]
+        out.append(f"target: in-kernel round trip no slower than userspace: "
+                   f"{ratio:.2f}x userspace's mean, {verdict(r2(ratio) <= 1.0)}")
+    return out
+
+
+def tmem_table(runs: list) -> list:
+    out = ["Host: tmem index microbenchmark (cargo bench --bench tmem)"]
+    for r in runs:
+        out += [line for line in r.consoles[0].splitlines()
+                if "ops/s" in line or line.startswith("tmem index")]
+    return out
+
+
+TABLES = [("tmem", tmem_table), ("swap", swap_table), ("codec", codec_table),
+          ("cluster", cluster_table)]
+
+
+def render(runs: list, kernel: str, command: str) -> tuple:
+    """The report's text, and whether every run succeeded with every number."""
+    out = [f"RAMster benchmarks: `{command}`, kernel {kernel}, QEMU TCG", ""]
+    ok = True
+    for name, make in TABLES:
+        chosen = [r for r in runs if r.config.table == name and not r.problems]
+        if not chosen:
+            continue
+        try:
+            out += make(chosen) + [""]
+        except Missing as e:
+            ok = False
+            out += [f"{name}: FAILED: {e}", ""]
+    for r in runs:
+        if r.problems:
+            ok = False
+            out.append(f"FAILED: {r.config.name} (logs: logs/bench/{r.config.name}/)")
+            out += [f"  {p}" for p in r.problems[:10]]
+    out.append("all runs verified" if ok else "SOME RUNS FAILED: their numbers are not shown")
+    return "\n".join(out), ok

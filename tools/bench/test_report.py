@@ -1,0 +1,73 @@
+"""Tests of report.py: tables from console lines, ratios, and failure on a missing number.
+
+    python3 -m unittest discover -s tools/bench -p 'test_*.py'
+"""
+
+import sys
+import unittest
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import configs  # noqa: E402
+import report  # noqa: E402
+
+
+def swap_run(name, write, verify, extra=""):
+    c = next(c for c in configs.CONFIGS if c.name == name)
+    console = "\n".join([
+        f"BENCH-RESULT: write_s {write}", f"BENCH-RESULT: verify_s {verify}",
+        "BENCH-RESULT: stored_pages 1000", "BENCH-RESULT: orig_bytes 4096000",
+        "BENCH-RESULT: mem_used_bytes 2048000", "BENCH-RESULT: disk_out_pages 10",
+        "BENCH-RESULT: disk_in_pages 5", extra])
+    return report.Run(c, [console], [], 1.0)
+
+
+CODEC = """[ 1.0] BENCH-CODEC: pages_per_kind 100
+BENCH-CODEC: text lz4_flex compress_ns 2000 decompress_ns 500 zbytes_per_page 1500
+BENCH-CODEC: text lz4-c compress_ns 1800 decompress_ns 450 zbytes_per_page 1490
+BENCH-CODEC: all lz4_flex compress_ns 2000 decompress_ns 500
+BENCH-CODEC: all lz4-c compress_ns 1800 decompress_ns 450
+"""
+
+CLUSTER = "\n".join(f"BENCH-RESULT: {p}_{k} {v}" for p in ("bench", "pingpong") for k, v in
+                    [("payload", 4096), ("count", 100), ("rtt_mean_ns", 200000),
+                     ("rtt_p50_ns", 190000), ("rtt_p99_ns", 400000),
+                     ("rtt_total_ns", 20000000), ("stream_ns", 10000000)])
+
+
+def config(name):
+    return next(c for c in configs.CONFIGS if c.name == name)
+
+
+class ReportTest(unittest.TestCase):
+    def test_swap_ratios_and_target(self):
+        runs = [swap_run("zswap", 10.0, 10.0), swap_run("zcache", 11.0, 11.0,
+                                                        "BENCH-RESULT: compr_bytes 1024000")]
+        text, ok = report.render(runs, "6.12", "make bench")
+        assert ok
+        assert "target: zcache run time within 1.10x of zswap: 1.10x, met" in text
+
+    def test_codec_and_cluster_tables(self):
+        runs = [report.Run(config("codec"), [CODEC], [], 1.0),
+                report.Run(config("cluster"), [CLUSTER, ""], [], 1.0)]
+        text, ok = report.render(runs, "6.12", "make bench")
+        assert ok, text
+        assert "compress 0.90x met, decompress 0.90x met" in text
+        assert "1.00x userspace's mean, met" in text
+
+    def test_missing_number_fails(self):
+        run = swap_run("zswap", 10.0, 10.0)
+        run.consoles = [run.consoles[0].replace("BENCH-RESULT: verify_s 10.0", "")]
+        text, ok = report.render([run], "6.12", "make bench")
+        assert not ok and "no number for 'verify_s'" in text
+
+    def test_failed_run_shows_no_numbers(self):
+        run = swap_run("zswap", 10.0, 10.0)
+        run.problems = ["node0: not ok - every page verified twice"]
+        text, ok = report.render([run], "6.12", "make bench")
+        assert not ok and "FAILED: zswap" in text and "Swap workload" not in text
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,31 @@
+#!/bin/sh
+# bench: 4096-byte round trips and stream between the two nodes, through ramster's in-kernel
+# messaging (cluster_selftest's `bench NODE COUNT`) and through userspace TCP (pingpong), in
+# the same run. Node 0 measures; node 1 answers.
+# nodes: 2
+. /scenarios/lib.sh
+. /scenarios/cluster.inc
+. /bench/lib.inc
+
+NAMES="alpha beta"
+SELF_NAME=$(echo $NAMES | cut -d' ' -f$((NODE + 1)))
+PEER_NAME=$(echo $NAMES | cut -d' ' -f$((2 - NODE)))
+write_conf ramster 7777
+
+check "setup of $BENCH" bench_setup
+check "ramster-tools up" ramster-tools up --node $SELF_NAME
+check "the link to $PEER_NAME comes up" wait_for 90 link_is $CFS/ramster/node/$PEER_NAME up
+if [ "$NODE" != 0 ]; then
+	check "userspace pingpong server" pingpong server 7790
+	finish
+fi
+# The link's own round trip, for scale (busybox ping, 56-byte ICMP echo).
+ping -c 20 -i 0.2 169.254.0.2 | tail -n 1 | sed 's/^/BENCH-INFO: /'
+pingpong client 169.254.0.2 7790 "$CLUSTER_COUNT" > /tmp/pingpong.out
+check "userspace: $CLUSTER_COUNT round trips and $CLUSTER_COUNT streamed messages" test $? = 0
+sed 's/^/BENCH-RESULT: /' /tmp/pingpong.out
+check "in-kernel: $CLUSTER_COUNT round trips and $CLUSTER_COUNT streamed messages" \
+	sh -c "echo bench 1 $CLUSTER_COUNT > $SELFTEST"
+grep '^bench_' $SELFTEST | sed 's/^/BENCH-RESULT: /'
+check "node 1's server ends" pingpong quit 169.254.0.2 7790
+finish
