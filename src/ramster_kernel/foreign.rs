@@ -84,7 +84,7 @@ impl ForeignClients {
         drop(store);
         NODE_PAGES.set_foreign(node, 0);
         self.publish();
-        eph + pers
+        eph.saturating_add(pers)
     }
 
     /// Frees every client's pages; returns how many.
@@ -106,8 +106,8 @@ impl ForeignClients {
         let (mut eph, mut pers) = (0, 0);
         for store in self.stores.iter().flatten() {
             let (e, p) = store.zpage_counts();
-            eph += e;
-            pers += p;
+            eph = eph.saturating_add(e);
+            pers = pers.saturating_add(p);
         }
         RAMSTER_COUNTERS.foreign_eph_pages.set(eph);
         RAMSTER_COUNTERS.foreign_pers_pages.set(pers);

@@ -354,27 +354,29 @@ fn show(out: &mut dyn Write) -> core::fmt::Result {
     for (kind, results) in RESULTS.iter().enumerate() {
         for (codec, result) in results.iter().enumerate() {
             let [c, d, z] = [0, 1, 2].map(|i| result[i].load(Ordering::Relaxed));
-            totals[codec][0] += c;
-            totals[codec][1] += d;
+            if let Some(total) = totals.get_mut(codec) {
+                total[0] = total[0].saturating_add(c);
+                total[1] = total[1].saturating_add(d);
+            }
             writeln!(
                 out,
                 "{} {} compress_ns {} decompress_ns {} zbytes_per_page {}",
-                KINDS[kind],
-                CODECS[codec],
-                c / n,
-                d / n,
-                z / PER_KIND as u64
+                KINDS.get(kind).copied().unwrap_or("?"),
+                CODECS.get(codec).copied().unwrap_or("?"),
+                c.checked_div(n).unwrap_or(0),
+                d.checked_div(n).unwrap_or(0),
+                z.checked_div(PER_KIND as u64).unwrap_or(0)
             )?;
         }
     }
-    let pages = n * KINDS.len() as u64;
+    let pages = n.saturating_mul(KINDS.len() as u64);
     for (codec, total) in totals.iter().enumerate() {
         writeln!(
             out,
             "all {} compress_ns {} decompress_ns {}",
-            CODECS[codec],
-            total[0] / pages,
-            total[1] / pages
+            CODECS.get(codec).copied().unwrap_or("?"),
+            total[0].checked_div(pages).unwrap_or(0),
+            total[1].checked_div(pages).unwrap_or(0)
         )?;
     }
     // lz4_flex's speed relative to C LZ4: C's time over lz4_flex's.

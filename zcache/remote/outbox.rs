@@ -107,7 +107,9 @@ impl Outbox {
         if ring.len >= items.len() {
             return false;
         }
-        let tail = (ring.head + ring.len) % items.len();
+        let Some(tail) = ring.head.saturating_add(ring.len).checked_rem(items.len()) else {
+            return false;
+        };
         match items.get_mut(tail) {
             Some(slot) => *slot = flush,
             None => return false,
@@ -132,7 +134,7 @@ impl Outbox {
             return None;
         }
         let flush = *items.get(ring.head)?;
-        ring.head = (ring.head + 1) % items.len();
+        ring.head = ring.head.saturating_add(1).checked_rem(items.len())?;
         ring.len -= 1;
         Some(flush)
     }
