@@ -103,7 +103,7 @@ impl ForeignClients {
     }
 
     fn publish(&self) {
-        let (mut eph, mut pers) = (0, 0);
+        let (mut eph, mut pers) = (0u64, 0u64);
         for store in self.stores.iter().flatten() {
             let (e, p) = store.zpage_counts();
             eph = eph.saturating_add(e);
