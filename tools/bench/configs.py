@@ -9,11 +9,8 @@ tools/vm/bench/<script>.sh on each, with:
   $NODE is the node's number), e.g. enabling zswap or loading ramster.ko;
 - `vars`: shell variables for the script (the workload's size).
 
-Its results become rows of `table` (see report.py). To add a row, add an entry; e.g. a two-node
-"ramster mode" swap row:
-
-    Config("ramster", "swap", "swap", nodes=2, memory=SWAP_MEMORY, vars=SWAP_VARS,
-           setup=CLUSTER_UP + "echo 1 > /sys/kernel/mm/ramster/...  # remotify to node 1"),
+Its results become rows of `table` (see report.py). To add a row, add an entry (the two-node
+"ramster" swap row below is one).
 """
 
 from dataclasses import dataclass, field
@@ -49,6 +46,17 @@ echo Y > /sys/module/zswap/parameters/enabled
 # writes /etc/ramster.conf and runs ramster-tools up itself).
 CLUSTER_UP = "modprobe ramster mode=ramster\n"
 
+# RAMster mode on both nodes, configured with ramster-tools, the link up: node 0's pages move to
+# node 1 (the automatic target).
+RAMSTER_UP = """
+. /scenarios/cluster.inc
+write_conf ramster 7777 500 4000 6 500
+modprobe ramster mode=ramster
+if [ "$NODE" = 0 ]; then me=alpha; peer=beta; else me=beta; peer=alpha; fi
+ramster-tools up --node $me
+wait_for 90 link_is $CFS/ramster/node/$peer up
+"""
+
 CONFIGS = [
     Config("disk", "swap", "swap", memory=SWAP_MEMORY, vars=SWAP_VARS, setup="true"),
     Config("zswap", "swap", "swap", memory=SWAP_MEMORY, vars=SWAP_VARS, setup=ZSWAP_ON),
@@ -56,6 +64,8 @@ CONFIGS = [
            setup="modprobe ramster mode=zcache compressor=lz4_flex"),
     Config("zcache-lz4c", "swap", "swap", memory=SWAP_MEMORY, vars=SWAP_VARS,
            setup="modprobe ramster mode=zcache compressor=lz4-c"),
+    Config("ramster", "swap", "swap", nodes=2, memory=SWAP_MEMORY, vars=SWAP_VARS,
+           setup=RAMSTER_UP),
     Config("codec", "codec", "codec", setup="modprobe ramster", vars={"CODEC_PAGES": 4000},
            timeout=600),
     Config("cluster", "cluster", "cluster", nodes=2, setup=CLUSTER_UP,

@@ -56,6 +56,18 @@ class ReportTest(unittest.TestCase):
         assert "compress 0.90x met, decompress 0.90x met" in text
         assert "1.00x userspace's mean, met" in text
 
+    def test_ramster_summary_targets(self):
+        ramster = "\n".join(f"BENCH-RESULT: {k} {v}" for k, v in [
+            ("pers_pages_remoted", 500), ("remote_pers_pages_succ_get", 100),
+            ("remote_pers_pages_unsucc_get", 0), ("remote_get_us_total", 25000),
+            ("pers_pages_written_through", 500)])
+        runs = [swap_run("disk", 20.0, 20.0), swap_run("ramster", 15.0, 15.0, ramster),
+                report.Run(config("cluster"), [CLUSTER, ""], [], 1.0)]
+        text, ok = report.render(runs, "6.12", "make bench")
+        assert ok, text
+        assert "ramster mode faster than disk swap: 30.0 s vs 40.0 s = 0.75x, met" in text
+        assert "250 us vs 200 us = 1.25x, met" in text
+
     def test_missing_number_fails(self):
         run = swap_run("zswap", 10.0, 10.0)
         run.consoles = [run.consoles[0].replace("BENCH-RESULT: verify_s 10.0", "")]

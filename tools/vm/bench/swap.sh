@@ -50,6 +50,13 @@ if [ -f "$ZC/mm_stat" ]; then
 	result zcache_compress_poor "$(zc compress_poor)"
 	check_eq "no page failed to decompress" 0 "$(zc corrupt_pages)"
 fi
+RD=/sys/kernel/debug/ramster
+if [ -d "$RD" ]; then
+	for f in pers_pages_remoted remote_pers_pages_succ_get remote_pers_pages_unsucc_get \
+		remote_get_us_total pers_pages_written_through; do
+		result "$f" "$(cat $RD/$f)"
+	done
+fi
 check "swapoff" swapoff /dev/vda
 bench_peer_release
 finish
