@@ -61,9 +61,12 @@ def cargo_tests():
 
 
 def harness_tests():
-    """The VM harness's own Python tests, counted one by one."""
+    """The VM harness's and the benchmark report's own Python tests, counted one by one."""
     global passed, failed
-    suite = unittest.defaultTestLoader.discover(str(REPO / "tools/vm"), pattern="test_*.py")
+    suite = unittest.TestSuite()
+    for folder in ("tools/vm", "tools/bench"):
+        suite.addTests(unittest.defaultTestLoader.discover(str(REPO / folder), pattern="test_*.py",
+                                                           top_level_dir=str(REPO / folder)))
     result = unittest.TextTestRunner(stream=sys.stdout, verbosity=0).run(suite)
     bad = len(result.failures) + len(result.errors)
     passed += result.testsRun - bad
