@@ -1,9 +1,9 @@
 """Boots one or two test nodes under QEMU (TCG) and waits for them to end by themselves.
 
 Each node has a virtio-blk scratch disk and, in a two-node cluster, a virtio-net link to the
-other node over a QEMU socket netdev on host loopback: a TCP stream by default, or UDP datagrams
-(`link="udp"`: no host-side Nagle and delayed-ACK stalls between the two QEMUs, which add tens
-of milliseconds to a multi-packet exchange; the benchmarks use it). Guests use link-local
+other node over a QEMU socket netdev on host loopback: UDP datagrams by default (no host-side
+Nagle and delayed-ACK stalls between the two QEMUs, which add tens of milliseconds to every
+multi-packet exchange over `link="tcp"`, a TCP stream). Guests use link-local
 addresses 169.254.0.1 (node 0) and 169.254.0.2 (node 1); nothing leaves the host. Consoles are
 written to <log_dir>/node<N>.log. A node that has not ended by the timeout is killed.
 """
@@ -33,7 +33,7 @@ def _free_port(kind=socket.SOCK_STREAM) -> int:
 
 def qemu_command(node: int, nodes: int, bzimage: Path, initramfs: Path, memory: str,
                  disk: Path, log: Path, append: str, port, smp: int = 2,
-                 link: str = "tcp") -> list:
+                 link: str = "udp") -> list:
     """`port`: the TCP port node 0 listens on, or with `link="udp"` a pair of UDP ports (node
     0's, node 1's)."""
     cmdline = (f"console=ttyS0 panic=-1 oops=panic loglevel=7 "
@@ -56,7 +56,7 @@ def qemu_command(node: int, nodes: int, bzimage: Path, initramfs: Path, memory: 
 
 def boot(nodes: int, bzimage: Path, initramfs: Path, log_dir: Path, memory: str = "256M",
          disk_size: str = "1G", append: str = "", timeout: int = 180,
-         on_start=None, link: str = "tcp") -> list:
+         on_start=None, link: str = "udp") -> list:
     """Runs the cluster to its end; returns one NodeRun per node.
 
     `append` is a string for every node, or a list with one string per node. `on_start`, if
