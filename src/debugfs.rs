@@ -7,7 +7,8 @@
 //! was given to [`Files::create`] for that file. The files and the folder are removed when the
 //! [`Files`] is dropped.
 
-use core::fmt::{self, Write};
+use crate::buf_writer::BufWriter;
+use core::fmt::Write;
 use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::ffi::{c_char, c_int};
 use kernel::prelude::*;
@@ -97,29 +98,14 @@ fn with_file<R>(id: c_int, f: impl FnOnce(&dyn DebugFile) -> Result<R>) -> Resul
     }
 }
 
-struct BufWriter<'a> {
-    buf: &'a mut [u8],
-    len: usize,
-}
-
-impl Write for BufWriter<'_> {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        let end = self.len.checked_add(s.len()).ok_or(fmt::Error)?;
-        let dst = self.buf.get_mut(self.len..end).ok_or(fmt::Error)?;
-        dst.copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
-    }
-}
-
 /// A read of file `id`: writes at most `size` bytes to `page`, returns how many.
 #[no_mangle]
 extern "C" fn ramster_dbg_show(id: c_int, page: *mut c_char, size: usize) -> isize {
     // SAFETY: the shim passes a page of `size` bytes, ours for this call.
     let buf = unsafe { core::slice::from_raw_parts_mut(page.cast::<u8>(), size) };
-    let mut out = BufWriter { buf, len: 0 };
+    let mut out = BufWriter::new(buf);
     match with_file(id, |file| file.show(&mut out)) {
-        Ok(()) => isize::try_from(out.len).unwrap_or(0),
+        Ok(()) => out.written(),
         Err(e) => e.to_errno() as isize,
     }
 }

@@ -9,6 +9,7 @@
 
 use kernel::prelude::*;
 
+mod buf_writer;
 #[path = "../cluster/mod.rs"]
 pub mod cluster;
 mod configfs;

@@ -9,8 +9,8 @@
 //! becomes an errno only at the C boundary: `EINVAL` for a bad value, `EACCES` for a read-only
 //! file (sysfs itself refuses those first: they have no store method).
 
+use crate::buf_writer::BufWriter;
 use crate::zcache::remote::knobs::{Knob, KnobError, KNOBS};
-use core::fmt::{self, Write};
 use kernel::error::to_result;
 use kernel::ffi::{c_char, c_int, c_uint};
 use kernel::prelude::*;
@@ -61,22 +61,6 @@ impl Drop for SysfsKnobs {
     }
 }
 
-/// Formats into a byte buffer, failing when it is full.
-struct BufWriter<'a> {
-    buf: &'a mut [u8],
-    len: usize,
-}
-
-impl Write for BufWriter<'_> {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        let end = self.len.checked_add(s.len()).ok_or(fmt::Error)?;
-        let dst = self.buf.get_mut(self.len..end).ok_or(fmt::Error)?;
-        dst.copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
-    }
-}
-
 fn knob(id: c_uint) -> Result<Knob> {
     usize::try_from(id)
         .ok()
@@ -93,10 +77,10 @@ fn knob(id: c_uint) -> Result<Knob> {
 unsafe extern "C" fn ramster_sysfs_show(id: c_uint, buf: *mut c_char, size: usize) -> isize {
     // SAFETY: the shim passes sysfs's page buffer of `size` bytes (this function's contract).
     let buf = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), size) };
-    let mut out = BufWriter { buf, len: 0 };
+    let mut out = BufWriter::new(buf);
     let shown = knob(id).and_then(|k| KNOBS.show(k, &mut out).map_err(|_| ENOSPC));
     match shown {
-        Ok(()) => isize::try_from(out.len).unwrap_or(0),
+        Ok(()) => out.written(),
         Err(e) => e.to_errno() as isize,
     }
 }

@@ -37,8 +37,8 @@ use crate::zcache::remote::remotify::{Departure, FrameCopy};
 use crate::zcache::swapkey::swap_entry;
 use crate::zcache::zbud::ZbudKind;
 use crate::zcache_kernel::{
-    available_pages, copy_to_swap_device, give_back_swap_page, msleep, swap_pool, totalram_pages,
-    IrqsOff, ZStore,
+    available_pages, copy_to_swap_device, give_back_swap_page, idle_sleep, swap_pool,
+    totalram_pages, IrqsOff, ZStore,
 };
 use kernel::init::zeroed;
 use kernel::prelude::*;
@@ -91,7 +91,7 @@ pub(super) fn run(rt: Arc<Runtime>) {
     let mut shrink_at = 0u64;
     while !rt.stopping() {
         let Some(store) = crate::zcache_kernel::store() else {
-            msleep(IDLE_MS);
+            idle_sleep(IDLE_MS);
             continue;
         };
         send_flushes(&rt, store);
@@ -108,7 +108,7 @@ pub(super) fn run(rt: Arc<Runtime>) {
             shrink_at = now_ms().saturating_add(SHRINK_EVERY_MS);
             self_shrink(store);
         }
-        msleep(if moved > 0 { BUSY_MS } else { IDLE_MS });
+        idle_sleep(if moved > 0 { BUSY_MS } else { IDLE_MS });
     }
 }
 

@@ -99,6 +99,12 @@ void ramster_zc_msleep(unsigned int ms)
 	msleep(ms);
 }
 
+/* Sleeps without counting towards the load average (a worker's idle wait). */
+void ramster_zc_msleep_idle(unsigned int ms)
+{
+	msleep_interruptible(ms);
+}
+
 void ramster_zc_cond_resched(void)
 {
 	cond_resched();

@@ -62,6 +62,7 @@ int ramster_zc_frontswap_writeback(u32 type, u64 offset);
 int ramster_zc_frontswap_giveback(u32 type, u64 offset);
 int ramster_zc_frontswap_copy_to_device(u32 type, u64 offset, const void *data);
 void ramster_zc_msleep(unsigned int ms);
+void ramster_zc_msleep_idle(unsigned int ms);
 void ramster_zc_cond_resched(void);
 int ramster_zc_debugfs_codec_bench(void);
 

@@ -23,6 +23,7 @@ use super::ffi::{self, IrqsOff};
 use super::frames::PageFrames;
 use super::lz4c;
 use super::scratch::PerCpuScratch;
+use crate::buf_writer::BufWriter;
 use crate::os::{Gfp, PAGE_SIZE};
 use crate::params::{Compressor, Config};
 use crate::ramster_kernel::RemoteKey;
@@ -475,22 +476,6 @@ unsafe extern "C" fn ramster_zc_counter(dir: u32, id: u32, val: *mut u64) -> c_i
     }
 }
 
-/// Formats into a byte buffer, failing when it is full.
-struct BufWriter<'a> {
-    buf: &'a mut [u8],
-    len: usize,
-}
-
-impl Write for BufWriter<'_> {
-    fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        let end = self.len.checked_add(s.len()).ok_or(core::fmt::Error)?;
-        let dst = self.buf.get_mut(self.len..end).ok_or(core::fmt::Error)?;
-        dst.copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
-    }
-}
-
 /// # Safety
 ///
 /// `buf` must be valid for writes of `size` bytes.
@@ -501,9 +486,9 @@ unsafe extern "C" fn ramster_zc_mm_stat(buf: *mut c_char, size: usize) -> isize 
     };
     // SAFETY: `buf` is writable for `size` bytes (this function's contract).
     let buf = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), size) };
-    let mut w = BufWriter { buf, len: 0 };
+    let mut w = BufWriter::new(buf);
     match write!(w, "{}", shared.store.counters().mm_stat()) {
-        Ok(()) => w.len as isize,
+        Ok(()) => w.written(),
         Err(_) => E2BIG.to_errno() as isize,
     }
 }
@@ -511,10 +496,7 @@ unsafe extern "C" fn ramster_zc_mm_stat(buf: *mut c_char, size: usize) -> isize 
 /// Creates debugfs file `<prefix><name>` in folder `dir`, read as counter `id`.
 fn create_counter(dir: u32, prefix: &str, name: &str, id: u32) -> Result {
     let mut buf = [0u8; 64];
-    let mut w = BufWriter {
-        buf: &mut buf[..63],
-        len: 0,
-    };
+    let mut w = BufWriter::new(&mut buf[..63]);
     write!(w, "{prefix}{name}").map_err(|_| EINVAL)?;
     // SAFETY: `buf` holds a NUL-terminated name (at most 63 bytes written into a zeroed 64-byte
     // buffer), which debugfs copies; the folders exist (`ramster_zc_debugfs_create` succeeded).

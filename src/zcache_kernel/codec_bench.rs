@@ -15,6 +15,7 @@
 
 use super::ffi::{self, IrqsOff};
 use super::lz4c;
+use crate::buf_writer::BufWriter;
 use crate::os::PAGE_SIZE;
 use crate::zcache::compress::{CompressTable, Lz4Flex, PageCodec, COMPRESS_BOUND};
 use core::fmt::Write;
@@ -388,22 +389,6 @@ fn show(out: &mut dyn Write) -> core::fmt::Result {
     )
 }
 
-/// Formats into a byte buffer, failing when it is full.
-struct BufWriter<'a> {
-    buf: &'a mut [u8],
-    len: usize,
-}
-
-impl Write for BufWriter<'_> {
-    fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        let end = self.len.checked_add(s.len()).ok_or(core::fmt::Error)?;
-        let dst = self.buf.get_mut(self.len..end).ok_or(core::fmt::Error)?;
-        dst.copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
-    }
-}
-
 /// A read of `zcache/codec_bench`: writes at most `size` bytes to `buf`, returns how many.
 ///
 /// # Safety
@@ -414,9 +399,9 @@ unsafe extern "C" fn ramster_zc_codec_bench_show(buf: *mut u8, size: usize) -> i
     // SAFETY: the shim passes a buffer of `size` bytes, ours for this call (this function's
     // contract).
     let buf = unsafe { core::slice::from_raw_parts_mut(buf, size) };
-    let mut w = BufWriter { buf, len: 0 };
+    let mut w = BufWriter::new(buf);
     match show(&mut w) {
-        Ok(()) => isize::try_from(w.len).unwrap_or(0),
+        Ok(()) => w.written(),
         Err(_) => E2BIG.to_errno() as isize,
     }
 }

@@ -62,6 +62,7 @@ extern "C" {
     fn ramster_zc_frontswap_copy_to_device(type_: u32, offset: u64, data: *const u8) -> c_int;
     fn ramster_zc_available_pages() -> c_ulong;
     pub(crate) fn ramster_zc_msleep(ms: c_uint);
+    fn ramster_zc_msleep_idle(ms: c_uint);
     pub(crate) fn ramster_zc_cond_resched();
     pub(crate) fn ramster_zc_debugfs_codec_bench() -> c_int;
 }
@@ -143,4 +144,11 @@ pub(crate) fn totalram_pages() -> usize {
 pub(crate) fn max_pool_percent() -> usize {
     // SAFETY: reads a module parameter; no preconditions.
     unsafe { ramster_zc_max_pool_percent() as usize }
+}
+
+/// Sleeps about `ms` milliseconds as an idle worker: interruptibly, so that the sleep does not
+/// count towards the load average (a workqueue worker gets no signals).
+pub(crate) fn idle_sleep(ms: u32) {
+    // SAFETY: sleeps; the caller is in process context with no spinlock held.
+    unsafe { ramster_zc_msleep_idle(ms) };
 }

@@ -19,7 +19,7 @@ mod scratch;
 
 pub(crate) use backend::{store, swap_pool, Backend, ZStore};
 pub(crate) use ffi::{
-    available_pages, copy_to_swap_device, give_back_swap_page, max_pool_percent, msleep,
-    totalram_pages, IrqsOff,
+    available_pages, copy_to_swap_device, give_back_swap_page, idle_sleep, max_pool_percent,
+    msleep, totalram_pages, IrqsOff,
 };
 pub(crate) use frames::PageFrames;

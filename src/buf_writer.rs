@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! [`BufWriter`]: `core::fmt` formatting into a fixed byte buffer (a sysfs or debugfs page, a
+//! file name), failing instead of growing when the buffer is full.
+
+use core::fmt;
+
+/// Formats into a byte buffer, failing when it is full.
+pub(crate) struct BufWriter<'a> {
+    buf: &'a mut [u8],
+    len: usize,
+}
+
+impl<'a> BufWriter<'a> {
+    /// An empty writer over `buf`.
+    pub(crate) fn new(buf: &'a mut [u8]) -> Self {
+        Self { buf, len: 0 }
+    }
+
+    /// The bytes written as a C return value (a byte count).
+    pub(crate) fn written(&self) -> isize {
+        isize::try_from(self.len).unwrap_or(0)
+    }
+}
+
+impl fmt::Write for BufWriter<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let end = self.len.checked_add(s.len()).ok_or(fmt::Error)?;
+        let dst = self.buf.get_mut(self.len..end).ok_or(fmt::Error)?;
+        dst.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
