@@ -47,11 +47,12 @@ echo Y > /sys/module/zswap/parameters/enabled
 CLUSTER_UP = "modprobe ramster mode=ramster\n"
 
 # RAMster mode on both nodes, configured with ramster-tools, the link up: node 0's pages move to
-# node 1 (the automatic target).
+# node 1 (the automatic target), which keeps up to 60% of its RAM for them.
 RAMSTER_UP = """
 . /scenarios/cluster.inc
 write_conf ramster 7777 500 4000 6 500
-modprobe ramster mode=ramster
+if [ "$NODE" = 0 ]; then percent=20; else percent=60; fi
+modprobe ramster mode=ramster max_pool_percent=$percent
 if [ "$NODE" = 0 ]; then me=alpha; peer=beta; else me=beta; peer=alpha; fi
 ramster-tools up --node $me
 wait_for 90 link_is $CFS/ramster/node/$peer up
