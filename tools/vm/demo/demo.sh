@@ -8,7 +8,8 @@
 . /scenarios/zcache.inc
 . /scenarios/cluster.inc
 . /scenarios/ramster.inc
-write_conf demo 7777 500 4000 6 500
+CLUSTER=demo
+write_conf $CLUSTER 7777 500 4000 6 500
 
 say() { echo "DEMO: $*"; }
 
@@ -44,7 +45,7 @@ if [ "$NODE" = 0 ]; then
 	check "ramster-tools down" ramster-tools down
 else
 	say "node 1: keeping node 0's pages while it runs"
-	while link_is $CFS/demo/node/alpha up; do
+	while link_is $CFS/$CLUSTER/node/alpha up; do
 		sleep 10
 		status_table
 	done
