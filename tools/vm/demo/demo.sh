@@ -36,7 +36,7 @@ if [ "$NODE" = 0 ]; then
 	sed 's/^/DEMO:   /' /tmp/stress.out
 	check_eq "every page of the workload verified" 0 "$status"
 	say "summary (node 0):"
-	say "  pages stored locally (compressed): $(zc puts)   swapped to disk: $(vmstat pswpout)"
+	say "  pages stored locally (compressed): $(zc puts)   written to the swap device: $(vmstat pswpout) ($(rc pers_pages_written_through) of them copies of pages sent to node 1)"
 	say "  swap pages moved to node 1: $(rc pers_pages_remoted)   fetched back: $(rc remote_pers_pages_succ_get)   failed: $(rc remote_pers_pages_unsucc_get)"
 	gets=$(rc remote_pers_pages_succ_get)
 	[ "$gets" -gt 0 ] && say "  mean remote get: $(( $(rc remote_get_us_total) / gets )) us (QEMU TCG, not a LAN)"
