@@ -255,26 +255,26 @@ impl<S: FrameSource> Store<S> {
     /// Destroys a pool and frees all its pages; returns how many, or `None` for no such pool.
     /// Peers that keep pages of it are asked to destroy it too.
     pub fn destroy_pool(&self, id: PoolId) -> Option<usize> {
+        let kind = zbud_kind(self.live_pool(id)?.1);
         let mut peers = NodeSet::new();
-        let mut kind = ZbudKind::Ephemeral;
         let flushed = self.client.destroy_pool(id, |desc| {
-            if let ZDesc::Remote(r) = desc {
-                peers.insert(r.node);
-                kind = r.kind;
-            }
+            peers.note(&desc);
             self.release(desc);
         });
-        for node in peers.iter() {
-            self.outbox.push_or_count(
-                RemoteFlush::Pool {
-                    node,
-                    pool: id,
-                    kind,
-                },
-                &self.remote.remote_object_flushes_failed,
-            );
-        }
+        self.queue_flushes(&peers, |node| RemoteFlush::Pool {
+            node,
+            pool: id,
+            kind,
+        });
         flushed
+    }
+
+    /// Asks every peer in `peers` to drop what `flush(peer)` names (an object or a pool).
+    fn queue_flushes(&self, peers: &NodeSet, flush: impl Fn(NodeNum) -> RemoteFlush) {
+        for node in peers.iter() {
+            self.outbox
+                .push_or_count(flush(node), &self.remote.remote_object_flushes_failed);
+        }
     }
 
     fn zbud(&self, kind: ZbudKind) -> &LockedZbud<S> {
@@ -362,10 +362,7 @@ impl<S: FrameSource> Store<S> {
         scratch: &mut Scratch,
     ) -> Result<(), PutRefused> {
         let (tmem_pool, kind) = self.live_pool(pool).ok_or(PutRefused::NoPool)?;
-        let zkind = match kind {
-            PoolKind::Ephemeral => ZbudKind::Ephemeral,
-            PoolKind::Persistent => ZbudKind::Persistent,
-        };
+        let zkind = zbud_kind(kind);
         let owner = Owner {
             pool,
             oid: *oid,
@@ -617,7 +614,7 @@ impl<S: FrameSource> Store<S> {
     /// Drops object `oid` of pool `pool` with all its pages; returns how many pages.
     pub fn flush_object(&self, pool: PoolId, oid: &Oid) -> usize {
         self.counters.flobj_total.inc();
-        let Some(p) = self.client.pool(pool) else {
+        let Some((p, pool_kind)) = self.live_pool(pool) else {
             return 0;
         };
         let detached = p.flush_object(oid);
@@ -625,27 +622,19 @@ impl<S: FrameSource> Store<S> {
             self.counters.flobj_found.inc();
         }
         let mut peers = NodeSet::new();
-        let mut kind = ZbudKind::Ephemeral;
         let count = detached
             .map(|(_, _, desc)| {
-                if let ZDesc::Remote(r) = desc {
-                    peers.insert(r.node);
-                    kind = r.kind;
-                }
+                peers.note(&desc);
                 self.release(desc)
             })
             .count();
-        for node in peers.iter() {
-            self.outbox.push_or_count(
-                RemoteFlush::Object {
-                    node,
-                    pool,
-                    kind,
-                    oid: *oid,
-                },
-                &self.remote.remote_object_flushes_failed,
-            );
-        }
+        let kind = zbud_kind(pool_kind);
+        self.queue_flushes(&peers, |node| RemoteFlush::Object {
+            node,
+            pool,
+            kind,
+            oid: *oid,
+        });
         count
     }
 
@@ -670,12 +659,27 @@ impl<S: FrameSource> Store<S> {
     }
 }
 
+/// The zbud kind that holds the pages of a pool of `kind`.
+pub(crate) fn zbud_kind(kind: PoolKind) -> ZbudKind {
+    match kind {
+        PoolKind::Ephemeral => ZbudKind::Ephemeral,
+        PoolKind::Persistent => ZbudKind::Persistent,
+    }
+}
+
 /// A set of node numbers (the peers a flushed object or pool had pages on).
 struct NodeSet([u64; 4]);
 
 impl NodeSet {
     fn new() -> Self {
         Self([0; 4])
+    }
+
+    /// Notes the peer of `desc`, if it is a remote page.
+    fn note(&mut self, desc: &ZDesc) {
+        if let ZDesc::Remote(r) = desc {
+            self.insert(r.node);
+        }
     }
 
     fn insert(&mut self, node: NodeNum) {

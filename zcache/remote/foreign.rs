@@ -10,17 +10,9 @@
 //! never decompresses them.
 
 use super::super::frames::FrameSource;
-use super::super::store::{GetMiss, Owner, PutRefused, Store, ZDesc};
-use super::super::zbud::ZbudKind;
+use super::super::store::{zbud_kind, GetMiss, Owner, PutRefused, Store, ZDesc};
 use crate::os::Gfp;
 use crate::tmem::{GetMode, Got, Oid, PageIndex, PoolId, PoolKind};
-
-fn zbud_kind(kind: PoolKind) -> ZbudKind {
-    match kind {
-        PoolKind::Ephemeral => ZbudKind::Ephemeral,
-        PoolKind::Persistent => ZbudKind::Persistent,
-    }
-}
 
 impl<S: FrameSource> Store<S> {
     /// Stores compressed page `zpage` as page (`oid`, `index`) of the client's pool `pool`
