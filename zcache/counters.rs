@@ -187,6 +187,12 @@ counters! {
     eph_zbytes: Level,
     /// Bytes of persistent zpages stored.
     pers_zbytes: Level,
+    /// Persistent zpages in packed frames (not counted in `pers_zpages`).
+    packed_zpages: Level,
+    /// Bytes of persistent zpages in packed frames.
+    packed_zbytes: Level,
+    /// Packed frames (not counted in `pers_pageframes`).
+    packed_pageframes: Level,
     /// Zero-filled pages stored (as a flag, without a frame).
     zero_filled_pages: Level,
     /// Puts stored.
@@ -203,16 +209,18 @@ counters! {
 impl Counters {
     /// The `mm_stat`-like summary of what is stored now.
     pub fn mm_stat(&self) -> MmStat {
-        let zpages = self.eph_zpages.get().saturating_add(self.pers_zpages.get());
+        let sum = |levels: [&Level; 3]| levels.iter().fold(0u64, |n, l| n.saturating_add(l.get()));
+        let zpages = sum([&self.eph_zpages, &self.pers_zpages, &self.packed_zpages]);
         let zero = self.zero_filled_pages.get();
         let pages = zpages.saturating_add(zero);
-        let frames = self
-            .eph_pageframes
-            .get()
-            .saturating_add(self.pers_pageframes.get());
+        let frames = sum([
+            &self.eph_pageframes,
+            &self.pers_pageframes,
+            &self.packed_pageframes,
+        ]);
         MmStat {
             orig_data_size: pages.saturating_mul(PAGE_SIZE as u64),
-            compr_data_size: self.eph_zbytes.get().saturating_add(self.pers_zbytes.get()),
+            compr_data_size: sum([&self.eph_zbytes, &self.pers_zbytes, &self.packed_zbytes]),
             mem_used_total: frames.saturating_mul(PAGE_SIZE as u64),
             pages_stored: pages,
             zero_pages: zero,

@@ -4,7 +4,8 @@
 //!
 //! The logic parts, shared by the module and the host tests:
 //! - [`zbud`]: two compressed pages per frame, LRU, eviction of ephemeral frames;
-//! - [`frames`]: the frames zbud works on (an abstract source, and a heap one);
+//! - [`packed`]: many small persistent zpages per frame, in slots of one size class;
+//! - [`frames`]: the frames zbud and packed work on (an abstract source, and a heap one);
 //! - [`compress`]: lz4_flex page compression with length-checked decompression;
 //! - [`policy`]: which compressed pages are worth storing;
 //! - [`zero`]: zero-filled page detection;
@@ -16,6 +17,7 @@
 pub mod compress;
 pub mod counters;
 pub mod frames;
+pub mod packed;
 pub mod policy;
 pub mod remote;
 pub mod store;

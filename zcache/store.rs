@@ -3,17 +3,20 @@
 //! The zcache store: tmem's index, zbud's frames, compression and the policy, put together into
 //! the operations the cleancache and frontswap backends call (put, get, flush, pools, shrink).
 //!
-//! A page's descriptor ([`ZDesc`]) is "zero-filled" or a zbud handle with its kind. The flow of a
-//! put: zero-filled pages need nothing more; others are compressed into the caller's
-//! [`Scratch`], judged by the policy, stored in the zbud of their kind (evicting ephemeral frames
-//! when no frame is left: `eph_ate_tail` for an ephemeral put, `pers_ate_eph` for a persistent
-//! one), and only then entered into tmem. A refused put flushes the key's old page, so a stale copy
-//! never survives a failed put. A get runs the decompression under the bucket lock when the page
-//! stays (persistent pool), and after the lock when it is taken.
+//! A page's descriptor ([`ZDesc`]) is "zero-filled", a zbud handle with its kind, or a packed
+//! handle. The flow of a put: zero-filled pages need nothing more; others are compressed into the
+//! caller's [`Scratch`], judged by the policy, stored (a small persistent zpage in a packed frame
+//! if the store packs, [`Store::with_packed_swap_pages`]; any other in the zbud of its kind),
+//! evicting ephemeral frames when no frame is left (`eph_ate_tail` for an ephemeral put,
+//! `pers_ate_eph` for a persistent one), and only then entered into tmem. A refused put flushes
+//! the key's old page, so a stale copy never survives a failed put. A get runs the decompression
+//! under the bucket lock when the page stays (persistent pool), and after the lock when it is
+//! taken.
 //!
-//! Locks: a tmem bucket lock, then a zbud lock (one per kind), never the other way round. Eviction
-//! takes the ephemeral zbud lock alone to pick its victim, drops it, and flushes the victim's pages
-//! through tmem with `flush_page_if`. Nothing sleeps: every allocation here uses [`Gfp::NoWait`].
+//! Locks: a tmem bucket lock, then one zbud lock (one per kind) or the packed frames' lock, never
+//! the other way round. Eviction takes the ephemeral zbud lock alone to pick its victim, drops
+//! it, and flushes the victim's pages through tmem with `flush_page_if`. Nothing sleeps: every
+//! allocation here uses [`Gfp::NoWait`].
 //!
 //! RAMster (`zcache/remote/`) adds three descriptors: a page being copied to a peer
 //! ([`ZDesc::Leaving`], still local), a page on a peer ([`ZDesc::Remote`]) and a persistent page
@@ -25,6 +28,7 @@
 use super::compress::{CompressTable, Lz4Flex, PageCodec, COMPRESS_BOUND};
 use super::counters::{Counters, Level};
 use super::frames::FrameSource;
+use super::packed::{Packed, PackedError, PackedHandle, MAX_PACKED_SIZE};
 use super::policy::{judge, Verdict};
 use super::remote::counters::{NodePages, RamsterCounters, NODE_PAGES, RAMSTER_COUNTERS};
 use super::remote::outbox::{Outbox, RemoteFlush};
@@ -43,6 +47,8 @@ pub enum ZDesc {
     Zero,
     /// A zpage in the zbud of its kind.
     Zbud(ZbudKind, ZbudHandle),
+    /// A small persistent zpage in a packed frame (never evicted, never remotified).
+    Packed(PackedHandle),
     /// A zpage in the zbud of its kind that the remotify worker is copying to a peer; read like
     /// [`ZDesc::Zbud`] until the copy is committed.
     Leaving(ZbudKind, ZbudHandle),
@@ -143,6 +149,9 @@ pub enum GetMiss {
 /// A zbud behind its own spinlock.
 type LockedZbud<S> = SpinLockArray<Zbud<S, Owner>, 1>;
 
+/// Packed frames behind their own spinlock.
+type LockedPacked<S> = SpinLockArray<Packed<S>, 1>;
+
 /// How many ephemeral frames one put may evict before it gives up.
 const EVICTIONS_PER_PUT: usize = 2;
 
@@ -155,6 +164,8 @@ pub struct Store<S: FrameSource> {
     client: Client<ZDesc>,
     eph: LockedZbud<S>,
     pers: LockedZbud<S>,
+    packed: LockedPacked<S>,
+    pack_small: bool,
     exclusive_gets: bool,
     codec: &'static dyn PageCodec,
     counters: Counters,
@@ -180,6 +191,8 @@ impl<S: FrameSource> Store<S> {
                 lock_class!("zbud_pers"),
                 gfp,
             )?,
+            packed: SpinLockArray::new(|_| Packed::new(), lock_class!("zcache_packed"), gfp)?,
+            pack_small: false,
             exclusive_gets,
             codec: &Lz4Flex,
             counters: Counters::new(),
@@ -211,6 +224,16 @@ impl<S: FrameSource> Store<S> {
     /// The `ramster/` counters this store updates.
     pub fn remote_counters(&self) -> &'static RamsterCounters {
         self.remote
+    }
+
+    /// The same store keeping persistent zpages of up to [`MAX_PACKED_SIZE`] bytes in packed
+    /// frames (many per frame) instead of zbud (two per frame). Packed zpages never leave for a
+    /// peer: RAMster mode moves whole zbud frames, so it leaves this off.
+    pub fn with_packed_swap_pages(self) -> Self {
+        Self {
+            pack_small: true,
+            ..self
+        }
     }
 
     /// The same store compressing with `codec` instead of lz4_flex. Set it before the first put:
@@ -297,9 +320,17 @@ impl<S: FrameSource> Store<S> {
         frames.set(s.pageframes);
     }
 
+    /// Copies the packed frames' levels into the counters; called with their lock held.
+    fn publish_packed(&self, packed: &Packed<S>) {
+        let s = packed.stats();
+        self.counters.packed_zpages.set(s.zpages);
+        self.counters.packed_zbytes.set(s.zbytes);
+        self.counters.packed_pageframes.set(s.pageframes);
+    }
+
     /// Frees what `desc` holds here; a remote page is only counted out (see
     /// [`Store::release_at`]).
-    fn release(&self, desc: ZDesc) {
+    pub(crate) fn release(&self, desc: ZDesc) {
         match desc {
             ZDesc::Zero => self.counters.zero_filled_pages.dec(),
             ZDesc::Zbud(kind, handle) | ZDesc::Leaving(kind, handle) => {
@@ -308,6 +339,12 @@ impl<S: FrameSource> Store<S> {
                 // is the safe answer to it.
                 let _ = zbud.free(&self.frames, handle);
                 self.publish(&zbud);
+            }
+            ZDesc::Packed(handle) => {
+                let mut packed = self.packed.lock(0);
+                // As above: freeing nothing is the answer to a bug.
+                let _ = packed.free(&self.frames, handle);
+                self.publish_packed(&packed);
             }
             ZDesc::Remote(r) => self.remote_left(r),
             ZDesc::OnDevice => {}
@@ -419,8 +456,8 @@ impl<S: FrameSource> Store<S> {
             .compress(page, &mut scratch.zpage, &mut scratch.table)
             .map_err(|_| PutRefused::CompressPoor)?;
         let zpage = scratch.zpage.get(..size).ok_or(PutRefused::CompressPoor)?;
-        let stats = self.zbud(kind).lock(0).stats();
-        match judge(size, stats.zpages, stats.zbytes) {
+        let (zpages, zbytes) = self.stored_of(kind);
+        match judge(size, zpages, zbytes) {
             Verdict::Accept => {}
             Verdict::CompressPoor => {
                 self.counters.compress_poor.inc();
@@ -434,8 +471,47 @@ impl<S: FrameSource> Store<S> {
         self.store_zpage(kind, owner, zpage)
     }
 
-    /// Stores compressed page `zpage` in the zbud of `kind`, evicting ephemeral frames if no
-    /// frame is left; returns its descriptor.
+    /// The zpages of `kind` stored here and their bytes (zbud and packed).
+    fn stored_of(&self, kind: ZbudKind) -> (u64, u64) {
+        let c = &self.counters;
+        match kind {
+            ZbudKind::Ephemeral => (c.eph_zpages.get(), c.eph_zbytes.get()),
+            ZbudKind::Persistent => (
+                c.pers_zpages.get().saturating_add(c.packed_zpages.get()),
+                c.pers_zbytes.get().saturating_add(c.packed_zbytes.get()),
+            ),
+        }
+    }
+
+    /// Stores `zpage` of `kind` where it takes least room: a small persistent one (if this store
+    /// packs) beside a lone zbud buddy it fits with, else in a packed frame; any other in the
+    /// zbud of its kind.
+    fn place_zpage(&self, kind: ZbudKind, owner: Owner, zpage: &[u8]) -> Result<ZDesc, PutRefused> {
+        let small =
+            self.pack_small && kind == ZbudKind::Persistent && zpage.len() <= MAX_PACKED_SIZE;
+        let mut zbud = self.zbud(kind).lock(0);
+        if !small || zbud.has_room_for(zpage.len()) {
+            let stored = zbud.store(&self.frames, zpage, owner, Gfp::NoWait);
+            self.publish(&zbud);
+            return match stored {
+                Ok(handle) => Ok(ZDesc::Zbud(kind, handle)),
+                Err(ZbudError::NoFrame) => Err(PutRefused::NoFrame),
+                Err(_) => Err(PutRefused::NoMemory),
+            };
+        }
+        drop(zbud);
+        let mut packed = self.packed.lock(0);
+        let stored = packed.store(&self.frames, zpage, Gfp::NoWait);
+        self.publish_packed(&packed);
+        match stored {
+            Ok(handle) => Ok(ZDesc::Packed(handle)),
+            Err(PackedError::NoFrame) => Err(PutRefused::NoFrame),
+            Err(_) => Err(PutRefused::NoMemory),
+        }
+    }
+
+    /// Stores compressed page `zpage` of `kind` (see [`Store::place_zpage`]), evicting
+    /// ephemeral frames if no frame is left; returns its descriptor.
     pub(crate) fn store_zpage(
         &self,
         kind: ZbudKind,
@@ -444,18 +520,12 @@ impl<S: FrameSource> Store<S> {
     ) -> Result<ZDesc, PutRefused> {
         let mut evictions = 0;
         loop {
-            let stored = {
-                let mut zbud = self.zbud(kind).lock(0);
-                let stored = zbud.store(&self.frames, zpage, owner, Gfp::NoWait);
-                self.publish(&zbud);
-                stored
-            };
-            match stored {
-                Ok(handle) => return Ok(ZDesc::Zbud(kind, handle)),
-                Err(ZbudError::NoFrame) => self.counters.failed_get_free_pages.inc(),
-                Err(_) => {
+            match self.place_zpage(kind, owner, zpage) {
+                Ok(desc) => return Ok(desc),
+                Err(PutRefused::NoFrame) => self.counters.failed_get_free_pages.inc(),
+                Err(refused) => {
                     self.counters.failed_alloc.inc();
-                    return Err(PutRefused::NoMemory);
+                    return Err(refused);
                 }
             }
             let (ate, failed) = match kind {
@@ -574,17 +644,30 @@ impl<S: FrameSource> Store<S> {
             }
             ZDesc::Remote(page) => Err(GetMiss::Remote { page, taken: false }),
             ZDesc::OnDevice => Err(GetMiss::OnDevice),
-            ZDesc::Zbud(kind, handle) | ZDesc::Leaving(kind, handle) => {
-                let size = self
-                    .zbud(kind)
-                    .lock(0)
-                    .read(&self.frames, handle, &mut scratch.zpage)
-                    .map_err(|_| GetMiss::Corrupt)?;
+            ZDesc::Zbud(..) | ZDesc::Leaving(..) | ZDesc::Packed(_) => {
+                let size = self.read_zpage(desc, &mut scratch.zpage)?;
                 let zpage = scratch.zpage.get(..size).ok_or(GetMiss::Corrupt)?;
                 self.codec
                     .decompress(zpage, page)
                     .map_err(|_| GetMiss::Corrupt)
             }
+        }
+    }
+
+    /// Copies the zpage `desc` names here into the start of `out`; returns its size.
+    pub(crate) fn read_zpage(&self, desc: &ZDesc, out: &mut [u8]) -> Result<usize, GetMiss> {
+        match *desc {
+            ZDesc::Zbud(kind, handle) | ZDesc::Leaving(kind, handle) => self
+                .zbud(kind)
+                .lock(0)
+                .read(&self.frames, handle, out)
+                .map_err(|_| GetMiss::Corrupt),
+            ZDesc::Packed(handle) => self
+                .packed
+                .lock(0)
+                .read(&self.frames, handle, out)
+                .map_err(|_| GetMiss::Corrupt),
+            _ => Err(GetMiss::NotFound),
         }
     }
 

@@ -10,7 +10,7 @@
 //! never decompresses them.
 
 use super::super::frames::FrameSource;
-use super::super::store::{zbud_kind, GetMiss, Owner, PutRefused, Store, ZDesc};
+use super::super::store::{zbud_kind, GetMiss, Owner, PutRefused, Store};
 use crate::os::Gfp;
 use crate::tmem::{GetMode, Got, Oid, PageIndex, PoolId, PoolKind};
 
@@ -40,19 +40,19 @@ impl<S: FrameSource> Store<S> {
             Ok(desc) => match tmem_pool.put(oid, index, desc, Gfp::NoWait) {
                 Ok(old) => {
                     if let Some(old) = old {
-                        self.drop_foreign(old);
+                        self.release(old);
                     }
                     return Ok(());
                 }
                 Err(rejected) => {
-                    self.drop_foreign(rejected.desc);
+                    self.release(rejected.desc);
                     PutRefused::NoMemory
                 }
             },
             Err(refused) => refused,
         };
         if let Some(old) = tmem_pool.flush_page(oid, index) {
-            self.drop_foreign(old);
+            self.release(old);
         }
         Err(refused)
     }
@@ -69,37 +69,21 @@ impl<S: FrameSource> Store<S> {
     ) -> Result<usize, GetMiss> {
         let (tmem_pool, _) = self.live_pool(pool).ok_or(GetMiss::NotFound)?;
         let mode = if take { GetMode::Take } else { GetMode::Keep };
-        let read = |desc: &ZDesc, out: &mut [u8]| -> Result<usize, GetMiss> {
-            let (kind, handle) = desc.local().ok_or(GetMiss::NotFound)?;
-            self.zbud_of(kind)
-                .lock(0)
-                .read(self.frames(), handle, out)
-                .map_err(|_| GetMiss::Corrupt)
-        };
-        match tmem_pool.get(oid, index, mode, |desc| read(desc, &mut *out)) {
+        match tmem_pool.get(oid, index, mode, |desc| self.read_zpage(desc, &mut *out)) {
             None => Err(GetMiss::NotFound),
             Some(Got::Read(len)) => len,
             Some(Got::Taken(desc)) => {
-                let len = read(&desc, out);
-                self.drop_foreign(desc);
+                let len = self.read_zpage(&desc, out);
+                self.release(desc);
                 len
             }
         }
     }
 
-    /// Frees a foreign page's zpage.
-    fn drop_foreign(&self, desc: ZDesc) {
-        if let Some((kind, handle)) = desc.local() {
-            let mut zbud = self.zbud_of(kind).lock(0);
-            // A handle from tmem is always live; freeing nothing is the answer to a bug.
-            let _ = zbud.free(self.frames(), handle);
-            self.publish_zbud(&zbud);
-        }
-    }
-
     /// Pages held, ephemeral and persistent.
     pub fn zpage_counts(&self) -> (u64, u64) {
-        let (eph, pers) = self.zbud_stats();
-        (eph.zpages, pers.zpages)
+        let c = self.counters();
+        let pers = c.pers_zpages.get().saturating_add(c.packed_zpages.get());
+        (c.eph_zpages.get(), pers)
     }
 }

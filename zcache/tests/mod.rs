@@ -3,6 +3,7 @@
 //! Host tests of zcache's logic.
 
 mod compress;
+mod packed;
 mod remote;
 mod store;
 mod zbud;

@@ -215,8 +215,50 @@ fn the_shrinker_gives_ephemeral_frames_back() {
 }
 
 #[test]
+fn small_swap_pages_are_packed_many_to_a_frame() {
+    let s = store(64, true).with_packed_swap_pages();
+    let mut scratch = Box::new(Scratch::new());
+    let swap = s.new_pool(PoolKind::Persistent, Gfp::Kernel).expect("pool");
+    let cache = s.new_pool(PoolKind::Ephemeral, Gfp::Kernel).expect("pool");
+    // 64 bytes of text compress to well under 256 bytes: at least 16 to a packed frame.
+    let small: Vec<Page> = (0..64).map(|i| page(i, 64)).collect();
+    for (i, p) in (0u32..).zip(&small) {
+        s.put(swap, &oid(1), i, p, &mut scratch).expect("put");
+        s.put(cache, &oid(1), i, p, &mut scratch).expect("put");
+    }
+    // Pages that compress to over 1 KiB still go to zbud, and a small page that fits beside
+    // such a lone buddy goes there rather than to a packed frame.
+    let large = page(99, 3000);
+    s.put(swap, &oid(2), 0, &large, &mut scratch).expect("put");
+    let beside = page(98, 64);
+    s.put(swap, &oid(2), 1, &beside, &mut scratch).expect("put");
+    let c = s.counters();
+    assert_eq!((c.pers_zpages.get(), c.pers_pageframes.get()), (2, 1));
+    assert_eq!(get(&s, swap, 2, 1, &mut scratch).expect("get"), beside);
+    assert_eq!(c.packed_zpages.get(), 64);
+    assert!(
+        c.packed_pageframes.get() <= 4,
+        "{}",
+        c.packed_pageframes.get()
+    );
+    // Ephemeral pages are never packed (they must stay evictable frame by frame).
+    assert_eq!((c.eph_zpages.get(), c.eph_pageframes.get()), (64, 32));
+    assert_eq!((c.pers_zpages.get(), c.pers_pageframes.get()), (1, 1));
+    let m = c.mm_stat();
+    assert_eq!(m.pages_stored, 129);
+    assert_eq!(m.mem_used_total, (s.frames().live() * PAGE_SIZE) as u64);
+    for (i, p) in (0u32..).zip(&small) {
+        assert_eq!(get(&s, swap, 1, i, &mut scratch).expect("get"), *p);
+    }
+    assert_eq!(get(&s, swap, 2, 0, &mut scratch).expect("get"), large);
+    assert_eq!((c.packed_zpages.get(), c.packed_pageframes.get()), (0, 0));
+    s.destroy_pool(cache);
+    assert_eq!(s.frames().live(), 0);
+}
+
+#[test]
 fn concurrent_puts_and_gets_stay_exact() {
-    let s = store(4096, false);
+    let s = store(4096, false).with_packed_swap_pages();
     let pool = s.new_pool(PoolKind::Persistent, Gfp::Kernel).expect("pool");
     thread::scope(|scope| {
         for t in 0..4u64 {
@@ -244,12 +286,13 @@ proptest! {
     /// ones only leave by get, flush or a refused put), and in the end nothing is left over.
     #[test]
     fn random_use_with_failures_returns_exact_pages_and_leaks_nothing(
+        packing in any::<bool>(),
         ops in prop::collection::vec(
             (0u8..4, any::<bool>(), 0u64..3, 0u32..4, 0usize..3500, prop::option::weighted(0.2, 0u64..3)),
             1..80,
         )
     ) {
-        let s = store(6, false);
+        let s = if packing { store(6, false).with_packed_swap_pages() } else { store(6, false) };
         let mut scratch = Box::new(Scratch::new());
         let pools = [
             s.new_pool(PoolKind::Ephemeral, Gfp::Kernel).expect("pool"),
@@ -296,8 +339,8 @@ proptest! {
                     model.remove(&(k, o, i));
                 }
             }
-            let (e, p) = s.zbud_stats();
-            prop_assert_eq!(e.pageframes + p.pageframes, s.frames().live() as u64);
+            let used = s.counters().mm_stat().mem_used_total;
+            prop_assert_eq!(used, (s.frames().live() * PAGE_SIZE) as u64);
         }
         for pool in pools {
             s.destroy_pool(pool);

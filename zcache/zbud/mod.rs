@@ -170,6 +170,13 @@ impl<S: FrameSource, T: Clone> Zbud<S, T> {
         self.stats
     }
 
+    /// Whether a zpage of `size` bytes fits in a frame that holds one buddy (so that storing it
+    /// takes no new frame).
+    pub fn has_room_for(&self, size: usize) -> bool {
+        let chunks = chunks_of(size).max(1);
+        (chunks..NCHUNKS).any(|free| self.records.head(List::Unbuddied(free)).len > 0)
+    }
+
     /// Stores `data` as a zpage owned by `tag`: in the best-fitting frame that holds one buddy,
     /// else in a new frame from `frames`. On error nothing changed.
     pub fn store(
