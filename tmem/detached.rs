@@ -22,7 +22,8 @@ pub struct Detached<D> {
 }
 
 fn count_pages<D>(object: &Object<D>) -> usize {
-    object.pages().count()
+    // Not `count()`: with the kernel's overflow checks its `+ 1` is a possible BUG().
+    object.pages().fold(0usize, |n, _| n.saturating_add(1))
 }
 
 impl<D> Detached<D> {
@@ -48,11 +49,11 @@ impl<D> Detached<D> {
 
     /// Detaches a whole bucket.
     pub(super) fn from_bucket(objects: Map<Oid, Object<D>>) -> Self {
-        let mut page_count = 0;
-        let mut object_count = 0;
+        let mut page_count = 0usize;
+        let mut object_count = 0usize;
         for (_, object) in objects.iter() {
-            object_count += 1;
-            page_count += count_pages(object);
+            object_count = object_count.saturating_add(1);
+            page_count = page_count.saturating_add(count_pages(object));
         }
         Self {
             objects,

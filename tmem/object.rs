@@ -54,10 +54,10 @@ impl<D> Object<D> {
     /// Keeps the pages for which `keep` (which may change the descriptor) returns true and drops
     /// the others; returns how many were dropped.
     pub fn retain(&mut self, mut keep: impl FnMut(&mut D) -> bool) -> usize {
-        let mut dropped = 0;
+        let mut dropped = 0usize;
         self.pages.retain(|_, desc| {
             let kept = keep(desc);
-            dropped += usize::from(!kept);
+            dropped = dropped.saturating_add(usize::from(!kept));
             kept
         });
         dropped

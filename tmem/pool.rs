@@ -312,7 +312,7 @@ impl<D> Pool<D> {
     /// Removes every page, one bucket at a time, and hands each descriptor to `release` with no
     /// lock held. Used by destroy; works whatever the state.
     pub(super) fn flush_all(&self, mut release: impl FnMut(D)) -> usize {
-        let mut flushed = 0;
+        let mut flushed = 0usize;
         for i in 0..BUCKETS {
             let mut bucket = self.buckets.lock(i);
             let objects = core::mem::take(&mut *bucket);
@@ -321,7 +321,7 @@ impl<D> Pool<D> {
             let (objects, pages) = (detached.object_count(), detached.len());
             self.objects.fetch_sub(objects, Ordering::Relaxed);
             self.pages.fetch_sub(pages, Ordering::Relaxed);
-            flushed += pages;
+            flushed = flushed.saturating_add(pages);
             for (_, _, desc) in detached {
                 release(desc);
             }
@@ -334,12 +334,12 @@ impl<D> Pool<D> {
     /// dropped: use this only for descriptors that hold nothing to release, e.g. a remote page's).
     /// Returns how many pages left.
     pub fn retain_pages(&self, mut keep: impl FnMut(&mut D) -> bool) -> usize {
-        let mut removed = 0;
+        let mut removed = 0usize;
         for i in 0..BUCKETS {
             let mut bucket = self.buckets.lock(i);
             bucket.retain(|_, object| {
                 let gone = object.retain(&mut keep);
-                removed += gone;
+                removed = removed.saturating_add(gone);
                 self.pages.fetch_sub(gone, Ordering::Relaxed);
                 if object.is_empty() {
                     self.objects.fetch_sub(1, Ordering::Relaxed);

@@ -72,7 +72,7 @@ impl FrameSource for HeapFrames {
         let budget = self.budget;
         self.live
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
-                (n < budget).then_some(n + 1)
+                n.checked_add(1).filter(|&m| m <= budget)
             })
             .map_err(|_| AllocError)?;
         Vec::from_elem(0u8, PAGE_SIZE, gfp)

@@ -116,7 +116,21 @@ fn units_for(size: usize) -> usize {
 
 /// How many slots of `units` fit in a frame (at most 64).
 fn slots_per_frame(units: usize) -> usize {
-    (PAGE_SIZE / (units * UNIT).max(MIN_SLOT)).min(64)
+    (PAGE_SIZE / units.saturating_mul(UNIT).max(MIN_SLOT)).min(64)
+}
+
+/// The `used` bit of slot `slot` (none past the 64th).
+fn bit(slot: usize) -> u64 {
+    u32::try_from(slot)
+        .ok()
+        .and_then(|s| 1u64.checked_shl(s))
+        .unwrap_or(0)
+}
+
+/// Where slot `slot` of a frame of class `units` starts (past the frame if there is no such
+/// slot: the frame source then refuses the access).
+fn slot_offset(slot: usize, units: usize) -> usize {
+    slot.saturating_mul(units).saturating_mul(UNIT)
 }
 
 /// Packed frames over frames from `S`.
@@ -189,19 +203,19 @@ impl<S: FrameSource> Packed<S> {
             return Err(PackedError::BadHandle);
         }
         let page = record.frame.as_mut().ok_or(PackedError::BadHandle)?;
-        if frames.write(page, slot * units * UNIT, data).is_err() {
+        if frames.write(page, slot_offset(slot, units), data).is_err() {
             // Slots never cross the frame's end; should one, a new frame must not stay behind.
             if record.used == 0 {
                 self.release_frame(frames, frame);
             }
             return Err(PackedError::BadHandle);
         }
-        record.used |= 1 << slot;
+        record.used |= bit(slot);
         if record.is_full() {
             self.unlink(frame);
         }
-        self.stats.zpages += 1;
-        self.stats.zbytes += u64::from(size);
+        self.stats.zpages = self.stats.zpages.saturating_add(1);
+        self.stats.zbytes = self.stats.zbytes.saturating_add(u64::from(size));
         Ok(PackedHandle {
             frame,
             slot: slot as u8,
@@ -227,7 +241,7 @@ impl<S: FrameSource> Packed<S> {
             };
         }
         self.push_partial(no);
-        self.stats.pageframes += 1;
+        self.stats.pageframes = self.stats.pageframes.saturating_add(1);
         Ok(no)
     }
 
@@ -244,7 +258,11 @@ impl<S: FrameSource> Packed<S> {
             .ok_or(PackedError::BufferTooSmall)?;
         let page = record.frame.as_ref().ok_or(PackedError::BadHandle)?;
         frames
-            .read(page, usize::from(handle.slot) * record.units * UNIT, out)
+            .read(
+                page,
+                slot_offset(usize::from(handle.slot), record.units),
+                out,
+            )
             .map_err(|_| PackedError::BadHandle)?;
         Ok(handle.size())
     }
@@ -255,7 +273,7 @@ impl<S: FrameSource> Packed<S> {
         let slot = usize::from(handle.slot);
         let stored = record.frame.is_some()
             && slot < record.slots()
-            && record.used & (1 << slot) != 0
+            && record.used & bit(slot) != 0
             && units_for(handle.size()) == record.units;
         stored.then_some(record).ok_or(PackedError::BadHandle)
     }
@@ -266,7 +284,7 @@ impl<S: FrameSource> Packed<S> {
         let no = handle.frame;
         let record = self.record_mut(no).ok_or(PackedError::BadHandle)?;
         let was_full = record.is_full();
-        record.used &= !(1 << handle.slot);
+        record.used &= !bit(usize::from(handle.slot));
         let empty = record.used == 0;
         self.stats.zpages = self.stats.zpages.saturating_sub(1);
         self.stats.zbytes = self.stats.zbytes.saturating_sub(handle.size as u64);

@@ -227,8 +227,8 @@ impl<S: FrameSource> Store<S> {
     }
 
     /// The same store keeping persistent zpages of up to [`MAX_PACKED_SIZE`] bytes in packed
-    /// frames (many per frame) instead of zbud (two per frame). Packed zpages never leave for a
-    /// peer: RAMster mode moves whole zbud frames, so it leaves this off.
+    /// frames (many per frame) instead of zbud (two per frame), unless one fits beside a lone
+    /// zbud buddy. Packed zpages never leave for a peer: the remotify worker moves zbud frames.
     pub fn with_packed_swap_pages(self) -> Self {
         Self {
             pack_small: true,
@@ -543,7 +543,7 @@ impl<S: FrameSource> Store<S> {
                 return Err(PutRefused::NoFrame);
             }
             ate.inc();
-            evictions += 1;
+            evictions = evictions.saturating_add(1);
         }
     }
 
@@ -705,12 +705,11 @@ impl<S: FrameSource> Store<S> {
             self.counters.flobj_found.inc();
         }
         let mut peers = NodeSet::new();
-        let count = detached
-            .map(|(_, _, desc)| {
-                peers.note(&desc);
-                self.release(desc)
-            })
-            .count();
+        let count = detached.len();
+        for (_, _, desc) in detached {
+            peers.note(&desc);
+            self.release(desc);
+        }
         let kind = zbud_kind(pool_kind);
         self.queue_flushes(&peers, |node| RemoteFlush::Object {
             node,

@@ -36,52 +36,76 @@ pub(super) const HANDLERS: [(TmemOp, crate::net::state::Handler, u32); 6] = [
     (TmemOp::DestroyPool, on_destroy_pool, KEY_LEN as u32),
 ];
 
-/// The foreign stores, by client node.
+/// One client node's store, and its page counts as last published.
+struct Client {
+    store: KBox<ZStore>,
+    eph: u64,
+    pers: u64,
+}
+
+/// The foreign stores, by client node, and the totals of their pages.
 pub(crate) struct ForeignClients {
-    stores: KVec<Option<KBox<ZStore>>>,
+    clients: KVec<Option<Client>>,
     budget: usize,
+    eph: u64,
+    pers: u64,
 }
 
 impl ForeignClients {
     /// No client yet; the per-client limit is `max_pool_percent` of RAM.
     pub(super) fn new() -> Result<Self> {
-        let mut stores = KVec::with_capacity(NodeNum::COUNT, GFP_KERNEL)?;
+        let mut clients = KVec::with_capacity(NodeNum::COUNT, GFP_KERNEL)?;
         for _ in 0..NodeNum::COUNT {
-            stores.push(None, GFP_KERNEL)?;
+            clients.push(None, GFP_KERNEL)?;
         }
         let percent = max_pool_percent();
         let budget = (totalram_pages() / 100).saturating_mul(percent).max(1);
-        Ok(Self { stores, budget })
+        Ok(Self {
+            clients,
+            budget,
+            eph: 0,
+            pers: 0,
+        })
     }
 
     /// The store of `node`, made if it has none.
     fn store(&mut self, node: NodeNum) -> Result<&ZStore, Status> {
         let budget = self.budget;
         let slot = self
-            .stores
+            .clients
             .get_mut(node.index())
             .ok_or(Status::HandlerFailed)?;
         if slot.is_none() {
             let store = Store::new(PageFrames::new(budget), false, Gfp::Kernel)
-                .map_err(|_| Status::NoMemory)?;
-            *slot = Some(KBox::new(store, GFP_KERNEL).map_err(|_| Status::NoMemory)?);
+                .map_err(|_| Status::NoMemory)?
+                .with_packed_swap_pages();
+            let store = KBox::new(store, GFP_KERNEL).map_err(|_| Status::NoMemory)?;
+            *slot = Some(Client {
+                store,
+                eph: 0,
+                pers: 0,
+            });
         }
-        slot.as_deref().ok_or(Status::HandlerFailed)
+        slot.as_ref()
+            .map(|c| &*c.store)
+            .ok_or(Status::HandlerFailed)
     }
 
     /// The store of `node`, if it has one.
     fn existing(&self, node: NodeNum) -> Option<&ZStore> {
-        self.stores.get(node.index())?.as_deref()
+        self.clients.get(node.index())?.as_ref().map(|c| &*c.store)
     }
 
     /// Frees every page `node` keeps here; returns how many.
     pub(super) fn drop_client(&mut self, node: NodeNum) -> u64 {
-        let Some(store) = self.stores.get_mut(node.index()).and_then(Option::take) else {
+        let Some(client) = self.clients.get_mut(node.index()).and_then(Option::take) else {
             return 0;
         };
-        let (eph, pers) = store.zpage_counts();
+        let (eph, pers) = client.store.zpage_counts();
+        self.eph = self.eph.saturating_sub(client.eph);
+        self.pers = self.pers.saturating_sub(client.pers);
         let _irqs = IrqsOff::new();
-        drop(store);
+        drop(client);
         NODE_PAGES.set_foreign(node, 0);
         self.publish();
         eph.saturating_add(pers)
@@ -95,22 +119,22 @@ impl ForeignClients {
             .sum()
     }
 
-    /// Recounts `node`'s pages and the totals after a change.
-    fn recount(&self, node: NodeNum) {
-        let (eph, pers) = self.existing(node).map_or((0, 0), Store::zpage_counts);
-        NODE_PAGES.set_foreign(node, eph + pers);
+    /// Recounts `node`'s pages and updates the totals after a change.
+    fn recount(&mut self, node: NodeNum) {
+        let Some(client) = self.clients.get_mut(node.index()).and_then(Option::as_mut) else {
+            return;
+        };
+        let (eph, pers) = client.store.zpage_counts();
+        self.eph = self.eph.saturating_sub(client.eph).saturating_add(eph);
+        self.pers = self.pers.saturating_sub(client.pers).saturating_add(pers);
+        (client.eph, client.pers) = (eph, pers);
+        NODE_PAGES.set_foreign(node, eph.saturating_add(pers));
         self.publish();
     }
 
     fn publish(&self) {
-        let (mut eph, mut pers) = (0u64, 0u64);
-        for store in self.stores.iter().flatten() {
-            let (e, p) = store.zpage_counts();
-            eph = eph.saturating_add(e);
-            pers = pers.saturating_add(p);
-        }
-        RAMSTER_COUNTERS.foreign_eph_pages.set(eph);
-        RAMSTER_COUNTERS.foreign_pers_pages.set(pers);
+        RAMSTER_COUNTERS.foreign_eph_pages.set(self.eph);
+        RAMSTER_COUNTERS.foreign_pers_pages.set(self.pers);
     }
 }
 

@@ -51,9 +51,9 @@ const BUSY_MS: u32 = 10;
 /// Pages moved per run at most.
 const PAGES_PER_RUN: usize = 64;
 /// Remotify once the store holds this share of its frame budget...
-const START_PERCENT: usize = 50;
+const START_PERCENT: usize = 87;
 /// ...or when less than 1/this of RAM is available.
-const LOW_MEMORY_FRACTION: usize = 16;
+const LOW_MEMORY_FRACTION: usize = 32;
 /// How long to leave a peer alone after it refused a page.
 const REFUSED_PAUSE_MS: u64 = 1000;
 /// Self-shrink when more than 1/this of RAM is available.

@@ -103,7 +103,7 @@ fn node_changed(node: NodeNum, up: bool) {
                     let _irqs = IrqsOff::new();
                     store.forget_node(node)
                 };
-                if pers + eph > 0 {
+                if pers > 0 || eph > 0 {
                     pr_notice!(
                         "node {} is down: {} swap pages will be read from the swap device, {} cached pages dropped\n",
                         node,

@@ -4,7 +4,8 @@
  * this file makes the files and forwards reads and writes to Rust.
  *
  * - Text files in ramster/ (src/debugfs.rs): a read returns what Rust writes
- *   into a page, a write of at most 255 bytes is handed over as is.
+ *   into a page, a write of at most 255 bytes is handed over as is. The two
+ *   helpers that do it also serve zcache/codec_bench (shim/zcache.c).
  * - Counter files, read-only numbers, for every folder: zcache/ and zbud/
  *   (shim/zcache.c, values from src/zcache_kernel/backend.rs), ramster/ and
  *   ramster/nodes/<num>/ (values from src/remote_debugfs.rs). A counter file
@@ -45,27 +46,28 @@ static int ramster_debugfs_root_get(void)
 	return 0;
 }
 
-static ssize_t ramster_dbg_read(struct file *file, char __user *ubuf,
-				size_t count, loff_t *ppos)
+ssize_t ramster_debugfs_read_text(char __user *ubuf, size_t count,
+				  loff_t *ppos, int id,
+				  ssize_t (*show)(int id, char *page, size_t size))
 {
-	int id = (int)(uintptr_t)file_inode(file)->i_private;
 	char *page;
 	ssize_t len;
 
 	page = (char *)get_zeroed_page(GFP_KERNEL);
 	if (!page)
 		return -ENOMEM;
-	len = ramster_dbg_show(id, page, PAGE_SIZE);
+	len = show(id, page, PAGE_SIZE);
 	if (len >= 0)
 		len = simple_read_from_buffer(ubuf, count, ppos, page, len);
 	free_page((unsigned long)page);
 	return len;
 }
 
-static ssize_t ramster_dbg_write(struct file *file, const char __user *ubuf,
-				 size_t count, loff_t *ppos)
+ssize_t ramster_debugfs_write_text(const char __user *ubuf, size_t count,
+				   int id,
+				   ssize_t (*store)(int id, const char *buf,
+						    size_t len))
 {
-	int id = (int)(uintptr_t)file_inode(file)->i_private;
 	char buf[RAMSTER_DEBUGFS_WRITE_MAX + 1];
 	ssize_t ret;
 
@@ -74,8 +76,25 @@ static ssize_t ramster_dbg_write(struct file *file, const char __user *ubuf,
 	if (copy_from_user(buf, ubuf, count))
 		return -EFAULT;
 	buf[count] = '\0';
-	ret = ramster_dbg_store(id, buf, count);
+	ret = store(id, buf, count);
 	return ret < 0 ? ret : count;
+}
+
+static ssize_t ramster_dbg_read(struct file *file, char __user *ubuf,
+				size_t count, loff_t *ppos)
+{
+	int id = (int)(uintptr_t)file_inode(file)->i_private;
+
+	return ramster_debugfs_read_text(ubuf, count, ppos, id,
+					 ramster_dbg_show);
+}
+
+static ssize_t ramster_dbg_write(struct file *file, const char __user *ubuf,
+				 size_t count, loff_t *ppos)
+{
+	int id = (int)(uintptr_t)file_inode(file)->i_private;
+
+	return ramster_debugfs_write_text(ubuf, count, id, ramster_dbg_store);
 }
 
 static const struct file_operations ramster_dbg_fops = {

@@ -26,6 +26,19 @@ struct dentry;
 int ramster_remote_counter(u32 group, u32 id, u64 *val);
 
 /* Implemented in shim/debugfs.c. */
+
+/*
+ * Text files: a read shows what show(id, page, PAGE_SIZE) wrote into a zeroed
+ * page; a write of at most 255 bytes is handed, NUL-terminated, to store().
+ * Both return a length or a negative errno.
+ */
+ssize_t ramster_debugfs_read_text(char __user *ubuf, size_t count,
+				  loff_t *ppos, int id,
+				  ssize_t (*show)(int id, char *page, size_t size));
+ssize_t ramster_debugfs_write_text(const char __user *ubuf, size_t count,
+				   int id,
+				   ssize_t (*store)(int id, const char *buf,
+						    size_t len));
 int ramster_debugfs_counter_file(struct dentry *dir, const char *name,
 				 u32 group, u32 id);
 int ramster_debugfs_counters_create(void);

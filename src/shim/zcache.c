@@ -240,37 +240,18 @@ int ramster_zc_debugfs_counter(u32 dir, const char *name, u32 id)
  * (src/zcache_kernel/codec_bench.rs). A write of a page count runs the
  * benchmark; a read shows the last run.
  */
-#define ZC_CODEC_BENCH_WRITE_MAX 31
-
 static ssize_t zc_codec_bench_read(struct file *file, char __user *ubuf,
 				   size_t count, loff_t *ppos)
 {
-	char *page;
-	ssize_t len;
-
-	page = (char *)get_zeroed_page(GFP_KERNEL);
-	if (!page)
-		return -ENOMEM;
-	len = ramster_zc_codec_bench_show(page, PAGE_SIZE);
-	if (len >= 0)
-		len = simple_read_from_buffer(ubuf, count, ppos, page, len);
-	free_page((unsigned long)page);
-	return len;
+	return ramster_debugfs_read_text(ubuf, count, ppos, 0,
+					 ramster_zc_codec_bench_show);
 }
 
 static ssize_t zc_codec_bench_write(struct file *file, const char __user *ubuf,
 				    size_t count, loff_t *ppos)
 {
-	char buf[ZC_CODEC_BENCH_WRITE_MAX + 1];
-	ssize_t ret;
-
-	if (count > ZC_CODEC_BENCH_WRITE_MAX)
-		return -EMSGSIZE;
-	if (copy_from_user(buf, ubuf, count))
-		return -EFAULT;
-	buf[count] = '\0';
-	ret = ramster_zc_codec_bench_store(buf, count);
-	return ret < 0 ? ret : count;
+	return ramster_debugfs_write_text(ubuf, count, 0,
+					  ramster_zc_codec_bench_store);
 }
 
 static const struct file_operations zc_codec_bench_fops = {

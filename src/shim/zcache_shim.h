@@ -27,8 +27,8 @@ unsigned long ramster_zc_shrink_count(void);
 unsigned long ramster_zc_shrink_scan(unsigned long nr);
 int ramster_zc_counter(u32 dir, u32 id, u64 *val);
 ssize_t ramster_zc_mm_stat(char *buf, size_t size);
-ssize_t ramster_zc_codec_bench_show(char *buf, size_t size);
-ssize_t ramster_zc_codec_bench_store(const char *buf, size_t len);
+ssize_t ramster_zc_codec_bench_show(int id, char *buf, size_t size);
+ssize_t ramster_zc_codec_bench_store(int id, const char *buf, size_t len);
 
 /* Implemented in shim/zcache.c. */
 unsigned int ramster_zc_max_pool_percent(void);

@@ -25,7 +25,7 @@ use super::lz4c;
 use super::scratch::PerCpuScratch;
 use crate::buf_writer::BufWriter;
 use crate::os::{Gfp, PAGE_SIZE};
-use crate::params::{Compressor, Config, Mode};
+use crate::params::{Compressor, Config};
 use crate::ramster_kernel::RemoteKey;
 use crate::tmem::{NewPoolError, Oid, PageIndex, PoolId, PoolKind, MAX_POOLS_PER_CLIENT};
 use crate::zcache::counters::zbud_for_each;
@@ -577,12 +577,11 @@ impl Backend {
             )
         };
         let budget = (ram as usize / 100).saturating_mul(percent as usize).max(1);
-        let mut store =
-            Store::new(PageFrames::new(budget), true, Gfp::Kernel).map_err(|_| ENOMEM)?;
-        if config.mode == Mode::Zcache {
-            // RAMster mode moves whole zbud frames to peers; packed zpages would never leave.
-            store = store.with_packed_swap_pages();
-        }
+        // Small swap pages are packed; in RAMster mode they stay here (the remotify worker moves
+        // zbud frames: the pages that give the most room back per round trip).
+        let mut store = Store::new(PageFrames::new(budget), true, Gfp::Kernel)
+            .map_err(|_| ENOMEM)?
+            .with_packed_swap_pages();
         if config.compressor == Compressor::Lz4C {
             lz4c::init()?;
             backend.lz4c = true;

@@ -18,6 +18,7 @@ use super::lz4c;
 use crate::buf_writer::BufWriter;
 use crate::os::PAGE_SIZE;
 use crate::zcache::compress::{CompressTable, Lz4Flex, PageCodec, COMPRESS_BOUND};
+use core::ffi::c_int;
 use core::fmt::Write;
 use core::ptr;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -389,13 +390,14 @@ fn show(out: &mut dyn Write) -> core::fmt::Result {
     )
 }
 
-/// A read of `zcache/codec_bench`: writes at most `size` bytes to `buf`, returns how many.
+/// A read of `zcache/codec_bench` (`_id` is the shim's text-file id, always 0): writes at most
+/// `size` bytes to `buf`, returns how many.
 ///
 /// # Safety
 ///
 /// `buf` must be valid for writes of `size` bytes.
 #[no_mangle]
-unsafe extern "C" fn ramster_zc_codec_bench_show(buf: *mut u8, size: usize) -> isize {
+unsafe extern "C" fn ramster_zc_codec_bench_show(_id: c_int, buf: *mut u8, size: usize) -> isize {
     // SAFETY: the shim passes a buffer of `size` bytes, ours for this call (this function's
     // contract).
     let buf = unsafe { core::slice::from_raw_parts_mut(buf, size) };
@@ -406,13 +408,13 @@ unsafe extern "C" fn ramster_zc_codec_bench_show(buf: *mut u8, size: usize) -> i
     }
 }
 
-/// A write of `len` bytes to `zcache/codec_bench`; 0 or a negative errno.
+/// A write of `len` bytes to `zcache/codec_bench` (`_id` as above); 0 or a negative errno.
 ///
 /// # Safety
 ///
 /// `buf` must be valid for reads of `len` bytes.
 #[no_mangle]
-unsafe extern "C" fn ramster_zc_codec_bench_store(buf: *const u8, len: usize) -> isize {
+unsafe extern "C" fn ramster_zc_codec_bench_store(_id: c_int, buf: *const u8, len: usize) -> isize {
     // SAFETY: the shim passes `len` bytes copied from user space, valid for this call (this
     // function's contract).
     let text = unsafe { core::slice::from_raw_parts(buf, len) };

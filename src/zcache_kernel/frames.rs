@@ -58,7 +58,7 @@ impl FrameSource for PageFrames {
         let budget = self.budget;
         self.live
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
-                (n < budget).then_some(n + 1)
+                n.checked_add(1).filter(|&m| m <= budget)
             })
             .map_err(|_| AllocError)?;
         // SAFETY: allocates a page without sleeping; no preconditions.

@@ -114,7 +114,7 @@ impl Outbox {
             Some(slot) => *slot = flush,
             None => return false,
         }
-        ring.len += 1;
+        ring.len = ring.len.saturating_add(1);
         true
     }
 
@@ -135,7 +135,7 @@ impl Outbox {
         }
         let flush = *items.get(ring.head)?;
         ring.head = ring.head.saturating_add(1).checked_rem(items.len())?;
-        ring.len -= 1;
+        ring.len = ring.len.saturating_sub(1);
         Some(flush)
     }
 

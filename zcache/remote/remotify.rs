@@ -130,7 +130,7 @@ impl<S: FrameSource> Store<S> {
         if let Some((p, _)) = self.live_pool(pool) {
             p.for_each_page(|oid, index, desc| {
                 if seen < max && matches!(desc, ZDesc::Remote(_)) {
-                    seen += 1;
+                    seen = seen.saturating_add(1);
                     visit(oid, index);
                 }
             });
@@ -141,7 +141,7 @@ impl<S: FrameSource> Store<S> {
     /// ([`ZDesc::OnDevice`]) and its ephemeral pages are dropped. Returns (persistent, ephemeral)
     /// page counts.
     pub fn forget_node(&self, node: NodeNum) -> (usize, usize) {
-        let (mut pers, mut eph) = (0, 0);
+        let (mut pers, mut eph) = (0usize, 0usize);
         for (_, pool) in self.client().pools() {
             pool.retain_pages(|desc| match *desc {
                 ZDesc::Remote(r) if r.node == node => {
@@ -149,11 +149,11 @@ impl<S: FrameSource> Store<S> {
                     match r.kind {
                         ZbudKind::Persistent => {
                             *desc = ZDesc::OnDevice;
-                            pers += 1;
+                            pers = pers.saturating_add(1);
                             true
                         }
                         ZbudKind::Ephemeral => {
-                            eph += 1;
+                            eph = eph.saturating_add(1);
                             false
                         }
                     }

@@ -382,6 +382,60 @@ fn a_peer_refuses_a_client_past_its_limit_and_keeps_what_it_has() {
     assert_eq!(peer.zpage_counts(), (0, 4));
 }
 
+#[test]
+fn packed_swap_pages_stay_local_and_zbud_pages_move() {
+    let local = store(64, true).with_packed_swap_pages();
+    let peer = store(64, true);
+    let mut scratch = Box::new(Scratch::new());
+    let pool = local
+        .new_pool(PoolKind::Persistent, Gfp::Kernel)
+        .expect("pool");
+    let mut small = Box::new([0u8; PAGE_SIZE]);
+    small[..64].copy_from_slice(&page(5)[..64]);
+    // The small page comes first, so no zbud frame has room for it: it is packed.
+    local
+        .put(pool, &oid(1), 0, &small, &mut scratch)
+        .expect("put");
+    let large = page(6);
+    local
+        .put(pool, &oid(1), 1, &large, &mut scratch)
+        .expect("put");
+    assert_eq!(local.counters().packed_zpages.get(), 1);
+    assert_eq!(remotify_all(&local, &peer, PoolKind::Persistent), 1);
+    assert_eq!(peer.zpage_counts(), (0, 1));
+    let mut out = Box::new([0u8; PAGE_SIZE]);
+    local
+        .get(pool, &oid(1), 0, &mut out, &mut scratch)
+        .expect("the packed page is read here");
+    assert_eq!(out, small);
+    assert!(matches!(
+        local.get(pool, &oid(1), 1, &mut out, &mut scratch),
+        Err(GetMiss::Remote { .. })
+    ));
+}
+
+#[test]
+fn a_peer_packs_small_foreign_swap_pages() {
+    let peer = store(4, true).with_packed_swap_pages();
+    let pool = PoolId(2);
+    let zpages: Vec<[u8; 100]> = (0..100u8).map(|i| [i; 100]).collect();
+    for (i, z) in (0u32..).zip(&zpages) {
+        peer.put_compressed(pool, PoolKind::Persistent, &oid(1), i, z, Gfp::Kernel)
+            .expect("room");
+    }
+    // A hundred 100-byte pages in 4 frames, where zbud would take 50.
+    assert_eq!(peer.zpage_counts(), (0, 100));
+    assert!(peer.frames().live() <= 4);
+    let mut out = [0u8; COMPRESS_BOUND];
+    for (i, z) in (0u32..).zip(&zpages) {
+        let len = peer
+            .get_compressed(pool, &oid(1), i, true, &mut out)
+            .expect("kept");
+        assert_eq!(out.get(..len), Some(&z[..]));
+    }
+    assert_eq!((peer.zpage_counts(), peer.frames().live()), ((0, 0), 0));
+}
+
 proptest! {
     /// Any mix of puts, remotifies, gets and flushes: every get returns the last page put at
     /// its key, or nothing if it was flushed or taken.

@@ -118,6 +118,11 @@ pub struct Zbud<S: FrameSource, T> {
     stats: ZbudStats,
 }
 
+/// Raises a counter; no counter can reach `u64::MAX`, and none may ever become an overflow BUG().
+fn inc(counter: &mut u64, by: u64) {
+    *counter = counter.saturating_add(by);
+}
+
 /// Lowers a counter; the counters are exact, but a slip must never become an overflow BUG().
 fn dec(counter: &mut u64, by: u64) {
     *counter = counter.saturating_sub(by);
@@ -136,7 +141,7 @@ fn offset_of(index: usize, size: usize) -> usize {
     if index == 0 {
         0
     } else {
-        PAGE_SIZE.saturating_sub(chunks_of(size) * CHUNK_SIZE)
+        PAGE_SIZE.saturating_sub(chunks_of(size).saturating_mul(CHUNK_SIZE))
     }
 }
 
@@ -196,10 +201,10 @@ impl<S: FrameSource, T: Clone> Zbud<S, T> {
             Some(free) => self.store_as_buddy(frames, free, data, size, tag)?,
             None => self.store_in_new_frame(frames, data, size, tag, gfp)?,
         };
-        self.stats.zpages += 1;
-        self.stats.zbytes += u64::from(size);
-        self.stats.cumul_zpages += 1;
-        self.stats.cumul_zbytes += u64::from(size);
+        inc(&mut self.stats.zpages, 1);
+        inc(&mut self.stats.zbytes, u64::from(size));
+        inc(&mut self.stats.cumul_zpages, 1);
+        inc(&mut self.stats.cumul_zbytes, u64::from(size));
         Ok(handle)
     }
 
@@ -229,7 +234,7 @@ impl<S: FrameSource, T: Clone> Zbud<S, T> {
         self.records.unlink(List::Lru, slot);
         self.records.push_back(List::Lru, slot);
         dec(&mut self.stats.unbuddied_count, 1);
-        self.stats.buddied_count += 1;
+        inc(&mut self.stats.buddied_count, 1);
         Ok(ZbudHandle {
             slot,
             buddy: index as u8,
@@ -261,14 +266,14 @@ impl<S: FrameSource, T: Clone> Zbud<S, T> {
         };
         record.frame = Some(frame);
         record.buddies = [Some(Buddy { size, tag }), None];
-        let free = NCHUNKS - chunks_of(data.len());
+        let free = NCHUNKS.saturating_sub(chunks_of(data.len()));
         if free > 0 {
             record.unbuddied_list = Some(free);
             self.records.push_back(List::Unbuddied(free), slot);
         }
         self.records.push_back(List::Lru, slot);
-        self.stats.unbuddied_count += 1;
-        self.stats.pageframes += 1;
+        inc(&mut self.stats.unbuddied_count, 1);
+        inc(&mut self.stats.pageframes, 1);
         Ok(ZbudHandle { slot, buddy: 0 })
     }
 
@@ -314,7 +319,8 @@ impl<S: FrameSource, T: Clone> Zbud<S, T> {
         dec(&mut self.stats.zpages, 1);
         dec(&mut self.stats.zbytes, size as u64);
         let zombie = record.zombie;
-        let remaining = buddy_chunks(&record.buddies[0]) + buddy_chunks(&record.buddies[1]);
+        let remaining =
+            buddy_chunks(&record.buddies[0]).saturating_add(buddy_chunks(&record.buddies[1]));
         if remaining == 0 {
             let frame = record.frame.take();
             let listed = record.unbuddied_list.take();
@@ -334,13 +340,13 @@ impl<S: FrameSource, T: Clone> Zbud<S, T> {
             }
         } else if !zombie {
             // It held two buddies and now holds one: it can take a buddy again.
-            let free = NCHUNKS - remaining;
+            let free = NCHUNKS.saturating_sub(remaining);
             record.unbuddied_list = (free > 0).then_some(free);
             if free > 0 {
                 self.records.push_back(List::Unbuddied(free), slot);
             }
             dec(&mut self.stats.buddied_count, 1);
-            self.stats.unbuddied_count += 1;
+            inc(&mut self.stats.unbuddied_count, 1);
         }
         Ok(())
     }
@@ -372,8 +378,8 @@ impl<S: FrameSource, T: Clone> Zbud<S, T> {
         } else {
             dec(&mut self.stats.unbuddied_count, 1);
         }
-        self.stats.zombie_count += 1;
-        self.stats.evicted_pageframes += 1;
+        inc(&mut self.stats.zombie_count, 1);
+        inc(&mut self.stats.evicted_pageframes, 1);
         Some(victim)
     }
 

@@ -233,7 +233,7 @@ impl<F, T> Records<F, T> {
                 head.first = slot;
             }
             head.last = slot;
-            head.len += 1;
+            head.len = head.len.saturating_add(1);
         }
     }
 

@@ -25,7 +25,7 @@ status_table
 if [ "$NODE" = 0 ]; then
 	check "swapon" swap_on
 	say "node 0: swapping 256 MiB of compressible memory with $(awk '/MemTotal/ { print int($2 / 1024) }' /proc/meminfo) MiB of RAM"
-	swapstress 256 11 --sparse > /tmp/stress.out 2>&1 &
+	swapstress 256 11 --partial > /tmp/stress.out 2>&1 &
 	STRESS=$!
 	while kill -0 $STRESS 2>/dev/null; do
 		sleep 10

@@ -13,7 +13,7 @@ write_conf ramster 7777 500 4000 6 500
 if [ "$NODE" = 0 ]; then
 	ramster_up alpha
 	check "swapon" swap_on
-	swapstress 256 7 --sparse > /tmp/stress.out 2>&1 &
+	swapstress 256 7 --partial > /tmp/stress.out 2>&1 &
 	STRESS=$!
 	check "node 1 dies: declared down" wait_for 1200 sh -c "dmesg | grep -qF 'cluster: node 1 is down'"
 	check "its swap pages fall back to the swap device" wait_for 30 counter_above pers_pages_peer_died 0

@@ -19,7 +19,7 @@ if [ "$NODE" = 0 ]; then
 	check "a 320 MiB swap file" sh -c "dd if=/dev/zero of=/mnt/swap bs=1M count=320 2>/dev/null && mkswap /mnt/swap >/dev/null && swapon /mnt/swap"
 
 	# Swap: twice RAM of compressible pages, every page verified twice.
-	check "256 MiB of compressible pages, each verified twice" swapstress 256 5 --sparse
+	check "256 MiB of pages compressing to 3/8, each verified twice" swapstress 256 5 --partial
 	show_zcache; show_ramster
 	check_gt "swap pages were written to the swap device before leaving" "$(rc pers_pages_written_through)" 0
 	check_gt "swap pages moved to node 1" "$(rc pers_pages_remoted)" 0

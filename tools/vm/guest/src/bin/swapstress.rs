@@ -1,10 +1,12 @@
-//! `swapstress MIB SEED [--hold] [--sparse]`: allocates MIB MiB of anonymous memory, writes a
+//! `swapstress MIB SEED [--hold] [--sparse | --partial]`: allocates MIB MiB of anonymous memory, writes a
 //! distinct pattern into every page (byte `i` of the area is byte `i` of the stream SEED, see
 //! `pattern.rs`), then reads every page back and verifies it, twice: once in order and once in
 //! a scattered order, so that pages swapped out during the first pass fault in again.
 //!
 //! With `--sparse` only the first 64 bytes of each page carry the stream and the rest is zero:
-//! the pages compress well (for zswap) but are never entirely zero.
+//! the pages compress well (to about 100 bytes) but are never entirely zero. With `--partial`
+//! the first 1536 bytes do: the pages compress to a little over 3/8 of a page, as much as two
+//! of them fill a zbud frame.
 //!
 //! With `--hold`, after writing it creates `/tmp/swapstress.filled` and waits until
 //! `/tmp/swapstress.go` exists before verifying, so that a scenario can act on the swapped-out
@@ -24,17 +26,17 @@ const GO: &str = "/tmp/swapstress.go";
 
 /// Bytes of each page that carry the stream with `--sparse`.
 const SPARSE: usize = 64;
+/// Bytes of each page that carry the stream with `--partial`.
+const PARTIAL: usize = 1536;
 
-/// Writes page `page` of the area.
-fn fill(seed: u64, page: usize, buf: &mut [u8], sparse: bool) {
-    let used = if sparse { SPARSE } else { PAGE };
+/// Writes the first `used` bytes of page `page` of the area (the rest stays zero).
+fn fill(seed: u64, page: usize, buf: &mut [u8], used: usize) {
     pattern::fill(seed, (page * PAGE) as u64, &mut buf[..used]);
 }
 
 /// The first byte of page `page` that differs from what `fill` wrote.
-fn mismatch(seed: u64, page: usize, buf: &[u8], sparse: bool) -> Option<u64> {
+fn mismatch(seed: u64, page: usize, buf: &[u8], used: usize) -> Option<u64> {
     let offset = (page * PAGE) as u64;
-    let used = if sparse { SPARSE } else { PAGE };
     pattern::first_mismatch(seed, offset, &buf[..used]).or_else(|| {
         buf[used..]
             .iter()
@@ -47,14 +49,14 @@ fn mismatch(seed: u64, page: usize, buf: &[u8], sparse: bool) -> Option<u64> {
 fn verify(
     area: &[u8],
     seed: u64,
-    sparse: bool,
+    used: usize,
     order: impl Iterator<Item = usize>,
     pass: &str,
 ) -> usize {
     let mut bad = 0;
     for page in order {
         let offset = page * PAGE;
-        if let Some(at) = mismatch(seed, page, &area[offset..offset + PAGE], sparse) {
+        if let Some(at) = mismatch(seed, page, &area[offset..offset + PAGE], used) {
             if bad < 5 {
                 eprintln!("swapstress: {pass}: page {page} differs at byte {at}");
             }
@@ -76,13 +78,21 @@ fn main() -> ExitCode {
     let flags = args.get(3..).unwrap_or_default();
     let hold = flags.iter().any(|f| f == "--hold");
     let sparse = flags.iter().any(|f| f == "--sparse");
-    let known = flags.iter().all(|f| f == "--hold" || f == "--sparse");
+    let partial = flags.iter().any(|f| f == "--partial");
+    let known = flags
+        .iter()
+        .all(|f| f == "--hold" || f == "--sparse" || f == "--partial");
+    let used = match (sparse, partial) {
+        (true, false) => SPARSE,
+        (false, true) => PARTIAL,
+        _ => PAGE,
+    };
     let (Some(Ok(mib)), Some(Ok(seed)), true) = (
         args.get(1).map(|s| s.parse::<usize>()),
         args.get(2).map(|s| s.parse::<u64>()),
-        known,
+        known && !(sparse && partial),
     ) else {
-        eprintln!("usage: swapstress MIB SEED [--hold] [--sparse]");
+        eprintln!("usage: swapstress MIB SEED [--hold] [--sparse | --partial]");
         return ExitCode::from(2);
     };
     let pages = mib * 256;
@@ -90,7 +100,7 @@ fn main() -> ExitCode {
 
     let mut area = vec![0u8; pages * PAGE];
     for (page, chunk) in area.chunks_mut(PAGE).enumerate() {
-        fill(seed, page, chunk, sparse);
+        fill(seed, page, chunk, used);
     }
     let written = start.elapsed();
 
@@ -106,14 +116,14 @@ fn main() -> ExitCode {
     }
 
     let verify_start = Instant::now();
-    let mut bad = verify(&area, seed, sparse, 0..pages, "in order");
+    let mut bad = verify(&area, seed, used, 0..pages, "in order");
     // A stride coprime with the page count visits every page once, far apart.
     let stride = (0..)
         .map(|k| 7919 + 2 * k)
         .find(|s| gcd(*s, pages.max(1)) == 1)
         .unwrap_or(1);
     let scattered = (0..pages).map(|i| (i * stride) % pages.max(1));
-    bad += verify(&area, seed, sparse, scattered, "scattered");
+    bad += verify(&area, seed, used, scattered, "scattered");
     let verified = verify_start.elapsed();
 
     println!(
