@@ -188,7 +188,7 @@ impl Write for PageWriter<'_> {
         for b in s.bytes() {
             let slot = self.page.get_mut(self.len).ok_or(fmt::Error)?;
             *slot = b;
-            self.len += 1;
+            self.len = self.len.saturating_add(1);
         }
         Ok(())
     }

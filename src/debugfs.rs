@@ -61,7 +61,7 @@ impl Files {
             // SAFETY: `old` came from `KBox::into_raw` here; the file that used it is gone.
             drop(unsafe { KBox::from_raw(old) });
         }
-        self.count += 1;
+        self.count = self.count.saturating_add(1);
         // SAFETY: `name` is NUL-terminated and static; the slot for `id` is set above.
         let ret = unsafe { ramster_debugfs_create(name.as_char_ptr(), id, c_int::from(writable)) };
         if ret != 0 {

@@ -64,7 +64,7 @@ pub(crate) extern "C" fn ramster_param_get(id: c_uint, buffer: *mut c_char) -> c
         return EINVAL.to_errno();
     };
     let shown = config().show(param).as_bytes();
-    let len = shown.len() + 1;
+    let len = shown.len().saturating_add(1);
     // SAFETY: the kernel passes a buffer of PAGE_SIZE bytes; `len` is at most a few dozen.
     let out = unsafe { core::slice::from_raw_parts_mut(buffer.cast::<u8>(), len) };
     out[..shown.len()].copy_from_slice(shown);

@@ -19,11 +19,36 @@ use crate::os::PAGE_SIZE;
 use crate::zcache::compress::PageCodec;
 use crate::zcache::remote::counters::RAMSTER_COUNTERS;
 use crate::zcache::zbud::ZbudKind;
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use kernel::prelude::*;
 
 /// When a failed remote get was last logged.
 static LAST_LOGGED_MS: AtomicU64 = AtomicU64::new(0);
+
+/// Remote gets waiting for their reply now.
+static GETS_WAITING: AtomicUsize = AtomicUsize::new(0);
+
+/// Whether a faulting thread waits for a page from a peer: the remotify worker then leaves the
+/// connections to it (a fault is waited for; a page that leaves can leave 10 ms later).
+pub(super) fn gets_waiting() -> bool {
+    GETS_WAITING.load(Ordering::Relaxed) > 0
+}
+
+/// Counts one remote get in [`GETS_WAITING`] while it lives.
+struct Waiting;
+
+impl Waiting {
+    fn new() -> Self {
+        GETS_WAITING.fetch_add(1, Ordering::Relaxed);
+        Waiting
+    }
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        GETS_WAITING.fetch_sub(1, Ordering::Relaxed);
+    }
+}
 
 /// Fills `page` with page `key` from `node`; with `take`, the peer drops its copy.
 pub(crate) fn fetch(
@@ -35,7 +60,9 @@ pub(crate) fn fetch(
 ) -> Result {
     let c = &RAMSTER_COUNTERS;
     let start = now_us();
+    let waiting = Waiting::new();
     let fetched = fetch_from(key, node, take, codec, page);
+    drop(waiting);
     let (succ, unsucc) = match key.kind {
         ZbudKind::Ephemeral => (&c.remote_eph_pages_succ_get, &c.remote_eph_pages_unsucc_get),
         ZbudKind::Persistent => (

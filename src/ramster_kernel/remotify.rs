@@ -17,9 +17,11 @@
 //! copy is put on the target (`TMEM_PUT`, waiting for the answer); then the page becomes remote
 //! and its local zpage is freed (`remotify_commit`). A page the peer refuses, or that cannot be
 //! written to the swap device, stays local (`remotify_abort`) and is counted; a refusal (or a
-//! peer that cannot be reached) ends the run and pauses remotify for [`REFUSED_PAUSE_MS`].
+//! peer that cannot be reached) ends the run and pauses remotify for [`REFUSED_PAUSE_MS`]. A
+//! run also ends, before its next frame, while a faulting thread waits for a remote page.
 //! Nothing leaks: a page that changed while travelling is flushed on the peer.
 
+use super::fetch;
 use super::runtime::Runtime;
 use super::{RemoteKey, REMOTE_TIMEOUT_MS};
 use crate::cluster::node_num::NodeNum;
@@ -172,8 +174,13 @@ fn remotify(rt: &Runtime, store: &ZStore, target: NodeNum, b: &mut Buffers) -> R
             ZbudKind::Persistent => store.zbud_stats().1.pageframes,
         };
         let mut looked = 0u64;
-        while enabled && moved < PAGES_PER_RUN && looked < frames && under_pressure(store) {
-            looked += 1;
+        while enabled
+            && moved < PAGES_PER_RUN
+            && looked < frames
+            && !fetch::gets_waiting()
+            && under_pressure(store)
+        {
+            looked = looked.saturating_add(1);
             let departures = {
                 let _irqs = IrqsOff::new();
                 store.remotify_begin(kind, &mut b.copy)
@@ -190,7 +197,7 @@ fn remotify(rt: &Runtime, store: &ZStore, target: NodeNum, b: &mut Buffers) -> R
                     move_page(rt, store, target, d, i, b)
                 };
                 match result {
-                    Ok(()) => moved += 1,
+                    Ok(()) => moved = moved.saturating_add(1),
                     Err(why) => {
                         // Every departure of the frame is committed or aborted, none left
                         // leaving.

@@ -210,7 +210,7 @@ impl Shared {
                 // SAFETY: process context, and no lock of this module is held, as
                 // `frontswap_writeback()` requires (it calls back into `ramster_zc_fs_load`).
                 if unsafe { ffi::ramster_zc_frontswap_writeback(type_, offset) } == 0 {
-                    given += 1;
+                    given = given.saturating_add(1);
                     progress = true;
                 }
             }
@@ -420,7 +420,7 @@ extern "C" fn ramster_zc_shrink_scan(nr: core::ffi::c_ulong) -> core::ffi::c_ulo
         if shared.store.shrink_ephemeral(1) == 0 {
             break;
         }
-        freed += 1;
+        freed = freed.saturating_add(1);
     }
     freed
 }
@@ -656,7 +656,7 @@ impl Drop for Backend {
             let mut given = 0u64;
             let mut rounds = 0u32;
             loop {
-                given += shared.drain_swap();
+                given = given.saturating_add(shared.drain_swap());
                 // SAFETY: process context; stores are refused, so the backend empties.
                 if unsafe { ffi::ramster_zc_unregister_frontswap() } == 0 {
                     break;
