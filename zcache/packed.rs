@@ -16,8 +16,9 @@
 //! the frame's class. `Packed` is plain data (`&mut self`) for its user to lock, like zbud;
 //! nothing here sleeps if given [`Gfp::NoWait`] and nothing panics: a bad handle is an error.
 
-use crate::os::{AllocError, Gfp, Vec, PAGE_SIZE};
+use crate::os::{AllocError, Gfp, PAGE_SIZE};
 use crate::zcache::frames::FrameSource;
+use crate::zcache::slab_arena::{SlabArena, SlotNo};
 
 /// Slot sizes are multiples of this.
 pub const UNIT: usize = 32;
@@ -28,12 +29,10 @@ pub const MAX_PACKED_SIZE: usize = 1024;
 
 /// Size classes are indexed by their slot size in units: `0..=MAX_UNITS` (the lowest unused).
 const MAX_UNITS: usize = MAX_PACKED_SIZE / UNIT;
-/// A frame number: the index of its record.
-type FrameNo = u32;
+/// A frame number: the slot of its record.
+type FrameNo = SlotNo;
 /// The end of a list.
 const NIL: FrameNo = FrameNo::MAX;
-/// Records per slab of the record arena (it grows a slab at a time, never moving records).
-const SLAB: usize = 64;
 
 /// Names one packed zpage: its frame, its slot and its size.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -135,7 +134,7 @@ fn slot_offset(slot: usize, units: usize) -> usize {
 
 /// Packed frames over frames from `S`.
 pub struct Packed<S: FrameSource> {
-    slabs: Vec<Vec<Record<S::Frame>>>,
+    records: SlabArena<Record<S::Frame>>,
     /// Free records, linked through `next`.
     free: FrameNo,
     /// The first frame with a free slot, per class.
@@ -147,7 +146,7 @@ impl<S: FrameSource> Packed<S> {
     /// No frames; allocates nothing.
     pub const fn new() -> Self {
         Self {
-            slabs: Vec::new(),
+            records: SlabArena::new(),
             free: NIL,
             partial: [NIL; MAX_UNITS + 1],
             stats: PackedStats {
@@ -164,13 +163,11 @@ impl<S: FrameSource> Packed<S> {
     }
 
     fn record(&self, frame: FrameNo) -> Option<&Record<S::Frame>> {
-        let frame = frame as usize;
-        self.slabs.get(frame / SLAB)?.get(frame % SLAB)
+        self.records.get(frame)
     }
 
     fn record_mut(&mut self, frame: FrameNo) -> Option<&mut Record<S::Frame>> {
-        let frame = frame as usize;
-        self.slabs.get_mut(frame / SLAB)?.get_mut(frame % SLAB)
+        self.records.get_mut(frame)
     }
 
     /// Stores `data` in a slot of its class: in the first frame of the class with a free slot,
@@ -353,30 +350,14 @@ impl<S: FrameSource> Packed<S> {
         }
     }
 
-    /// A free record: a reused one, or a new one (in a new slab if the last is full).
+    /// A free record: a reused one, or a new one.
     fn take_record(&mut self, gfp: Gfp) -> Result<FrameNo, AllocError> {
         if self.free != NIL {
             let no = self.free;
             self.free = self.record(no).map_or(NIL, |r| r.next);
             return Ok(no);
         }
-        if !matches!(self.slabs.last(), Some(slab) if slab.len() < SLAB) {
-            // Make room in the slab table first, so that a failure leaves nothing behind.
-            self.slabs.reserve(1, gfp)?;
-            let slab = Vec::with_capacity(SLAB, gfp)?;
-            self.slabs.push(slab, gfp)?;
-        }
-        let last = self.slabs.len().checked_sub(1).ok_or(AllocError)?;
-        let slab = self.slabs.get_mut(last).ok_or(AllocError)?;
-        let no = last
-            .checked_mul(SLAB)
-            .and_then(|base| base.checked_add(slab.len()))
-            .and_then(|no| FrameNo::try_from(no).ok())
-            .filter(|no| *no != NIL)
-            .ok_or(AllocError)?;
-        // The slab has spare capacity, so this push does not allocate.
-        slab.push(Record::free(), gfp)?;
-        Ok(no)
+        self.records.push(Record::free(), gfp)
     }
 
     /// Returns record `no`, on no partial list, to the free list.
@@ -398,7 +379,7 @@ impl<S: FrameSource> Packed<S> {
         let mut in_use = 0u64;
         let mut zpages = 0u64;
         let mut partial = 0u64;
-        for record in self.slabs.iter().flat_map(|slab| slab.iter()) {
+        for record in self.records.iter() {
             if record.frame.is_none() {
                 continue;
             }

@@ -3,22 +3,19 @@
 //! The frame records of a zbud allocator and the doubly linked lists threaded through them.
 //!
 //! Every frame zbud holds has a record: the frame, what its two buddies hold, and its links in
-//! the LRU list and in one unbuddied list. Records live in an arena of fixed-size slabs (so that
-//! growing never moves or copies old records and never needs a large contiguous allocation) and
-//! are named by their slot number; links are slot numbers too, so the lists need no pointers and
-//! no `unsafe`. Slots of freed records are reused through a free list.
+//! the LRU list and in one unbuddied list. Records live in a [`SlabArena`] and are named by
+//! their slot number; links are slot numbers too, so the lists need no pointers and no `unsafe`.
+//! Slots of freed records are reused through a free list.
 
 use super::NCHUNKS;
-use crate::os::{AllocError, Gfp, Vec};
+use crate::os::{AllocError, Gfp};
+use crate::zcache::slab_arena::{SlabArena, SlotNo};
 
 /// A slot number in the arena.
-pub(super) type Slot = u32;
+pub(super) type Slot = SlotNo;
 
 /// The end of a list.
 pub(super) const NIL: Slot = Slot::MAX;
-
-/// Records per slab.
-const SLAB: usize = 64;
 
 /// A record's place in one list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -128,22 +125,17 @@ impl<F, T> Record<F, T> {
 
 /// The arena of records and the heads of the lists through it.
 pub(super) struct Records<F, T> {
-    slabs: Vec<Vec<Record<F, T>>>,
+    arena: SlabArena<Record<F, T>>,
     free: ListHead,
     lru: ListHead,
     unbuddied: [ListHead; NCHUNKS],
-}
-
-fn split(slot: Slot) -> (usize, usize) {
-    let slot = slot as usize;
-    (slot / SLAB, slot % SLAB)
 }
 
 impl<F, T> Records<F, T> {
     /// An empty arena; allocates nothing.
     pub(super) const fn new() -> Self {
         Self {
-            slabs: Vec::new(),
+            arena: SlabArena::new(),
             free: ListHead::EMPTY,
             lru: ListHead::EMPTY,
             unbuddied: [ListHead::EMPTY; NCHUNKS],
@@ -152,14 +144,12 @@ impl<F, T> Records<F, T> {
 
     /// The record in `slot`.
     pub(super) fn get(&self, slot: Slot) -> Option<&Record<F, T>> {
-        let (slab, i) = split(slot);
-        self.slabs.get(slab)?.get(i)
+        self.arena.get(slot)
     }
 
     /// The record in `slot`, to change.
     pub(super) fn get_mut(&mut self, slot: Slot) -> Option<&mut Record<F, T>> {
-        let (slab, i) = split(slot);
-        self.slabs.get_mut(slab)?.get_mut(i)
+        self.arena.get_mut(slot)
     }
 
     /// A slot for a new record: a reused one, or a new one (which may need a new slab). The
@@ -168,23 +158,7 @@ impl<F, T> Records<F, T> {
         if let Some(slot) = self.pop_front(List::Free) {
             return Ok(slot);
         }
-        if !matches!(self.slabs.last(), Some(slab) if slab.len() < SLAB) {
-            // Make room in the slab table first, so that a failure leaves nothing behind.
-            self.slabs.reserve(1, gfp)?;
-            let slab = Vec::with_capacity(SLAB, gfp)?;
-            self.slabs.push(slab, gfp)?;
-        }
-        let last = self.slabs.len().checked_sub(1).ok_or(AllocError)?;
-        let slab = self.slabs.get_mut(last).ok_or(AllocError)?;
-        let slot = last
-            .checked_mul(SLAB)
-            .and_then(|base| base.checked_add(slab.len()))
-            .and_then(|slot| Slot::try_from(slot).ok())
-            .filter(|slot| *slot != NIL)
-            .ok_or(AllocError)?;
-        // The slab has spare capacity, so this push does not allocate.
-        slab.push(Record::unused(), gfp)?;
-        Ok(slot)
+        self.arena.push(Record::unused(), gfp)
     }
 
     /// Returns `slot`, whose record must be on no list, to the free list.
@@ -291,6 +265,6 @@ impl<F, T> Records<F, T> {
 
     /// How many slots the arena has, in use or free.
     pub(super) fn slots(&self) -> usize {
-        self.slabs.iter().map(|slab| slab.len()).sum()
+        self.arena.len()
     }
 }
