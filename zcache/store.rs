@@ -5,8 +5,8 @@
 //!
 //! A page's descriptor ([`ZDesc`]) is "zero-filled", a zbud handle with its kind, or a packed
 //! handle. The flow of a put: zero-filled pages need nothing more; others are compressed into the
-//! caller's [`Scratch`], judged by the policy, stored (a small persistent zpage in a packed frame
-//! if the store packs, [`Store::with_packed_swap_pages`]; any other in the zbud of its kind),
+//! caller's [`Scratch`], judged by the policy, stored (a small persistent zpage in zbud or a
+//! packed frame as [`SmallSwapPages`] says; any other in the zbud of its kind),
 //! evicting ephemeral frames when no frame is left (`eph_ate_tail` for an ephemeral put,
 //! `pers_ate_eph` for a persistent one), and only then entered into tmem. A refused put flushes
 //! the key's old page, so a stale copy never survives a failed put. A get runs the decompression
@@ -146,6 +146,19 @@ pub enum GetMiss {
     OnDevice,
 }
 
+/// Where a store keeps persistent zpages of up to [`MAX_PACKED_SIZE`] bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmallSwapPages {
+    /// In zbud like any other: two to a frame at most.
+    Zbud,
+    /// Beside a lone zbud buddy they fit with, else in a packed frame: the densest (zcache mode).
+    BesideOrPacked,
+    /// Always in a packed frame, so that zbud frames hold only larger pages: those are what the
+    /// remotify worker moves, and a small page riding along with a large one is often fetched
+    /// straight back (RAMster mode). Packed zpages never leave for a peer.
+    Packed,
+}
+
 /// A zbud behind its own spinlock.
 type LockedZbud<S> = SpinLockArray<Zbud<S, Owner>, 1>;
 
@@ -165,7 +178,7 @@ pub struct Store<S: FrameSource> {
     eph: LockedZbud<S>,
     pers: LockedZbud<S>,
     packed: LockedPacked<S>,
-    pack_small: bool,
+    small_swap_pages: SmallSwapPages,
     exclusive_gets: bool,
     codec: &'static dyn PageCodec,
     counters: Counters,
@@ -192,7 +205,7 @@ impl<S: FrameSource> Store<S> {
                 gfp,
             )?,
             packed: SpinLockArray::new(|_| Packed::new(), lock_class!("zcache_packed"), gfp)?,
-            pack_small: false,
+            small_swap_pages: SmallSwapPages::Zbud,
             exclusive_gets,
             codec: &Lz4Flex,
             counters: Counters::new(),
@@ -226,12 +239,11 @@ impl<S: FrameSource> Store<S> {
         self.remote
     }
 
-    /// The same store keeping persistent zpages of up to [`MAX_PACKED_SIZE`] bytes in packed
-    /// frames (many per frame) instead of zbud (two per frame), unless one fits beside a lone
-    /// zbud buddy. Packed zpages never leave for a peer: the remotify worker moves zbud frames.
-    pub fn with_packed_swap_pages(self) -> Self {
+    /// The same store keeping persistent zpages of up to [`MAX_PACKED_SIZE`] bytes where
+    /// `small` says (the default is [`SmallSwapPages::Zbud`]).
+    pub fn with_small_swap_pages(self, small: SmallSwapPages) -> Self {
         Self {
-            pack_small: true,
+            small_swap_pages: small,
             ..self
         }
     }
@@ -483,14 +495,18 @@ impl<S: FrameSource> Store<S> {
         }
     }
 
-    /// Stores `zpage` of `kind` where it takes least room: a small persistent one (if this store
-    /// packs) beside a lone zbud buddy it fits with, else in a packed frame; any other in the
-    /// zbud of its kind.
+    /// Stores `zpage` of `kind`: a small persistent one as [`SmallSwapPages`] says, any other in
+    /// the zbud of its kind.
     fn place_zpage(&self, kind: ZbudKind, owner: Owner, zpage: &[u8]) -> Result<ZDesc, PutRefused> {
-        let small =
-            self.pack_small && kind == ZbudKind::Persistent && zpage.len() <= MAX_PACKED_SIZE;
+        let small = kind == ZbudKind::Persistent && zpage.len() <= MAX_PACKED_SIZE;
         let mut zbud = self.zbud(kind).lock(0);
-        if !small || zbud.has_room_for(zpage.len()) {
+        let packed = small
+            && match self.small_swap_pages {
+                SmallSwapPages::Zbud => false,
+                SmallSwapPages::BesideOrPacked => !zbud.has_room_for(zpage.len()),
+                SmallSwapPages::Packed => true,
+            };
+        if !packed {
             let stored = zbud.store(&self.frames, zpage, owner, Gfp::NoWait);
             self.publish(&zbud);
             return match stored {

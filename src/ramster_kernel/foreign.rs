@@ -19,7 +19,7 @@ use crate::cluster::tmem_messages::{
 use crate::os::Gfp;
 use crate::tmem::{Oid, PoolId, PoolKind};
 use crate::zcache::remote::counters::{NODE_PAGES, RAMSTER_COUNTERS};
-use crate::zcache::store::{GetMiss, Store};
+use crate::zcache::store::{GetMiss, SmallSwapPages, Store};
 use crate::zcache_kernel::{max_pool_percent, totalram_pages, IrqsOff, PageFrames, ZStore};
 use kernel::prelude::*;
 
@@ -78,7 +78,7 @@ impl ForeignClients {
         if slot.is_none() {
             let store = Store::new(PageFrames::new(budget), false, Gfp::Kernel)
                 .map_err(|_| Status::NoMemory)?
-                .with_packed_swap_pages();
+                .with_small_swap_pages(SmallSwapPages::BesideOrPacked);
             let store = KBox::new(store, GFP_KERNEL).map_err(|_| Status::NoMemory)?;
             *slot = Some(Client {
                 store,

@@ -25,11 +25,11 @@ use super::lz4c;
 use super::scratch::PerCpuScratch;
 use crate::buf_writer::BufWriter;
 use crate::os::{Gfp, PAGE_SIZE};
-use crate::params::{Compressor, Config};
+use crate::params::{Compressor, Config, Mode};
 use crate::ramster_kernel::RemoteKey;
 use crate::tmem::{NewPoolError, Oid, PageIndex, PoolId, PoolKind, MAX_POOLS_PER_CLIENT};
 use crate::zcache::counters::zbud_for_each;
-use crate::zcache::store::{GetMiss, PutRefused, Store};
+use crate::zcache::store::{GetMiss, PutRefused, SmallSwapPages, Store};
 use crate::zcache::swapkey::{area_oids, swap_entry, swap_key};
 use crate::zcache::zbud::ZbudKind;
 use core::ffi::{c_char, c_int};
@@ -577,11 +577,15 @@ impl Backend {
             )
         };
         let budget = (ram as usize / 100).saturating_mul(percent as usize).max(1);
-        // Small swap pages are packed; in RAMster mode they stay here (the remotify worker moves
-        // zbud frames: the pages that give the most room back per round trip).
+        // Small swap pages are packed (and in RAMster mode stay here: the remotify worker moves
+        // zbud frames, the pages that give the most room back per round trip).
+        let small = match config.mode {
+            Mode::Ramster => SmallSwapPages::Packed,
+            _ => SmallSwapPages::BesideOrPacked,
+        };
         let mut store = Store::new(PageFrames::new(budget), true, Gfp::Kernel)
             .map_err(|_| ENOMEM)?
-            .with_packed_swap_pages();
+            .with_small_swap_pages(small);
         if config.compressor == Compressor::Lz4C {
             lz4c::init()?;
             backend.lz4c = true;

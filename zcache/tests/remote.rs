@@ -15,7 +15,7 @@ use crate::zcache::frames::HeapFrames;
 use crate::zcache::remote::counters::{NodePages, RamsterCounters};
 use crate::zcache::remote::outbox::RemoteFlush;
 use crate::zcache::remote::remotify::{Departure, FrameCopy};
-use crate::zcache::store::{GetMiss, PutRefused, Scratch, Store};
+use crate::zcache::store::{GetMiss, PutRefused, Scratch, SmallSwapPages, Store};
 use crate::zcache::zbud::ZbudKind;
 use proptest::prelude::*;
 use std::boxed::Box;
@@ -384,7 +384,7 @@ fn a_peer_refuses_a_client_past_its_limit_and_keeps_what_it_has() {
 
 #[test]
 fn packed_swap_pages_stay_local_and_zbud_pages_move() {
-    let local = store(64, true).with_packed_swap_pages();
+    let local = store(64, true).with_small_swap_pages(SmallSwapPages::BesideOrPacked);
     let peer = store(64, true);
     let mut scratch = Box::new(Scratch::new());
     let pool = local
@@ -415,8 +415,36 @@ fn packed_swap_pages_stay_local_and_zbud_pages_move() {
 }
 
 #[test]
+fn in_ramster_mode_small_pages_never_ride_along_with_a_large_one() {
+    let local = store(64, true).with_small_swap_pages(SmallSwapPages::Packed);
+    let peer = store(64, true);
+    let mut scratch = Box::new(Scratch::new());
+    let pool = local
+        .new_pool(PoolKind::Persistent, Gfp::Kernel)
+        .expect("pool");
+    let large = page(6);
+    local
+        .put(pool, &oid(1), 0, &large, &mut scratch)
+        .expect("put");
+    let mut small = Box::new([0u8; PAGE_SIZE]);
+    small[..64].copy_from_slice(&page(5)[..64]);
+    // The large page's frame has room, but the small page is packed all the same.
+    local
+        .put(pool, &oid(1), 1, &small, &mut scratch)
+        .expect("put");
+    let c = local.counters();
+    assert_eq!((c.pers_zpages.get(), c.packed_zpages.get()), (1, 1));
+    assert_eq!(remotify_all(&local, &peer, PoolKind::Persistent), 1);
+    let mut out = Box::new([0u8; PAGE_SIZE]);
+    local
+        .get(pool, &oid(1), 1, &mut out, &mut scratch)
+        .expect("the small page stayed");
+    assert_eq!(out, small);
+}
+
+#[test]
 fn a_peer_packs_small_foreign_swap_pages() {
-    let peer = store(4, true).with_packed_swap_pages();
+    let peer = store(4, true).with_small_swap_pages(SmallSwapPages::BesideOrPacked);
     let pool = PoolId(2);
     let zpages: Vec<[u8; 100]> = (0..100u8).map(|i| [i; 100]).collect();
     for (i, z) in (0u32..).zip(&zpages) {

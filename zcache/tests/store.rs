@@ -9,7 +9,7 @@ extern crate std;
 use crate::os::{fail_allocations_after, stop_failing_allocations, Gfp, PAGE_SIZE};
 use crate::tmem::{Oid, PoolId, PoolKind};
 use crate::zcache::frames::HeapFrames;
-use crate::zcache::store::{GetMiss, PutRefused, Scratch, Store};
+use crate::zcache::store::{GetMiss, PutRefused, Scratch, SmallSwapPages, Store};
 use proptest::prelude::*;
 use std::boxed::Box;
 use std::thread;
@@ -216,7 +216,7 @@ fn the_shrinker_gives_ephemeral_frames_back() {
 
 #[test]
 fn small_swap_pages_are_packed_many_to_a_frame() {
-    let s = store(64, true).with_packed_swap_pages();
+    let s = store(64, true).with_small_swap_pages(SmallSwapPages::BesideOrPacked);
     let mut scratch = Box::new(Scratch::new());
     let swap = s.new_pool(PoolKind::Persistent, Gfp::Kernel).expect("pool");
     let cache = s.new_pool(PoolKind::Ephemeral, Gfp::Kernel).expect("pool");
@@ -258,7 +258,7 @@ fn small_swap_pages_are_packed_many_to_a_frame() {
 
 #[test]
 fn concurrent_puts_and_gets_stay_exact() {
-    let s = store(4096, false).with_packed_swap_pages();
+    let s = store(4096, false).with_small_swap_pages(SmallSwapPages::BesideOrPacked);
     let pool = s.new_pool(PoolKind::Persistent, Gfp::Kernel).expect("pool");
     thread::scope(|scope| {
         for t in 0..4u64 {
@@ -292,7 +292,7 @@ proptest! {
             1..80,
         )
     ) {
-        let s = if packing { store(6, false).with_packed_swap_pages() } else { store(6, false) };
+        let s = if packing { store(6, false).with_small_swap_pages(SmallSwapPages::BesideOrPacked) } else { store(6, false) };
         let mut scratch = Box::new(Scratch::new());
         let pools = [
             s.new_pool(PoolKind::Ephemeral, Gfp::Kernel).expect("pool"),
