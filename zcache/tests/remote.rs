@@ -382,64 +382,54 @@ fn a_peer_refuses_a_client_past_its_limit_and_keeps_what_it_has() {
     assert_eq!(peer.zpage_counts(), (0, 4));
 }
 
-#[test]
-fn packed_swap_pages_stay_local_and_zbud_pages_move() {
-    let local = store(64, true).with_small_swap_pages(SmallSwapPages::BesideOrPacked);
+/// A page of 64 bytes of text, the rest zero: it compresses to far less than 1 KiB.
+fn small_page(seed: u64) -> Page {
+    let mut p = Box::new([0u8; PAGE_SIZE]);
+    p[..64].copy_from_slice(&page(seed)[..64]);
+    p
+}
+
+/// Puts a small and a large swap page (in that order if `small_first`) into a store keeping
+/// small ones as `small` says, remotifies every persistent frame to a peer, and checks that only
+/// the large page left and the small one still reads back here.
+fn only_the_large_page_moves(small: SmallSwapPages, small_first: bool) {
+    let local = store(64, true).with_small_swap_pages(small);
     let peer = store(64, true);
     let mut scratch = Box::new(Scratch::new());
     let pool = local
         .new_pool(PoolKind::Persistent, Gfp::Kernel)
         .expect("pool");
-    let mut small = Box::new([0u8; PAGE_SIZE]);
-    small[..64].copy_from_slice(&page(5)[..64]);
-    // The small page comes first, so no zbud frame has room for it: it is packed.
-    local
-        .put(pool, &oid(1), 0, &small, &mut scratch)
-        .expect("put");
-    let large = page(6);
-    local
-        .put(pool, &oid(1), 1, &large, &mut scratch)
-        .expect("put");
+    let (small_page, large_page) = (small_page(5), page(6));
+    let (small_at, large_at) = if small_first { (0, 1) } else { (1, 0) };
+    let mut puts = [(small_at, &small_page), (large_at, &large_page)];
+    puts.sort_by_key(|(at, _)| *at);
+    for (at, p) in puts {
+        local.put(pool, &oid(1), at, p, &mut scratch).expect("put");
+    }
     assert_eq!(local.counters().packed_zpages.get(), 1);
     assert_eq!(remotify_all(&local, &peer, PoolKind::Persistent), 1);
     assert_eq!(peer.zpage_counts(), (0, 1));
     let mut out = Box::new([0u8; PAGE_SIZE]);
     local
-        .get(pool, &oid(1), 0, &mut out, &mut scratch)
+        .get(pool, &oid(1), small_at, &mut out, &mut scratch)
         .expect("the packed page is read here");
-    assert_eq!(out, small);
+    assert_eq!(out, small_page);
     assert!(matches!(
-        local.get(pool, &oid(1), 1, &mut out, &mut scratch),
+        local.get(pool, &oid(1), large_at, &mut out, &mut scratch),
         Err(GetMiss::Remote { .. })
     ));
 }
 
 #[test]
+fn packed_swap_pages_stay_local_and_zbud_pages_move() {
+    // The small page comes first, so no zbud frame has room for it: it is packed.
+    only_the_large_page_moves(SmallSwapPages::BesideOrPacked, true);
+}
+
+#[test]
 fn in_ramster_mode_small_pages_never_ride_along_with_a_large_one() {
-    let local = store(64, true).with_small_swap_pages(SmallSwapPages::Packed);
-    let peer = store(64, true);
-    let mut scratch = Box::new(Scratch::new());
-    let pool = local
-        .new_pool(PoolKind::Persistent, Gfp::Kernel)
-        .expect("pool");
-    let large = page(6);
-    local
-        .put(pool, &oid(1), 0, &large, &mut scratch)
-        .expect("put");
-    let mut small = Box::new([0u8; PAGE_SIZE]);
-    small[..64].copy_from_slice(&page(5)[..64]);
     // The large page's frame has room, but the small page is packed all the same.
-    local
-        .put(pool, &oid(1), 1, &small, &mut scratch)
-        .expect("put");
-    let c = local.counters();
-    assert_eq!((c.pers_zpages.get(), c.packed_zpages.get()), (1, 1));
-    assert_eq!(remotify_all(&local, &peer, PoolKind::Persistent), 1);
-    let mut out = Box::new([0u8; PAGE_SIZE]);
-    local
-        .get(pool, &oid(1), 1, &mut out, &mut scratch)
-        .expect("the small page stayed");
-    assert_eq!(out, small);
+    only_the_large_page_moves(SmallSwapPages::Packed, false);
 }
 
 #[test]
