@@ -499,23 +499,23 @@ impl<S: FrameSource> Store<S> {
     /// the zbud of its kind.
     fn place_zpage(&self, kind: ZbudKind, owner: Owner, zpage: &[u8]) -> Result<ZDesc, PutRefused> {
         let small = kind == ZbudKind::Persistent && zpage.len() <= MAX_PACKED_SIZE;
-        let mut zbud = self.zbud(kind).lock(0);
-        let packed = small
-            && match self.small_swap_pages {
-                SmallSwapPages::Zbud => false,
-                SmallSwapPages::BesideOrPacked => !zbud.has_room_for(zpage.len()),
-                SmallSwapPages::Packed => true,
-            };
-        if !packed {
-            let stored = zbud.store(&self.frames, zpage, owner, Gfp::NoWait);
-            self.publish(&zbud);
-            return match stored {
-                Ok(handle) => Ok(ZDesc::Zbud(kind, handle)),
-                Err(ZbudError::NoFrame) => Err(PutRefused::NoFrame),
-                Err(_) => Err(PutRefused::NoMemory),
-            };
+        // Always packed: the zbud lock is not needed to decide.
+        if !small || self.small_swap_pages != SmallSwapPages::Packed {
+            let mut zbud = self.zbud(kind).lock(0);
+            // Decided under the lock that stores it, so the room found is still there.
+            let into_zbud = !small
+                || self.small_swap_pages == SmallSwapPages::Zbud
+                || zbud.has_room_for(zpage.len());
+            if into_zbud {
+                let stored = zbud.store(&self.frames, zpage, owner, Gfp::NoWait);
+                self.publish(&zbud);
+                return match stored {
+                    Ok(handle) => Ok(ZDesc::Zbud(kind, handle)),
+                    Err(ZbudError::NoFrame) => Err(PutRefused::NoFrame),
+                    Err(_) => Err(PutRefused::NoMemory),
+                };
+            }
         }
-        drop(zbud);
         let mut packed = self.packed.lock(0);
         let stored = packed.store(&self.frames, zpage, Gfp::NoWait);
         self.publish_packed(&packed);
