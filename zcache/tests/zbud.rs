@@ -6,6 +6,7 @@
 
 extern crate std;
 
+use super::data_for;
 use crate::os::{fail_allocations_after, stop_failing_allocations, Gfp, PAGE_SIZE};
 use crate::zcache::frames::HeapFrames;
 use crate::zcache::zbud::{Zbud, ZbudError, ZbudHandle, ZbudKind, CHUNK_SIZE, NCHUNKS};
@@ -14,12 +15,6 @@ use std::vec;
 use std::vec::Vec;
 
 type TestZbud = Zbud<HeapFrames, u32>;
-
-fn data_for(tag: u32, size: usize) -> Vec<u8> {
-    (0..size)
-        .map(|i| (tag as usize * 31 + i * 7 + i / 251) as u8)
-        .collect()
-}
 
 fn store(z: &mut TestZbud, frames: &HeapFrames, tag: u32, size: usize) -> ZbudHandle {
     z.store(frames, &data_for(tag, size), tag, Gfp::NoWait)
