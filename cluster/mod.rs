@@ -18,6 +18,7 @@
 //!   for replies.
 //! - [`nodemanager`]: the configfs rules for the cluster and its nodes.
 //! - [`names`]: cluster and node names.
+//! - [`latency`]: mean and percentiles of the in-kernel benchmarks' timings.
 
 //!
 //! How the kernel glue drives it, per peer node (one [`peer::Peer`] each):
@@ -44,6 +45,7 @@ pub mod crc32c;
 pub mod dispatch;
 pub mod errno;
 pub mod heartbeat;
+pub mod latency;
 pub mod messages;
 pub mod names;
 pub mod node_num;

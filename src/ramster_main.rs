@@ -60,12 +60,12 @@ impl kernel::Module for Ramster {
             Mode::Off => None,
             Mode::Zcache | Mode::Ramster => Some(zcache_kernel::Backend::new(&config)?),
         };
-        let cluster = if config.mode == Mode::Ramster {
+        let mut cluster = if config.mode == Mode::Ramster {
             Some(net::ClusterNet::start()?)
         } else {
             None
         };
-        let ramster = match (&cluster, &zcache) {
+        let ramster = match (&mut cluster, &zcache) {
             (Some(cluster), Some(_)) => Some(ramster_kernel::RamsterNode::start(cluster)?),
             _ => None,
         };

@@ -13,8 +13,10 @@
 //! - [`swapkey`]: frontswap's swap entry to tmem key mapping;
 //! - [`counters`]: the `zcache/` and `zbud/` debugfs counters and the `mm_stat` summary;
 //! - [`store`]: all of the above behind tmem: the operations the backends call;
-//! - [`remote`]: RAMster's remote pages: counters, settings.
+//! - [`remote`]: RAMster's remote pages: counters, settings;
+//! - [`bench_pages`]: the test pages of the in-kernel benchmarks.
 
+pub mod bench_pages;
 pub mod compress;
 pub mod counters;
 pub mod frames;

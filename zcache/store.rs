@@ -25,7 +25,7 @@
 //! fetches the page from the peer, or lets the swap device serve it. A remote page that leaves
 //! the index (flush, replacing put) queues a flush for its peer in the [`Outbox`].
 
-use super::compress::{CompressTable, Lz4Flex, PageCodec, COMPRESS_BOUND};
+use super::compress::{CompressTable, Incompressible, Lz4Flex, PageCodec, COMPRESS_BOUND};
 use super::counters::{Counters, Level};
 use super::frames::FrameSource;
 use super::packed::{Packed, PackedError, PackedHandle, MAX_PACKED_SIZE};
@@ -103,6 +103,18 @@ impl Scratch {
             table: CompressTable::small(),
             zpage: [0; COMPRESS_BOUND],
         }
+    }
+}
+
+impl Scratch {
+    /// Compresses `page` with `codec` into this scratch; returns the compressed bytes.
+    pub fn compress(
+        &mut self,
+        codec: &dyn PageCodec,
+        page: &[u8; PAGE_SIZE],
+    ) -> Result<&[u8], Incompressible> {
+        let size = codec.compress(page, &mut self.zpage, &mut self.table)?;
+        self.zpage.get(..size).ok_or(Incompressible)
     }
 }
 
@@ -463,11 +475,10 @@ impl<S: FrameSource> Store<S> {
             self.counters.zero_filled_pages.inc();
             return Ok(ZDesc::Zero);
         }
-        let size = self
-            .codec
-            .compress(page, &mut scratch.zpage, &mut scratch.table)
+        let zpage = scratch
+            .compress(self.codec, page)
             .map_err(|_| PutRefused::CompressPoor)?;
-        let zpage = scratch.zpage.get(..size).ok_or(PutRefused::CompressPoor)?;
+        let size = zpage.len();
         let (zpages, zbytes) = self.stored_of(kind);
         match judge(size, zpages, zbytes) {
             Verdict::Accept => {}

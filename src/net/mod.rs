@@ -25,10 +25,11 @@ mod workers;
 mod workqueue;
 
 use crate::configfs::Registration;
-use crate::debugfs::Files;
+use crate::debugfs::{DebugFile, Files};
 use core::fmt;
 use jobs::Jobs;
 use kernel::prelude::*;
+use kernel::str::CStr;
 use kernel::sync::{Arc, CondVar, Mutex};
 use kernel::{c_str, new_condvar, new_mutex};
 use state::{QueuePtr, State};
@@ -42,6 +43,11 @@ pub(crate) fn now_ms() -> u64 {
 /// The error for positive errno `n` (for the codes the kernel crate does not name).
 pub(crate) fn errno(n: i32) -> Error {
     Error::from_errno(-n)
+}
+
+/// Nanoseconds on the monotonic clock.
+pub(crate) fn now_ns() -> u64 {
+    u64::try_from(kernel::time::Ktime::ktime_get().to_ns()).unwrap_or(0)
 }
 
 /// Microseconds on the monotonic clock.
@@ -118,9 +124,21 @@ impl ClusterNet {
     }
 
     /// The messaging API.
-    #[allow(dead_code)]
     pub(crate) fn shared(&self) -> &Arc<Shared> {
         &self.shared
+    }
+
+    /// Adds `ramster/<name>` to the cluster layer's debugfs files (removed with them).
+    pub(crate) fn add_file(
+        &mut self,
+        name: &'static CStr,
+        file: Arc<dyn DebugFile>,
+        writable: bool,
+    ) -> Result {
+        self.files
+            .as_mut()
+            .ok_or(ENODEV)?
+            .create(name, file, writable)
     }
 }
 

@@ -5,7 +5,8 @@
 //! payloads through the messaging layer, measured in the kernel.
 //!
 //! - Round trip: `COUNT` echo requests (`TEST_ECHO`) of 4096 bytes, one at a time; each reply
-//!   must be the same bytes (else `EIO`). Each round trip is timed; mean, p50 and p99 are kept.
+//!   must be the same bytes (else `EIO`). Each round trip is timed; mean, p50 and p99 are kept
+//!   ([`LatencySummary`]).
 //! - Stream: `COUNT` one-way sink messages (`TEST_SINK`, checked by the receiver) of 4096 bytes
 //!   back to back, then one echo request whose reply (the receiver handles a connection's
 //!   messages in order) marks that all of them arrived; the whole is timed.
@@ -14,7 +15,8 @@
 //! computes µs and MB/s.
 
 use super::selftest::pattern;
-use super::Shared;
+use super::{now_ns, Shared};
+use crate::cluster::latency::LatencySummary;
 use crate::cluster::node_num::NodeNum;
 use crate::cluster::wire::{AppType, MessageType};
 use core::fmt::Write;
@@ -35,10 +37,6 @@ static RTT_P50_NS: AtomicU64 = AtomicU64::new(0);
 static RTT_P99_NS: AtomicU64 = AtomicU64::new(0);
 static RTT_TOTAL_NS: AtomicU64 = AtomicU64::new(0);
 static STREAM_NS: AtomicU64 = AtomicU64::new(0);
-
-fn now_ns() -> u64 {
-    u64::try_from(kernel::time::Ktime::ktime_get().to_ns()).unwrap_or(0)
-}
 
 /// One echo round trip of `payload`; its reply must be the same bytes.
 fn echo(shared: &Shared, to: NodeNum, payload: &[u8]) -> Result {
@@ -76,13 +74,11 @@ pub(crate) fn run(shared: &Shared, to: NodeNum, count: usize) -> Result {
     echo(shared, to, &payload)?;
     let stream = now_ns().saturating_sub(start);
 
-    let total: u64 = rtts.iter().sum();
-    rtts.sort_unstable();
-    let at = |per_mille: usize| rtts.get((count * per_mille / 1000).min(count - 1)).copied();
-    RTT_MEAN_NS.store(total / count as u64, Ordering::Relaxed);
-    RTT_P50_NS.store(at(500).unwrap_or(0), Ordering::Relaxed);
-    RTT_P99_NS.store(at(990).unwrap_or(0), Ordering::Relaxed);
-    RTT_TOTAL_NS.store(total, Ordering::Relaxed);
+    let rtt = LatencySummary::of(&mut rtts).ok_or(EINVAL)?;
+    RTT_MEAN_NS.store(rtt.mean, Ordering::Relaxed);
+    RTT_P50_NS.store(rtt.p50, Ordering::Relaxed);
+    RTT_P99_NS.store(rtt.p99, Ordering::Relaxed);
+    RTT_TOTAL_NS.store(rtt.total, Ordering::Relaxed);
     STREAM_NS.store(stream, Ordering::Relaxed);
     COUNT.store(count as u64, Ordering::Relaxed);
     pr_info!(

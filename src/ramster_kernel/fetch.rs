@@ -60,9 +60,7 @@ pub(crate) fn fetch(
 ) -> Result {
     let c = &RAMSTER_COUNTERS;
     let start = now_us();
-    let waiting = Waiting::new();
-    let fetched = fetch_from(key, node, take, codec, page);
-    drop(waiting);
+    let fetched = get_page(key, node, take, codec, page);
     let (succ, unsucc) = match key.kind {
         ZbudKind::Ephemeral => (&c.remote_eph_pages_succ_get, &c.remote_eph_pages_unsucc_get),
         ZbudKind::Persistent => (
@@ -99,13 +97,15 @@ pub(crate) fn fetch(
     fetched
 }
 
-fn fetch_from(
+/// [`fetch`] without its counters and log (the remote-get benchmark times this).
+pub(super) fn get_page(
     key: &RemoteKey,
     node: NodeNum,
     take: bool,
     codec: &dyn PageCodec,
     page: &mut [u8; PAGE_SIZE],
 ) -> Result {
+    let _waiting = Waiting::new();
     let op = if take {
         TmemOp::GetAndFree
     } else {

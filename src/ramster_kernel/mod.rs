@@ -6,8 +6,10 @@
 //!   (a dead peer's pages go back to safety; its foreign pages are freed);
 //! - [`remotify`]: the worker that moves least recently used compressed pages to the target and
 //!   sends queued remote flushes;
+//! - [`put`]: a put of one compressed page on a peer;
 //! - [`fetch`]: a get of a page kept on a peer (request, sleep, decompress);
-//! - [`foreign`]: the tmem message handlers that keep peers' pages here.
+//! - [`foreign`]: the tmem message handlers that keep peers' pages here;
+//! - [`get_bench`]: debugfs `ramster/remote_get_bench`, the remote get measured in the kernel.
 //!
 //! Everything here runs in process context; the store's locks are taken with local interrupts
 //! off, as everywhere ([`crate::zcache_kernel::IrqsOff`]). The host-tested logic is in
@@ -15,6 +17,8 @@
 
 mod fetch;
 mod foreign;
+mod get_bench;
+mod put;
 mod remotify;
 mod runtime;
 

@@ -22,8 +22,9 @@
 //! Nothing leaks: a page that changed while travelling is flushed on the peer.
 
 use super::fetch;
+use super::put::{put_page, PutFailed};
 use super::runtime::Runtime;
-use super::{RemoteKey, REMOTE_TIMEOUT_MS};
+use super::RemoteKey;
 use crate::cluster::node_num::NodeNum;
 use crate::cluster::tmem_messages::{
     encode_request, TmemOp, TmemRequest, DATA_HEADER_LEN, KEY_LEN, MAX_COMPRESSED_LEN,
@@ -253,23 +254,13 @@ fn move_page(
         index: d.owner.index,
         kind: d.kind,
     };
-    let request = TmemRequest {
-        op: TmemOp::Put,
-        key: key.wire(),
-        data: zpage,
-    };
-    let len = encode_request(&request, &mut b.payload).map_err(|_| NotMoved::Skip)?;
-    let payload = b.payload.get(..len).ok_or(NotMoved::Skip)?;
-    let sent = rt.net().send_request_uninterruptible(
-        target,
-        MessageType::Tmem(TmemOp::Put),
-        payload,
-        0,
-        REMOTE_TIMEOUT_MS,
-    );
-    if sent.is_err() {
-        failed.inc();
-        return Err(NotMoved::Stop);
+    match put_page(rt.net(), target, &key, zpage, &mut b.payload) {
+        Ok(()) => {}
+        Err(PutFailed::BadRequest) => return Err(NotMoved::Skip),
+        Err(PutFailed::Peer(_)) => {
+            failed.inc();
+            return Err(NotMoved::Stop);
+        }
     }
     let committed = {
         let _irqs = IrqsOff::new();
@@ -301,7 +292,7 @@ fn send_flushes(rt: &Runtime, store: &ZStore) {
 }
 
 /// Sends one flush (one-way: the connection keeps it in order with the puts).
-fn send_flush(rt: &Runtime, flush: RemoteFlush) {
+pub(super) fn send_flush(rt: &Runtime, flush: RemoteFlush) {
     let c = &RAMSTER_COUNTERS;
     let (op, pool, kind, oid, index, done, failed) = match flush {
         RemoteFlush::Page {

@@ -12,6 +12,7 @@
 //! pages freed: a client that saw us die has forgotten them.
 
 use super::foreign::{self, ForeignClients};
+use super::get_bench::GetBenchFile;
 use super::remotify;
 use crate::cluster::node_num::NodeNum;
 use crate::net::state::Handler;
@@ -128,7 +129,7 @@ pub(crate) struct RamsterNode {
 
 impl RamsterNode {
     /// Starts RAMster mode over the zcache backend's store and the cluster layer.
-    pub(crate) fn start(cluster: &ClusterNet) -> Result<RamsterNode> {
+    pub(crate) fn start(cluster: &mut ClusterNet) -> Result<RamsterNode> {
         let net = cluster.shared().clone();
         let clients = ForeignClients::new()?;
         let runtime = Arc::pin_init(
@@ -155,6 +156,8 @@ impl RamsterNode {
             )?;
         }
         node.runtime.net.register_node_callback(node_changed)?;
+        let bench = Arc::new(GetBenchFile, GFP_KERNEL)?;
+        cluster.add_file(c_str!("remote_get_bench"), bench, true)?;
         let queue = crate::net::OwnedQueue::new(c_str!("ramster_remotify"))?;
         let worker = node.runtime.clone();
         queue

@@ -67,6 +67,25 @@ pub(crate) fn swap_pool() -> Option<PoolId> {
     shared().and_then(|s| s.swap_pool)
 }
 
+/// Compresses `page` as the store would (its codec, this CPU's scratch) into `out`; returns the
+/// compressed size. `ENODEV` without a backend, `E2BIG` if it does not compress or fit.
+pub(crate) fn compress_page(page: &[u8; PAGE_SIZE], out: &mut [u8]) -> Result<usize> {
+    let shared = shared().ok_or(ENODEV)?;
+    let irqs = IrqsOff::new();
+    shared
+        .scratch
+        .with(&irqs, |scratch| {
+            let zpage = scratch
+                .compress(shared.store.codec(), page)
+                .map_err(|_| E2BIG)?;
+            out.get_mut(..zpage.len())
+                .ok_or(E2BIG)?
+                .copy_from_slice(zpage);
+            Ok(zpage.len())
+        })
+        .ok_or(EBUSY)?
+}
+
 fn shared() -> Option<&'static Shared> {
     let p = SHARED.load(Ordering::Acquire);
     // SAFETY: `p` is null or points to the `Shared` owned by the live `Backend`, which clears

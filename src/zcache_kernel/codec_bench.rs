@@ -4,8 +4,7 @@
 //! kernel's C LZ4, measured in the kernel (a benchmark, not a test; `make bench` reads it).
 //!
 //! Writing a page count `N` (1..=100000) compresses `N` pages and decompresses `N` pages of each
-//! kind of a fixed set of test pages (text-like, mixed text and random bytes, zero-ish: 64 bytes
-//! then zeros, as `swapstress --sparse`) with both codecs, through the same [`PageCodec`] calls
+//! kind of the benchmarks' test pages ([`crate::zcache::bench_pages`]) with both codecs, through the same [`PageCodec`] calls
 //! the store makes, in chunks of [`CHUNK`] pages with local interrupts off (the C LZ4 working
 //! memory is per CPU). Every compressed size and every decompressed page is checked against a
 //! reference outside the timed sections; a mismatch fails the write with `EIO`. Between chunks
@@ -16,7 +15,9 @@
 use super::ffi::{self, IrqsOff};
 use super::lz4c;
 use crate::buf_writer::BufWriter;
+use crate::net::now_ns;
 use crate::os::PAGE_SIZE;
+use crate::zcache::bench_pages::{fill_page, PageKind};
 use crate::zcache::compress::{CompressTable, Lz4Flex, PageCodec, COMPRESS_BOUND};
 use core::ffi::c_int;
 use core::fmt::Write;
@@ -29,7 +30,6 @@ use kernel::prelude::*;
 const CHUNK: usize = 16;
 /// Distinct test pages per kind.
 const PER_KIND: usize = 4;
-const KINDS: [&str; 3] = ["text", "mixed", "sparse"];
 const CODECS: [&str; 2] = ["lz4_flex", "lz4-c"];
 const MAX_PAGES: u64 = 100_000;
 
@@ -48,10 +48,6 @@ static RESULTS: [[[AtomicU64; 3]; 2]; 3] =
 /// An empty hash table, copied into the heap (8 KiB: never built on the stack).
 static TABLE_INIT: CompressTable = CompressTable::small();
 
-fn now_ns() -> u64 {
-    u64::try_from(kernel::time::Ktime::ktime_get().to_ns()).unwrap_or(0)
-}
-
 fn yield_cpu() {
     // SAFETY: `cond_resched()` may sleep; only called from the debugfs write, in process context
     // with no lock held and interrupts on.
@@ -61,77 +57,6 @@ fn yield_cpu() {
 /// Records whether the store compresses with C LZ4 (and so owns its working memory).
 pub(crate) fn set_store_has_lz4c(has: bool) {
     STORE_HAS_LZ4C.store(has, Ordering::Relaxed);
-}
-
-/// xorshift64: the test pages are the same on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-}
-
-/// Fills `page` with space-separated words, as text in a file or a heap.
-fn fill_text(page: &mut [u8], rng: &mut Rng) {
-    const WORDS: [&[u8]; 16] = [
-        b"the",
-        b"page",
-        b"memory",
-        b"swap",
-        b"kernel",
-        b"of",
-        b"and",
-        b"compressed",
-        b"tmem",
-        b"a",
-        b"cluster",
-        b"node",
-        b"to",
-        b"store",
-        b"remote",
-        b"is",
-    ];
-    let mut at = 0;
-    while at < page.len() {
-        let word = WORDS[(rng.next() % WORDS.len() as u64) as usize];
-        for &b in word {
-            if let Some(slot) = page.get_mut(at) {
-                *slot = b;
-            }
-            at += 1;
-        }
-        if let Some(slot) = page.get_mut(at) {
-            *slot = b' ';
-        }
-        at += 1;
-    }
-}
-
-fn fill_random(page: &mut [u8], rng: &mut Rng) {
-    for b in page.iter_mut() {
-        *b = rng.next() as u8;
-    }
-}
-
-/// Writes test page `i` of `kind` into `page`.
-fn fill_page(kind: usize, i: usize, page: &mut [u8]) {
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ ((kind * PER_KIND + i) as u64 + 1));
-    page.fill(0);
-    match kind {
-        0 => fill_text(page, &mut rng),
-        1 => {
-            let (text, random) = page.split_at_mut(PAGE_SIZE / 2);
-            fill_text(text, &mut rng);
-            fill_random(random, &mut rng);
-        }
-        _ => fill_random(&mut page[..64], &mut rng),
-    }
 }
 
 fn page_at(buf: &[u8], i: usize) -> Result<&[u8; PAGE_SIZE]> {
@@ -186,9 +111,10 @@ impl Buffers {
 
     /// Makes the test pages of `kind` and their reference images with `codec`, checking that
     /// each decompresses to itself.
-    fn prepare(&mut self, kind: usize, codec: &dyn PageCodec) -> Result {
+    fn prepare(&mut self, kind: PageKind, codec: &dyn PageCodec) -> Result {
         for i in 0..PER_KIND {
-            fill_page(kind, i, &mut self.pages[i * PAGE_SIZE..(i + 1) * PAGE_SIZE]);
+            let seed = (kind as usize * PER_KIND + i) as u64;
+            fill_page(kind, seed, page_at_mut(&mut self.pages, i)?);
             let page = page_at(&self.pages, i)?;
             let out = out_at_mut(&mut self.zpages, i)?;
             let len = {
@@ -308,7 +234,7 @@ fn run(n: usize) -> Result {
     let _lz4c = Lz4cForRun(owned);
     let codecs: [&dyn PageCodec; 2] = [&Lz4Flex, &lz4c::LZ4C];
     LAST_PAGES.store(0, Ordering::Relaxed);
-    for (kind, results) in RESULTS.iter().enumerate() {
+    for (kind, results) in PageKind::ALL.into_iter().zip(RESULTS.iter()) {
         for (codec, result) in codecs.iter().zip(results.iter()) {
             bufs.prepare(kind, *codec)?;
             let zbytes: usize = bufs.zlens.iter().sum();
@@ -353,7 +279,7 @@ fn show(out: &mut dyn Write) -> core::fmt::Result {
         return Ok(());
     }
     let mut totals = [[0u64; 2]; 2];
-    for (kind, results) in RESULTS.iter().enumerate() {
+    for (kind, results) in PageKind::ALL.into_iter().zip(RESULTS.iter()) {
         for (codec, result) in results.iter().enumerate() {
             let [c, d, z] = [0, 1, 2].map(|i| result[i].load(Ordering::Relaxed));
             if let Some(total) = totals.get_mut(codec) {
@@ -363,7 +289,7 @@ fn show(out: &mut dyn Write) -> core::fmt::Result {
             writeln!(
                 out,
                 "{} {} compress_ns {} decompress_ns {} zbytes_per_page {}",
-                KINDS.get(kind).copied().unwrap_or("?"),
+                kind.name(),
                 CODECS.get(codec).copied().unwrap_or("?"),
                 c.checked_div(n).unwrap_or(0),
                 d.checked_div(n).unwrap_or(0),
@@ -371,7 +297,7 @@ fn show(out: &mut dyn Write) -> core::fmt::Result {
             )?;
         }
     }
-    let pages = n.saturating_mul(KINDS.len() as u64);
+    let pages = n.saturating_mul(PageKind::ALL.len() as u64);
     for (codec, total) in totals.iter().enumerate() {
         writeln!(
             out,

@@ -17,7 +17,7 @@ mod frames;
 mod lz4c;
 mod scratch;
 
-pub(crate) use backend::{store, swap_pool, Backend, ZStore};
+pub(crate) use backend::{compress_page, store, swap_pool, Backend, ZStore};
 pub(crate) use ffi::{
     available_pages, copy_to_swap_device, give_back_swap_page, idle_sleep, max_pool_percent,
     msleep, totalram_pages, IrqsOff,

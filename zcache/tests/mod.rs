@@ -2,6 +2,7 @@
 
 //! Host tests of zcache's logic.
 
+mod bench_pages;
 mod compress;
 mod packed;
 mod remote;
