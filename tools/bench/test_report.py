@@ -33,7 +33,11 @@ BENCH-CODEC: all lz4-c compress_ns 1800 decompress_ns 450
 CLUSTER = "\n".join(f"BENCH-RESULT: {p}_{k} {v}" for p in ("bench", "pingpong") for k, v in
                     [("payload", 4096), ("count", 100), ("rtt_mean_ns", 200000),
                      ("rtt_p50_ns", 190000), ("rtt_p99_ns", 400000),
-                     ("rtt_total_ns", 20000000), ("stream_ns", 10000000)])
+                     ("rtt_total_ns", 20000000), ("stream_ns", 10000000)]) + "\n" + "\n".join(
+    f"BENCH-RESULT: getbench_{k} {v}" for k, v in
+    [("count", 100), ("zbytes_mean", 1600), ("get_mean_ns", 250000), ("get_p50_ns", 240000),
+     ("get_p99_ns", 500000), ("put_mean_ns", 300000), ("put_p50_ns", 290000),
+     ("put_p99_ns", 600000)])
 
 
 def config(name):
@@ -66,7 +70,21 @@ class ReportTest(unittest.TestCase):
         text, ok = report.render(runs, "6.12", "make bench")
         assert ok, text
         assert "ramster mode faster than disk swap: 30.0 s vs 40.0 s = 0.75x, met" in text
-        assert "250 us vs 200 us = 1.25x, met" in text
+        assert "the workload's own remote gets: mean 250 us" in text
+
+    def test_remote_get_target(self):
+        runs = [report.Run(config("cluster"), [CLUSTER, ""], [], 1.0)]
+        text, ok = report.render(runs, "6.12", "make bench")
+        assert ok, text
+        assert "raw in-kernel round trip: 1.25x (p99: 1.25x), met" in text
+        slow = CLUSTER.replace("getbench_get_mean_ns 250000", "getbench_get_mean_ns 310000")
+        text, ok = report.render([report.Run(config("cluster"), [slow, ""], [], 1.0)],
+                                 "6.12", "make bench")
+        assert ok and "raw in-kernel round trip: 1.55x (p99: 1.25x), NOT met" in text
+        missing = CLUSTER.replace("BENCH-RESULT: getbench_get_p99_ns 500000", "")
+        text, ok = report.render([report.Run(config("cluster"), [missing, ""], [], 1.0)],
+                                 "6.12", "make bench")
+        assert not ok and "no number for 'getbench_get_p99_ns'" in text
 
     def test_missing_number_fails(self):
         run = swap_run("zswap", 10.0, 10.0)

@@ -1,7 +1,8 @@
 #!/bin/sh
 # bench: 4096-byte round trips and stream between the two nodes, through ramster's in-kernel
 # messaging (cluster_selftest's `bench NODE COUNT`) and through userspace TCP (pingpong), in
-# the same run. Node 0 measures; node 1 answers.
+# the same run; then the remote get (ramster/remote_get_bench: puts, then gets through the
+# fault path's remote get) over the same link. Node 0 measures; node 1 answers.
 # nodes: 2
 . /scenarios/lib.sh
 . /scenarios/cluster.inc
@@ -27,5 +28,8 @@ sed 's/^/BENCH-RESULT: /' /tmp/pingpong.out
 check "in-kernel: $CLUSTER_COUNT round trips and $CLUSTER_COUNT streamed messages" \
 	sh -c "echo bench 1 $CLUSTER_COUNT > $SELFTEST"
 grep '^bench_' $SELFTEST | sed 's/^/BENCH-RESULT: /'
+check "remote get: $CLUSTER_COUNT pages put on node 1 and got back, byte for byte" \
+	sh -c "echo 1 $CLUSTER_COUNT > /sys/kernel/debug/ramster/remote_get_bench"
+grep '^getbench_' /sys/kernel/debug/ramster/remote_get_bench | sed 's/^/BENCH-RESULT: /'
 check "node 1's server ends" pingpong quit 169.254.0.2 7790
 finish

@@ -42,7 +42,8 @@ if [ "$NODE" = 0 ]; then
 	dmesg_has "the run is logged" "remote_get_bench: 300 pages put on node 1 and got back"
 else
 	ramster_up beta
-	check "node 0's marker arrives" wait_for 600 sh -c "[ \$(selftest_value received_ok) -ge 2 ]"
+	marker_arrived() { [ "$(selftest_value received_ok)" -ge 2 ]; }
+	check "node 0's marker arrives" wait_for 600 marker_arrived
 	check "node 0's pages were here" test "$(rc foreign_pers_pages_max)" -ge 64
 	check_eq "node 1 keeps none of them" 0 "$(rc foreign_pers_pages)"
 	check "ramster-tools down" ramster-tools down
