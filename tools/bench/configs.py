@@ -70,7 +70,7 @@ CONFIGS = [
     Config("codec", "codec", "codec", setup="modprobe ramster", vars={"CODEC_PAGES": 4000},
            timeout=600),
     Config("cluster", "cluster", "cluster", nodes=2, setup=CLUSTER_UP,
-           vars={"CLUSTER_COUNT": 1000}, timeout=600),
+           vars={"CLUSTER_COUNT": 1000, "CLUSTER_ROUNDS": 5}, timeout=600),
 ]
 
 # The swap table's baseline row: ratios are to it.

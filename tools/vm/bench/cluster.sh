@@ -1,8 +1,9 @@
 #!/bin/sh
 # bench: 4096-byte round trips and stream between the two nodes, through ramster's in-kernel
 # messaging (cluster_selftest's `bench NODE COUNT`) and through userspace TCP (pingpong), in
-# the same run; then the remote get (ramster/remote_get_bench: puts, then gets through the
-# fault path's remote get) over the same link. Node 0 measures; node 1 answers.
+# the same run, and the remote get (ramster/remote_get_bench: puts, then gets through the
+# fault path's remote get) over the same link, in CLUSTER_ROUNDS interleaved rounds of
+# CLUSTER_COUNT/CLUSTER_ROUNDS each. Node 0 measures; node 1 answers.
 # nodes: 2
 . /scenarios/lib.sh
 . /scenarios/cluster.inc
@@ -22,14 +23,25 @@ if [ "$NODE" != 0 ]; then
 fi
 # The link's own round trip, for scale (busybox ping, 56-byte ICMP echo).
 ping -c 20 -i 0.2 169.254.0.2 | tail -n 1 | sed 's/^/BENCH-INFO: /'
-pingpong client 169.254.0.2 7790 "$CLUSTER_COUNT" > /tmp/pingpong.out
-check "userspace: $CLUSTER_COUNT round trips and $CLUSTER_COUNT streamed messages" test $? = 0
-sed 's/^/BENCH-RESULT: /' /tmp/pingpong.out
-check "in-kernel: $CLUSTER_COUNT round trips and $CLUSTER_COUNT streamed messages" \
-	sh -c "echo bench 1 $CLUSTER_COUNT > $SELFTEST"
-grep '^bench_' $SELFTEST | sed 's/^/BENCH-RESULT: /'
-check "remote get: $CLUSTER_COUNT pages put on node 1 and got back, byte for byte" \
-	sh -c "echo 1 $CLUSTER_COUNT > /sys/kernel/debug/ramster/remote_get_bench"
-grep '^getbench_' /sys/kernel/debug/ramster/remote_get_bench | sed 's/^/BENCH-RESULT: /'
+# Interleaved rounds, so that the host's changing load falls on every path alike; the order
+# of the two round-trip paths alternates from round to round.
+GETBENCH=/sys/kernel/debug/ramster/remote_get_bench
+PER_ROUND=$((CLUSTER_COUNT / CLUSTER_ROUNDS))
+userspace() {
+	pingpong client 169.254.0.2 7790 $PER_ROUND > /tmp/pingpong.out
+	check "round $r, userspace: $PER_ROUND round trips and streamed messages" test $? = 0
+	sed "s/^/BENCH-RESULT: round$r /" /tmp/pingpong.out
+}
+in_kernel() {
+	check "round $r, in-kernel: $PER_ROUND round trips and streamed messages" \
+		sh -c "echo bench 1 $PER_ROUND > $SELFTEST"
+	grep '^bench_' $SELFTEST | sed "s/^/BENCH-RESULT: round$r /"
+}
+for r in $(seq 1 $CLUSTER_ROUNDS); do
+	if [ $((r % 2)) = 1 ]; then userspace; in_kernel; else in_kernel; userspace; fi
+	check "round $r, remote get: $PER_ROUND pages put on node 1 and got back, byte for byte" \
+		sh -c "echo 1 $PER_ROUND > $GETBENCH"
+	grep '^getbench_' $GETBENCH | sed "s/^/BENCH-RESULT: round$r /"
+done
 check "node 1's server ends" pingpong quit 169.254.0.2 7790
 finish

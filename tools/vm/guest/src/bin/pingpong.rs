@@ -139,7 +139,8 @@ fn client(host: &str, port: u16, count: u32) -> io::Result<()> {
     let total: u64 = rtts.iter().sum();
     rtts.sort_unstable();
     let n = rtts.len().max(1);
-    let at = |per_mille: usize| rtts.get((n * per_mille / 1000).min(n - 1)).copied();
+    // Nearest rank, as the kernel's benchmarks (cluster/latency.rs).
+    let at = |per_mille: usize| rtts.get((n * per_mille).div_ceil(1000) - 1).copied();
     println!("pingpong_payload {PAYLOAD}");
     println!("pingpong_count {count}");
     println!("pingpong_rtt_mean_ns {}", total / n as u64);
