@@ -31,29 +31,6 @@ def _free_port(kind=socket.SOCK_STREAM) -> int:
         return s.getsockname()[1]
 
 
-def host_tsc_khz():
-    """The host's TSC rate in kHz, if the host has a constant TSC (/proc/cpuinfo), else None.
-
-    Under TCG a guest's TSC ticks at the host's rate, but the guest cannot calibrate it (no
-    ACPI, so no HPET or PM timer to measure against) and falls back to the jiffies clock, whose
-    4 ms steps make every in-kernel latency benchmark coarse. Told the rate, it uses the TSC.
-    """
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return None
-    flags = next((line.split(":", 1)[1].split() for line in text.splitlines()
-                  if line.startswith("flags")), [])
-    mhz = next((line.split(":", 1)[1].strip() for line in text.splitlines()
-                if line.startswith("cpu MHz")), None)
-    if "constant_tsc" not in flags or "nonstop_tsc" not in flags or mhz is None:
-        return None
-    try:
-        return round(float(mhz) * 1000)
-    except ValueError:
-        return None
-
-
 def qemu_command(node: int, nodes: int, bzimage: Path, initramfs: Path, memory: str,
                  disk: Path, log: Path, append: str, port, smp: int = 2,
                  link: str = "udp") -> list:
@@ -61,11 +38,7 @@ def qemu_command(node: int, nodes: int, bzimage: Path, initramfs: Path, memory: 
     0's, node 1's)."""
     # no_timer_check: a starved TCG vCPU (a busy host, or QEMU at nice 19) can fail the boot-time
     # IO-APIC timer check and panic ("IO-APIC + timer doesn't work!"); it proves nothing in a VM.
-    # tsc_early_khz, tsc=reliable: the guest's clock is the TSC at the host's rate (see
-    # host_tsc_khz), not the 4 ms jiffies clock; there is nothing in the VM to check it against.
-    khz = host_tsc_khz()
-    clock = f"tsc_early_khz={khz} tsc=reliable " if khz else ""
-    cmdline = (f"console=ttyS0 panic=-1 oops=panic loglevel=7 no_timer_check {clock}"
+    cmdline = (f"console=ttyS0 panic=-1 oops=panic loglevel=7 no_timer_check "
                f"node={node} nodes={nodes} {append}").strip()
     cmd = [QEMU, "-accel", "tcg", "-cpu", "max", "-smp", str(smp), "-m", memory,
            "-nodefaults", "-no-reboot", "-display", "none", "-monitor", "none",
