@@ -17,7 +17,7 @@
 //! that pool (which drops what a failed run left there), and then the local pool is destroyed.
 
 use super::fetch::get_page;
-use super::put::{put_page, PutFailed};
+use super::put::{put_page, request_buffer, PutFailed};
 use super::remotify::send_flush;
 use super::runtime::with_runtime;
 use super::RemoteKey;
@@ -25,7 +25,6 @@ use crate::cluster::config_text::parse_decimal;
 use crate::cluster::errno as cerr;
 use crate::cluster::latency::LatencySummary;
 use crate::cluster::node_num::NodeNum;
-use crate::cluster::tmem_messages::{DATA_HEADER_LEN, KEY_LEN, MAX_COMPRESSED_LEN};
 use crate::debugfs::DebugFile;
 use crate::net::{errno, now_ns};
 use crate::os::{Gfp, PAGE_SIZE};
@@ -140,11 +139,7 @@ impl Buffers {
             page: KBox::init(zeroed(), GFP_KERNEL)?,
             back: KBox::init(zeroed(), GFP_KERNEL)?,
             zpage: KBox::init(zeroed(), GFP_KERNEL)?,
-            payload: KVec::from_elem(
-                0u8,
-                KEY_LEN + DATA_HEADER_LEN + MAX_COMPRESSED_LEN as usize,
-                GFP_KERNEL,
-            )?,
+            payload: request_buffer()?,
         })
     }
 }

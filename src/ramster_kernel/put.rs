@@ -5,7 +5,9 @@
 
 use super::{RemoteKey, REMOTE_TIMEOUT_MS};
 use crate::cluster::node_num::NodeNum;
-use crate::cluster::tmem_messages::{encode_request, TmemOp, TmemRequest};
+use crate::cluster::tmem_messages::{
+    encode_request, TmemOp, TmemRequest, DATA_HEADER_LEN, KEY_LEN, MAX_COMPRESSED_LEN,
+};
 use crate::cluster::wire::MessageType;
 use crate::net::Shared as NetShared;
 use kernel::prelude::*;
@@ -16,6 +18,12 @@ pub(super) enum PutFailed {
     BadRequest,
     /// The peer refused the page or could not be reached.
     Peer(Error),
+}
+
+/// A buffer for [`put_page`]'s requests: room for the largest.
+pub(super) fn request_buffer() -> Result<KVec<u8>> {
+    let len = KEY_LEN + DATA_HEADER_LEN + MAX_COMPRESSED_LEN as usize;
+    Ok(KVec::from_elem(0u8, len, GFP_KERNEL)?)
 }
 
 /// Puts `zpage` as `key` on `node`, building the request in `payload`; returns once the peer

@@ -22,13 +22,11 @@
 //! Nothing leaks: a page that changed while travelling is flushed on the peer.
 
 use super::fetch;
-use super::put::{put_page, PutFailed};
+use super::put::{put_page, request_buffer, PutFailed};
 use super::runtime::Runtime;
 use super::RemoteKey;
 use crate::cluster::node_num::NodeNum;
-use crate::cluster::tmem_messages::{
-    encode_request, TmemOp, TmemRequest, DATA_HEADER_LEN, KEY_LEN, MAX_COMPRESSED_LEN,
-};
+use crate::cluster::tmem_messages::{encode_request, TmemOp, TmemRequest, KEY_LEN};
 use crate::cluster::wire::MessageType;
 use crate::net::now_ms;
 use crate::os::PAGE_SIZE;
@@ -79,11 +77,7 @@ pub(super) fn run(rt: Arc<Runtime>) {
         Ok(Buffers {
             copy: KBox::init(zeroed(), GFP_KERNEL)?,
             page: KBox::init(zeroed(), GFP_KERNEL)?,
-            payload: KVec::from_elem(
-                0u8,
-                KEY_LEN + DATA_HEADER_LEN + MAX_COMPRESSED_LEN as usize,
-                GFP_KERNEL,
-            )?,
+            payload: request_buffer()?,
         })
     })();
     let Ok(mut buffers) = buffers else {
