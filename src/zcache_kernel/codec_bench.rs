@@ -4,11 +4,11 @@
 //! kernel's C LZ4, measured in the kernel (a benchmark, not a test; `make bench` reads it).
 //!
 //! Writing a page count `N` (1..=100000) compresses `N` pages and decompresses `N` pages of each
-//! kind of the benchmarks' test pages ([`crate::zcache::bench_pages`]) with both codecs, through the same [`PageCodec`] calls
-//! the store makes, in chunks of [`CHUNK`] pages with local interrupts off (the C LZ4 working
-//! memory is per CPU). Every compressed size and every decompressed page is checked against a
-//! reference outside the timed sections; a mismatch fails the write with `EIO`. Between chunks
-//! the task yields the CPU. Reading shows the last run: one line per kind and codec with the
+//! kind of the benchmarks' test pages ([`crate::zcache::bench_pages`]) with both codecs,
+//! through the same [`PageCodec`] calls the store makes, in chunks of [`CHUNK`] pages with local
+//! interrupts off (the C LZ4 working memory is per CPU). Every compressed size and every
+//! decompressed page is checked against a reference outside the timed sections; a mismatch
+//! fails the write with `EIO`. Between chunks the task yields the CPU. Reading shows the last run: one line per kind and codec with the
 //! mean ns per page and the compressed size, then lz4_flex's speed relative to C LZ4 (C time /
 //! lz4_flex time, in hundredths).
 
