@@ -20,6 +20,7 @@ mod params;
 mod params_ffi;
 mod ramster_kernel;
 mod remote_debugfs;
+mod run_guard;
 mod sysfs;
 #[path = "../tmem/mod.rs"]
 pub mod tmem;

@@ -104,9 +104,7 @@ impl Scratch {
             zpage: [0; COMPRESS_BOUND],
         }
     }
-}
 
-impl Scratch {
     /// Compresses `page` with `codec` into this scratch; returns the compressed bytes.
     pub fn compress(
         &mut self,

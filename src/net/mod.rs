@@ -52,7 +52,7 @@ pub(crate) fn now_ns() -> u64 {
 
 /// Microseconds on the monotonic clock.
 pub(crate) fn now_us() -> u64 {
-    u64::try_from(kernel::time::Ktime::ktime_get().to_ns() / 1000).unwrap_or(0)
+    now_ns() / 1000
 }
 
 /// An IPv4 address, displayed as a dotted quad.

@@ -28,6 +28,7 @@ use crate::cluster::node_num::NodeNum;
 use crate::debugfs::DebugFile;
 use crate::net::{errno, now_ns};
 use crate::os::{Gfp, PAGE_SIZE};
+use crate::run_guard::RunGuard;
 use crate::tmem::{Oid, PageIndex, PoolId, PoolKind};
 use crate::zcache::bench_pages::{fill_page, PageKind};
 use crate::zcache::compress::COMPRESS_BOUND;
@@ -62,24 +63,6 @@ static LAST: LastRun = LastRun {
     zbytes_mean: AtomicU64::new(0),
     times: [const { AtomicU64::new(0) }; 6],
 };
-
-/// Clears [`RUNNING`] when a run ends.
-struct RunGuard;
-
-impl RunGuard {
-    fn take() -> Result<Self> {
-        if RUNNING.swap(true, Ordering::Acquire) {
-            return Err(EBUSY);
-        }
-        Ok(RunGuard)
-    }
-}
-
-impl Drop for RunGuard {
-    fn drop(&mut self) {
-        RUNNING.store(false, Ordering::Release);
-    }
-}
 
 /// A pool of the local store, held for a run: its id keys the run's pages on the peer.
 struct RunPool {
@@ -241,7 +224,7 @@ impl DebugFile for GetBenchFile {
             .and_then(NodeNum::new)
             .ok_or(EINVAL)?;
         let count = usize::try_from(count).map_err(|_| EINVAL)?;
-        let _guard = RunGuard::take()?;
+        let _run = RunGuard::take(&RUNNING)?;
         let result = run(node, count);
         if let Err(e) = result {
             pr_err!("remote_get_bench to node {} failed ({:?})\n", node, e);

@@ -17,6 +17,7 @@ use super::lz4c;
 use crate::buf_writer::BufWriter;
 use crate::net::now_ns;
 use crate::os::PAGE_SIZE;
+use crate::run_guard::RunGuard;
 use crate::zcache::bench_pages::{fill_page, PageKind};
 use crate::zcache::compress::{CompressTable, Lz4Flex, PageCodec, COMPRESS_BOUND};
 use core::ffi::c_int;
@@ -216,15 +217,6 @@ impl Drop for Lz4cForRun {
     }
 }
 
-/// Clears [`RUNNING`] when a run ends.
-struct RunGuard;
-
-impl Drop for RunGuard {
-    fn drop(&mut self) {
-        RUNNING.store(false, Ordering::Release);
-    }
-}
-
 fn run(n: usize) -> Result {
     let mut bufs = Buffers::new()?;
     let owned = !STORE_HAS_LZ4C.load(Ordering::Relaxed);
@@ -256,10 +248,7 @@ fn store(text: &[u8]) -> Result {
         .and_then(|s| s.parse::<u64>().ok())
         .filter(|n| (1..=MAX_PAGES).contains(n))
         .ok_or(EINVAL)?;
-    if RUNNING.swap(true, Ordering::Acquire) {
-        return Err(EBUSY);
-    }
-    let _guard = RunGuard;
+    let _run = RunGuard::take(&RUNNING)?;
     let result = run(n as usize);
     if let Err(e) = result {
         pr_err!("zcache: codec_bench failed ({:?})\n", e);

@@ -292,7 +292,8 @@ proptest! {
             1..80,
         )
     ) {
-        let s = if packing { store(6, false).with_small_swap_pages(SmallSwapPages::BesideOrPacked) } else { store(6, false) };
+        let small = if packing { SmallSwapPages::BesideOrPacked } else { SmallSwapPages::Zbud };
+        let s = store(6, false).with_small_swap_pages(small);
         let mut scratch = Box::new(Scratch::new());
         let pools = [
             s.new_pool(PoolKind::Ephemeral, Gfp::Kernel).expect("pool"),
