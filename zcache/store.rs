@@ -610,11 +610,26 @@ impl<S: FrameSource> Store<S> {
         page: &mut [u8; PAGE_SIZE],
         scratch: &mut Scratch,
     ) -> Result<(), GetMiss> {
+        self.get_with(pool, oid, index, page, scratch, true)
+    }
+
+    /// [`Store::get`], where with `may_take` false a persistent page stays in the store even with
+    /// exclusive gets: the caller may have to read it again (a swap-in that skipped the swap
+    /// cache and lost the race with a change of its PTE).
+    pub fn get_with(
+        &self,
+        pool: PoolId,
+        oid: &Oid,
+        index: PageIndex,
+        page: &mut [u8; PAGE_SIZE],
+        scratch: &mut Scratch,
+        may_take: bool,
+    ) -> Result<(), GetMiss> {
         let Some((tmem_pool, _)) = self.live_pool(pool) else {
             self.counters.gets_missed.inc();
             return Err(GetMiss::NotFound);
         };
-        let mode = if self.exclusive_gets {
+        let mode = if self.exclusive_gets && may_take {
             GetMode::Take
         } else {
             GetMode::ByKind

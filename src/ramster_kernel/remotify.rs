@@ -29,7 +29,6 @@ use crate::cluster::node_num::NodeNum;
 use crate::cluster::tmem_messages::{encode_request, TmemOp, TmemRequest, KEY_LEN};
 use crate::cluster::wire::MessageType;
 use crate::net::now_ms;
-use crate::os::PAGE_SIZE;
 use crate::tmem::{Oid, PoolId};
 use crate::zcache::remote::counters::RAMSTER_COUNTERS;
 use crate::zcache::remote::knobs::KNOBS;
@@ -67,7 +66,6 @@ const SHRINK_PAGES: usize = 32;
 /// The worker's buffers, allocated once.
 struct Buffers {
     copy: KBox<FrameCopy>,
-    page: KBox<[u8; PAGE_SIZE]>,
     payload: KVec<u8>,
 }
 
@@ -76,7 +74,6 @@ pub(super) fn run(rt: Arc<Runtime>) {
     let buffers = (|| -> Result<Buffers> {
         Ok(Buffers {
             copy: KBox::init(zeroed(), GFP_KERNEL)?,
-            page: KBox::init(zeroed(), GFP_KERNEL)?,
             payload: request_buffer()?,
         })
     })();
@@ -230,13 +227,11 @@ fn move_page(
         ZbudKind::Persistent => (&c.pers_pages_remoted, &c.pers_pages_remote_failed),
     };
     if d.kind == ZbudKind::Persistent {
-        // The policy: the swap device holds every remote swap page.
+        // The policy: the swap device holds every remote swap page. The core writes what the
+        // store holds for the entry now (a page replaced since `remotify_begin` included: then
+        // the commit below fails and the peer's copy is flushed).
         let (type_, offset) = swap_entry(&d.owner.oid, d.owner.index).ok_or(NotMoved::Skip)?;
-        store
-            .codec()
-            .decompress(zpage, &mut b.page)
-            .map_err(|_| NotMoved::Skip)?;
-        if copy_to_swap_device(type_, offset, &b.page).is_err() {
+        if copy_to_swap_device(type_, offset).is_err() {
             c.pers_pages_remote_nomem.inc();
             return Err(NotMoved::Skip);
         }

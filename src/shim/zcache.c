@@ -384,18 +384,10 @@ int ramster_zc_frontswap_giveback(u32 type, u64 offset)
 	return frontswap_writeback(type, offset, false);
 }
 
-/* Writes @data, the page held for (@type, @offset), to its swap slot. */
-int ramster_zc_frontswap_copy_to_device(u32 type, u64 offset, const void *data)
+/* Writes the page held for (@type, @offset) to its swap slot, and waits. */
+int ramster_zc_frontswap_copy_to_device(u32 type, u64 offset)
 {
-	struct page *page = alloc_page(GFP_KERNEL | __GFP_NOWARN);
-	int err;
-
-	if (!page)
-		return -ENOMEM;
-	memcpy_to_page(page, 0, data, PAGE_SIZE);
-	err = frontswap_copy_to_device(type, offset, page);
-	__free_page(page);
-	return err;
+	return frontswap_copy_to_device(type, offset);
 }
 
 #else
@@ -420,7 +412,7 @@ int ramster_zc_frontswap_giveback(u32 type, u64 offset)
 	return -ENODEV;
 }
 
-int ramster_zc_frontswap_copy_to_device(u32 type, u64 offset, const void *data)
+int ramster_zc_frontswap_copy_to_device(u32 type, u64 offset)
 {
 	return -ENODEV;
 }

@@ -60,7 +60,7 @@ int ramster_zc_register_frontswap(void);
 int ramster_zc_unregister_frontswap(void);
 int ramster_zc_frontswap_writeback(u32 type, u64 offset);
 int ramster_zc_frontswap_giveback(u32 type, u64 offset);
-int ramster_zc_frontswap_copy_to_device(u32 type, u64 offset, const void *data);
+int ramster_zc_frontswap_copy_to_device(u32 type, u64 offset);
 void ramster_zc_msleep(unsigned int ms);
 void ramster_zc_msleep_idle(unsigned int ms);
 void ramster_zc_cond_resched(void);

@@ -140,13 +140,22 @@ impl Shared {
     }
 
     /// Fills `page` from (`pool`, `oid`, `index`); a page kept on a peer is fetched from there
-    /// (this sleeps: the hooks allow it for loads and cleancache gets).
-    fn get(&self, pool: PoolId, oid: &Oid, index: PageIndex, page: &mut [u8; PAGE_SIZE]) -> Result {
+    /// (this sleeps: the hooks allow it for loads and cleancache gets). With `may_take` false a
+    /// persistent page stays stored (see [`Store::get_with`]).
+    fn get(
+        &self,
+        pool: PoolId,
+        oid: &Oid,
+        index: PageIndex,
+        page: &mut [u8; PAGE_SIZE],
+        may_take: bool,
+    ) -> Result {
         let got = {
             let irqs = IrqsOff::new();
             self.scratch
                 .with(&irqs, |scratch| {
-                    self.store.get(pool, oid, index, page, scratch)
+                    self.store
+                        .get_with(pool, oid, index, page, scratch, may_take)
                 })
                 .ok_or(EBUSY)?
         };
@@ -267,7 +276,8 @@ unsafe extern "C" fn ramster_zc_fs_store(type_: u32, offset: u64, src: *const u8
 
 /// # Safety
 ///
-/// `dst` must be valid for writes of `PAGE_SIZE` bytes, `exclusive` for a write of a `bool`.
+/// `dst` must be valid for writes of `PAGE_SIZE` bytes, `exclusive` for a read and a write of a
+/// `bool`.
 #[no_mangle]
 unsafe extern "C" fn ramster_zc_fs_load(
     type_: u32,
@@ -275,20 +285,21 @@ unsafe extern "C" fn ramster_zc_fs_load(
     dst: *mut u8,
     exclusive: *mut bool,
 ) -> c_int {
-    // SAFETY: the shim passes the mapped, locked swap-cache page, writable for a page and
-    // used by nobody else during the load (this function's contract).
+    // SAFETY: the shim passes the mapped, locked page being read, writable for a page and used
+    // by nobody else during the load (this function's contract).
     let page = unsafe { &mut *dst.cast::<[u8; PAGE_SIZE]>() };
+    // On entry: whether the core lets the load take the page (only into a swap-cache folio).
+    // SAFETY: `exclusive` is readable (this function's contract).
+    let may_take = unsafe { *exclusive };
     let loaded = (|| {
         let shared = shared().ok_or(ENODEV)?;
         let pool = shared.swap_pool.ok_or(ENODEV)?;
         let (oid, index) = swap_key(type_, offset).ok_or(ENOENT)?;
-        shared.get(pool, &oid, index, page)
+        shared.get(pool, &oid, index, page, may_take)
     })();
-    if loaded.is_ok() {
-        // The store takes persistent pages on a get (exclusive gets).
-        // SAFETY: `exclusive` is writable (this function's contract).
-        unsafe { *exclusive = true };
-    }
+    // The store takes persistent pages on a get (exclusive gets) when it may.
+    // SAFETY: `exclusive` is writable (this function's contract).
+    unsafe { *exclusive = loaded.is_ok() && may_take };
     errno(loaded)
 }
 
@@ -362,7 +373,7 @@ unsafe extern "C" fn ramster_zc_cc_get(
         let shared = shared().ok_or(ENODEV)?;
         let pool = shared.cache_pool(pool).ok_or(EINVAL)?;
         let index = PageIndex::try_from(index).map_err(|_| ENOENT)?;
-        shared.get(pool, &oid, index, page)
+        shared.get(pool, &oid, index, page, true)
     })())
 }
 

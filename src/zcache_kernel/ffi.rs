@@ -59,7 +59,7 @@ extern "C" {
     pub(crate) fn ramster_zc_unregister_frontswap() -> c_int;
     pub(crate) fn ramster_zc_frontswap_writeback(type_: u32, offset: u64) -> c_int;
     fn ramster_zc_frontswap_giveback(type_: u32, offset: u64) -> c_int;
-    fn ramster_zc_frontswap_copy_to_device(type_: u32, offset: u64, data: *const u8) -> c_int;
+    fn ramster_zc_frontswap_copy_to_device(type_: u32, offset: u64) -> c_int;
     fn ramster_zc_available_pages() -> c_ulong;
     pub(crate) fn ramster_zc_msleep(ms: c_uint);
     fn ramster_zc_msleep_idle(ms: c_uint);
@@ -111,13 +111,15 @@ pub(crate) fn msleep(ms: u32) {
     unsafe { ramster_zc_msleep(ms) };
 }
 
-/// Writes `page`, the data held for swap entry (`type_`, `offset`), to the entry's slot on the
-/// swap device (`frontswap_copy_to_device`); the entry stays the backend's. Process context, no
-/// lock of this module held: it allocates a page and may sleep.
-pub(crate) fn copy_to_swap_device(type_: u32, offset: u64, page: &[u8; PAGE_SIZE]) -> Result {
-    // SAFETY: `page` is valid for reads of a page; the shim copies it before returning. The
-    // caller is in process context without our locks, as `frontswap_copy_to_device` requires.
-    to_result(unsafe { ramster_zc_frontswap_copy_to_device(type_, offset, page.as_ptr()) })
+/// Writes the page the backend holds for swap entry (`type_`, `offset`) to the entry's slot on
+/// the swap device and waits for the write (`frontswap_copy_to_device`, which loads the page
+/// back from the backend, keeping it, under the new swap cache folio's lock); the entry stays the
+/// backend's. Process context, no lock of this module held: it calls the backend's load,
+/// allocates and sleeps.
+pub(crate) fn copy_to_swap_device(type_: u32, offset: u64) -> Result {
+    // SAFETY: the caller is in process context without our locks, as
+    // `frontswap_copy_to_device` requires (it calls back into `ramster_zc_fs_load`).
+    to_result(unsafe { ramster_zc_frontswap_copy_to_device(type_, offset) })
 }
 
 /// Gives swap entry (`type_`, `offset`) back to memory: the backend's page is loaded into a

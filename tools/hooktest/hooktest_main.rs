@@ -245,16 +245,21 @@ unsafe extern "C" fn hooktest_fs_store(type_: u32, offset: u64, src: *const u8) 
 
 /// # Safety
 ///
-/// `dst` must be valid for writes of `PAGE_SIZE` bytes, `exclusive` for a write of a `bool`.
+/// `dst` must be valid for writes of `PAGE_SIZE` bytes, `exclusive_io` for a read and a write
+/// of a `bool`.
 #[no_mangle]
 unsafe extern "C" fn hooktest_fs_load(
     type_: u32,
     offset: u64,
     dst: *mut u8,
-    exclusive_out: *mut bool,
+    exclusive_io: *mut bool,
 ) -> c_int {
     let key = (type_, offset);
-    let take = exclusive();
+    // SAFETY: `exclusive_io` is readable (this function's contract); on entry it says whether the
+    // core lets this load drop the copy (only into a swap-cache folio).
+    let take = exclusive() && unsafe { *exclusive_io };
+    // SAFETY: `exclusive_io` is writable (this function's contract).
+    unsafe { *exclusive_io = false };
     let result = with_store(|store| {
         if take {
             let node = store.swap.remove_node(&key)?;
@@ -275,8 +280,8 @@ unsafe extern "C" fn hooktest_fs_load(
             // SAFETY: `dst` is writable for a page (this function's contract).
             let ret = unsafe { copy_out(&page, dst) };
             if ret == 0 {
-                // SAFETY: `exclusive_out` is writable (this function's contract).
-                unsafe { *exclusive_out = true };
+                // SAFETY: `exclusive_io` is writable (this function's contract).
+                unsafe { *exclusive_io = true };
                 count(Counter::FsLoadsExclusive);
             }
             ret

@@ -38,6 +38,8 @@ class JudgeTest(unittest.TestCase):
             "rust_kernel: panicked at src/zbud.rs:10:5:",
             "Kernel panic - not syncing: Fatal exception",
             "rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:",
+            "watchdog: BUG: soft lockup - CPU#1 stuck for 22s! [kworker/1:1:40]",
+            "watchdog: CPU1: Watchdog detected hard LOCKUP on cpu 0",
             "INFO: task modprobe:90 blocked for more than 120 seconds.",
         ]
         for trouble in troubles:

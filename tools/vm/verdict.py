@@ -23,6 +23,7 @@ KERNEL_TROUBLE = [
     (re.compile(r"Kernel panic"), "kernel panic"),
     (re.compile(r"general protection fault|unable to handle (page fault|kernel)"), "kernel fault"),
     (re.compile(r"rcu: INFO: .*stall|INFO: task .* blocked for more than"), "stall or hung task"),
+    (re.compile(r"soft lockup|hard LOCKUP"), "lockup"),
     (re.compile(r"UBSAN:|KASAN:"), "sanitizer report"),
 ]
 

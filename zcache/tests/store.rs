@@ -108,6 +108,25 @@ fn ephemeral_and_exclusive_gets_take_the_page() {
 }
 
 #[test]
+fn a_get_that_may_not_take_keeps_the_page_with_exclusive_gets() {
+    let s = store(8, true);
+    let mut scratch = Box::new(Scratch::new());
+    let pool = s.new_pool(PoolKind::Persistent, Gfp::Kernel).expect("pool");
+    let p = page(9, 1200);
+    s.put(pool, &oid(1), 4, &p, &mut scratch).expect("put");
+    for _ in 0..2 {
+        let mut out = [0u8; PAGE_SIZE];
+        s.get_with(pool, &oid(1), 4, &mut out, &mut scratch, false)
+            .expect("kept get");
+        assert_eq!(out, *p);
+    }
+    assert_eq!(s.frames().live(), 1);
+    assert_eq!(get(&s, pool, 1, 4, &mut scratch).expect("taking get"), p);
+    assert_eq!(get(&s, pool, 1, 4, &mut scratch), Err(GetMiss::NotFound));
+    assert_eq!(s.frames().live(), 0);
+}
+
+#[test]
 fn a_refused_put_flushes_the_old_page() {
     let s = store(8, false);
     let mut scratch = Box::new(Scratch::new());

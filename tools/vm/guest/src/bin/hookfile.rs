@@ -7,6 +7,12 @@
 //! hookfile check PATH SEED|zero OFFSET LEN       read [OFFSET, OFFSET+LEN) through the page
 //!                                                cache; it must be the stream (or zeros)
 //! hookfile punch PATH OFFSET LEN                 punch a hole (fallocate PUNCH_HOLE|KEEP_SIZE)
+//! hookfile dontcache PATH                        set and clear FS_DAX_FL (FS_IOC_SETFLAGS): ext4
+//!                                                marks the inode I_DONTCACHE, so it is evicted,
+//!                                                page cache and all, when its last user goes
+//! hookfile getversion PATH                       print the inode generation (FS_IOC_GETVERSION)
+//! hookfile setversion PATH N                     set it (FS_IOC_SETVERSION, ext2 and ext4
+//!                                                without metadata_csum)
 //! ```
 //!
 //! SEED may also be `sparseN`: stream N in the first 1 KiB of every 4 KiB page of the file and
@@ -27,6 +33,12 @@ const O_DIRECT: i32 = 0o40000;
 const FALLOC_FL_KEEP_SIZE: u64 = 1;
 const FALLOC_FL_PUNCH_HOLE: u64 = 2;
 const SYS_FALLOCATE: u64 = 285;
+const SYS_IOCTL: u64 = 16;
+const FS_IOC_GETFLAGS: u64 = 0x8008_6601;
+const FS_IOC_SETFLAGS: u64 = 0x4008_6602;
+const FS_IOC_GETVERSION: u64 = 0x8008_7601;
+const FS_IOC_SETVERSION: u64 = 0x4008_7602;
+const FS_DAX_FL: u32 = 0x0200_0000;
 const PAGE: u64 = 4096;
 /// Bytes of each page that carry the stream with a `sparseN` seed.
 const SPARSE: u64 = 1024;
@@ -174,6 +186,53 @@ fn punch(path: &str, offset: u64, len: u64) -> io::Result<()> {
     Ok(())
 }
 
+/// ioctl(2) with a pointer argument.
+fn ioctl(file: &File, request: u64, arg: *mut u32) -> io::Result<()> {
+    let ret: i64;
+    // SAFETY: ioctl(2) on a file descriptor that `file` keeps open; FS_IOC_{GET,SET}FLAGS read or
+    // write one `int` at `arg`, which the caller owns.
+    unsafe {
+        std::arch::asm!(
+            "syscall",
+            inlateout("rax") SYS_IOCTL as i64 => ret,
+            in("rdi") file.as_raw_fd() as u64,
+            in("rsi") request,
+            in("rdx") arg as u64,
+            lateout("rcx") _,
+            lateout("r11") _,
+            options(nostack)
+        );
+    }
+    if ret < 0 {
+        return Err(io::Error::from_raw_os_error(-ret as i32));
+    }
+    Ok(())
+}
+
+/// Toggles FS_DAX_FL on and off again: the file's flags end as they were, and ext4 has marked
+/// the inode I_DONTCACHE (evicted with its page cache when the last reference goes).
+fn dontcache(path: &str) -> io::Result<()> {
+    let file = File::open(path)?;
+    let mut flags = 0u32;
+    ioctl(&file, FS_IOC_GETFLAGS, &mut flags)?;
+    for value in [flags ^ FS_DAX_FL, flags] {
+        let mut value = value;
+        ioctl(&file, FS_IOC_SETFLAGS, &mut value)?;
+    }
+    Ok(())
+}
+
+/// The inode generation, or with `Some(n)` sets it to `n` first.
+fn version(path: &str, set: Option<u32>) -> io::Result<u32> {
+    let file = File::open(path)?;
+    if let Some(mut n) = set {
+        ioctl(&file, FS_IOC_SETVERSION, &mut n)?;
+    }
+    let mut n = 0u32;
+    ioctl(&file, FS_IOC_GETVERSION, &mut n)?;
+    Ok(n)
+}
+
 fn number(s: &str) -> Option<u64> {
     s.parse().ok()
 }
@@ -202,6 +261,15 @@ fn main() -> ExitCode {
             (Some(offset), Some(len)) => punch(path, offset, len).map(Ok),
             _ => return usage(),
         },
+        [_, "dontcache", path] => dontcache(path).map(Ok),
+        [_, "getversion", path] => version(path, None).map(|n| {
+            println!("{n}");
+            Ok(())
+        }),
+        [_, "setversion", path, n] => match n.parse() {
+            Ok(n) => version(path, Some(n)).map(|_| Ok(())),
+            Err(_) => return usage(),
+        },
         _ => return usage(),
     };
     match result {
@@ -220,7 +288,8 @@ fn main() -> ExitCode {
 fn usage() -> ExitCode {
     eprintln!(
         "usage: hookfile write PATH SEED OFFSET LEN [direct] | check PATH SEED|zero OFFSET LEN | \
-         punch PATH OFFSET LEN"
+         punch PATH OFFSET LEN | dontcache PATH | getversion PATH | \
+         setversion PATH N"
     );
     ExitCode::from(2)
 }
