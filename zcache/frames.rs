@@ -16,7 +16,9 @@ pub struct OutOfFrame;
 
 /// Where zbud gets its page frames.
 pub trait FrameSource {
-    /// One owned frame of [`PAGE_SIZE`] bytes.
+    /// One owned frame of [`PAGE_SIZE`] bytes. Dropping it frees its memory (a store dropped
+    /// whole frees its frames so); only [`FrameSource::free_frame`] also counts it out of the
+    /// source's budget.
     type Frame;
 
     /// A new frame (contents unspecified), or an error if none can be had without breaking `gfp`

@@ -230,13 +230,16 @@ impl<S: FrameSource> Packed<S> {
                 return Err(PackedError::NoFrame);
             }
         };
-        if let Some(record) = self.record_mut(no) {
-            *record = Record {
-                frame: Some(page),
-                units,
-                ..Record::free()
-            };
-        }
+        let Some(record) = self.record_mut(no) else {
+            // A record just taken is always there: the answer to a bug is to keep nothing.
+            frames.free_frame(page);
+            return Err(PackedError::NoMemory);
+        };
+        *record = Record {
+            frame: Some(page),
+            units,
+            ..Record::free()
+        };
         self.push_partial(no);
         self.stats.pageframes = self.stats.pageframes.saturating_add(1);
         Ok(no)

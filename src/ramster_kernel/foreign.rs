@@ -96,7 +96,8 @@ impl ForeignClients {
         self.clients.get(node.index())?.as_ref().map(|c| &*c.store)
     }
 
-    /// Frees every page `node` keeps here; returns how many.
+    /// Frees every page `node` keeps here, with their frames, and its store; returns how many
+    /// pages.
     pub(super) fn drop_client(&mut self, node: NodeNum) -> u64 {
         let Some(client) = self.clients.get_mut(node.index()).and_then(Option::take) else {
             return 0;
@@ -105,6 +106,16 @@ impl ForeignClients {
         self.eph = self.eph.saturating_sub(client.eph);
         self.pers = self.pers.saturating_sub(client.pers);
         let _irqs = IrqsOff::new();
+        client.store.destroy_all_pools();
+        let left = client.store.frames().live();
+        if left != 0 {
+            pr_err!(
+                "{} frames of node {} still out after freeing its pages\n",
+                left,
+                node
+            );
+        }
+        // The store goes with any frame still in it: a dropped frame frees its page.
         drop(client);
         NODE_PAGES.set_foreign(node, 0);
         self.publish();

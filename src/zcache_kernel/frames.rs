@@ -2,6 +2,12 @@
 
 //! zbud's [`FrameSource`] over real page frames: `alloc_page(GFP_NOWAIT | __GFP_NOWARN)`, at most
 //! `max_pool_percent` of RAM at a time, read and written through `kmap_local_page` (in the shim).
+//!
+//! A [`PageFrame`] owns its page and frees it when dropped, like the host's heap frames: a store
+//! dropped whole (a peer's foreign pages when it goes down or comes back, every store at unload)
+//! gives its pages back with it. [`FrameSource::free_frame`] drops the frame and counts it out
+//! of the budget; a frame dropped without it is freed all the same (only ever with its whole
+//! store, whose count goes too).
 
 use super::ffi;
 use crate::os::{AllocError, Gfp, PAGE_SIZE};
@@ -9,12 +15,21 @@ use crate::zcache::frames::{FrameSource, OutOfFrame};
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
-/// One page frame owned by the store.
+/// One page frame owned by the store; dropping it frees the page.
 pub(crate) struct PageFrame(NonNull<ffi::RawPage>);
 
 // SAFETY: a `PageFrame` owns its page (nobody else has the pointer); a page may be used and
 // freed from any CPU.
 unsafe impl Send for PageFrame {}
+
+impl Drop for PageFrame {
+    fn drop(&mut self) {
+        // SAFETY: the frame owns a page from `ramster_zc_frame_alloc` that nothing else points
+        // to, and this is its one free: a `PageFrame` is dropped once and not used afterwards.
+        // `__free_page` does not sleep, so this may run with interrupts off.
+        unsafe { ffi::ramster_zc_frame_free(self.0.as_ptr()) };
+    }
+}
 
 /// Page frames from the page allocator, with a budget.
 pub(crate) struct PageFrames {
@@ -73,9 +88,8 @@ impl FrameSource for PageFrames {
     }
 
     fn free_frame(&self, frame: PageFrame) {
-        // SAFETY: the frame owns a page from `ramster_zc_frame_alloc`, given back exactly once
-        // (the `PageFrame` is consumed).
-        unsafe { ffi::ramster_zc_frame_free(frame.0.as_ptr()) };
+        // Its drop frees the page.
+        drop(frame);
         self.live.fetch_sub(1, Ordering::Relaxed);
     }
 

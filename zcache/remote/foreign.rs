@@ -7,12 +7,13 @@
 //! client's limit, so a client that floods this node is refused ([`PutRefused::NoFrame`]) once
 //! its frames are used up, after its own ephemeral frames have been evicted for persistent
 //! ones. Pages are stored as the client compressed them and sent back the same way: this node
-//! never decompresses them.
+//! never decompresses them. When the client goes (down, back up after a fresh handshake, or this
+//! module unloading) [`Store::destroy_all_pools`] frees every page and frame it had here.
 
 use super::super::frames::FrameSource;
 use super::super::store::{zbud_kind, GetMiss, Owner, PutRefused, Store};
 use crate::os::Gfp;
-use crate::tmem::{GetMode, Got, Oid, PageIndex, PoolId, PoolKind};
+use crate::tmem::{GetMode, Got, Oid, PageIndex, PoolId, PoolKind, MAX_POOLS_PER_CLIENT};
 
 impl<S: FrameSource> Store<S> {
     /// Stores compressed page `zpage` as page (`oid`, `index`) of the client's pool `pool`
@@ -78,6 +79,15 @@ impl<S: FrameSource> Store<S> {
                 len
             }
         }
+    }
+
+    /// Destroys every pool, freeing every page and with them every frame (the source's count
+    /// of frames out drops to 0); returns how many pages.
+    pub fn destroy_all_pools(&self) -> usize {
+        (0..MAX_POOLS_PER_CLIENT)
+            .filter_map(|id| u16::try_from(id).ok())
+            .filter_map(|id| self.destroy_pool(PoolId(id)))
+            .fold(0, usize::saturating_add)
     }
 
     /// Pages held, ephemeral and persistent.

@@ -454,6 +454,31 @@ fn a_peer_packs_small_foreign_swap_pages() {
     assert_eq!((peer.zpage_counts(), peer.frames().live()), ((0, 0), 0));
 }
 
+#[test]
+fn destroying_every_pool_of_a_gone_client_frees_every_frame() {
+    // A peer's store of one client, as the module keeps it: small pages packed, large ones in
+    // zbud, swap and clean pages, several pools; more clean pages than fit (some are evicted).
+    let peer = store(40, true).with_small_swap_pages(SmallSwapPages::BesideOrPacked);
+    let (large, small) = ([0x5au8; 1700], [0xa5u8; 100]);
+    for i in 0..30u32 {
+        for (pool, kind, z) in [
+            (PoolId(0), PoolKind::Persistent, &large[..]),
+            (PoolId(1), PoolKind::Persistent, &small[..]),
+            (PoolId(5), PoolKind::Ephemeral, &large[..]),
+        ] {
+            // A refusal past the limit is fine: only what is held matters.
+            let _ = peer.put_compressed(pool, kind, &oid(u64::from(i % 3)), i, z, Gfp::Kernel);
+        }
+    }
+    let (eph, pers) = peer.zpage_counts();
+    assert!(eph > 0 && pers > 30, "held: {eph} clean, {pers} swap pages");
+    assert!(peer.frames().live() > 0);
+    assert_eq!(peer.destroy_all_pools() as u64, eph + pers);
+    assert_eq!((peer.zpage_counts(), peer.frames().live()), ((0, 0), 0));
+    // Nothing left to destroy.
+    assert_eq!(peer.destroy_all_pools(), 0);
+}
+
 proptest! {
     /// Any mix of puts, remotifies, gets and flushes: every get returns the last page put at
     /// its key, or nothing if it was flushed or taken.

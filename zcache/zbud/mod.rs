@@ -262,6 +262,7 @@ impl<S: FrameSource, T: Clone> Zbud<S, T> {
             }
         };
         let Some(record) = self.records.get_mut(slot) else {
+            frames.free_frame(frame);
             return Err(ZbudError::NoMemory);
         };
         record.frame = Some(frame);
