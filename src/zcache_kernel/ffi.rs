@@ -4,7 +4,6 @@
 //! types that wrap the ones with rules: [`IrqsOff`] for local interrupt control. The others are
 //! wrapped where they are used ([`super::frames`], [`super::lz4c`], [`super::backend`]).
 
-use crate::os::PAGE_SIZE;
 use core::ffi::{c_char, c_int, c_uint, c_ulong, c_void};
 use kernel::error::{to_result, Result};
 

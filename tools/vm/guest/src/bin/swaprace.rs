@@ -1,19 +1,23 @@
 //! Swap-in racing a change of the swap PTE, every byte verified.
 //!
 //! ```text
-//! swaprace PAGES ROUNDS SEED
+//! swaprace PAGES ROUNDS SEED [--exit-swapped]
 //! ```
 //!
 //! Each round writes PAGES pages of private anonymous memory (a pattern of SEED, the round and
-//! the page), pushes them to swap with `MADV_PAGEOUT`, and reads them back, checking every byte.
-//! Meanwhile a second thread keeps writing `4` to `/proc/self/clear_refs`, which clears the
-//! soft-dirty bit of every swap PTE: a fault that is reading the page in then finds its PTE
-//! changed (`pte_same()` fails), drops the folio it read and retries. On a SWP_SYNCHRONOUS_IO
-//! swap device (zram, brd) that folio bypasses the swap cache, so a backend that let go of its
-//! copy when it was read has lost the page (issue 12, item 1).
+//! the page in the first 1536 bytes, zeros after), pushes them to swap with `MADV_PAGEOUT`, and
+//! reads them back, checking every byte. While it reads, a second thread keeps write-protecting
+//! and unprotecting the whole area with userfaultfd (`UFFDIO_WRITEPROTECT`), which sets and
+//! clears the uffd-wp bit of every swap PTE: a fault that is reading a page in then finds its PTE
+//! changed (`pte_same()` fails), drops the folio it read and retries. On a SWP_SYNCHRONOUS_IO swap
+//! device (zram, brd) that folio bypasses the swap cache, so a backend that let go of its copy
+//! when it was read has lost the page (issue 12, item 1).
 //!
-//! Exit status 0 when every page of every round came back intact, 1 on the first bad page, 2 on
-//! bad usage.
+//! With `--exit-swapped` the pages are written and pushed to swap once more after the rounds,
+//! and the program exits without reading them: every swap entry it used is freed by its exit.
+//!
+//! Exit status 0 when every page of every round came back intact, 1 on the first bad page or a
+//! failed system call, 2 on bad usage.
 
 use ramster_guest::pattern;
 use std::process::ExitCode;
@@ -21,19 +25,31 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 const PAGE: usize = 4096;
+/// Bytes of each page that carry the pattern; the rest is zero, so the pages compress (to about
+/// 3/8 of a page) and a compressed store keeps them.
+const USED: usize = 1536;
 const SYS_MMAP: u64 = 9;
+const SYS_IOCTL: u64 = 16;
 const SYS_MADVISE: u64 = 28;
+const SYS_USERFAULTFD: u64 = 323;
 const PROT_READ_WRITE: u64 = 3;
 const MAP_PRIVATE_ANONYMOUS: u64 = 0x22;
 const MADV_PAGEOUT: u64 = 21;
+const O_CLOEXEC: u64 = 0o2_000_000;
+const UFFD_API: u64 = 0xaa;
+const UFFDIO_API: u64 = 0xc018_aa3f;
+const UFFDIO_REGISTER: u64 = 0xc020_aa00;
+const UFFDIO_WRITEPROTECT: u64 = 0xc018_aa06;
+const UFFDIO_REGISTER_MODE_WP: u64 = 2;
+const UFFDIO_WRITEPROTECT_MODE_WP: u64 = 1;
 
 /// A raw system call with three arguments; returns the kernel's result (negative errno). The
-/// fourth to sixth argument registers always carry mmap's flags, fd -1 and offset 0, which
-/// madvise ignores.
+/// fourth to sixth argument registers always carry mmap's flags, fd -1 and offset 0, which the
+/// other calls ignore.
 fn syscall3(nr: u64, a: u64, b: u64, c: u64) -> i64 {
     let ret: i64;
-    // SAFETY: the callers pass calls (mmap, madvise) whose arguments name only memory they own or
-    // ask the kernel for new memory.
+    // SAFETY: the callers pass calls (mmap, madvise, userfaultfd, ioctl) whose arguments name
+    // only memory they own or ask the kernel for new memory.
     unsafe {
         std::arch::asm!(
             "syscall",
@@ -52,15 +68,105 @@ fn syscall3(nr: u64, a: u64, b: u64, c: u64) -> i64 {
     ret
 }
 
-/// `len` bytes of fresh private anonymous memory (mmap), never unmapped.
-fn anonymous(len: usize) -> Option<&'static mut [u8]> {
-    let addr = syscall3(SYS_MMAP, 0, len as u64, PROT_READ_WRITE);
-    if addr < 0 {
-        return None;
+/// A system call's result as a `Result` naming the call.
+fn checked(what: &str, ret: i64) -> Result<i64, String> {
+    if ret < 0 {
+        Err(format!("{what} failed: {ret}"))
+    } else {
+        Ok(ret)
     }
+}
+
+/// `len` bytes of fresh private anonymous memory (mmap), never unmapped.
+fn anonymous(len: usize) -> Result<&'static mut [u8], String> {
+    let addr = checked("mmap", syscall3(SYS_MMAP, 0, len as u64, PROT_READ_WRITE))?;
     // SAFETY: mmap returned `len` bytes of readable, writable memory that nothing else uses and
     // that is never unmapped.
-    Some(unsafe { std::slice::from_raw_parts_mut(addr as *mut u8, len) })
+    Ok(unsafe { std::slice::from_raw_parts_mut(addr as *mut u8, len) })
+}
+
+/// A userfaultfd registered for write protection over one area (never closed: the program ends).
+struct WriteProtect {
+    fd: u64,
+    start: u64,
+    len: u64,
+}
+
+impl WriteProtect {
+    fn new(area: &[u8]) -> Result<Self, String> {
+        let fd = checked("userfaultfd", syscall3(SYS_USERFAULTFD, O_CLOEXEC, 0, 0))? as u64;
+        let mut api = [UFFD_API, 0, 0];
+        checked(
+            "UFFDIO_API",
+            syscall3(SYS_IOCTL, fd, UFFDIO_API, api.as_mut_ptr() as u64),
+        )?;
+        let (start, len) = (area.as_ptr() as u64, area.len() as u64);
+        let mut register = [start, len, UFFDIO_REGISTER_MODE_WP, 0];
+        checked(
+            "UFFDIO_REGISTER",
+            syscall3(SYS_IOCTL, fd, UFFDIO_REGISTER, register.as_mut_ptr() as u64),
+        )?;
+        Ok(Self { fd, start, len })
+    }
+
+    /// Write-protects the area (`on`) or lifts the protection; every PTE of it changes.
+    fn set(&self, on: bool) -> Result<(), String> {
+        let mode = if on { UFFDIO_WRITEPROTECT_MODE_WP } else { 0 };
+        let mut wp = [self.start, self.len, mode];
+        checked(
+            "UFFDIO_WRITEPROTECT",
+            syscall3(
+                SYS_IOCTL,
+                self.fd,
+                UFFDIO_WRITEPROTECT,
+                wp.as_mut_ptr() as u64,
+            ),
+        )
+        .map(drop)
+    }
+}
+
+/// What the two threads share: whether the reader is racing, how often the toggler has seen it
+/// idle (with the protection lifted), and how many toggles it made.
+#[derive(Default)]
+struct Shared {
+    racing: AtomicBool,
+    stop: AtomicBool,
+    /// The toggler has ended (asked to, or on an error).
+    done: AtomicBool,
+    idle: AtomicU64,
+    toggles: AtomicU64,
+}
+
+impl Shared {
+    /// Ends a racing phase: returns once the toggler has lifted the protection and seen it end,
+    /// so that the area can be written.
+    fn quiesce(&self) {
+        self.racing.store(false, Ordering::SeqCst);
+        let seen = self.idle.load(Ordering::SeqCst);
+        while self.idle.load(Ordering::SeqCst) == seen && !self.done.load(Ordering::SeqCst) {
+            std::thread::yield_now();
+        }
+    }
+}
+
+/// The toggler: protects and unprotects the area while the reader races, else says it is idle.
+fn toggle(wp: WriteProtect, shared: Arc<Shared>) -> Result<(), String> {
+    let toggled = (|| {
+        while !shared.stop.load(Ordering::SeqCst) {
+            if shared.racing.load(Ordering::SeqCst) {
+                wp.set(true)?;
+                wp.set(false)?;
+                shared.toggles.fetch_add(1, Ordering::Relaxed);
+            } else {
+                shared.idle.fetch_add(1, Ordering::SeqCst);
+                std::thread::yield_now();
+            }
+        }
+        Ok(())
+    })();
+    shared.done.store(true, Ordering::SeqCst);
+    toggled
 }
 
 /// The pattern stream of one page in one round.
@@ -85,60 +191,66 @@ fn main() -> ExitCode {
         eprintln!("usage: swaprace PAGES ROUNDS SEED [--exit-swapped]");
         return ExitCode::from(2);
     };
-    let pages: usize = pages;
-    let rounds: u64 = rounds;
-    let seed: u64 = seed;
     println!("swaprace: seed {seed}, {pages} pages, {rounds} rounds");
-    let Some(mem) = anonymous(pages * PAGE) else {
-        eprintln!("swaprace: mmap failed");
-        return ExitCode::FAILURE;
-    };
-
-    let stop = Arc::new(AtomicBool::new(false));
-    let sweeps = Arc::new(AtomicU64::new(0));
-    let clearer = {
-        let (stop, sweeps) = (stop.clone(), sweeps.clone());
-        std::thread::spawn(move || {
-            while !stop.load(Ordering::Relaxed) {
-                if std::fs::write("/proc/self/clear_refs", "4").is_err() {
-                    return false;
-                }
-                sweeps.fetch_add(1, Ordering::Relaxed);
-            }
-            true
-        })
-    };
-    let raced = (0..rounds).try_for_each(|round| race_one_round(mem, seed, round));
-    stop.store(true, Ordering::Relaxed);
-    let clearer_ok = clearer.join().unwrap_or(false);
-    println!(
-        "swaprace: {} clear_refs sweeps",
-        sweeps.load(Ordering::Relaxed)
-    );
-    if !clearer_ok {
-        eprintln!("swaprace: writing /proc/self/clear_refs failed");
-        return ExitCode::FAILURE;
-    }
-    if let Err(e) = raced {
-        eprintln!("swaprace: {e}");
-        return ExitCode::FAILURE;
-    }
-    println!("swaprace: every page of {rounds} rounds intact");
-    if exit_swapped {
-        if let Err(e) = write_and_page_out(mem, seed, rounds) {
+    match run(pages, rounds, seed, exit_swapped) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
             eprintln!("swaprace: {e}");
-            return ExitCode::FAILURE;
+            ExitCode::FAILURE
         }
-        println!("swaprace: exits with its {pages} pages swapped out");
     }
-    ExitCode::SUCCESS
 }
 
-/// Writes the pages of `round`, pushes them to swap and reads them back, checking every byte.
-fn race_one_round(mem: &mut [u8], seed: u64, round: u64) -> Result<(), String> {
-    write_and_page_out(mem, seed, round)?;
+fn run(pages: usize, rounds: u64, seed: u64, exit_swapped: bool) -> Result<(), String> {
+    let mem = anonymous(pages * PAGE)?;
+    let wp = WriteProtect::new(mem)?;
+    let shared = Arc::new(Shared::default());
+    let toggler = {
+        let shared = shared.clone();
+        std::thread::spawn(move || toggle(wp, shared))
+    };
+    let mut raced = Ok(());
+    for round in 0..rounds {
+        shared.quiesce();
+        if shared.done.load(Ordering::SeqCst) {
+            // The toggler failed (its error is reported below); the area may be protected.
+            break;
+        }
+        raced = write_and_page_out(mem, seed, round).and_then(|()| {
+            shared.racing.store(true, Ordering::SeqCst);
+            verify(mem, seed, round)
+        });
+        if raced.is_err() {
+            break;
+        }
+    }
+    shared.quiesce();
+    shared.stop.store(true, Ordering::SeqCst);
+    let toggled = toggler
+        .join()
+        .unwrap_or_else(|_| Err("the toggler panicked".into()));
+    let toggles = shared.toggles.load(Ordering::Relaxed);
+    println!("swaprace: {toggles} write-protect toggles during the reads");
+    toggled.and(raced)?;
+    println!("swaprace: every page of {rounds} rounds intact");
+    if exit_swapped {
+        write_and_page_out(mem, seed, rounds)?;
+        println!("swaprace: exits with its {pages} pages swapped out");
+    }
+    Ok(())
+}
+
+/// Reads every page of `round` back, checking every byte.
+fn verify(mem: &[u8], seed: u64, round: u64) -> Result<(), String> {
     for (page, buf) in mem.chunks(PAGE).enumerate() {
-        if let Some(at) = pattern::first_mismatch(stream(seed, round, page), 0, buf) {
+        let (used, zeros) = buf.split_at(USED);
+        let bad = pattern::first_mismatch(stream(seed, round, page), 0, used).or_else(|| {
+            zeros
+                .iter()
+                .position(|&b| b != 0)
+                .map(|i| (USED + i) as u64)
+        });
+        if let Some(at) = bad {
             return Err(format!("round {round}, page {page}: byte {at} differs"));
         }
     }
@@ -148,16 +260,15 @@ fn race_one_round(mem: &mut [u8], seed: u64, round: u64) -> Result<(), String> {
 /// Writes the pattern of `round` into every page of `mem` and pushes them to swap.
 fn write_and_page_out(mem: &mut [u8], seed: u64, round: u64) -> Result<(), String> {
     for (page, buf) in mem.chunks_mut(PAGE).enumerate() {
-        pattern::fill(stream(seed, round, page), 0, buf);
+        let (used, zeros) = buf.split_at_mut(USED);
+        pattern::fill(stream(seed, round, page), 0, used);
+        zeros.fill(0);
     }
-    let ret = syscall3(
+    let advice = syscall3(
         SYS_MADVISE,
         mem.as_ptr() as u64,
         mem.len() as u64,
         MADV_PAGEOUT,
     );
-    if ret < 0 {
-        return Err(format!("madvise(MADV_PAGEOUT) failed: {ret}"));
-    }
-    Ok(())
+    checked("madvise(MADV_PAGEOUT)", advice).map(drop)
 }
