@@ -39,6 +39,7 @@ use crate::os::{lock_class, AllocError, Gfp, SpinLockArray, PAGE_SIZE};
 use crate::tmem::{
     Client, ClientId, GetMode, Got, NewPoolError, Oid, PageIndex, Pool, PoolId, PoolKind,
 };
+use core::sync::atomic::{AtomicUsize, Ordering};
 
 /// How zcache stores one page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -195,6 +196,8 @@ pub struct Store<S: FrameSource> {
     outbox: Outbox,
     remote: &'static RamsterCounters,
     node_pages: &'static NodePages,
+    /// Fault injection: this many more gets of a compressed page find it corrupt.
+    corrupt_gets: AtomicUsize,
 }
 
 impl<S: FrameSource> Store<S> {
@@ -222,7 +225,20 @@ impl<S: FrameSource> Store<S> {
             outbox: Outbox::new(OUTBOX_CAPACITY, gfp)?,
             remote: &RAMSTER_COUNTERS,
             node_pages: &NODE_PAGES,
+            corrupt_gets: AtomicUsize::new(0),
         })
+    }
+
+    /// Fault injection (debugfs `zcache/inject_corrupt_gets`): the next `n` gets of a page kept
+    /// compressed here find it corrupt, as a page whose bytes went bad would be (the page is
+    /// dropped and the get fails with [`GetMiss::Corrupt`]).
+    pub fn inject_corrupt_gets(&self, n: usize) {
+        self.corrupt_gets.store(n, Ordering::Relaxed);
+    }
+
+    /// How many injected corrupt gets are still to come.
+    pub fn corrupt_gets_pending(&self) -> usize {
+        self.corrupt_gets.load(Ordering::Relaxed)
     }
 
     /// The same store counting its remote pages in `remote` and `node_pages` instead of the
@@ -685,6 +701,12 @@ impl<S: FrameSource> Store<S> {
             ZDesc::Remote(page) => Err(GetMiss::Remote { page, taken: false }),
             ZDesc::OnDevice => Err(GetMiss::OnDevice),
             ZDesc::Zbud(..) | ZDesc::Leaving(..) | ZDesc::Packed(_) => {
+                let injected =
+                    self.corrupt_gets
+                        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+                if injected.is_ok() {
+                    return Err(GetMiss::Corrupt);
+                }
                 let size = self.read_zpage(desc, &mut scratch.zpage)?;
                 let zpage = scratch.zpage.get(..size).ok_or(GetMiss::Corrupt)?;
                 self.codec

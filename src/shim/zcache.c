@@ -272,6 +272,43 @@ int ramster_zc_debugfs_codec_bench(void)
 	return PTR_ERR_OR_ZERO(d);
 }
 
+/*
+ * zcache/inject_corrupt_gets: fault injection (src/zcache_kernel/inject.rs).
+ * A write of a count makes that many next gets of a compressed page find it
+ * corrupt; a read shows how many are still to come.
+ */
+static ssize_t zc_inject_read(struct file *file, char __user *ubuf,
+			      size_t count, loff_t *ppos)
+{
+	return ramster_debugfs_read_text(ubuf, count, ppos, 0,
+					 ramster_zc_inject_show);
+}
+
+static ssize_t zc_inject_write(struct file *file, const char __user *ubuf,
+			       size_t count, loff_t *ppos)
+{
+	return ramster_debugfs_write_text(ubuf, count, 0,
+					  ramster_zc_inject_store);
+}
+
+static const struct file_operations zc_inject_fops = {
+	.owner = THIS_MODULE,
+	.read = zc_inject_read,
+	.write = zc_inject_write,
+	.llseek = default_llseek,
+};
+
+int ramster_zc_debugfs_inject(void)
+{
+	struct dentry *d;
+
+	if (IS_ERR_OR_NULL(zc_debugfs_dirs[0]))
+		return -ENOENT;
+	d = debugfs_create_file("inject_corrupt_gets", 0600,
+				zc_debugfs_dirs[0], NULL, &zc_inject_fops);
+	return PTR_ERR_OR_ZERO(d);
+}
+
 void ramster_zc_debugfs_remove(void)
 {
 	unsigned int i;

@@ -29,6 +29,8 @@ int ramster_zc_counter(u32 dir, u32 id, u64 *val);
 ssize_t ramster_zc_mm_stat(char *buf, size_t size);
 ssize_t ramster_zc_codec_bench_show(int id, char *buf, size_t size);
 ssize_t ramster_zc_codec_bench_store(int id, const char *buf, size_t len);
+ssize_t ramster_zc_inject_show(int id, char *buf, size_t size);
+ssize_t ramster_zc_inject_store(int id, const char *buf, size_t len);
 
 /* Implemented in shim/zcache.c. */
 unsigned int ramster_zc_max_pool_percent(void);
@@ -65,5 +67,6 @@ void ramster_zc_msleep(unsigned int ms);
 void ramster_zc_msleep_idle(unsigned int ms);
 void ramster_zc_cond_resched(void);
 int ramster_zc_debugfs_codec_bench(void);
+int ramster_zc_debugfs_inject(void);
 
 #endif /* RAMSTER_ZCACHE_SHIM_H */

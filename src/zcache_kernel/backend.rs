@@ -534,7 +534,7 @@ fn create_counter(dir: u32, prefix: &str, name: &str, id: u32) -> Result {
 }
 
 /// Creates `zcache/` and `zbud/` with one file per counter (and `zcache/mm_stat`,
-/// `zcache/codec_bench`).
+/// `zcache/codec_bench`, `zcache/inject_corrupt_gets`).
 fn create_debugfs(shared: &Shared) -> Result {
     // SAFETY: creates the folders; called once, before any counter file.
     to_result(unsafe { ffi::ramster_zc_debugfs_create() })?;
@@ -549,7 +549,8 @@ fn create_debugfs(shared: &Shared) -> Result {
         });
         result?;
     }
-    codec_bench::create()
+    codec_bench::create()?;
+    super::inject::create()
 }
 
 // ---- the backend ------------------------------------------------------------------------------

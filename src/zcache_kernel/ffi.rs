@@ -64,6 +64,7 @@ extern "C" {
     fn ramster_zc_msleep_idle(ms: c_uint);
     pub(crate) fn ramster_zc_cond_resched();
     pub(crate) fn ramster_zc_debugfs_codec_bench() -> c_int;
+    pub(crate) fn ramster_zc_debugfs_inject() -> c_int;
 }
 
 /// Interrupts are disabled on this CPU while it lives, so the task stays on this CPU and

@@ -8,12 +8,14 @@
 //! - [`scratch`]: per-CPU compression working memory;
 //! - [`lz4c`]: `compressor=lz4-c`, the kernel's C LZ4;
 //! - [`codec_bench`]: debugfs `zcache/codec_bench`, lz4_flex against C LZ4 per page;
+//! - [`inject`]: debugfs `zcache/inject_corrupt_gets`, fault injection;
 //! - [`ffi`]: the C shim (`shim/zcache.c`) and local interrupt control.
 
 mod backend;
 mod codec_bench;
 mod ffi;
 mod frames;
+mod inject;
 mod lz4c;
 mod scratch;
 

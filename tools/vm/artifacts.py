@@ -9,8 +9,8 @@ REPO = Path(__file__).resolve().parents[2]
 CACHE = Path(os.environ.get("RAMSTER_CACHE", Path.home() / ".cache/ramster"))
 CARGO_TARGET = Path(os.environ.get("CARGO_TARGET_DIR", CACHE / "cargo-target"))
 HOST_TRIPLE = "x86_64-unknown-linux-gnu"
-GUEST_PROGRAMS = ["pattern", "netcheck", "swapstress", "swaprace", "hookfile", "mkext4",
-                  "badpeer", "pingpong"]
+GUEST_PROGRAMS = ["pattern", "netcheck", "swapstress", "swaprace", "swaplost", "hookfile",
+                  "mkext4", "badpeer", "pingpong"]
 # Userspace tools the guests run too, linked statically the same way.
 GUEST_TOOLS = ["ramster-tools"]
 

@@ -127,6 +127,26 @@ fn a_get_that_may_not_take_keeps_the_page_with_exclusive_gets() {
 }
 
 #[test]
+fn injected_corrupt_gets_drop_the_page_and_fail_the_get() {
+    let s = store(8, true);
+    let mut scratch = Box::new(Scratch::new());
+    let pool = s.new_pool(PoolKind::Persistent, Gfp::Kernel).expect("pool");
+    for i in 0..3 {
+        s.put(pool, &oid(1), i, &page(u64::from(i), 900), &mut scratch)
+            .expect("put");
+    }
+    s.inject_corrupt_gets(1);
+    assert_eq!(get(&s, pool, 1, 0, &mut scratch), Err(GetMiss::Corrupt));
+    assert_eq!(s.corrupt_gets_pending(), 0);
+    assert_eq!(get(&s, pool, 1, 0, &mut scratch), Err(GetMiss::NotFound));
+    assert_eq!(
+        get(&s, pool, 1, 1, &mut scratch).expect("get"),
+        page(1, 900)
+    );
+    assert_eq!(s.counters().corrupt_pages.get(), 1);
+}
+
+#[test]
 fn a_refused_put_flushes_the_old_page() {
     let s = store(8, false);
     let mut scratch = Box::new(Scratch::new());

@@ -1,3 +1,4 @@
 //! Shared code of the programs that run inside the test VMs.
 
+pub mod anon;
 pub mod pattern;

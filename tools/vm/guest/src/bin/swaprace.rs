@@ -19,22 +19,14 @@
 //! Exit status 0 when every page of every round came back intact, 1 on the first bad page or a
 //! failed system call, 2 on bad usage.
 
-use ramster_guest::pattern;
+use ramster_guest::anon::{
+    advise, anonymous, checked, fill, syscall3, verify, MADV_PAGEOUT, PAGE, SYS_IOCTL,
+};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
-const PAGE: usize = 4096;
-/// Bytes of each page that carry the pattern; the rest is zero, so the pages compress (to about
-/// 3/8 of a page) and a compressed store keeps them.
-const USED: usize = 1536;
-const SYS_MMAP: u64 = 9;
-const SYS_IOCTL: u64 = 16;
-const SYS_MADVISE: u64 = 28;
 const SYS_USERFAULTFD: u64 = 323;
-const PROT_READ_WRITE: u64 = 3;
-const MAP_PRIVATE_ANONYMOUS: u64 = 0x22;
-const MADV_PAGEOUT: u64 = 21;
 const O_CLOEXEC: u64 = 0o2_000_000;
 const UFFD_API: u64 = 0xaa;
 const UFFDIO_API: u64 = 0xc018_aa3f;
@@ -42,48 +34,6 @@ const UFFDIO_REGISTER: u64 = 0xc020_aa00;
 const UFFDIO_WRITEPROTECT: u64 = 0xc018_aa06;
 const UFFDIO_REGISTER_MODE_WP: u64 = 2;
 const UFFDIO_WRITEPROTECT_MODE_WP: u64 = 1;
-
-/// A raw system call with three arguments; returns the kernel's result (negative errno). The
-/// fourth to sixth argument registers always carry mmap's flags, fd -1 and offset 0, which the
-/// other calls ignore.
-fn syscall3(nr: u64, a: u64, b: u64, c: u64) -> i64 {
-    let ret: i64;
-    // SAFETY: the callers pass calls (mmap, madvise, userfaultfd, ioctl) whose arguments name
-    // only memory they own or ask the kernel for new memory.
-    unsafe {
-        std::arch::asm!(
-            "syscall",
-            inlateout("rax") nr as i64 => ret,
-            in("rdi") a,
-            in("rsi") b,
-            in("rdx") c,
-            in("r10") MAP_PRIVATE_ANONYMOUS,
-            in("r8") u64::MAX,
-            in("r9") 0u64,
-            lateout("rcx") _,
-            lateout("r11") _,
-            options(nostack)
-        );
-    }
-    ret
-}
-
-/// A system call's result as a `Result` naming the call.
-fn checked(what: &str, ret: i64) -> Result<i64, String> {
-    if ret < 0 {
-        Err(format!("{what} failed: {ret}"))
-    } else {
-        Ok(ret)
-    }
-}
-
-/// `len` bytes of fresh private anonymous memory (mmap), never unmapped.
-fn anonymous(len: usize) -> Result<&'static mut [u8], String> {
-    let addr = checked("mmap", syscall3(SYS_MMAP, 0, len as u64, PROT_READ_WRITE))?;
-    // SAFETY: mmap returned `len` bytes of readable, writable memory that nothing else uses and
-    // that is never unmapped.
-    Ok(unsafe { std::slice::from_raw_parts_mut(addr as *mut u8, len) })
-}
 
 /// A userfaultfd registered for write protection over one area (never closed: the program ends).
 struct WriteProtect {
@@ -169,11 +119,6 @@ fn toggle(wp: WriteProtect, shared: Arc<Shared>) -> Result<(), String> {
     toggled
 }
 
-/// The pattern stream of one page in one round.
-fn stream(seed: u64, round: u64, page: usize) -> u64 {
-    seed ^ (round << 32) ^ page as u64
-}
-
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (numbers, exit_swapped) = match args.split_last() {
@@ -240,35 +185,8 @@ fn run(pages: usize, rounds: u64, seed: u64, exit_swapped: bool) -> Result<(), S
     Ok(())
 }
 
-/// Reads every page of `round` back, checking every byte.
-fn verify(mem: &[u8], seed: u64, round: u64) -> Result<(), String> {
-    for (page, buf) in mem.chunks(PAGE).enumerate() {
-        let (used, zeros) = buf.split_at(USED);
-        let bad = pattern::first_mismatch(stream(seed, round, page), 0, used).or_else(|| {
-            zeros
-                .iter()
-                .position(|&b| b != 0)
-                .map(|i| (USED + i) as u64)
-        });
-        if let Some(at) = bad {
-            return Err(format!("round {round}, page {page}: byte {at} differs"));
-        }
-    }
-    Ok(())
-}
-
 /// Writes the pattern of `round` into every page of `mem` and pushes them to swap.
 fn write_and_page_out(mem: &mut [u8], seed: u64, round: u64) -> Result<(), String> {
-    for (page, buf) in mem.chunks_mut(PAGE).enumerate() {
-        let (used, zeros) = buf.split_at_mut(USED);
-        pattern::fill(stream(seed, round, page), 0, used);
-        zeros.fill(0);
-    }
-    let advice = syscall3(
-        SYS_MADVISE,
-        mem.as_ptr() as u64,
-        mem.len() as u64,
-        MADV_PAGEOUT,
-    );
-    checked("madvise(MADV_PAGEOUT)", advice).map(drop)
+    fill(mem, seed, round);
+    advise(mem, MADV_PAGEOUT)
 }

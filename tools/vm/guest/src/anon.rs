@@ -1,0 +1,96 @@
+//! Private anonymous memory for the swap test programs: raw system calls (the programs are
+//! static and use no libc), and pages whose contents compress (so a compressed store keeps them)
+//! and are checked byte for byte.
+
+use crate::pattern;
+
+pub const PAGE: usize = 4096;
+/// Bytes of each page that carry the pattern; the rest is zero, so the pages compress (to about
+/// 3/8 of a page).
+pub const USED: usize = 1536;
+pub const SYS_IOCTL: u64 = 16;
+pub const MADV_WILLNEED: u64 = 3;
+pub const MADV_PAGEOUT: u64 = 21;
+const SYS_MMAP: u64 = 9;
+const SYS_MADVISE: u64 = 28;
+const PROT_READ_WRITE: u64 = 3;
+const MAP_PRIVATE_ANONYMOUS: u64 = 0x22;
+
+/// A raw system call with three arguments; returns the kernel's result (negative errno). The
+/// fourth to sixth argument registers always carry mmap's flags, fd -1 and offset 0, which the
+/// other calls ignore.
+pub fn syscall3(nr: u64, a: u64, b: u64, c: u64) -> i64 {
+    let ret: i64;
+    // SAFETY: the callers pass calls (mmap, madvise, userfaultfd, ioctl) whose arguments name
+    // only memory they own or ask the kernel for new memory.
+    unsafe {
+        std::arch::asm!(
+            "syscall",
+            inlateout("rax") nr as i64 => ret,
+            in("rdi") a,
+            in("rsi") b,
+            in("rdx") c,
+            in("r10") MAP_PRIVATE_ANONYMOUS,
+            in("r8") u64::MAX,
+            in("r9") 0u64,
+            lateout("rcx") _,
+            lateout("r11") _,
+            options(nostack)
+        );
+    }
+    ret
+}
+
+/// A system call's result as a `Result` naming the call.
+pub fn checked(what: &str, ret: i64) -> Result<i64, String> {
+    if ret < 0 {
+        Err(format!("{what} failed: {ret}"))
+    } else {
+        Ok(ret)
+    }
+}
+
+/// `len` bytes of fresh private anonymous memory (mmap), never unmapped.
+pub fn anonymous(len: usize) -> Result<&'static mut [u8], String> {
+    let addr = checked("mmap", syscall3(SYS_MMAP, 0, len as u64, PROT_READ_WRITE))?;
+    // SAFETY: mmap returned `len` bytes of readable, writable memory that nothing else uses and
+    // that is never unmapped.
+    Ok(unsafe { std::slice::from_raw_parts_mut(addr as *mut u8, len) })
+}
+
+/// madvise(2) over all of `mem`.
+pub fn advise(mem: &[u8], advice: u64) -> Result<(), String> {
+    let ret = syscall3(SYS_MADVISE, mem.as_ptr() as u64, mem.len() as u64, advice);
+    checked(&format!("madvise({advice})"), ret).map(drop)
+}
+
+/// The pattern stream of page `page` in round `round`.
+fn stream(seed: u64, round: u64, page: usize) -> u64 {
+    seed ^ (round << 32) ^ page as u64
+}
+
+/// Writes the pages of `round` into `mem`.
+pub fn fill(mem: &mut [u8], seed: u64, round: u64) {
+    for (page, buf) in mem.chunks_mut(PAGE).enumerate() {
+        let (used, zeros) = buf.split_at_mut(USED);
+        pattern::fill(stream(seed, round, page), 0, used);
+        zeros.fill(0);
+    }
+}
+
+/// Reads every page of `round` back, checking every byte.
+pub fn verify(mem: &[u8], seed: u64, round: u64) -> Result<(), String> {
+    for (page, buf) in mem.chunks(PAGE).enumerate() {
+        let (used, zeros) = buf.split_at(USED);
+        let bad = pattern::first_mismatch(stream(seed, round, page), 0, used).or_else(|| {
+            zeros
+                .iter()
+                .position(|&b| b != 0)
+                .map(|i| (USED + i) as u64)
+        });
+        if let Some(at) = bad {
+            return Err(format!("round {round}, page {page}: byte {at} differs"));
+        }
+    }
+    Ok(())
+}
