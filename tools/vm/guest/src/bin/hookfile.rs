@@ -20,6 +20,7 @@
 //!
 //! Exit status 0 on success, 1 on a mismatch or an I/O error, 2 on bad usage.
 
+use ramster_guest::anon::{syscall3, SYS_IOCTL};
 use ramster_guest::pattern;
 use std::alloc::{self, Layout};
 use std::fs::{File, OpenOptions};
@@ -33,7 +34,6 @@ const O_DIRECT: i32 = 0o40000;
 const FALLOC_FL_KEEP_SIZE: u64 = 1;
 const FALLOC_FL_PUNCH_HOLE: u64 = 2;
 const SYS_FALLOCATE: u64 = 285;
-const SYS_IOCTL: u64 = 16;
 const FS_IOC_GETFLAGS: u64 = 0x8008_6601;
 const FS_IOC_SETFLAGS: u64 = 0x4008_6602;
 const FS_IOC_GETVERSION: u64 = 0x8008_7601;
@@ -188,21 +188,9 @@ fn punch(path: &str, offset: u64, len: u64) -> io::Result<()> {
 
 /// ioctl(2) with a pointer argument.
 fn ioctl(file: &File, request: u64, arg: *mut u32) -> io::Result<()> {
-    let ret: i64;
-    // SAFETY: ioctl(2) on a file descriptor that `file` keeps open; FS_IOC_{GET,SET}FLAGS read or
-    // write one `int` at `arg`, which the caller owns.
-    unsafe {
-        std::arch::asm!(
-            "syscall",
-            inlateout("rax") SYS_IOCTL as i64 => ret,
-            in("rdi") file.as_raw_fd() as u64,
-            in("rsi") request,
-            in("rdx") arg as u64,
-            lateout("rcx") _,
-            lateout("r11") _,
-            options(nostack)
-        );
-    }
+    // FS_IOC_{GET,SET}FLAGS and {GET,SET}VERSION read or write one `int` at `arg`, which the
+    // caller owns, on a descriptor `file` keeps open.
+    let ret = syscall3(SYS_IOCTL, file.as_raw_fd() as u64, request, arg as u64);
     if ret < 0 {
         return Err(io::Error::from_raw_os_error(-ret as i32));
     }
