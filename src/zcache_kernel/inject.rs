@@ -59,7 +59,10 @@ unsafe extern "C" fn ramster_zc_inject_store(_id: c_int, buf: *const u8, len: us
     let injected = parse(text).and_then(|n| {
         let store = store().ok_or(ENODEV)?;
         store.inject_corrupt_gets(n);
-        pr_warn!("zcache: the next {} gets will find their page corrupt (injected)\n", n);
+        pr_warn!(
+            "zcache: the next {} gets will find their page corrupt (injected)\n",
+            n
+        );
         Ok(())
     });
     match injected {
