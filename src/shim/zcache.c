@@ -261,15 +261,21 @@ static const struct file_operations zc_codec_bench_fops = {
 	.llseek = default_llseek,
 };
 
-int ramster_zc_debugfs_codec_bench(void)
+/* Creates zcache/@name, root only, served by @fops. */
+static int zc_debugfs_root_file(const char *name,
+				const struct file_operations *fops)
 {
 	struct dentry *d;
 
 	if (IS_ERR_OR_NULL(zc_debugfs_dirs[0]))
 		return -ENOENT;
-	d = debugfs_create_file("codec_bench", 0600, zc_debugfs_dirs[0], NULL,
-				&zc_codec_bench_fops);
+	d = debugfs_create_file(name, 0600, zc_debugfs_dirs[0], NULL, fops);
 	return PTR_ERR_OR_ZERO(d);
+}
+
+int ramster_zc_debugfs_codec_bench(void)
+{
+	return zc_debugfs_root_file("codec_bench", &zc_codec_bench_fops);
 }
 
 /*
@@ -300,13 +306,7 @@ static const struct file_operations zc_inject_fops = {
 
 int ramster_zc_debugfs_inject(void)
 {
-	struct dentry *d;
-
-	if (IS_ERR_OR_NULL(zc_debugfs_dirs[0]))
-		return -ENOENT;
-	d = debugfs_create_file("inject_corrupt_gets", 0600,
-				zc_debugfs_dirs[0], NULL, &zc_inject_fops);
-	return PTR_ERR_OR_ZERO(d);
+	return zc_debugfs_root_file("inject_corrupt_gets", &zc_inject_fops);
 }
 
 void ramster_zc_debugfs_remove(void)

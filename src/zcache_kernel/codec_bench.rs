@@ -15,6 +15,7 @@
 use super::ffi::{self, IrqsOff};
 use super::lz4c;
 use crate::buf_writer::BufWriter;
+use crate::cluster::config_text::parse_decimal;
 use crate::net::now_ns;
 use crate::os::PAGE_SIZE;
 use crate::run_guard::RunGuard;
@@ -242,10 +243,8 @@ fn run(n: usize) -> Result {
 }
 
 fn store(text: &[u8]) -> Result {
-    let text = text.strip_suffix(b"\n").unwrap_or(text);
-    let n = core::str::from_utf8(text)
+    let n = parse_decimal(text)
         .ok()
-        .and_then(|s| s.parse::<u64>().ok())
         .filter(|n| (1..=MAX_PAGES).contains(n))
         .ok_or(EINVAL)?;
     let _run = RunGuard::take(&RUNNING)?;

@@ -9,6 +9,7 @@
 use super::backend::store;
 use super::ffi;
 use crate::buf_writer::BufWriter;
+use crate::cluster::config_text::parse_decimal;
 use core::ffi::c_int;
 use core::fmt::Write;
 use kernel::prelude::*;
@@ -16,12 +17,11 @@ use kernel::prelude::*;
 /// The largest count a write may ask for.
 const MAX_INJECTED: usize = 1 << 20;
 
-/// Parses a write: a count, optionally followed by a newline.
+/// Parses a write: a decimal count, optionally followed by a newline.
 fn parse(text: &[u8]) -> Result<usize> {
-    let text = text.strip_suffix(b"\n").unwrap_or(text);
-    core::str::from_utf8(text)
+    parse_decimal(text)
         .ok()
-        .and_then(|s| s.parse::<usize>().ok())
+        .and_then(|n| usize::try_from(n).ok())
         .filter(|n| *n <= MAX_INJECTED)
         .ok_or(EINVAL)
 }
