@@ -7,7 +7,7 @@
 //! while it could sleep. An object exists only while it holds at least one page.
 
 use super::key::PageIndex;
-use crate::os::{Gfp, Map};
+use crate::os::{Gfp, Map, Step};
 
 /// The pages of one object: page index -> the store's descriptor of the stored page.
 pub struct Object<D> {
@@ -51,16 +51,11 @@ impl<D> Object<D> {
         self.pages.pop_first()
     }
 
-    /// Keeps the pages for which `keep` (which may change the descriptor) returns true and drops
-    /// the others; returns how many were dropped.
-    pub fn retain(&mut self, mut keep: impl FnMut(&mut D) -> bool) -> usize {
-        let mut dropped = 0usize;
-        self.pages.retain(|_, desc| {
-            let kept = keep(desc);
-            dropped = dropped.saturating_add(usize::from(!kept));
-            kept
-        });
-        dropped
+    /// Visits the pages from index `from` on, in index order, until `step` says [`Step::Stop`];
+    /// a page for which it says [`Step::Remove`] is dropped.
+    pub fn walk_from(&mut self, from: PageIndex, mut step: impl FnMut(PageIndex, &mut D) -> Step) {
+        self.pages
+            .walk_from(&from, |index, desc| step(*index, desc));
     }
 
     /// The pages in index order.

@@ -9,6 +9,11 @@
 //! the caller, who releases them to its store after the lock is gone: as a return value for one
 //! page, as a [`Detached`] set for an object or a whole pool.
 //!
+//! Walks over every page (destroy, [`Pool::retain_pages`], [`Pool::walk`]) hold a bucket lock for
+//! at most [`WALK_BATCH`] pages and call [`cond_resched`] between lock holds, so that the time with
+//! a lock held (and, in the kernel, interrupts off) is bounded whatever the pool holds; they run
+//! in process context with no lock held.
+//!
 //! Life cycle: a pool body is created once per slot and then reused. Its state is
 //! free -> creating -> ephemeral|persistent -> destroying -> free. Page operations check the state
 //! under the bucket lock, and destroy marks the pool destroying before it empties the buckets one
@@ -17,13 +22,46 @@
 use super::detached::Detached;
 use super::key::{Oid, PageIndex};
 use super::object::Object;
-use crate::os::{lock_class, AllocError, Gfp, Map, SpinLockArray};
+use crate::os::{cond_resched, lock_class, AllocError, Gfp, Map, SpinLockArray, Step};
 use core::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 
 /// log2 of the number of buckets of a pool.
 pub const BUCKET_BITS: u32 = 8;
 /// The number of buckets (each with its own lock) of a pool, as in the original.
 pub const BUCKETS: usize = 1 << BUCKET_BITS;
+
+/// The most pages a walk visits (or releases) per lock hold and between two reschedule points.
+pub const WALK_BATCH: usize = 256;
+
+/// Where a walk over a pool's pages goes on: pages are visited bucket by bucket, in key order
+/// within a bucket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WalkAt {
+    bucket: usize,
+    oid: Oid,
+    index: PageIndex,
+}
+
+impl WalkAt {
+    /// The first page of the pool.
+    pub const START: Self = Self {
+        bucket: 0,
+        oid: Oid([0; 3]),
+        index: 0,
+    };
+}
+
+/// What a walk does after visiting a page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Visit {
+    /// Keep the page (its descriptor possibly changed) and go on.
+    Keep,
+    /// Remove the page, dropping its descriptor (only for descriptors that hold nothing to
+    /// release, e.g. a remote page's), and go on.
+    Remove,
+    /// Keep the page and stop: the walk resumes at this page.
+    Stop,
+}
 
 /// What a pool promises about the pages put into it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -310,9 +348,11 @@ impl<D> Pool<D> {
     }
 
     /// Removes every page, one bucket at a time, and hands each descriptor to `release` with no
-    /// lock held. Used by destroy; works whatever the state.
+    /// lock held, rescheduling every [`WALK_BATCH`] pages. Used by destroy; works whatever the
+    /// state.
     pub(super) fn flush_all(&self, mut release: impl FnMut(D)) -> usize {
         let mut flushed = 0usize;
+        let mut before_resched = WALK_BATCH;
         for i in 0..BUCKETS {
             let mut bucket = self.buckets.lock(i);
             let objects = core::mem::take(&mut *bucket);
@@ -321,45 +361,97 @@ impl<D> Pool<D> {
             let (objects, pages) = (detached.object_count(), detached.len());
             self.objects.fetch_sub(objects, Ordering::Relaxed);
             self.pages.fetch_sub(pages, Ordering::Relaxed);
-            flushed = flushed.saturating_add(pages);
             for (_, _, desc) in detached {
                 release(desc);
+                flushed = flushed.saturating_add(1);
+                before_resched -= 1;
+                if before_resched == 0 {
+                    cond_resched();
+                    before_resched = WALK_BATCH;
+                }
             }
         }
         flushed
     }
 
-    /// Runs `keep` on every page's descriptor, bucket by bucket under its lock; `keep` may change
-    /// the descriptor, and a page for which it returns false leaves the pool (its descriptor is
-    /// dropped: use this only for descriptors that hold nothing to release, e.g. a remote page's).
-    /// Returns how many pages left.
+    /// Runs `keep` on every page's descriptor, a batch at a time (see [`Pool::walk`]); `keep` may
+    /// change the descriptor, and a page for which it returns false leaves the pool (its
+    /// descriptor is dropped: use this only for descriptors that hold nothing to release, e.g. a
+    /// remote page's). Returns how many pages left.
     pub fn retain_pages(&self, mut keep: impl FnMut(&mut D) -> bool) -> usize {
         let mut removed = 0usize;
-        for i in 0..BUCKETS {
-            let mut bucket = self.buckets.lock(i);
-            bucket.retain(|_, object| {
-                let gone = object.retain(&mut keep);
-                removed = removed.saturating_add(gone);
-                self.pages.fetch_sub(gone, Ordering::Relaxed);
-                if object.is_empty() {
-                    self.objects.fetch_sub(1, Ordering::Relaxed);
+        let mut at = Some(WalkAt::START);
+        while let Some(from) = at {
+            at = self.walk(from, |_, _, desc| {
+                if keep(desc) {
+                    Visit::Keep
+                } else {
+                    removed = removed.saturating_add(1);
+                    Visit::Remove
                 }
-                !object.is_empty()
             });
+            cond_resched();
         }
         removed
     }
 
-    /// Every page as (oid, index, &descriptor), bucket by bucket, each under its lock: for
-    /// consistency checks and debugging, not for the store path.
-    pub fn for_each_page(&self, mut visit: impl FnMut(&Oid, PageIndex, &D)) {
-        for i in 0..BUCKETS {
-            let bucket = self.buckets.lock(i);
-            for (oid, object) in bucket.iter() {
-                for (index, desc) in object.pages() {
-                    visit(oid, *index, desc);
+    /// One lock hold of a walk: visits up to [`WALK_BATCH`] pages from `at` on, in order, under
+    /// their bucket's lock (`visit` must not call the pool or sleep). Returns where the walk goes
+    /// on (the page `visit` stopped at, or the next one), or `None` once the last page has been
+    /// visited. Pages put or removed meanwhile are seen or not: each page present for the whole
+    /// walk is visited once. The caller reschedules between calls ([`cond_resched`]).
+    pub fn walk(
+        &self,
+        at: WalkAt,
+        mut visit: impl FnMut(&Oid, PageIndex, &mut D) -> Visit,
+    ) -> Option<WalkAt> {
+        let mut bucket = self.buckets.lock(at.bucket);
+        let mut budget = WALK_BATCH;
+        let mut resume: Option<(Oid, PageIndex)> = None;
+        let (mut pages_gone, mut objects_gone) = (0usize, 0usize);
+        bucket.walk_from(&at.oid, |oid, object| {
+            let first = if *oid == at.oid { at.index } else { 0 };
+            object.walk_from(first, |index, desc| {
+                if budget == 0 {
+                    resume = Some((*oid, index));
+                    return Step::Stop;
                 }
+                budget -= 1;
+                match visit(oid, index, desc) {
+                    Visit::Keep => Step::Keep,
+                    Visit::Remove => {
+                        pages_gone = pages_gone.saturating_add(1);
+                        Step::Remove
+                    }
+                    Visit::Stop => {
+                        resume = Some((*oid, index));
+                        Step::Stop
+                    }
+                }
+            });
+            if resume.is_some() {
+                // Stopped at a page it kept: the object is not empty.
+                Step::Stop
+            } else if object.is_empty() {
+                objects_gone = objects_gone.saturating_add(1);
+                Step::Remove
+            } else {
+                Step::Keep
             }
+        });
+        drop(bucket);
+        self.pages.fetch_sub(pages_gone, Ordering::Relaxed);
+        self.objects.fetch_sub(objects_gone, Ordering::Relaxed);
+        match resume {
+            Some((oid, index)) => Some(WalkAt {
+                bucket: at.bucket,
+                oid,
+                index,
+            }),
+            None => (at.bucket + 1 < BUCKETS).then_some(WalkAt {
+                bucket: at.bucket + 1,
+                ..WalkAt::START
+            }),
         }
     }
 }

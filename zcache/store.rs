@@ -9,9 +9,9 @@
 //! packed frame as [`SmallSwapPages`] says; any other in the zbud of its kind),
 //! evicting ephemeral frames when no frame is left (`eph_ate_tail` for an ephemeral put,
 //! `pers_ate_eph` for a persistent one), and only then entered into tmem. A refused put flushes
-//! the key's old page, so a stale copy never survives a failed put. A get runs the decompression
-//! under the bucket lock when the page stays (persistent pool), and after the lock when it is
-//! taken.
+//! the key's old page, so a stale copy never survives a failed put. A get decompresses with no
+//! lock held: a page that stays (persistent pool) has its compressed bytes copied into the
+//! caller's scratch under the bucket lock, a taken one has left the index.
 //!
 //! Locks: a tmem bucket lock, then one zbud lock (one per kind) or the packed frames' lock, never
 //! the other way round. Eviction takes the ephemeral zbud lock alone to pick its victim, drops
@@ -37,7 +37,8 @@ use super::zero::is_zero_filled;
 use crate::cluster::node_num::NodeNum;
 use crate::os::{lock_class, AllocError, Gfp, SpinLockArray, PAGE_SIZE};
 use crate::tmem::{
-    Client, ClientId, GetMode, Got, NewPoolError, Oid, PageIndex, Pool, PoolId, PoolKind,
+    Client, ClientId, GetMode, Got, NewPoolError, Oid, PageIndex, Pool, PoolId, PoolKind, Visit,
+    WalkAt,
 };
 use core::sync::atomic::{AtomicUsize, Ordering};
 
@@ -650,12 +651,14 @@ impl<S: FrameSource> Store<S> {
         } else {
             GetMode::ByKind
         };
+        // A page that stays is only copied under the bucket lock (its compressed bytes, into the
+        // scratch); it is decompressed after the lock, like a taken one.
         let got = tmem_pool.get(oid, index, mode, |desc| {
-            self.load(desc, &mut *page, &mut *scratch)
+            self.copy_zpage(desc, &mut *scratch)
         });
         let loaded = match got {
             None => Err(GetMiss::NotFound),
-            Some(Got::Read(loaded)) => loaded,
+            Some(Got::Read(copied)) => copied.and_then(|size| self.decompress(size, page, scratch)),
             Some(Got::Taken(desc)) => {
                 let loaded = match self.load(&desc, page, scratch) {
                     Err(GetMiss::Remote { page, .. }) => Err(GetMiss::Remote { page, taken: true }),
@@ -693,11 +696,15 @@ impl<S: FrameSource> Store<S> {
         page: &mut [u8; PAGE_SIZE],
         scratch: &mut Scratch,
     ) -> Result<(), GetMiss> {
+        let size = self.copy_zpage(desc, scratch)?;
+        self.decompress(size, page, scratch)
+    }
+
+    /// Copies the zpage `desc` names into `scratch`; returns its size, `None` for a zero-filled
+    /// page. Short enough to run under a bucket lock.
+    fn copy_zpage(&self, desc: &ZDesc, scratch: &mut Scratch) -> Result<Option<usize>, GetMiss> {
         match *desc {
-            ZDesc::Zero => {
-                page.fill(0);
-                Ok(())
-            }
+            ZDesc::Zero => Ok(None),
             ZDesc::Remote(page) => Err(GetMiss::Remote { page, taken: false }),
             ZDesc::OnDevice => Err(GetMiss::OnDevice),
             ZDesc::Zbud(..) | ZDesc::Leaving(..) | ZDesc::Packed(_) => {
@@ -707,13 +714,26 @@ impl<S: FrameSource> Store<S> {
                 if injected.is_ok() {
                     return Err(GetMiss::Corrupt);
                 }
-                let size = self.read_zpage(desc, &mut scratch.zpage)?;
-                let zpage = scratch.zpage.get(..size).ok_or(GetMiss::Corrupt)?;
-                self.codec
-                    .decompress(zpage, page)
-                    .map_err(|_| GetMiss::Corrupt)
+                self.read_zpage(desc, &mut scratch.zpage).map(Some)
             }
         }
+    }
+
+    /// Fills `page` from the `size` bytes [`Store::copy_zpage`] left in `scratch` (`None`: zeroes).
+    fn decompress(
+        &self,
+        size: Option<usize>,
+        page: &mut [u8; PAGE_SIZE],
+        scratch: &Scratch,
+    ) -> Result<(), GetMiss> {
+        let Some(size) = size else {
+            page.fill(0);
+            return Ok(());
+        };
+        let zpage = scratch.zpage.get(..size).ok_or(GetMiss::Corrupt)?;
+        self.codec
+            .decompress(zpage, page)
+            .map_err(|_| GetMiss::Corrupt)
     }
 
     /// Copies the zpage `desc` names here into the start of `out`; returns its size.
@@ -748,12 +768,24 @@ impl<S: FrameSource> Store<S> {
         found
     }
 
-    /// Calls `visit(oid, index)` for every page of pool `pool`, one tmem bucket lock at a time;
-    /// the visitor runs under that lock, so it must not call the store (or sleep).
-    pub fn for_each_page(&self, pool: PoolId, mut visit: impl FnMut(&Oid, PageIndex)) {
-        if let Some(p) = self.client.pool(pool) {
-            p.for_each_page(|oid, index, _| visit(oid, index));
-        }
+    /// One lock hold of a walk over pool `pool`'s pages ([`Pool::walk`]): calls `visit(oid,
+    /// index, desc)` for up to [`WALK_BATCH`](crate::tmem::WALK_BATCH) pages from `at` on, until
+    /// it returns false (the walk then resumes at that page). The visitor runs under a bucket
+    /// lock: it must not call the store or sleep. Returns where the walk goes on, `None` at the
+    /// end (or for no such pool); reschedule between calls.
+    pub fn walk_pages(
+        &self,
+        pool: PoolId,
+        at: WalkAt,
+        mut visit: impl FnMut(&Oid, PageIndex, &ZDesc) -> bool,
+    ) -> Option<WalkAt> {
+        self.client.pool(pool)?.walk(at, |oid, index, desc| {
+            if visit(oid, index, desc) {
+                Visit::Keep
+            } else {
+                Visit::Stop
+            }
+        })
     }
 
     /// Drops object `oid` of pool `pool` with all its pages; returns how many pages.

@@ -9,7 +9,7 @@
 
 extern crate std;
 
-use super::{AllocError, Gfp};
+use super::{AllocError, Gfp, Step};
 use core::cell::Cell;
 use core::ops::{Deref, DerefMut};
 use core::ptr;
@@ -168,10 +168,28 @@ impl<K: Ord, V> Map<K, V> {
         self.0.iter()
     }
 
-    /// Keeps the entries for which `keep` (which may change the value) returns true and removes
-    /// the others; never allocates.
-    pub fn retain(&mut self, keep: impl FnMut(&K, &mut V) -> bool) {
-        self.0.retain(keep);
+    /// Visits the entries with keys from `from` on, in key order, until `step` says
+    /// [`Step::Stop`]; an entry for which it says [`Step::Remove`] is removed. Never allocates.
+    pub fn walk_from(&mut self, from: &K, mut step: impl FnMut(&K, &mut V) -> Step)
+    where
+        K: Clone,
+    {
+        use std::ops::Bound::{Excluded, Included, Unbounded};
+        let mut lower = Included(from.clone());
+        loop {
+            let Some((key, value)) = self.0.range_mut((lower, Unbounded)).next() else {
+                return;
+            };
+            let key = key.clone();
+            match step(&key, value) {
+                Step::Keep => {}
+                Step::Remove => {
+                    self.0.remove(&key);
+                }
+                Step::Stop => return,
+            }
+            lower = Excluded(key);
+        }
     }
 }
 
@@ -207,6 +225,21 @@ pub(crate) use lock_class;
 /// The guard of one lock of a [`SpinLockArray`]; the lock is held until it is dropped.
 pub type SpinGuard<'a, T> = MutexGuard<'a, T>;
 
+std::thread_local! {
+    /// How many [`SpinLockArray`] locks this thread has taken (see [`locks_taken`]).
+    static LOCKS_TAKEN: Cell<u64> = const { Cell::new(0) };
+}
+
+/// How many [`SpinLockArray`] locks this thread has taken so far: a test tells one lock hold from
+/// the next with it (e.g. that a walk visits a bounded number of pages per hold).
+pub fn locks_taken() -> u64 {
+    LOCKS_TAKEN.with(Cell::get)
+}
+
+/// Gives the CPU to other tasks if they need it: between the batches of a long walk (the kernel's
+/// `cond_resched()`; nothing to do on the host, whose threads are preempted).
+pub fn cond_resched() {}
+
 /// A heap array of `N` locks, each guarding its own `T`.
 pub struct SpinLockArray<T, const N: usize>(Box<[Mutex<T>]>);
 
@@ -230,6 +263,7 @@ impl<T, const N: usize> SpinLockArray<T, N> {
     /// Takes lock `i % N` and returns its guard. Spins (here: blocks) while another holder has it.
     pub fn lock(&self, i: usize) -> SpinGuard<'_, T> {
         let lock = &self.0[i % N];
+        LOCKS_TAKEN.with(|n| n.set(n.get().wrapping_add(1)));
         // A holder that panicked (only possible in a failing host test) leaves the data as it was
         // at that point; carry on with it rather than panic again.
         lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner())

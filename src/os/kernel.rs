@@ -6,7 +6,9 @@
 //! spinlock, and it fails quietly because a failed put is an expected outcome under pressure.
 //! [`Gfp::Kernel`] is `GFP_KERNEL`, for setup paths that may sleep.
 
-use super::{AllocError, Gfp};
+use super::{AllocError, Gfp, Step};
+use core::ffi::{c_uint, c_ulong};
+use core::marker::PhantomData;
 use core::ops::{Deref, DerefMut};
 use core::pin::Pin;
 use core::ptr;
@@ -15,7 +17,7 @@ use kernel::alloc::{flags, Flags, KBox, KVec};
 use kernel::init::{pin_init_array_from_fn, InPlaceInit};
 use kernel::rbtree::{RBTree, RBTreeNodeReservation};
 use kernel::str::CStr;
-use kernel::sync::lock::{spinlock::SpinLockBackend, Guard};
+use kernel::sync::lock::{spinlock::SpinLockBackend, Guard as LockGuard};
 use kernel::sync::{LockClassKey, SpinLock};
 
 fn flags_of(gfp: Gfp) -> Flags {
@@ -144,16 +146,19 @@ impl<K: Ord, V> Map<K, V> {
         self.0.iter()
     }
 
-    /// Keeps the entries for which `keep` (which may change the value) returns true and removes
-    /// the others; never allocates.
-    pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
-        let mut cursor = self.0.cursor_front();
+    /// Visits the entries with keys from `from` on, in key order, until `step` says
+    /// [`Step::Stop`]; an entry for which it says [`Step::Remove`] is removed. Never allocates.
+    pub fn walk_from(&mut self, from: &K, mut step: impl FnMut(&K, &mut V) -> Step)
+    where
+        K: Clone,
+    {
+        let mut cursor = self.0.cursor_lower_bound(from);
         while let Some(mut c) = cursor {
             let (key, value) = c.current_mut();
-            cursor = if keep(key, value) {
-                c.move_next()
-            } else {
-                c.remove_current().0
+            cursor = match step(key, value) {
+                Step::Keep => c.move_next(),
+                Step::Remove => c.remove_current().0,
+                Step::Stop => return,
             };
         }
     }
@@ -190,8 +195,118 @@ macro_rules! lock_class {
 }
 pub(crate) use lock_class;
 
-/// The guard of one lock of a [`SpinLockArray`]; the lock is held until it is dropped.
-pub type SpinGuard<'a, T> = Guard<'a, T, SpinLockBackend>;
+extern "C" {
+    fn ramster_zc_irq_save() -> c_ulong;
+    fn ramster_zc_irq_restore(flags: c_ulong);
+    fn ramster_zc_preempt_disable();
+    fn ramster_zc_preempt_enable();
+    fn ramster_zc_cpu() -> c_uint;
+    fn ramster_zc_cond_resched();
+}
+
+/// Local interrupts are off on this CPU while it lives (`local_irq_save`), so nothing else runs
+/// on it and the task stays on it.
+pub struct IrqsOff {
+    flags: c_ulong,
+    /// Not `Send`: the flags must be restored on the CPU that saved them.
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl IrqsOff {
+    /// Disables local interrupts (saving their state) until the value is dropped.
+    pub fn new() -> Self {
+        // SAFETY: `ramster_zc_irq_save` only wraps `local_irq_save`; `drop` restores the flags
+        // once, on this CPU.
+        let flags = unsafe { ramster_zc_irq_save() };
+        Self {
+            flags,
+            _not_send: PhantomData,
+        }
+    }
+}
+
+impl Default for IrqsOff {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for IrqsOff {
+    fn drop(&mut self) {
+        // SAFETY: restores the flags `new` saved; the value cannot leave this CPU (not `Send`,
+        // and with interrupts off the task cannot migrate).
+        unsafe { ramster_zc_irq_restore(self.flags) };
+    }
+}
+
+/// Preemption is off on this CPU while it lives (`preempt_disable`): the task stays on this
+/// CPU and no other task runs on it, but interrupts still come. The proof a per-CPU buffer
+/// needs when no interrupt handler uses it.
+pub struct PreemptOff {
+    /// Not `Send`: preemption is enabled again on the CPU that disabled it.
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl PreemptOff {
+    /// Disables preemption until the value is dropped.
+    pub fn new() -> Self {
+        // SAFETY: `ramster_zc_preempt_disable` only wraps `preempt_disable`; `drop` undoes it
+        // once, on this CPU.
+        unsafe { ramster_zc_preempt_disable() };
+        Self {
+            _not_send: PhantomData,
+        }
+    }
+
+    /// The CPU this runs on; stable while `self` lives.
+    pub fn cpu(&self) -> usize {
+        // SAFETY: preemption is off (`self` exists), so `smp_processor_id()` is valid.
+        unsafe { ramster_zc_cpu() as usize }
+    }
+}
+
+impl Default for PreemptOff {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for PreemptOff {
+    fn drop(&mut self) {
+        // SAFETY: undoes the `preempt_disable` of `new`, on the same CPU (not `Send`).
+        unsafe { ramster_zc_preempt_enable() };
+    }
+}
+
+/// Gives the CPU to other tasks if they need it (`cond_resched()`): between the batches of a
+/// long walk. Process context only, with no spinlock held and interrupts on.
+pub fn cond_resched() {
+    // SAFETY: the caller is in a context that may sleep (this function's contract); the kernel
+    // checks it with `might_sleep` under CONFIG_DEBUG_ATOMIC_SLEEP.
+    unsafe { ramster_zc_cond_resched() };
+}
+
+/// The guard of one lock of a [`SpinLockArray`]: the lock is held, and local interrupts are off,
+/// until it is dropped.
+pub struct SpinGuard<'a, T> {
+    // Fields drop in order: the lock is released before interrupts come back on.
+    guard: LockGuard<'a, T, SpinLockBackend>,
+    _irqs: IrqsOff,
+}
+
+impl<T> Deref for SpinGuard<'_, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.guard
+    }
+}
+
+impl<T> DerefMut for SpinGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.guard
+    }
+}
 
 /// A heap array of `N` spinlocks, each guarding its own `T`. The locks share one lockdep class,
 /// so a thread must never hold two of them at once.
@@ -216,9 +331,14 @@ impl<T, const N: usize> SpinLockArray<T, N> {
         .map_err(|_| AllocError)
     }
 
-    /// Takes lock `i % N` and returns its guard; spins while another CPU holds it.
+    /// Disables local interrupts, takes lock `i % N` and returns its guard (as
+    /// `spin_lock_irqsave`); spins while another CPU holds it.
     pub fn lock(&self, i: usize) -> SpinGuard<'_, T> {
-        self.0[i % N].lock()
+        let irqs = IrqsOff::new();
+        SpinGuard {
+            guard: self.0[i % N].lock(),
+            _irqs: irqs,
+        }
     }
 }
 

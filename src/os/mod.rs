@@ -8,7 +8,11 @@
 //! - [`Vec`]: a growable array whose every allocation is fallible and takes a [`Gfp`];
 //! - [`Map`]: an ordered map (the kernel's red-black tree) with fallible node allocation;
 //! - [`SpinLockArray`]: a heap array of spinlocks, e.g. the hashed buckets of a tmem pool, in a
-//!   lockdep class made with [`lock_class!`];
+//!   lockdep class made with [`lock_class!`]; in the kernel each is taken with local interrupts
+//!   off (`spin_lock_irqsave`), because cleancache takes the store's locks under the
+//!   interrupt-safe `i_pages` lock: no caller can take one with interrupts on;
+//! - [`cond_resched`]: the point between two batches of a long walk where the CPU may go to
+//!   another task (process context only, no lock held);
 //! - [`OnceSlot`]: a value created at most once, on first use, then shared read-only;
 //! - [`AllocError`]: the one error an allocation returns.
 //!
@@ -27,6 +31,17 @@ mod imp;
 pub use imp::*;
 // A macro is not picked up by the glob above.
 pub(crate) use imp::lock_class;
+
+/// What [`Map::walk_from`] does after visiting an entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Keep the entry and go on to the next one.
+    Keep,
+    /// Remove the entry and go on to the next one.
+    Remove,
+    /// Keep the entry and end the walk.
+    Stop,
+}
 
 /// The size of a page, which is the unit tmem stores.
 pub const PAGE_SIZE: usize = 4096;

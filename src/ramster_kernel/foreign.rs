@@ -20,7 +20,7 @@ use crate::os::Gfp;
 use crate::tmem::{Oid, PoolId, PoolKind};
 use crate::zcache::remote::counters::{NODE_PAGES, RAMSTER_COUNTERS};
 use crate::zcache::store::{GetMiss, SmallSwapPages, Store};
-use crate::zcache_kernel::{max_pool_percent, totalram_pages, IrqsOff, PageFrames, ZStore};
+use crate::zcache_kernel::{max_pool_percent, totalram_pages, PageFrames, ZStore};
 use kernel::prelude::*;
 
 /// The largest request payload: a put of a whole page.
@@ -105,7 +105,6 @@ impl ForeignClients {
         let (eph, pers) = client.store.zpage_counts();
         self.eph = self.eph.saturating_sub(client.eph);
         self.pers = self.pers.saturating_sub(client.pers);
-        let _irqs = IrqsOff::new();
         client.store.destroy_all_pools();
         let left = client.store.frames().live();
         if left != 0 {
@@ -183,7 +182,6 @@ fn serve(
     match request.op {
         TmemOp::Put => {
             let store = clients.store(from)?;
-            let _irqs = IrqsOff::new();
             store
                 .put_compressed(pool, kind, &oid, index, request.data, Gfp::NoWait)
                 .map(|()| 0)
@@ -197,7 +195,6 @@ fn serve(
             let mut zpage = KVec::from_elem(0u8, MAX_COMPRESSED_LEN as usize, GFP_KERNEL)
                 .map_err(|_| Status::NoMemory)?;
             let len = {
-                let _irqs = IrqsOff::new();
                 store.get_compressed(
                     pool,
                     &oid,
@@ -215,21 +212,18 @@ fn serve(
         }
         TmemOp::Flush => {
             if let Some(store) = clients.existing(from) {
-                let _irqs = IrqsOff::new();
                 store.flush_page(pool, &oid, index);
             }
             Ok(0)
         }
         TmemOp::FlushObject => {
             if let Some(store) = clients.existing(from) {
-                let _irqs = IrqsOff::new();
                 store.flush_object(pool, &oid);
             }
             Ok(0)
         }
         TmemOp::DestroyPool => {
             if let Some(store) = clients.existing(from) {
-                let _irqs = IrqsOff::new();
                 store.destroy_pool(pool);
             }
             Ok(0)

@@ -34,7 +34,7 @@ use crate::zcache::bench_pages::{fill_page, PageKind};
 use crate::zcache::compress::COMPRESS_BOUND;
 use crate::zcache::remote::outbox::RemoteFlush;
 use crate::zcache::zbud::ZbudKind;
-use crate::zcache_kernel::{compress_page, store, IrqsOff, ZStore};
+use crate::zcache_kernel::{compress_page, store, ZStore};
 use core::fmt::Write;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use kernel::init::zeroed;
@@ -103,7 +103,6 @@ impl Drop for RunPool {
                 },
             )
         });
-        let _irqs = IrqsOff::new();
         self.store.destroy_pool(self.id);
     }
 }

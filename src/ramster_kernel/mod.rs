@@ -12,7 +12,8 @@
 //! - [`get_bench`]: debugfs `ramster/remote_get_bench`, the remote get measured in the kernel.
 //!
 //! Everything here runs in process context; the store's locks are taken with local interrupts
-//! off, as everywhere ([`crate::zcache_kernel::IrqsOff`]). The host-tested logic is in
+//! off, as everywhere (their lock API does it: [`crate::os::SpinLockArray`]). The host-tested
+//! logic is in
 //! `zcache/remote/`; the policy is described in Documentation/ramster.rst.
 
 mod fetch;

@@ -38,7 +38,7 @@ use crate::zcache::swapkey::swap_entry;
 use crate::zcache::zbud::ZbudKind;
 use crate::zcache_kernel::{
     available_pages, copy_to_swap_device, give_back_swap_page, idle_sleep, swap_pool,
-    totalram_pages, IrqsOff, ZStore,
+    totalram_pages, ZStore,
 };
 use kernel::init::zeroed;
 use kernel::prelude::*;
@@ -119,7 +119,6 @@ fn self_shrink(store: &ZStore) {
         return;
     };
     {
-        let _irqs = IrqsOff::new();
         store.for_each_remote_page(pool, SHRINK_PAGES, |oid, index| {
             if let Some(entry) = swap_entry(oid, index) {
                 // Within capacity (at most SHRINK_PAGES visits): never allocates.
@@ -173,10 +172,7 @@ fn remotify(rt: &Runtime, store: &ZStore, target: NodeNum, b: &mut Buffers) -> R
             && under_pressure(store)
         {
             looked = looked.saturating_add(1);
-            let departures = {
-                let _irqs = IrqsOff::new();
-                store.remotify_begin(kind, &mut b.copy)
-            };
+            let departures = store.remotify_begin(kind, &mut b.copy);
             let Some(departures) = departures else {
                 break;
             };
@@ -193,7 +189,6 @@ fn remotify(rt: &Runtime, store: &ZStore, target: NodeNum, b: &mut Buffers) -> R
                     Err(why) => {
                         // Every departure of the frame is committed or aborted, none left
                         // leaving.
-                        let _irqs = IrqsOff::new();
                         store.remotify_abort(d);
                         stop |= matches!(why, NotMoved::Stop);
                     }
@@ -251,10 +246,7 @@ fn move_page(
             return Err(NotMoved::Stop);
         }
     }
-    let committed = {
-        let _irqs = IrqsOff::new();
-        store.remotify_commit(d, target)
-    };
+    let committed = store.remotify_commit(d, target);
     if committed {
         remoted.inc();
     } else {

@@ -18,7 +18,7 @@ use crate::cluster::node_num::NodeNum;
 use crate::net::state::Handler;
 use crate::net::{ClusterNet, Shared as NetShared};
 use crate::zcache::remote::knobs::KNOBS;
-use crate::zcache_kernel::{self, msleep, IrqsOff};
+use crate::zcache_kernel::{self, msleep};
 use core::ptr;
 use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use kernel::prelude::*;
@@ -100,10 +100,7 @@ fn node_changed(node: NodeNum, up: bool) {
         rt.set_live(node, up);
         if !up {
             if let Some(store) = zcache_kernel::store() {
-                let (pers, eph) = {
-                    let _irqs = IrqsOff::new();
-                    store.forget_node(node)
-                };
+                let (pers, eph) = store.forget_node(node);
                 if pers > 0 || eph > 0 {
                     pr_notice!(
                         "node {} is down: {} swap pages will be read from the swap device, {} cached pages dropped\n",

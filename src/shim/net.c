@@ -31,6 +31,11 @@ static void ramster_sock_setup(struct socket *sock, unsigned int send_timeout_ms
 	/* Later sends may run from reclaim: never use the task's page frag. */
 	sk->sk_allocation = GFP_NOIO;
 	sk->sk_use_task_frag = false;
+	/*
+	 * Swap pages travel on this socket: under memory pressure it may use
+	 * the emergency reserves, as swap over NBD and NFS do.
+	 */
+	sk_set_memalloc(sk);
 }
 
 static void ramster_sin(struct sockaddr_in *sin, const u8 *addr, u16 port)
@@ -174,13 +179,20 @@ void ramster_sock_shutdown(struct socket *sock)
 
 void ramster_sock_release(struct socket *sock)
 {
+	if (sock->sk && sock_flag(sock->sk, SOCK_MEMALLOC))
+		sk_clear_memalloc(sock->sk);
 	sock_release(sock);
 }
 
 struct workqueue_struct *ramster_alloc_workqueue(const char *name)
 {
-	/* Workers block in recvmsg and accept: unbound, and enough of them. */
-	return alloc_workqueue("%s", WQ_UNBOUND, WQ_UNBOUND_MAX_ACTIVE, name);
+	/*
+	 * Workers block in recvmsg and accept: unbound, and enough of them.
+	 * Replies to page faults and reclaim arrive through them: a rescuer
+	 * runs them when no new worker can be created under memory pressure.
+	 */
+	return alloc_workqueue("%s", WQ_UNBOUND | WQ_MEM_RECLAIM,
+			       WQ_UNBOUND_MAX_ACTIVE, name);
 }
 
 void ramster_destroy_workqueue(struct workqueue_struct *wq)

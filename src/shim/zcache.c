@@ -70,6 +70,16 @@ unsigned long ramster_zc_totalram_pages(void)
 	return totalram_pages();
 }
 
+/*
+ * The store's spinlocks are taken with local interrupts off: cleancache
+ * takes them under the interrupt-safe i_pages lock. On PREEMPT_RT a
+ * spinlock_t sleeps, which it must not do with interrupts off (Kconfig
+ * excludes PREEMPT_RT; this catches out-of-tree builds).
+ */
+#ifdef CONFIG_PREEMPT_RT
+#error "ramster does not support PREEMPT_RT"
+#endif
+
 unsigned long ramster_zc_irq_save(void)
 {
 	unsigned long flags;
@@ -83,7 +93,17 @@ void ramster_zc_irq_restore(unsigned long flags)
 	local_irq_restore(flags);
 }
 
-/* Only called with interrupts disabled, so the CPU cannot change under it. */
+void ramster_zc_preempt_disable(void)
+{
+	preempt_disable();
+}
+
+void ramster_zc_preempt_enable(void)
+{
+	preempt_enable();
+}
+
+/* Only called with preemption or interrupts disabled: the CPU cannot change under it. */
 unsigned int ramster_zc_cpu(void)
 {
 	return smp_processor_id();
@@ -114,7 +134,12 @@ void ramster_zc_cond_resched(void)
 
 struct page *ramster_zc_frame_alloc(void)
 {
-	return alloc_page(GFP_NOWAIT | __GFP_NOWARN);
+	/*
+	 * Never sleeps (puts run under spinlocks and in reclaim), never takes
+	 * the emergency reserves even from reclaim (PF_MEMALLOC): those are for
+	 * the cluster's sockets; a put that finds no frame fails, as zswap's.
+	 */
+	return alloc_page(GFP_NOWAIT | __GFP_NOWARN | __GFP_NOMEMALLOC);
 }
 
 void ramster_zc_frame_free(struct page *page)

@@ -38,6 +38,8 @@ unsigned long ramster_zc_totalram_pages(void);
 unsigned long ramster_zc_available_pages(void);
 unsigned long ramster_zc_irq_save(void);
 void ramster_zc_irq_restore(unsigned long flags);
+void ramster_zc_preempt_disable(void);
+void ramster_zc_preempt_enable(void);
 unsigned int ramster_zc_cpu(void);
 unsigned int ramster_zc_nr_cpus(void);
 struct page *ramster_zc_frame_alloc(void);

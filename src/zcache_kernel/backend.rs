@@ -8,10 +8,14 @@
 //!   exclusive gets (a load takes the page out of the store, as zswap).
 //! - cleancache: one ephemeral pool per filesystem (`init_fs`), destroyed at unmount
 //!   (`invalidate_fs`); oid = the 192-bit file key, index = the page index.
-//! - Every store operation runs with local interrupts off ([`IrqsOff`]): cleancache's put hook
-//!   runs under the interrupt-safe `i_pages` lock, so the store's locks must never be taken with
-//!   interrupts on (`Documentation/tmem.rst`). Nothing under them sleeps; frames and index nodes
-//!   are allocated with `GFP_NOWAIT | __GFP_NOWARN`.
+//! - Interrupts: cleancache's put hook runs under the interrupt-safe `i_pages` lock, so the
+//!   store's locks are only ever taken with local interrupts off, which their lock API does
+//!   itself ([`crate::os::SpinLockArray`], `Documentation/tmem.rst`); interrupts are off only
+//!   while such a lock is held. Compression and decompression run with preemption off and this
+//!   CPU's scratch ([`PreemptOff`]), interrupts on. Nothing under a lock sleeps; frames and index
+//!   nodes are allocated with `GFP_NOWAIT | __GFP_NOWARN`.
+//! - Walks over a whole pool (destroy at unmount and unload, the unload drain) take each lock
+//!   for a bounded batch of pages and reschedule between batches.
 //! - Unload: cleancache pages are clean copies, simply dropped. frontswap pages are swap data:
 //!   new stores are refused, every held page is written back to its swap device with
 //!   `frontswap_writeback(type, offset, true)`, and frontswap is unregistered, which succeeds
@@ -19,15 +23,15 @@
 //! - Errors are `Result`s inside; the C boundary turns them into negative errnos.
 
 use super::codec_bench;
-use super::ffi::{self, IrqsOff};
+use super::ffi;
 use super::frames::PageFrames;
 use super::lz4c;
 use super::scratch::PerCpuScratch;
 use crate::buf_writer::BufWriter;
-use crate::os::{Gfp, PAGE_SIZE};
+use crate::os::{cond_resched, Gfp, PreemptOff, PAGE_SIZE};
 use crate::params::{Compressor, Config, Mode};
 use crate::ramster_kernel::RemoteKey;
-use crate::tmem::{NewPoolError, Oid, PageIndex, PoolId, PoolKind, MAX_POOLS_PER_CLIENT};
+use crate::tmem::{NewPoolError, Oid, PageIndex, PoolId, PoolKind, WalkAt};
 use crate::zcache::counters::zbud_for_each;
 use crate::zcache::store::{GetMiss, PutRefused, SmallSwapPages, Store};
 use crate::zcache::swapkey::{area_oids, swap_entry, swap_key};
@@ -71,10 +75,10 @@ pub(crate) fn swap_pool() -> Option<PoolId> {
 /// compressed size. `ENODEV` without a backend, `E2BIG` if it does not compress or fit.
 pub(crate) fn compress_page(page: &[u8; PAGE_SIZE], out: &mut [u8]) -> Result<usize> {
     let shared = shared().ok_or(ENODEV)?;
-    let irqs = IrqsOff::new();
+    let preempt = PreemptOff::new();
     shared
         .scratch
-        .with(&irqs, |scratch| {
+        .with(&preempt, |scratch| {
             let zpage = scratch
                 .compress(shared.store.codec(), page)
                 .map_err(|_| E2BIG)?;
@@ -125,14 +129,15 @@ fn errno(result: Result) -> c_int {
 impl Shared {
     /// Stores `page` as (`pool`, `oid`, `index`).
     fn put(&self, pool: PoolId, oid: &Oid, index: PageIndex, page: &[u8; PAGE_SIZE]) -> Result {
-        let irqs = IrqsOff::new();
-        let put = self.scratch.with(&irqs, |scratch| {
+        let preempt = PreemptOff::new();
+        let put = self.scratch.with(&preempt, |scratch| {
             self.store.put(pool, oid, index, page, scratch)
         });
         match put {
             Some(put) => put.map_err(put_errno),
             None => {
                 // No scratch (reentry on this CPU): refuse, and drop the stale copy.
+                drop(preempt);
                 self.store.flush_page(pool, oid, index);
                 Err(EBUSY)
             }
@@ -151,9 +156,9 @@ impl Shared {
         may_take: bool,
     ) -> Result {
         let got = {
-            let irqs = IrqsOff::new();
+            let preempt = PreemptOff::new();
             self.scratch
-                .with(&irqs, |scratch| {
+                .with(&preempt, |scratch| {
                     self.store
                         .get_with(pool, oid, index, page, scratch, may_take)
                 })
@@ -179,7 +184,6 @@ impl Shared {
         }
         if !taken {
             // The index still names the peer: drop the entry (and the peer's copy).
-            let _irqs = IrqsOff::new();
             self.store.flush_page(pool, oid, index);
         }
         match remote.kind {
@@ -191,12 +195,10 @@ impl Shared {
     }
 
     fn flush_page(&self, pool: PoolId, oid: &Oid, index: PageIndex) {
-        let _irqs = IrqsOff::new();
         self.store.flush_page(pool, oid, index);
     }
 
     fn flush_object(&self, pool: PoolId, oid: &Oid) {
-        let _irqs = IrqsOff::new();
         self.store.flush_object(pool, oid);
     }
 
@@ -206,47 +208,43 @@ impl Shared {
         (Some(id) != self.swap_pool).then_some(id)
     }
 
-    /// Writes every held swap page back to its swap device; returns how many went back.
-    /// Process context, no locks held.
+    /// Writes the held swap pages back to their swap devices in one pass over the pool, a batch
+    /// of keys at a time; returns how many went back. A page that could not go back now (being
+    /// swapped in or freed) is left for the next pass. Process context, no locks held.
     fn drain_swap(&self) -> u64 {
         const BATCH: usize = 4096;
         let Some(pool) = self.swap_pool else {
             return 0;
         };
         let mut given = 0u64;
-        loop {
+        let mut at = Some(WalkAt::START);
+        while at.is_some() {
             let Ok(mut keys) = KVec::<(u32, u64)>::with_capacity(BATCH, flags::GFP_KERNEL) else {
                 ffi::msleep(10);
                 continue;
             };
-            {
-                let _irqs = IrqsOff::new();
-                self.store.for_each_page(pool, |oid, index| {
-                    if keys.len() < BATCH {
-                        if let Some(entry) = swap_entry(oid, index) {
-                            // Within capacity: never allocates.
-                            let _ = keys.push(entry, flags::GFP_NOWAIT);
-                        }
+            while let Some(from) = at.filter(|_| keys.len() < BATCH) {
+                at = self.store.walk_pages(pool, from, |oid, index, _| {
+                    if keys.len() == BATCH {
+                        return false;
                     }
+                    if let Some(entry) = swap_entry(oid, index) {
+                        // Within capacity: never allocates.
+                        let _ = keys.push(entry, flags::GFP_NOWAIT);
+                    }
+                    true
                 });
+                cond_resched();
             }
-            if keys.is_empty() {
-                return given;
-            }
-            let mut progress = false;
             for &(type_, offset) in keys.iter() {
                 // SAFETY: process context, and no lock of this module is held, as
                 // `frontswap_writeback()` requires (it calls back into `ramster_zc_fs_load`).
                 if unsafe { ffi::ramster_zc_frontswap_writeback(type_, offset) } == 0 {
                     given = given.saturating_add(1);
-                    progress = true;
                 }
             }
-            if !progress {
-                // Entries busy (being swapped in or freed): let them settle.
-                ffi::msleep(1);
-            }
         }
+        given
     }
 }
 
@@ -428,7 +426,7 @@ unsafe extern "C" fn ramster_zc_cc_invalidate_inode(pool: c_int, oid: *const u64
 extern "C" fn ramster_zc_cc_invalidate_fs(pool: c_int) {
     let Some(shared) = shared() else { return };
     if let Some(pool) = shared.cache_pool(pool) {
-        let _irqs = IrqsOff::new();
+        // Unmount, process context: the walk reschedules between its batches.
         shared.store.destroy_pool(pool);
     }
 }
@@ -445,8 +443,6 @@ extern "C" fn ramster_zc_shrink_scan(nr: core::ffi::c_ulong) -> core::ffi::c_ulo
     let Some(shared) = shared() else { return 0 };
     let mut freed = 0;
     while freed < nr {
-        // One frame per interrupts-off section.
-        let _irqs = IrqsOff::new();
         if shared.store.shrink_ephemeral(1) == 0 {
             break;
         }
@@ -466,16 +462,10 @@ const DIR_ZBUD: u32 = 1;
 fn for_each_counter(shared: &Shared, dir: u32, mut f: impl FnMut(&str, &str, u64)) {
     let store = &shared.store;
     if dir == DIR_ZCACHE {
-        {
-            let _irqs = IrqsOff::new();
-            store.refresh_counters();
-        }
+        store.refresh_counters();
         store.counters().for_each(f);
     } else {
-        let (eph, pers) = {
-            let _irqs = IrqsOff::new();
-            store.zbud_stats()
-        };
+        let (eph, pers) = store.zbud_stats();
         zbud_for_each(&eph, &pers, |prefix, name, value| f(prefix, name, value));
     }
 }
@@ -710,10 +700,7 @@ impl Drop for Backend {
         SHARED.store(ptr::null_mut(), Ordering::Release);
         if let Some(shared) = self.shared.take() {
             // Nothing calls in any more: free every pool's pages, and with them the frames.
-            for id in 0..MAX_POOLS_PER_CLIENT {
-                let _irqs = IrqsOff::new();
-                shared.store.destroy_pool(PoolId(id as u16));
-            }
+            shared.store.destroy_all_pools();
             let live = shared.store.frames().live();
             if live != 0 {
                 pr_err!("zcache: {} frames still in use at unload (leaked)\n", live);

@@ -12,11 +12,12 @@
 //! mean ns per page and the compressed size, then lz4_flex's speed relative to C LZ4 (C time /
 //! lz4_flex time, in hundredths).
 
-use super::ffi::{self, IrqsOff};
+use super::ffi;
 use super::lz4c;
 use crate::buf_writer::BufWriter;
 use crate::cluster::config_text::parse_decimal;
 use crate::net::now_ns;
+use crate::os::IrqsOff;
 use crate::os::PAGE_SIZE;
 use crate::run_guard::RunGuard;
 use crate::zcache::bench_pages::{fill_page, PageKind};
@@ -49,12 +50,6 @@ static RESULTS: [[[AtomicU64; 3]; 2]; 3] =
 
 /// An empty hash table, copied into the heap (8 KiB: never built on the stack).
 static TABLE_INIT: CompressTable = CompressTable::small();
-
-fn yield_cpu() {
-    // SAFETY: `cond_resched()` may sleep; only called from the debugfs write, in process context
-    // with no lock held and interrupts on.
-    unsafe { ffi::ramster_zc_cond_resched() };
-}
 
 /// Records whether the store compresses with C LZ4 (and so owns its working memory).
 pub(crate) fn set_store_has_lz4c(has: bool) {
@@ -166,7 +161,7 @@ impl Buffers {
                 }
             }
             done += count;
-            yield_cpu();
+            crate::os::cond_resched();
         }
         Ok(ns)
     }
@@ -201,7 +196,7 @@ impl Buffers {
                 }
             }
             done += count;
-            yield_cpu();
+            crate::os::cond_resched();
         }
         Ok(ns)
     }

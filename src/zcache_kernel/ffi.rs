@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The C functions of `shim/zcache.c` (prototypes in `shim/zcache_shim.h`), and the small safe
-//! types that wrap the ones with rules: [`IrqsOff`] for local interrupt control. The others are
-//! wrapped where they are used ([`super::frames`], [`super::lz4c`], [`super::backend`]).
+//! functions that wrap the plain ones. Interrupt and preemption control are wrapped once in
+//! [`crate::os`] (`IrqsOff`, `PreemptOff`, `cond_resched`); the others where they are used
+//! ([`super::frames`], [`super::lz4c`], [`super::backend`]).
 
 use core::ffi::{c_char, c_int, c_uint, c_ulong, c_void};
 use kernel::error::{to_result, Result};
@@ -16,9 +17,6 @@ pub(crate) struct RawPage {
 extern "C" {
     pub(crate) fn ramster_zc_max_pool_percent() -> c_uint;
     pub(crate) fn ramster_zc_totalram_pages() -> c_ulong;
-    fn ramster_zc_irq_save() -> c_ulong;
-    fn ramster_zc_irq_restore(flags: c_ulong);
-    fn ramster_zc_cpu() -> c_uint;
     pub(crate) fn ramster_zc_nr_cpus() -> c_uint;
     pub(crate) fn ramster_zc_frame_alloc() -> *mut RawPage;
     pub(crate) fn ramster_zc_frame_free(page: *mut RawPage);
@@ -62,46 +60,8 @@ extern "C" {
     fn ramster_zc_available_pages() -> c_ulong;
     pub(crate) fn ramster_zc_msleep(ms: c_uint);
     fn ramster_zc_msleep_idle(ms: c_uint);
-    pub(crate) fn ramster_zc_cond_resched();
     pub(crate) fn ramster_zc_debugfs_codec_bench() -> c_int;
     pub(crate) fn ramster_zc_debugfs_inject() -> c_int;
-}
-
-/// Interrupts are disabled on this CPU while it lives, so the task stays on this CPU and
-/// nothing else runs on it (see `Documentation/tmem.rst`, "Interrupts": every store lock is
-/// taken with interrupts off). It is also the proof [`IrqsOff::cpu`] and the per-CPU scratch
-/// buffers need.
-pub(crate) struct IrqsOff {
-    flags: c_ulong,
-    /// Not `Send`: the flags must be restored on the CPU that saved them.
-    _not_send: core::marker::PhantomData<*mut ()>,
-}
-
-impl IrqsOff {
-    /// Disables local interrupts (saving their state) until the value is dropped.
-    pub(crate) fn new() -> Self {
-        // SAFETY: `ramster_zc_irq_save` only wraps `local_irq_save`; `drop` restores the flags
-        // once, on this CPU.
-        let flags = unsafe { ramster_zc_irq_save() };
-        Self {
-            flags,
-            _not_send: core::marker::PhantomData,
-        }
-    }
-
-    /// The CPU this runs on; stable while `self` lives.
-    pub(crate) fn cpu(&self) -> usize {
-        // SAFETY: interrupts are off (`self` exists), so `smp_processor_id()` is valid.
-        unsafe { ramster_zc_cpu() as usize }
-    }
-}
-
-impl Drop for IrqsOff {
-    fn drop(&mut self) {
-        // SAFETY: restores the flags `new` saved; the value cannot leave this CPU (not `Send`,
-        // and with interrupts off the task cannot migrate).
-        unsafe { ramster_zc_irq_restore(self.flags) };
-    }
 }
 
 /// Sleeps for `ms` milliseconds. Process context only.

@@ -2,7 +2,8 @@
 
 //! `compressor=lz4-c`: the kernel's own C LZ4 (`lib/lz4`) behind the store's [`PageCodec`], for
 //! comparison with lz4_flex. Its 16 KiB working memory is per CPU, in the shim, so compression
-//! must run with interrupts off: the store is only ever called that way (see [`super::backend`]).
+//! must run with preemption off and never in interrupt context: the store compresses only with
+//! this CPU's scratch lent (see [`super::scratch`]), and nothing compresses from an interrupt.
 
 use super::ffi;
 use crate::os::PAGE_SIZE;
@@ -37,8 +38,8 @@ impl PageCodec for Lz4C {
         _table: &mut CompressTable,
     ) -> Result<usize, Incompressible> {
         // SAFETY: `page` is readable for a page and `out` writable for its length; the caller
-        // (the store, called by the backend) runs with interrupts off, so this CPU's working
-        // memory is ours.
+        // (the store with this CPU's scratch, or the codec benchmark with interrupts off) runs
+        // with preemption off and not from an interrupt, so this CPU's working memory is ours.
         let n = unsafe {
             ffi::ramster_zc_lz4c_compress(page.as_ptr().cast(), out.as_mut_ptr().cast(), out.len())
         };

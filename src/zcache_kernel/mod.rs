@@ -22,6 +22,6 @@ mod scratch;
 pub(crate) use backend::{compress_page, store, swap_pool, Backend, ZStore};
 pub(crate) use ffi::{
     available_pages, copy_to_swap_device, give_back_swap_page, idle_sleep, max_pool_percent,
-    msleep, totalram_pages, IrqsOff,
+    msleep, totalram_pages,
 };
 pub(crate) use frames::PageFrames;

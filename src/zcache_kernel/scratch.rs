@@ -3,10 +3,14 @@
 //! Per-CPU compression working memory: one [`Scratch`] (the 8 KiB lz4_flex hash table and the
 //! 4.1 KiB output buffer) per possible CPU, each in its own kvmalloc'd block, never on a stack.
 //!
-//! A CPU's scratch is lent only against an [`IrqsOff`]: with interrupts off the task cannot
-//! migrate and nothing else runs on that CPU, so the `&mut Scratch` is exclusive.
+//! A CPU's scratch is lent only against a [`PreemptOff`]: with preemption off the task cannot
+//! migrate and no other task runs on that CPU, and no interrupt handler compresses, so the
+//! `&mut Scratch` is exclusive (a `busy` flag refuses a reentrant call all the same). Interrupts
+//! stay on: compression and decompression do not delay them (as zswap's and zram's per-CPU
+//! streams).
 
-use super::ffi::{self, IrqsOff};
+use super::ffi;
+use crate::os::PreemptOff;
 use crate::zcache::store::Scratch;
 use core::cell::UnsafeCell;
 use core::ptr::{self, addr_of_mut};
@@ -30,7 +34,7 @@ pub(crate) struct PerCpuScratch {
     slots: KVec<KVBox<CpuScratch>>,
 }
 
-// SAFETY: each slot is only used by its own CPU with interrupts off (see `with`), so no two
+// SAFETY: each slot is only used by its own CPU with preemption off (see `with`), so no two
 // threads ever reach the same `Scratch` at once.
 unsafe impl Sync for PerCpuScratch {}
 // SAFETY: the blocks are plain heap memory with no thread affinity.
@@ -65,14 +69,18 @@ impl PerCpuScratch {
 
     /// Runs `f` with this CPU's scratch. `None` if the CPU has none (not expected: every
     /// possible CPU has one) or if it is lent out already (a reentrant call on this CPU).
-    pub(crate) fn with<R>(&self, irqs: &IrqsOff, f: impl FnOnce(&mut Scratch) -> R) -> Option<R> {
-        let slot = self.slots.get(irqs.cpu())?;
+    pub(crate) fn with<R>(
+        &self,
+        preempt: &PreemptOff,
+        f: impl FnOnce(&mut Scratch) -> R,
+    ) -> Option<R> {
+        let slot = self.slots.get(preempt.cpu())?;
         if slot.busy.swap(true, Ordering::Acquire) {
             return None;
         }
-        // SAFETY: only this CPU uses this slot, and only with interrupts off (`irqs` lives
-        // through this call, so the task stays here); `busy` was false and is now true until
-        // `f` returns, so no other `&mut` to this scratch exists.
+        // SAFETY: only this CPU uses this slot, and only with preemption off (`preempt` lives
+        // through this call, so the task stays here and no other task runs here); `busy` was
+        // false and is now true until `f` returns, so no other `&mut` to this scratch exists.
         let result = f(unsafe { &mut *slot.scratch.get() });
         slot.busy.store(false, Ordering::Release);
         Some(result)

@@ -4,3 +4,4 @@
 
 mod coherency;
 mod concurrency;
+mod walk;

@@ -119,7 +119,8 @@ impl<S: FrameSource> Store<S> {
     }
 
     /// Calls `visit(oid, index)` for up to `max` remote pages of pool `pool`, under their bucket
-    /// locks (the visitor must not call the store or sleep).
+    /// locks (the visitor must not call the store or sleep). Walks in batches and reschedules
+    /// between them: process context, no lock held.
     pub fn for_each_remote_page(
         &self,
         pool: crate::tmem::PoolId,
@@ -127,13 +128,19 @@ impl<S: FrameSource> Store<S> {
         mut visit: impl FnMut(&crate::tmem::Oid, crate::tmem::PageIndex),
     ) {
         let mut seen = 0;
-        if let Some((p, _)) = self.live_pool(pool) {
-            p.for_each_page(|oid, index, desc| {
-                if seen < max && matches!(desc, ZDesc::Remote(_)) {
+        let mut at = Some(crate::tmem::WalkAt::START);
+        while let Some(from) = at.filter(|_| seen < max) {
+            at = self.walk_pages(pool, from, |oid, index, desc| {
+                if matches!(desc, ZDesc::Remote(_)) {
+                    if seen == max {
+                        return false;
+                    }
                     seen = seen.saturating_add(1);
                     visit(oid, index);
                 }
+                true
             });
+            crate::os::cond_resched();
         }
     }
 
