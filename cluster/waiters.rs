@@ -45,7 +45,7 @@ struct Pending {
     deadline: u64,
 }
 
-/// Every slot is taken: the sender gets `EAGAIN`.
+/// Every slot is taken: the sender waits for one ([`WaiterTable::has_free_slot`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TableFull;
 
@@ -69,6 +69,11 @@ impl<const N: usize> WaiterTable<N> {
             slots: [None; N],
             next_id: 1,
         }
+    }
+
+    /// Whether [`WaiterTable::begin`] would find a slot now.
+    pub fn has_free_slot(&self) -> bool {
+        self.slots.iter().any(Option::is_none)
     }
 
     /// Takes a slot for a request sent on `conn` at `now` that waits at most `timeout_ms`;

@@ -71,10 +71,13 @@ fn a_closed_connection_fails_only_its_own_waiters() {
 fn a_full_table_refuses_and_cancel_frees() {
     let mut t: WaiterTable<2> = WaiterTable::new();
     let (slot, _) = t.begin(C1, 0, 1).unwrap();
+    assert!(t.has_free_slot());
     t.begin(C1, 0, 1).unwrap();
+    assert!(!t.has_free_slot());
     assert_eq!(t.begin(C1, 0, 1), Err(TableFull));
     t.cancel(slot);
     t.cancel(99);
+    assert!(t.has_free_slot());
     assert_eq!(t.begin(C1, 0, 1), Ok((slot, 3)));
 }
 

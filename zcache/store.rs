@@ -394,18 +394,31 @@ impl<S: FrameSource> Store<S> {
     /// peer is asked to drop its copy.
     fn release_at(&self, pool: PoolId, oid: &Oid, index: PageIndex, desc: ZDesc) {
         if let ZDesc::Remote(r) = desc {
-            self.outbox.push_or_count(
-                RemoteFlush::Page {
-                    node: r.node,
-                    pool,
-                    kind: r.kind,
-                    oid: *oid,
-                    index,
-                },
-                &self.remote.remote_page_flushes_failed,
-            );
+            self.forget_remote_copy(pool, oid, index, r);
         }
         self.release(desc);
+    }
+
+    /// Asks `remote`'s peer to drop its copy of page (`pool`, `oid`, `index`), which is no longer
+    /// in the index: flushed, replaced, or taken by a get whose fetch failed (the request may
+    /// never have reached the peer). The flush is sent before any later put of the same key.
+    pub fn forget_remote_copy(
+        &self,
+        pool: PoolId,
+        oid: &Oid,
+        index: PageIndex,
+        remote: RemotePage,
+    ) {
+        self.outbox.push_or_count(
+            RemoteFlush::Page {
+                node: remote.node,
+                pool,
+                kind: remote.kind,
+                oid: *oid,
+                index,
+            },
+            &self.remote.remote_page_flushes_failed,
+        );
     }
 
     /// Counts a page in as kept on a peer.

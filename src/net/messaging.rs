@@ -144,6 +144,28 @@ impl Shared {
         let deadline = now_ms().saturating_add(u64::from(timeout_ms));
         let (c, id) = {
             let mut st = self.state.lock();
+            // Every waiter slot busy (more requests in flight than slots): wait for one to
+            // free, within this request's deadline, rather than fail a page fault.
+            while !st.request_room() {
+                let now = now_ms();
+                if now >= deadline {
+                    return Err(errno(cerr::ETIMEDOUT));
+                }
+                if wait == Wait::Uninterruptible {
+                    // Every request in flight ends by its deadline (the ticker enforces them)
+                    // and wakes this condvar when it does.
+                    self.replies.wait(&mut st);
+                    continue;
+                }
+                let jiffies = kernel::time::msecs_to_jiffies(
+                    u32::try_from(deadline - now).unwrap_or(u32::MAX),
+                );
+                if let CondVarTimeoutResult::Signal { .. } =
+                    self.replies.wait_interruptible_timeout(&mut st, jiffies)
+                {
+                    return Err(EINTR);
+                }
+            }
             let (c, gconn) = st.open_conn(to)?;
             let id = st.begin_request(gconn, timeout_ms, buffer)?;
             if deadline < st.ticker_wakes_at {
@@ -157,11 +179,16 @@ impl Shared {
         if let Err(e) = c.send(&head, payload) {
             c.shutdown();
             self.state.lock().cancel_request(id);
+            // A slot is free: wake a sender waiting for one.
+            self.replies.notify_all();
             return Err(e);
         }
         let mut st = self.state.lock();
         loop {
             if let Some((outcome, data, len, overflow)) = st.take_outcome(id) {
+                drop(st);
+                // Its pending entry is free: wake a sender waiting for one.
+                self.replies.notify_all();
                 return match outcome {
                     Outcome::Reply(status) if status.errno() == 0 => {
                         if overflow {
@@ -180,6 +207,8 @@ impl Shared {
             let now = now_ms();
             if now >= deadline {
                 st.cancel_request(id);
+                drop(st);
+                self.replies.notify_all();
                 return Err(errno(cerr::ETIMEDOUT));
             }
             let wait = u32::try_from(deadline - now).unwrap_or(u32::MAX);
@@ -188,6 +217,8 @@ impl Shared {
                 self.replies.wait_interruptible_timeout(&mut st, jiffies)
             {
                 st.cancel_request(id);
+                drop(st);
+                self.replies.notify_all();
                 return Err(EINTR);
             }
         }

@@ -32,7 +32,13 @@ pub(crate) struct Pending {
 }
 
 impl State {
-    /// Takes a waiter slot for a request on `gconn` and a pending entry holding `reply`.
+    /// Whether [`State::begin_request`] would find a waiter slot and a pending entry now.
+    pub(crate) fn request_room(&self) -> bool {
+        self.waiters.has_free_slot() && self.pending.iter().any(|p| p.request_id == 0)
+    }
+
+    /// Takes a waiter slot for a request on `gconn` and a pending entry holding `reply`
+    /// (`EAGAIN` if there is none: see [`State::request_room`]).
     pub(crate) fn begin_request(
         &mut self,
         gconn: ConnId,

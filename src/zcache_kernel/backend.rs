@@ -182,7 +182,11 @@ impl Shared {
         if fetched.is_ok() {
             return Ok(());
         }
-        if !taken {
+        if taken {
+            // The entry has left the index, but the peer may still keep its copy (the request
+            // never reached it, or its answer was lost): ask it to drop it.
+            self.store.forget_remote_copy(pool, oid, index, remote);
+        } else {
             // The index still names the peer: drop the entry (and the peer's copy).
             self.store.flush_page(pool, oid, index);
         }

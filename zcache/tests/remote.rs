@@ -546,3 +546,35 @@ fn remote_pages_are_listed_for_self_shrink() {
     local.for_each_remote_page(pool, 3, |o, i| listed.push((*o, i)));
     assert_eq!(listed.len(), 3, "at most max");
 }
+
+#[test]
+fn a_taken_remote_page_whose_fetch_failed_is_flushed_on_its_peer() {
+    let local = store(64, true);
+    let peer = store(64, true);
+    let mut scratch = Box::new(Scratch::new());
+    let pool = local
+        .new_pool(PoolKind::Persistent, Gfp::Kernel)
+        .expect("pool");
+    local
+        .put(pool, &oid(1), 0, &page(1), &mut scratch)
+        .expect("put");
+    assert_eq!(remotify_all(&local, &peer, PoolKind::Persistent), 1);
+    // The get takes the page out of the index; its fetch then fails (never reaches the peer).
+    let mut out = Box::new([0u8; PAGE_SIZE]);
+    let Err(GetMiss::Remote {
+        page: remote,
+        taken,
+    }) = local.get(pool, &oid(1), 0, &mut out, &mut scratch)
+    else {
+        panic!("not a remote page");
+    };
+    assert!(taken);
+    assert!(
+        local.outbox().pop().is_none(),
+        "nothing queued by the get itself"
+    );
+    assert_eq!(peer.frames().live(), 1, "the peer still keeps its copy");
+    local.forget_remote_copy(pool, &oid(1), 0, remote);
+    send_flushes(&local, &peer);
+    assert_eq!(peer.frames().live(), 0, "the peer dropped its copy");
+}

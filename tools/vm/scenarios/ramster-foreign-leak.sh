@@ -12,24 +12,7 @@ write_conf ramster 7777 500 4000 6 500
 # Pages node 1 must hold before node 0 goes away: a few thousand, about 1 KiB of node 1's RAM
 # each at least (two of the workload's pages fill a 4 KiB frame).
 PAGES=3000
-# Node 1 tells node 0 it has measured with a self-test marker (each adds 2 to received_ok).
-marker() { echo 0 0 > $SELFTEST; }
-markers() { [ "$(selftest_value received_ok)" -ge $((2 * $1)) ]; }
-# push_until_remote N: waits until node 1 keeps more than N of node 0's swap pages. Remotify moves
-# pages while the store is nearly full or memory is short, so how many have moved once the held
-# workload is written depends on timing (CI once stopped short of 3000). Short workloads, each
-# verifying its own pages, add pressure until enough have moved (at most 20 of them).
-push_until_remote() {
-	wait_for 900 test -f /tmp/swapstress.filled || return 1
-	seed=100
-	while [ $seed -lt 120 ]; do
-		wait_for 20 counter_above remote_pers_pages "$1" && return 0
-		echo "  remote_pers_pages = $(rc remote_pers_pages): 32 MiB more pressure (seed $seed)"
-		swapstress 32 $seed --partial > /tmp/push.out 2>&1 || { cat /tmp/push.out; return 1; }
-		seed=$((seed + 1))
-	done
-	return 1
-}
+# Node 1 tells node 0 it has measured with a marker (ramster.inc).
 
 if [ "$NODE" = 0 ]; then
 	ramster_up alpha

@@ -1,4 +1,4 @@
-//! `swapstress MIB SEED [--hold] [--sparse | --partial]`: allocates MIB MiB of anonymous memory, writes a
+//! `swapstress MIB SEED [--hold] [--sparse | --partial] [--threads=N]`: allocates MIB MiB of anonymous memory, writes a
 //! distinct pattern into every page (byte `i` of the area is byte `i` of the stream SEED, see
 //! `pattern.rs`), then reads every page back and verifies it, twice: once in order and once in
 //! a scattered order, so that pages swapped out during the first pass fault in again.
@@ -11,6 +11,9 @@
 //! With `--hold`, after writing it creates `/tmp/swapstress.filled` and waits until
 //! `/tmp/swapstress.go` exists before verifying, so that a scenario can act on the swapped-out
 //! memory in between (swapoff, unloading a backend, ...).
+//!
+//! With `--threads=N` the first (in order) verification runs in N threads at once, thread `t`
+//! reading pages `t`, `t + N`, ...: N page faults wait for their pages at the same time.
 //!
 //! Prints one summary line; exit status 0 if every page matched, 1 on a mismatch, 2 on bad
 //! usage.
@@ -79,20 +82,27 @@ fn main() -> ExitCode {
     let hold = flags.iter().any(|f| f == "--hold");
     let sparse = flags.iter().any(|f| f == "--sparse");
     let partial = flags.iter().any(|f| f == "--partial");
-    let known = flags
-        .iter()
-        .all(|f| f == "--hold" || f == "--sparse" || f == "--partial");
+    let threads = match flags.iter().find_map(|f| f.strip_prefix("--threads=")) {
+        None => Some(1),
+        Some(n) => n.parse::<usize>().ok().filter(|n| (1..=1024).contains(n)),
+    };
+    let known = flags.iter().all(|f| {
+        f == "--hold" || f == "--sparse" || f == "--partial" || f.starts_with("--threads=")
+    });
     let used = match (sparse, partial) {
         (true, false) => SPARSE,
         (false, true) => PARTIAL,
         _ => PAGE,
     };
-    let (Some(Ok(mib)), Some(Ok(seed)), true) = (
+    let (Some(Ok(mib)), Some(Ok(seed)), Some(threads), true) = (
         args.get(1).map(|s| s.parse::<usize>()),
         args.get(2).map(|s| s.parse::<u64>()),
+        threads,
         known && !(sparse && partial),
     ) else {
-        eprintln!("usage: swapstress MIB SEED [--hold] [--sparse | --partial]");
+        eprintln!(
+            "usage: swapstress MIB SEED [--hold] [--sparse | --partial] [--threads=N (1..1024)]"
+        );
         return ExitCode::from(2);
     };
     let pages = mib * 256;
@@ -116,7 +126,18 @@ fn main() -> ExitCode {
     }
 
     let verify_start = Instant::now();
-    let mut bad = verify(&area, seed, used, 0..pages, "in order");
+    let mut bad = std::thread::scope(|s| {
+        let area = &area;
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                s.spawn(move || verify(area, seed, used, (t..pages).step_by(threads), "in order"))
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or(pages))
+            .sum::<usize>()
+    });
     // A stride coprime with the page count visits every page once, far apart.
     let stride = (0..)
         .map(|k| 7919 + 2 * k)

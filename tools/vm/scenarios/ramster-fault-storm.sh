@@ -1,0 +1,45 @@
+#!/bin/sh
+# scenario: RAMster mode: 64 threads fault node 0's pages back from node 1 at once, more than the cluster's request slots: every remote get waits its turn and succeeds, every page verifies, and node 1 keeps none of node 0's pages once node 0 has freed its swap
+# nodes: 2
+# memory: 128M
+# timeout: 2400
+. /scenarios/lib.sh
+. /scenarios/hooks.inc
+. /scenarios/zcache.inc
+. /scenarios/cluster.inc
+. /scenarios/ramster.inc
+write_conf ramster 7777 500 4000 6 500
+# Remote pages when the threads start: far more than 64 at once, so that every thread waits.
+PAGES=1500
+
+if [ "$NODE" = 0 ]; then
+	ramster_up alpha
+	check "swapon" swap_on
+	rm -f /tmp/swapstress.filled /tmp/swapstress.go
+	swapstress 192 21 --hold --partial --threads=64 > /tmp/hold.out 2>&1 &
+	HOLD_PID=$!
+	check "more than $PAGES swap pages move to node 1" push_until_remote $PAGES
+	echo "  remote_pers_pages = $(rc remote_pers_pages) when the 64 threads start"
+	failed=$(rc remote_pers_pages_unsucc_get)
+	hold_finish "64 threads faulting at once: every page verified"
+	show_ramster
+	check_eq "no remote get failed" "$failed" "$(rc remote_pers_pages_unsucc_get)"
+	check "swapoff" swapoff /dev/vda
+	check_eq "no remote page left" 0 "$(rc remote_pers_pages)"
+	check "tell node 1 that node 0 is done" marker
+	check "node 1 has checked" wait_for 300 markers 1
+	check "ramster-tools down" ramster-tools down
+	check "rmmod ramster" rmmod $MODULE
+else
+	ramster_up beta
+	check "node 0's pages arrive" wait_for 1500 counter_above foreign_pers_pages $PAGES
+	check "node 0 is done" wait_for 1800 markers 1
+	# Node 0 freed all its swap: whatever it took back or dropped, node 1 was told.
+	check "none of node 0's pages is left here" wait_for 60 sh -c \
+		"[ \$(cat $RD/foreign_pers_pages) = 0 ] && [ \$(cat $RD/foreign_eph_pages) = 0 ]"
+	show_ramster
+	check "tell node 0" marker
+	check "ramster-tools down" ramster-tools down
+	check "rmmod ramster" rmmod $MODULE
+fi
+finish
