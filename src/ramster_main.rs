@@ -18,6 +18,7 @@ mod net;
 pub mod os;
 mod params;
 mod params_ffi;
+mod published;
 mod ramster_kernel;
 mod remote_debugfs;
 mod run_guard;

@@ -34,7 +34,7 @@ use crate::zcache::bench_pages::{fill_page, PageKind};
 use crate::zcache::compress::COMPRESS_BOUND;
 use crate::zcache::remote::outbox::RemoteFlush;
 use crate::zcache::zbud::ZbudKind;
-use crate::zcache_kernel::{compress_page, store, ZStore};
+use crate::zcache_kernel::{compress_page, with_store, ZStore};
 use core::fmt::Write;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use kernel::init::zeroed;
@@ -65,14 +65,14 @@ static LAST: LastRun = LastRun {
 };
 
 /// A pool of the local store, held for a run: its id keys the run's pages on the peer.
-struct RunPool {
-    store: &'static ZStore,
+struct RunPool<'a> {
+    store: &'a ZStore,
     id: PoolId,
     node: NodeNum,
 }
 
-impl RunPool {
-    fn new(store: &'static ZStore, node: NodeNum) -> Result<Self> {
+impl<'a> RunPool<'a> {
+    fn new(store: &'a ZStore, node: NodeNum) -> Result<Self> {
         let id = store
             .new_pool(PoolKind::Persistent, Gfp::Kernel)
             .map_err(|_| ENOSPC)?;
@@ -90,7 +90,7 @@ impl RunPool {
     }
 }
 
-impl Drop for RunPool {
+impl Drop for RunPool<'_> {
     fn drop(&mut self) {
         // The connection delivers this before any later put that reuses the id.
         with_runtime(|rt| {
@@ -137,7 +137,11 @@ fn run(node: NodeNum, count: usize) -> Result {
     if count == 0 || count > MAX_COUNT {
         return Err(EINVAL);
     }
-    let store = store().ok_or(ENODEV)?;
+    with_store(|store| run_on(store, node, count)).ok_or(ENODEV)?
+}
+
+/// [`run`] on the registered store.
+fn run_on(store: &ZStore, node: NodeNum, count: usize) -> Result {
     let mut b = Buffers::new()?;
     let mut puts = KVec::with_capacity(count, GFP_KERNEL)?;
     let mut gets = KVec::with_capacity(count, GFP_KERNEL)?;

@@ -38,7 +38,7 @@ use crate::zcache::swapkey::swap_entry;
 use crate::zcache::zbud::ZbudKind;
 use crate::zcache_kernel::{
     available_pages, copy_to_swap_device, give_back_swap_page, idle_sleep, swap_pool,
-    totalram_pages, ZStore,
+    totalram_pages, with_store, ZStore,
 };
 use kernel::init::zeroed;
 use kernel::prelude::*;
@@ -84,26 +84,40 @@ pub(super) fn run(rt: Arc<Runtime>) {
     let mut paused_until = 0u64;
     let mut shrink_at = 0u64;
     while !rt.stopping() {
-        let Some(store) = crate::zcache_kernel::store() else {
-            idle_sleep(IDLE_MS);
-            continue;
-        };
-        send_flushes(&rt, store);
-        let mut moved = 0;
-        if now_ms() >= paused_until {
-            if let Some(target) = rt.target() {
-                match remotify(&rt, store, target, &mut buffers) {
-                    Ok(n) => moved = n,
-                    Err(()) => paused_until = now_ms().saturating_add(REFUSED_PAUSE_MS),
-                }
+        let moved = with_store(|store| {
+            run_once(&rt, store, &mut buffers, &mut paused_until, &mut shrink_at)
+        });
+        idle_sleep(match moved {
+            Some(n) if n > 0 => BUSY_MS,
+            _ => IDLE_MS,
+        });
+    }
+}
+
+/// One round of the worker on the registered store: the queued flushes, a remotify run unless
+/// paused, a self-shrink when nothing moved; returns how many pages moved.
+fn run_once(
+    rt: &Runtime,
+    store: &ZStore,
+    buffers: &mut Buffers,
+    paused_until: &mut u64,
+    shrink_at: &mut u64,
+) -> usize {
+    send_flushes(rt, store);
+    let mut moved = 0;
+    if now_ms() >= *paused_until {
+        if let Some(target) = rt.target() {
+            match remotify(rt, store, target, buffers) {
+                Ok(n) => moved = n,
+                Err(()) => *paused_until = now_ms().saturating_add(REFUSED_PAUSE_MS),
             }
         }
-        if moved == 0 && now_ms() >= shrink_at && !under_pressure(store) {
-            shrink_at = now_ms().saturating_add(SHRINK_EVERY_MS);
-            self_shrink(store);
-        }
-        idle_sleep(if moved > 0 { BUSY_MS } else { IDLE_MS });
     }
+    if moved == 0 && now_ms() >= *shrink_at && !under_pressure(store) {
+        *shrink_at = now_ms().saturating_add(SHRINK_EVERY_MS);
+        self_shrink(store);
+    }
+    moved
 }
 
 /// Brings up to [`SHRINK_PAGES`] remote swap pages back to memory if memory is plentiful.

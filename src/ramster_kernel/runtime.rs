@@ -2,9 +2,9 @@
 
 //! RAMster mode's lifetime: [`RamsterNode::start`] registers the tmem handlers and the node
 //! callback and starts the remotify worker; dropping it stops them. The message handlers and the
-//! node callback are plain functions, so they reach the running [`Runtime`] through a static
-//! pointer with a count of users: [`with_runtime`] returns `None` once stopping has begun, and
-//! stopping waits for the users still inside.
+//! node callback are plain functions, so they reach the running [`Runtime`] as a
+//! [`Published`] value: [`with_runtime`] returns `None` once stopping has begun, and stopping
+//! waits (SRCU) for the readers still inside.
 //!
 //! The live-node set follows the heartbeat's up and down callbacks. A node going down: its
 //! remote pages here are made safe ([`crate::zcache::store::Store::forget_node`]), and the pages
@@ -17,10 +17,10 @@ use super::remotify;
 use crate::cluster::node_num::NodeNum;
 use crate::net::state::Handler;
 use crate::net::{ClusterNet, Shared as NetShared};
+use crate::published::Published;
 use crate::zcache::remote::knobs::KNOBS;
-use crate::zcache_kernel::{self, msleep};
-use core::ptr;
-use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+use crate::zcache_kernel;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use kernel::prelude::*;
 use kernel::sync::{Arc, Mutex};
 use kernel::{c_str, new_mutex};
@@ -35,19 +35,13 @@ pub(crate) struct Runtime {
     stopping: AtomicBool,
 }
 
-static RUNTIME: AtomicPtr<Runtime> = AtomicPtr::new(ptr::null_mut());
-static USERS: AtomicUsize = AtomicUsize::new(0);
+/// The runtime of the running `RamsterNode`.
+static RUNTIME: Published<Runtime> = Published::new();
 
-/// Runs `f` on the running runtime; `None` if RAMster mode is not running (or is stopping).
+/// Runs `f` on the running runtime (`f` may sleep); `None` if RAMster mode is not running (or is
+/// stopping).
 pub(crate) fn with_runtime<R>(f: impl FnOnce(&Runtime) -> R) -> Option<R> {
-    USERS.fetch_add(1, Ordering::SeqCst);
-    let p = RUNTIME.load(Ordering::SeqCst);
-    // SAFETY: `p` is null or the runtime owned by the live `RamsterNode`, which clears
-    // `RUNTIME` and then waits for `USERS` to drop to zero before releasing it; this user was
-    // counted before it loaded the pointer.
-    let result = unsafe { p.as_ref() }.map(f);
-    USERS.fetch_sub(1, Ordering::SeqCst);
-    result
+    RUNTIME.read(f)
 }
 
 impl Runtime {
@@ -99,8 +93,7 @@ fn node_changed(node: NodeNum, up: bool) {
     with_runtime(|rt| {
         rt.set_live(node, up);
         if !up {
-            if let Some(store) = zcache_kernel::store() {
-                let (pers, eph) = store.forget_node(node);
+            if let Some((pers, eph)) = zcache_kernel::with_store(|store| store.forget_node(node)) {
                 if pers > 0 || eph > 0 {
                     pr_notice!(
                         "node {} is down: {} swap pages will be read from the swap device, {} cached pages dropped\n",
@@ -138,7 +131,8 @@ impl RamsterNode {
             }),
             GFP_KERNEL,
         )?;
-        RUNTIME.store(ptr::from_ref(&*runtime).cast_mut(), Ordering::SeqCst);
+        // SAFETY: the node owns `runtime` until its `drop`, which unpublishes it first.
+        unsafe { RUNTIME.publish(&runtime) };
         let mut node = RamsterNode {
             runtime,
             worker: None,
@@ -177,10 +171,7 @@ impl Drop for RamsterNode {
                 .net
                 .unregister_handler(crate::cluster::wire::MessageType::Tmem(op));
         }
-        RUNTIME.store(ptr::null_mut(), Ordering::SeqCst);
-        while USERS.load(Ordering::SeqCst) != 0 {
-            msleep(1);
-        }
+        RUNTIME.unpublish();
         let freed = self.runtime.foreign.lock().drop_all();
         if freed > 0 {
             pr_info!("freed {} foreign pages\n", freed);

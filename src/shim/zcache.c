@@ -27,6 +27,7 @@
 #include <linux/shrinker.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
+#include <linux/srcu.h>
 #include <linux/uaccess.h>
 
 #ifdef CONFIG_CLEANCACHE
@@ -117,6 +118,29 @@ unsigned int ramster_zc_nr_cpus(void)
 void ramster_zc_msleep(unsigned int ms)
 {
 	msleep(ms);
+}
+
+/*
+ * Readers of what the module publishes for its own threads (the zcache store
+ * for RAMster mode, RAMster's runtime for the cluster's handlers) hold this
+ * SRCU's read lock; whoever unpublishes waits for them with synchronize_srcu().
+ * Readers may sleep (a remote get waits for its reply).
+ */
+DEFINE_STATIC_SRCU(ramster_srcu);
+
+int ramster_srcu_read_lock(void)
+{
+	return srcu_read_lock(&ramster_srcu);
+}
+
+void ramster_srcu_read_unlock(int idx)
+{
+	srcu_read_unlock(&ramster_srcu, idx);
+}
+
+void ramster_srcu_synchronize(void)
+{
+	synchronize_srcu(&ramster_srcu);
 }
 
 /* Sleeps without counting towards the load average (a worker's idle wait). */

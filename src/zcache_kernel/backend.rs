@@ -30,6 +30,7 @@ use super::scratch::PerCpuScratch;
 use crate::buf_writer::BufWriter;
 use crate::os::{cond_resched, Gfp, PreemptOff, PAGE_SIZE};
 use crate::params::{Compressor, Config, Mode};
+use crate::published::Published;
 use crate::ramster_kernel::RemoteKey;
 use crate::tmem::{NewPoolError, Oid, PageIndex, PoolId, PoolKind, WalkAt};
 use crate::zcache::counters::zbud_for_each;
@@ -60,10 +61,14 @@ struct Shared {
 /// cleared only after every hook, the shrinker and debugfs are gone (no callback runs then).
 static SHARED: AtomicPtr<Shared> = AtomicPtr::new(ptr::null_mut());
 
-/// The registered store, for RAMster mode (`crate::ramster_kernel`), whose runtime is stopped
-/// before the backend is dropped.
-pub(crate) fn store() -> Option<&'static ZStore> {
-    shared().map(|s| &s.store)
+/// The registered store, for RAMster mode's threads (`crate::ramster_kernel`), published while
+/// the backend is registered.
+static STORE: Published<ZStore> = Published::new();
+
+/// Runs `f` on the registered store (`f` may sleep); `None` if there is none (or it is being
+/// taken down: unloading waits for `f` to return before freeing the store).
+pub(crate) fn with_store<R>(f: impl FnOnce(&ZStore) -> R) -> Option<R> {
+    STORE.read(f)
 }
 
 /// frontswap's pool, if the backend is registered with frontswap.
@@ -636,6 +641,8 @@ impl Backend {
             flags::GFP_KERNEL,
         )?;
         SHARED.store(ptr::from_ref(&*shared).cast_mut(), Ordering::Release);
+        // SAFETY: the backend owns `shared` until its `drop`, which unpublishes the store first.
+        unsafe { STORE.publish(&shared.store) };
         backend.shared = Some(shared);
         if let Some(shared) = backend.shared.as_deref() {
             match create_debugfs(shared) {
@@ -667,6 +674,8 @@ impl Backend {
 
 impl Drop for Backend {
     fn drop(&mut self) {
+        // RAMster mode's threads are stopped by now; wait for any late reader all the same.
+        STORE.unpublish();
         if self.debugfs {
             // SAFETY: waits for running readers; none start afterwards.
             unsafe { ffi::ramster_zc_debugfs_remove() };

@@ -6,7 +6,7 @@
 //! [`MAX_INJECTED`]) makes that many next gets of a compressed page find it corrupt; a read shows
 //! how many are still to come. Root only (0600), like the rest of debugfs.
 
-use super::backend::store;
+use super::backend::with_store;
 use super::ffi;
 use crate::buf_writer::BufWriter;
 use crate::cluster::config_text::parse_decimal;
@@ -38,7 +38,7 @@ unsafe extern "C" fn ramster_zc_inject_show(_id: c_int, buf: *mut u8, size: usiz
     // contract).
     let buf = unsafe { core::slice::from_raw_parts_mut(buf, size) };
     let mut w = BufWriter::new(buf);
-    let pending = store().map_or(0, |s| s.corrupt_gets_pending());
+    let pending = with_store(|s| s.corrupt_gets_pending()).unwrap_or(0);
     match writeln!(w, "{pending}") {
         Ok(()) => w.written(),
         Err(_) => E2BIG.to_errno() as isize,
@@ -57,8 +57,7 @@ unsafe extern "C" fn ramster_zc_inject_store(_id: c_int, buf: *const u8, len: us
     // function's contract).
     let text = unsafe { core::slice::from_raw_parts(buf, len) };
     let injected = parse(text).and_then(|n| {
-        let store = store().ok_or(ENODEV)?;
-        store.inject_corrupt_gets(n);
+        with_store(|store| store.inject_corrupt_gets(n)).ok_or(ENODEV)?;
         pr_warn!(
             "zcache: the next {} gets will find their page corrupt (injected)\n",
             n

@@ -19,9 +19,9 @@ mod inject;
 mod lz4c;
 mod scratch;
 
-pub(crate) use backend::{compress_page, store, swap_pool, Backend, ZStore};
+pub(crate) use backend::{compress_page, swap_pool, with_store, Backend, ZStore};
 pub(crate) use ffi::{
     available_pages, copy_to_swap_device, give_back_swap_page, idle_sleep, max_pool_percent,
-    msleep, totalram_pages,
+    totalram_pages,
 };
 pub(crate) use frames::PageFrames;
