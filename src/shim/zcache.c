@@ -159,11 +159,12 @@ void ramster_zc_cond_resched(void)
 struct page *ramster_zc_frame_alloc(void)
 {
 	/*
-	 * Never sleeps (puts run under spinlocks and in reclaim), never takes
-	 * the emergency reserves even from reclaim (PF_MEMALLOC): those are for
-	 * the cluster's sockets; a put that finds no frame fails, as zswap's.
+	 * Never sleeps: puts run under spinlocks and in reclaim. From reclaim
+	 * (PF_MEMALLOC) this may use the reserves, as zswap's allocations do;
+	 * __GFP_NOMEMALLOC made most cleancache puts fail under a streaming
+	 * read (ramster-remotify), so the store's budget is the limit.
 	 */
-	return alloc_page(GFP_NOWAIT | __GFP_NOWARN | __GFP_NOMEMALLOC);
+	return alloc_page(GFP_NOWAIT | __GFP_NOWARN);
 }
 
 void ramster_zc_frame_free(struct page *page)
