@@ -30,7 +30,7 @@ pub mod pool;
 pub use client::{Client, NewPoolError};
 pub use detached::Detached;
 pub use key::{ClientId, Oid, PageIndex, PoolId, MAX_POOLS_PER_CLIENT};
-pub use pool::{GetMode, Got, Pool, PoolKind, PutError, Rejected, Visit, WalkAt, WALK_BATCH};
+pub use pool::{GetMode, Got, Pool, PoolKind, PutError, Rejected, WalkAt, WALK_BATCH};
 
 #[cfg(test)]
 mod tests;

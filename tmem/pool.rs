@@ -51,18 +51,6 @@ impl WalkAt {
     };
 }
 
-/// What a walk does after visiting a page.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Visit {
-    /// Keep the page (its descriptor possibly changed) and go on.
-    Keep,
-    /// Remove the page, dropping its descriptor (only for descriptors that hold nothing to
-    /// release, e.g. a remote page's), and go on.
-    Remove,
-    /// Keep the page and stop: the walk resumes at this page.
-    Stop,
-}
-
 /// What a pool promises about the pages put into it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PoolKind {
@@ -384,10 +372,10 @@ impl<D> Pool<D> {
         while let Some(from) = at {
             at = self.walk(from, |_, _, desc| {
                 if keep(desc) {
-                    Visit::Keep
+                    Step::Keep
                 } else {
                     removed = removed.saturating_add(1);
-                    Visit::Remove
+                    Step::Remove
                 }
             });
             cond_resched();
@@ -396,14 +384,16 @@ impl<D> Pool<D> {
     }
 
     /// One lock hold of a walk: visits up to [`WALK_BATCH`] pages from `at` on, in order, under
-    /// their bucket's lock (`visit` must not call the pool or sleep). Returns where the walk goes
+    /// their bucket's lock (`visit` must not call the pool or sleep). `visit` keeps the page
+    /// (maybe changed), removes it (dropping a descriptor that holds nothing to release, e.g. a
+    /// remote page's) or stops the walk at it ([`Step::Stop`]: the walk resumes at this page). Returns where the walk goes
     /// on (the page `visit` stopped at, or the next one), or `None` once the last page has been
     /// visited. Pages put or removed meanwhile are seen or not: each page present for the whole
     /// walk is visited once. The caller reschedules between calls ([`cond_resched`]).
     pub fn walk(
         &self,
         at: WalkAt,
-        mut visit: impl FnMut(&Oid, PageIndex, &mut D) -> Visit,
+        mut visit: impl FnMut(&Oid, PageIndex, &mut D) -> Step,
     ) -> Option<WalkAt> {
         let mut bucket = self.buckets.lock(at.bucket);
         let mut budget = WALK_BATCH;
@@ -417,17 +407,13 @@ impl<D> Pool<D> {
                     return Step::Stop;
                 }
                 budget -= 1;
-                match visit(oid, index, desc) {
-                    Visit::Keep => Step::Keep,
-                    Visit::Remove => {
-                        pages_gone = pages_gone.saturating_add(1);
-                        Step::Remove
-                    }
-                    Visit::Stop => {
-                        resume = Some((*oid, index));
-                        Step::Stop
-                    }
+                let step = visit(oid, index, desc);
+                match step {
+                    Step::Keep => {}
+                    Step::Remove => pages_gone = pages_gone.saturating_add(1),
+                    Step::Stop => resume = Some((*oid, index)),
                 }
+                step
             });
             if resume.is_some() {
                 // Stopped at a page it kept: the object is not empty.

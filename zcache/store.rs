@@ -35,10 +35,9 @@ use super::remote::outbox::{Outbox, RemoteFlush};
 use super::zbud::{Zbud, ZbudError, ZbudHandle, ZbudKind, ZbudStats};
 use super::zero::is_zero_filled;
 use crate::cluster::node_num::NodeNum;
-use crate::os::{lock_class, AllocError, Gfp, SpinLockArray, PAGE_SIZE};
+use crate::os::{lock_class, AllocError, Gfp, SpinLockArray, Step, PAGE_SIZE};
 use crate::tmem::{
-    Client, ClientId, GetMode, Got, NewPoolError, Oid, PageIndex, Pool, PoolId, PoolKind, Visit,
-    WalkAt,
+    Client, ClientId, GetMode, Got, NewPoolError, Oid, PageIndex, Pool, PoolId, PoolKind, WalkAt,
 };
 use core::sync::atomic::{AtomicUsize, Ordering};
 
@@ -794,9 +793,9 @@ impl<S: FrameSource> Store<S> {
     ) -> Option<WalkAt> {
         self.client.pool(pool)?.walk(at, |oid, index, desc| {
             if visit(oid, index, desc) {
-                Visit::Keep
+                Step::Keep
             } else {
-                Visit::Stop
+                Step::Stop
             }
         })
     }

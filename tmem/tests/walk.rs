@@ -7,8 +7,8 @@
 
 extern crate std;
 
-use crate::os::{locks_taken, Gfp};
-use crate::tmem::{Client, ClientId, Oid, Pool, PoolKind, Visit, WalkAt, WALK_BATCH};
+use crate::os::{locks_taken, Gfp, Step};
+use crate::tmem::{Client, ClientId, Oid, Pool, PoolKind, WalkAt, WALK_BATCH};
 use std::collections::{BTreeMap, BTreeSet};
 use std::vec::Vec;
 
@@ -42,7 +42,7 @@ fn desc(o: u64, index: u32) -> u64 {
 }
 
 /// Walks the whole pool with `visit`, recording how many pages each lock hold visited.
-fn walk_all(pool: &Pool<u64>, mut visit: impl FnMut(&mut u64) -> Visit) -> BTreeMap<u64, usize> {
+fn walk_all(pool: &Pool<u64>, mut visit: impl FnMut(&mut u64) -> Step) -> BTreeMap<u64, usize> {
     let mut per_hold = BTreeMap::new();
     let mut at = Some(WalkAt::START);
     while let Some(from) = at {
@@ -61,7 +61,7 @@ fn a_walk_visits_every_page_once_in_bounded_lock_holds() {
     let mut seen = Vec::new();
     let per_hold = walk_all(pool, |d| {
         seen.push(*d);
-        Visit::Keep
+        Step::Keep
     });
     let mut want: Vec<u64> = (0..OBJECTS)
         .flat_map(|o| (0..PER_OBJECT).map(move |i| desc(o, i)))
@@ -110,7 +110,7 @@ fn retain_removes_in_bounded_holds_and_keeps_the_counts() {
     let mut left = BTreeSet::new();
     let per_hold = walk_all(pool, |d| {
         left.insert(*d);
-        Visit::Keep
+        Step::Keep
     });
     let want: BTreeSet<u64> = [0, 1, 3]
         .into_iter()
@@ -136,11 +136,11 @@ fn a_stopped_walk_resumes_at_the_page_it_stopped_at_and_sees_changes_between_hol
         let mut n = 0;
         at = pool.walk(from, |_, _, d| {
             if n == 10 {
-                return Visit::Stop;
+                return Step::Stop;
             }
             n += 1;
             seen.push(*d);
-            Visit::Keep
+            Step::Keep
         });
         if !changed && seen.len() >= 50 {
             changed = true;
