@@ -3,8 +3,10 @@
 //! Requests waiting for their replies: request ids, matching, timeouts, and failing them all
 //! when the connection closes or the node dies.
 //!
-//! The table has `N` slots; the glue keeps one wait object (a completion) per slot and sleeps
-//! on it. [`WaiterTable::begin`] takes a slot and a fresh request id; a slot is given back, with
+//! The table has `N` slots, shared by every connection, and a quota: at most
+//! [`WaiterTable::quota`] of them wait on one connection, so that a peer that stops answering
+//! cannot hold every slot while requests to the others wait. [`WaiterTable::begin`] takes a
+//! slot and a fresh request id; a slot is given back, with
 //! the [`Outcome`] to wake its waiter with, by [`WaiterTable::reply`], [`WaiterTable::expire`] or
 //! [`WaiterTable::fail_conn`], or by [`WaiterTable::cancel`] when the request could not be sent.
 //! Request ids start at 1 and only grow, so a late reply never matches a newer request.
@@ -45,15 +47,17 @@ struct Pending {
     deadline: u64,
 }
 
-/// Every slot is taken: the sender waits for one ([`WaiterTable::has_free_slot`]).
+/// Every slot is taken, or the connection's quota of them: the sender waits for one
+/// ([`WaiterTable::has_room`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TableFull;
 
-/// Up to `N` requests waiting for replies.
+/// Up to `N` requests waiting for replies, at most `quota` of them on one connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct WaiterTable<const N: usize> {
     slots: [Option<Pending>; N],
     next_id: u64,
+    quota: usize,
 }
 
 impl<const N: usize> Default for WaiterTable<N> {
@@ -63,17 +67,37 @@ impl<const N: usize> Default for WaiterTable<N> {
 }
 
 impl<const N: usize> WaiterTable<N> {
-    /// No waiters.
+    /// No waiters; one connection may take every slot.
     pub const fn new() -> WaiterTable<N> {
+        WaiterTable::with_quota(N)
+    }
+
+    /// No waiters; one connection may take at most `quota` slots (at least one).
+    pub const fn with_quota(quota: usize) -> WaiterTable<N> {
         WaiterTable {
             slots: [None; N],
             next_id: 1,
+            quota: if quota == 0 { 1 } else { quota },
         }
     }
 
-    /// Whether [`WaiterTable::begin`] would find a slot now.
-    pub fn has_free_slot(&self) -> bool {
-        self.slots.iter().any(Option::is_none)
+    /// How many slots one connection may take.
+    pub fn quota(&self) -> usize {
+        self.quota
+    }
+
+    /// Whether [`WaiterTable::begin`] would find a slot for a request on `conn` now.
+    pub fn has_room(&self, conn: ConnId) -> bool {
+        self.slots.iter().any(Option::is_none) && self.waiting_on(conn) < self.quota
+    }
+
+    /// How many requests wait on `conn`.
+    pub fn waiting_on(&self, conn: ConnId) -> usize {
+        self.slots
+            .iter()
+            .flatten()
+            .filter(|p| p.conn == conn)
+            .count()
     }
 
     /// Takes a slot for a request sent on `conn` at `now` that waits at most `timeout_ms`;
@@ -84,6 +108,9 @@ impl<const N: usize> WaiterTable<N> {
         now: u64,
         timeout_ms: u32,
     ) -> Result<(usize, u64), TableFull> {
+        if self.waiting_on(conn) >= self.quota {
+            return Err(TableFull);
+        }
         let (slot, entry) = self
             .slots
             .iter_mut()

@@ -71,14 +71,31 @@ fn a_closed_connection_fails_only_its_own_waiters() {
 fn a_full_table_refuses_and_cancel_frees() {
     let mut t: WaiterTable<2> = WaiterTable::new();
     let (slot, _) = t.begin(C1, 0, 1).unwrap();
-    assert!(t.has_free_slot());
+    assert!(t.has_room(C1));
     t.begin(C1, 0, 1).unwrap();
-    assert!(!t.has_free_slot());
+    assert!(!t.has_room(C1));
+    assert!(!t.has_room(C2));
     assert_eq!(t.begin(C1, 0, 1), Err(TableFull));
     t.cancel(slot);
     t.cancel(99);
-    assert!(t.has_free_slot());
+    assert!(t.has_room(C1));
     assert_eq!(t.begin(C1, 0, 1), Ok((slot, 3)));
+}
+
+#[test]
+fn one_connection_takes_at_most_its_quota() {
+    let mut t: WaiterTable<4> = WaiterTable::with_quota(2);
+    let (first, _) = t.begin(C1, 0, 10).unwrap();
+    t.begin(C1, 0, 10).unwrap();
+    assert!(!t.has_room(C1), "C1 used its quota");
+    assert_eq!(t.begin(C1, 0, 10), Err(TableFull));
+    assert!(t.has_room(C2), "the other connection still gets slots");
+    t.begin(C2, 0, 10).unwrap();
+    t.begin(C2, 0, 10).unwrap();
+    assert_eq!(t.waiting_on(C2), 2);
+    assert!(t.reply(C1, 1, Status::Ok).is_some());
+    assert_eq!(t.begin(C1, 0, 10).map(|(slot, _)| slot), Ok(first));
+    assert_eq!(WaiterTable::<4>::with_quota(0).quota(), 1);
 }
 
 #[derive(Clone, Debug)]
@@ -103,7 +120,7 @@ proptest! {
     fn every_waiter_is_woken_exactly_once(
         ops in proptest::collection::vec((any_op(), 0u64..60), 1..80)
     ) {
-        let mut t: WaiterTable<4> = WaiterTable::new();
+        let mut t: WaiterTable<4> = WaiterTable::with_quota(3);
         // Our model: slot -> (request id, conn, deadline).
         let mut model: BTreeMap<usize, (u64, ConnId, u64)> = BTreeMap::new();
         let mut now = 0u64;
@@ -115,8 +132,12 @@ proptest! {
                     Ok((slot, id)) => {
                         prop_assert!(model.values().all(|(other, _, _)| *other < id));
                         prop_assert!(model.insert(slot, (id, conn(c), now + u64::from(timeout))).is_none());
+                        prop_assert!(model.values().filter(|(_, cc, _)| *cc == conn(c)).count() <= 3);
                     }
-                    Err(TableFull) => prop_assert_eq!(model.len(), 4),
+                    Err(TableFull) => prop_assert!(
+                        model.len() == 4
+                            || model.values().filter(|(_, cc, _)| *cc == conn(c)).count() == 3
+                    ),
                 },
                 Op::Reply(c, id) => {
                     let expected = model.iter().find(|(_, (i, cc, _))| *i == id && *cc == conn(c)).map(|(s, _)| *s);

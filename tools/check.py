@@ -2,7 +2,8 @@
 """`make check`: everything that can fail, counted.
 
 Host tests (cargo test, the harness's own tests), lints (rustfmt, clippy on host and kernel
-code, checkpatch on C), the module build with no warnings, then every VM scenario. Each host
+code, checkpatch on C), the module build with no warnings, then every VM scenario, then the
+scenarios marked `# kasan:` again on the KASAN kernel. Each host
 test and each scenario counts once; the output ends with the line `N passed, N failed`.
 """
 
@@ -100,6 +101,26 @@ def lints(kdir: Path):
                cp.stdout)
 
 
+def kasan_pass():
+    """The scenarios with a `# kasan:` header again, on the KASAN flavor of the test kernel
+    (its own cached build), with ramster.ko and hooktest.ko rebuilt against it."""
+    global passed, failed
+    try:
+        kdir = (Path(os.environ["KASAN_KDIR"]) if os.environ.get("KASAN_KDIR")
+                else artifacts.kernel_tree("kasan"))
+    except subprocess.CalledProcessError:
+        record(False, "KASAN test kernel builds (see messages above)")
+        return
+    print(f"KASAN test kernel: {kdir}", flush=True)
+    sh(["make", "-C", str(kdir), f"M={REPO}", "LLVM=-19", "clean"])
+    build = artifacts.build_module(kdir, clippy=False)
+    if record(build.returncode == 0, "kernel: ramster.ko builds against the KASAN kernel",
+              build.stdout):
+        outcomes = run.run_all(kdir, report=lambda line: print(line, flush=True), kasan=True)
+        passed += sum(o.passed for o in outcomes)
+        failed += sum(not o.passed for o in outcomes)
+
+
 def main() -> int:
     global passed, failed
     cargo_tests()
@@ -122,6 +143,7 @@ def main() -> int:
         outcomes = run.run_all(kdir, report=lambda line: print(line, flush=True))
         passed += sum(o.passed for o in outcomes)
         failed += sum(not o.passed for o in outcomes)
+    kasan_pass()
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

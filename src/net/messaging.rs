@@ -11,25 +11,35 @@
 //! [`Shared::send_request_uninterruptible`] is for page faults and the remotify worker, where a
 //! stray signal must not fail the request: the cluster's ticker times it out instead.
 
-use super::state::{Handler, NodeCallback};
+use super::state::{Handler, NodeCallback, State};
 use super::{errno, now_ms, Shared};
 use crate::cluster::errno as cerr;
 use crate::cluster::node_num::NodeNum;
 use crate::cluster::waiters::Outcome;
 use crate::cluster::wire::{encode_header, Header, MessageType, HEADER_LEN};
 use kernel::prelude::*;
-use kernel::sync::CondVarTimeoutResult;
+use kernel::sync::lock::{mutex::MutexBackend, Guard};
+use kernel::sync::{CondVar, CondVarTimeoutResult};
 
-/// A reply's payload.
-pub(crate) struct Reply {
-    data: KVec<u8>,
+/// A reply's payload, in the buffer of the request's entry (given back when dropped).
+pub(crate) struct Reply<'a> {
+    shared: &'a Shared,
+    entry: usize,
+    buffer: KVec<u8>,
     len: usize,
 }
 
-impl Reply {
+impl Reply<'_> {
     /// The payload.
     pub(crate) fn data(&self) -> &[u8] {
-        self.data.get(..self.len).unwrap_or(&[])
+        self.buffer.get(..self.len).unwrap_or(&[])
+    }
+}
+
+impl Drop for Reply<'_> {
+    fn drop(&mut self) {
+        let buffer = core::mem::take(&mut self.buffer);
+        self.shared.release_entry(self.entry, buffer);
     }
 }
 
@@ -97,7 +107,7 @@ impl Shared {
         payload: &[u8],
         reply_max: usize,
         timeout_ms: u32,
-    ) -> Result<Reply> {
+    ) -> Result<Reply<'_>> {
         self.request(
             to,
             msg_type,
@@ -117,7 +127,7 @@ impl Shared {
         payload: &[u8],
         reply_max: usize,
         timeout_ms: u32,
-    ) -> Result<Reply> {
+    ) -> Result<Reply<'_>> {
         self.request(
             to,
             msg_type,
@@ -136,91 +146,106 @@ impl Shared {
         reply_max: usize,
         timeout_ms: u32,
         wait: Wait,
-    ) -> Result<Reply> {
+    ) -> Result<Reply<'_>> {
         let len = payload_len(payload)?;
         // Validate the header (type, length) before taking a waiter; the id is set below.
         header_bytes(&Header::request(msg_type, len, 1))?;
-        let buffer = KVec::from_elem(0u8, reply_max, GFP_KERNEL)?;
         let deadline = now_ms().saturating_add(u64::from(timeout_ms));
-        let (c, id) = {
-            let mut st = self.state.lock();
-            // Every waiter slot busy (more requests in flight than slots): wait for one to
-            // free, within this request's deadline, rather than fail a page fault.
-            while !st.request_room() {
-                let now = now_ms();
-                if now >= deadline {
-                    return Err(errno(cerr::ETIMEDOUT));
-                }
-                if wait == Wait::Uninterruptible {
-                    // Every request in flight ends by its deadline (the ticker enforces them)
-                    // and wakes this condvar when it does.
-                    self.replies.wait(&mut st);
-                    continue;
-                }
-                let jiffies = kernel::time::msecs_to_jiffies(
-                    u32::try_from(deadline - now).unwrap_or(u32::MAX),
-                );
-                if let CondVarTimeoutResult::Signal { .. } =
-                    self.replies.wait_interruptible_timeout(&mut st, jiffies)
-                {
-                    return Err(EINTR);
-                }
-            }
+        let mut st = self.state.lock();
+        let (c, gconn) = loop {
             let (c, gconn) = st.open_conn(to)?;
-            let id = st.begin_request(gconn, timeout_ms, buffer)?;
-            if deadline < st.ticker_wakes_at {
-                // The ticker enforces this deadline: wake it to plan for it.
-                st.ticker_wakes_at = deadline;
-                self.tick.notify_all();
+            if st.request_room(gconn) {
+                break (c, gconn);
             }
-            (c, id)
+            // Every entry, or this peer's quota of waiter slots, is busy: wait for one to
+            // free within this request's deadline rather than fail a page fault. Every
+            // request in flight ends by its own deadline (the ticker enforces them).
+            if now_ms() >= deadline {
+                return Err(errno(cerr::ETIMEDOUT));
+            }
+            st.room_waiters += 1;
+            let slept = self.sleep(&self.room, &mut st, deadline, wait);
+            st.room_waiters -= 1;
+            slept?;
         };
+        let (entry, id) = st.begin_request(gconn, timeout_ms, reply_max)?;
+        if deadline < st.ticker_wakes_at {
+            // The ticker enforces this deadline: wake it to plan for it.
+            st.ticker_wakes_at = deadline;
+            self.tick.notify_all();
+        }
+        drop(st);
         let head = header_bytes(&Header::request(msg_type, len, id))?;
         if let Err(e) = c.send(&head, payload) {
             c.shutdown();
-            self.state.lock().cancel_request(id);
-            // A slot is free: wake a sender waiting for one.
-            self.replies.notify_all();
+            self.cancel(entry, id);
             return Err(e);
         }
+        let waker = self.wakers.get(entry).ok_or(EINVAL)?;
         let mut st = self.state.lock();
         loop {
-            if let Some((outcome, data, len, overflow)) = st.take_outcome(id) {
+            if let Some(got) = st.take_outcome(entry, id) {
                 drop(st);
-                // Its pending entry is free: wake a sender waiting for one.
-                self.replies.notify_all();
-                return match outcome {
-                    Outcome::Reply(status) if status.errno() == 0 => {
-                        if overflow {
-                            Err(errno(cerr::EMSGSIZE))
-                        } else {
-                            Ok(Reply { data, len })
-                        }
-                    }
-                    other => Err(Error::from_errno(-other.errno())),
+                let reply = Reply {
+                    shared: self,
+                    entry,
+                    buffer: got.buffer,
+                    len: got.len,
+                };
+                return match got.outcome {
+                    Outcome::Reply(status) if status.errno() == 0 && !got.overflow => Ok(reply),
+                    Outcome::Reply(status) if status.errno() == 0 => Err(errno(cerr::EMSGSIZE)),
+                    other => Err(errno(other.errno())),
                 };
             }
-            if wait == Wait::Uninterruptible {
-                self.replies.wait(&mut st);
-                continue;
-            }
-            let now = now_ms();
-            if now >= deadline {
-                st.cancel_request(id);
+            // An uninterruptible sender's deadline is the ticker's to enforce: it ends the
+            // request with `ETIMEDOUT`, and the sender collects that above.
+            let own_deadline = wait == Wait::Interruptible && now_ms() >= deadline;
+            let slept = if own_deadline {
+                Err(errno(cerr::ETIMEDOUT))
+            } else {
+                self.sleep(waker, &mut st, deadline, wait)
+            };
+            if let Err(e) = slept {
                 drop(st);
-                self.replies.notify_all();
-                return Err(errno(cerr::ETIMEDOUT));
+                self.cancel(entry, id);
+                return Err(e);
             }
-            let wait = u32::try_from(deadline - now).unwrap_or(u32::MAX);
-            let jiffies = kernel::time::msecs_to_jiffies(wait);
-            if let CondVarTimeoutResult::Signal { .. } =
-                self.replies.wait_interruptible_timeout(&mut st, jiffies)
-            {
-                st.cancel_request(id);
-                drop(st);
-                self.replies.notify_all();
-                return Err(EINTR);
-            }
+        }
+    }
+
+    /// Sleeps on `cv` until woken, or (interruptible senders) until `deadline` or a signal
+    /// (`EINTR`).
+    fn sleep(
+        &self,
+        cv: &CondVar,
+        st: &mut Guard<'_, State, MutexBackend>,
+        deadline: u64,
+        wait: Wait,
+    ) -> Result {
+        if wait == Wait::Uninterruptible {
+            cv.wait(st);
+            return Ok(());
+        }
+        let left = deadline.saturating_sub(now_ms());
+        let jiffies = kernel::time::msecs_to_jiffies(u32::try_from(left).unwrap_or(u32::MAX));
+        match cv.wait_interruptible_timeout(st, jiffies) {
+            CondVarTimeoutResult::Signal { .. } => Err(EINTR),
+            _ => Ok(()),
+        }
+    }
+
+    /// Gives up request `id` in `entry`, waking a sender that waits for room.
+    fn cancel(&self, entry: usize, id: u64) {
+        if self.state.lock().cancel_request(entry, id) {
+            self.room.notify_all();
+        }
+    }
+
+    /// Frees `entry` once its sender is done with the reply in `buffer`.
+    fn release_entry(&self, entry: usize, buffer: KVec<u8>) {
+        if self.state.lock().release_entry(entry, buffer) {
+            self.room.notify_all();
         }
     }
 }

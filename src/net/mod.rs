@@ -70,9 +70,11 @@ impl fmt::Display for Ip {
 pub(crate) struct Shared {
     #[pin]
     pub(crate) state: Mutex<State>,
-    /// Waiters for replies sleep here.
+    /// The sender of request entry `i` sleeps on `wakers[i]` until its request ends.
+    pub(crate) wakers: KVec<Pin<KBox<CondVar>>>,
+    /// Senders waiting for a free request entry or waiter slot sleep here.
     #[pin]
-    pub(crate) replies: CondVar,
+    pub(crate) room: CondVar,
     /// The ticker sleeps here until the next deadline or a change.
     #[pin]
     pub(crate) tick: CondVar,
@@ -91,10 +93,18 @@ impl ClusterNet {
     pub(crate) fn start() -> Result<ClusterNet> {
         let queue = OwnedQueue::new(c_str!("ramster_cluster"))?;
         let state = State::new(QueuePtr::new(queue.queue()))?;
+        let mut wakers = KVec::with_capacity(requests::ENTRIES, GFP_KERNEL)?;
+        for _ in 0..requests::ENTRIES {
+            wakers.push(
+                KBox::pin_init(new_condvar!("ramster_cluster_reply"), GFP_KERNEL)?,
+                GFP_KERNEL,
+            )?;
+        }
         let shared = Arc::pin_init(
             pin_init!(Shared {
                 state <- new_mutex!(state, "ramster_cluster_state"),
-                replies <- new_condvar!("ramster_cluster_replies"),
+                wakers,
+                room <- new_condvar!("ramster_cluster_room"),
                 tick <- new_condvar!("ramster_cluster_tick"),
             }),
             GFP_KERNEL,

@@ -2,49 +2,114 @@
 
 //! Requests waiting for their replies, on the kernel side of `cluster/waiters.rs`.
 //!
-//! The waiter table hands out request ids and slots and decides which request a reply, a
-//! timeout or a closed connection ends. A sender's reply buffer and outcome live in a
-//! [`Pending`] entry found by request id, so a slot can be reused at once while the sender has
-//! not yet collected its outcome. Senders sleep on the `replies` condvar of
-//! [`super::Shared`] (see `messaging.rs`).
+//! The waiter table hands out request ids and slots (at most [`PER_PEER`] on one connection)
+//! and decides which request a reply, a timeout or a closed connection ends. A sender's
+//! outcome and reply buffer live in a [`Pending`] entry, found by request id, that the sender
+//! holds from [`State::begin_request`] until its [`super::messaging::Reply`] is dropped (or the
+//! request fails): a waiter slot can be reused at once while the sender has not yet read its
+//! reply. Entries and their reply buffers are allocated when the cluster starts, so a page
+//! fault's request allocates nothing.
+//!
+//! Each entry has its own wait queue (`Shared::wakers`, same index): an event ends requests
+//! and returns a [`Wake`] naming just their entries, and only their senders wake up. Senders
+//! that wait for a free entry or slot sleep on `Shared::room`.
 
 use super::conn::Conn;
-use super::errno;
 use super::now_ms;
 use super::state::{global_conn, State};
+use super::{errno, Shared};
 use crate::cluster::connection::{ConnId, LinkState};
 use crate::cluster::errno as cerr;
 use crate::cluster::heartbeat::Liveness;
 use crate::cluster::node_num::NodeNum;
 use crate::cluster::waiters::Outcome;
-use crate::cluster::wire::Header;
+use crate::cluster::wire::{Header, MAX_PAYLOAD_LEN};
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
-/// A request waiting for its reply.
+/// How many requests may wait for replies at once, over all peers.
+pub(crate) const WAITERS: usize = 64;
+/// How many of them may wait on one peer.
+pub(crate) const PER_PEER: usize = 32;
+/// How many senders may hold an entry (waiting, or reading their reply).
+pub(crate) const ENTRIES: usize = WAITERS + 16;
+
+/// A request's entry: 0 in `request_id` when free.
 pub(crate) struct Pending {
-    /// 0 when the entry is free.
-    pub(crate) request_id: u64,
-    pub(crate) outcome: Option<Outcome>,
-    pub(crate) reply: KVec<u8>,
-    pub(crate) reply_len: usize,
+    request_id: u64,
+    outcome: Option<Outcome>,
+    /// Room for the longest payload, allocated once; lent to the sender's reply.
+    reply: KVec<u8>,
+    reply_len: usize,
+    /// The longest reply the sender accepts.
+    reply_max: usize,
+    overflow: bool,
+}
+
+impl Pending {
+    /// A free entry with its reply buffer.
+    pub(crate) fn new() -> Result<Pending> {
+        Ok(Pending {
+            request_id: 0,
+            outcome: None,
+            reply: KVec::from_elem(0u8, MAX_PAYLOAD_LEN as usize, GFP_KERNEL)?,
+            reply_len: 0,
+            reply_max: 0,
+            overflow: false,
+        })
+    }
+}
+
+/// The entries whose senders must wake up.
+#[derive(Clone, Copy, Default)]
+#[must_use]
+pub(crate) struct Wake(u128);
+
+const _: () = assert!(ENTRIES <= 128, "Wake holds one bit per entry");
+
+impl Wake {
+    fn add(&mut self, entry: usize) {
+        self.0 |= 1u128.checked_shl(entry as u32).unwrap_or(0);
+    }
+
+    /// Both sets.
+    pub(crate) fn and(self, other: Wake) -> Wake {
+        Wake(self.0 | other.0)
+    }
+
+    /// Wakes the senders of the entries (their outcome is set); with or without the lock.
+    pub(crate) fn notify(self, shared: &Shared) {
+        for (entry, waker) in shared.wakers.iter().enumerate() {
+            if self.0 & 1u128.checked_shl(entry as u32).unwrap_or(0) != 0 {
+                waker.notify_one();
+            }
+        }
+    }
+}
+
+/// What a sender collects: the outcome, the reply buffer and how much of it is the reply.
+pub(crate) struct Collected {
+    pub(crate) outcome: Outcome,
+    pub(crate) buffer: KVec<u8>,
+    pub(crate) len: usize,
     pub(crate) overflow: bool,
 }
 
 impl State {
-    /// Whether [`State::begin_request`] would find a waiter slot and a pending entry now.
-    pub(crate) fn request_room(&self) -> bool {
-        self.waiters.has_free_slot() && self.pending.iter().any(|p| p.request_id == 0)
+    /// Whether [`State::begin_request`] would find an entry and a waiter slot for a request
+    /// on `gconn` now.
+    pub(crate) fn request_room(&self, gconn: ConnId) -> bool {
+        self.waiters.has_room(gconn) && self.pending.iter().any(|p| p.request_id == 0)
     }
 
-    /// Takes a waiter slot for a request on `gconn` and a pending entry holding `reply`
-    /// (`EAGAIN` if there is none: see [`State::request_room`]).
+    /// Takes a waiter slot for a request on `gconn` and a free entry; returns the entry's
+    /// index and the request id (`EAGAIN` if there is no room: see [`State::request_room`]).
     pub(crate) fn begin_request(
         &mut self,
         gconn: ConnId,
         timeout_ms: u32,
-        reply: KVec<u8>,
-    ) -> Result<u64> {
+        reply_max: usize,
+    ) -> Result<(usize, u64)> {
         let entry = self
             .pending
             .iter()
@@ -58,47 +123,66 @@ impl State {
             *r = id;
         }
         if let Some(p) = self.pending.get_mut(entry) {
-            *p = Pending {
-                request_id: id,
-                outcome: None,
-                reply,
-                reply_len: 0,
-                overflow: false,
-            };
+            p.request_id = id;
+            p.outcome = None;
+            p.reply_len = 0;
+            p.reply_max = reply_max;
+            p.overflow = false;
         }
-        Ok(id)
+        Ok((entry, id))
     }
 
-    fn pending_of_slot(&mut self, slot: usize) -> Option<&mut Pending> {
-        let id = *self.slot_request.get(slot)?;
-        self.pending
-            .iter_mut()
-            .find(|p| p.request_id == id && id != 0)
+    /// The entry of the request waiting in waiter slot `slot`, which just ended with
+    /// `outcome`: records it and adds the entry to `wake`.
+    fn end_slot(&mut self, slot: usize, outcome: Outcome, wake: &mut Wake) -> Option<usize> {
+        let id = core::mem::replace(self.slot_request.get_mut(slot)?, 0);
+        let entry = self
+            .pending
+            .iter()
+            .position(|p| p.request_id == id && id != 0)?;
+        if let Some(p) = self.pending.get_mut(entry) {
+            p.outcome = Some(outcome);
+        }
+        wake.add(entry);
+        Some(entry)
     }
 
-    /// Ends request `id` (taken by its sender): its outcome if one came, and its entry freed
-    /// when `finish`.
-    pub(crate) fn take_outcome(&mut self, id: u64) -> Option<(Outcome, KVec<u8>, usize, bool)> {
-        let p = self.pending.iter_mut().find(|p| p.request_id == id)?;
+    /// The outcome of request `id` in `entry`, if it ended, with the entry's reply buffer; the
+    /// entry stays the sender's until [`State::release_entry`] gives the buffer back.
+    pub(crate) fn take_outcome(&mut self, entry: usize, id: u64) -> Option<Collected> {
+        let p = self.pending.get_mut(entry).filter(|p| p.request_id == id)?;
         let outcome = p.outcome.take()?;
-        p.request_id = 0;
-        let reply = core::mem::replace(&mut p.reply, KVec::new());
-        Some((outcome, reply, p.reply_len, p.overflow))
+        Some(Collected {
+            outcome,
+            buffer: core::mem::take(&mut p.reply),
+            len: p.reply_len,
+            overflow: p.overflow,
+        })
     }
 
-    /// Gives up request `id` (timeout, signal or failed send).
-    pub(crate) fn cancel_request(&mut self, id: u64) {
+    /// Frees `entry`, giving back its reply buffer; true if a sender waits for room.
+    pub(crate) fn release_entry(&mut self, entry: usize, buffer: KVec<u8>) -> bool {
+        if let Some(p) = self.pending.get_mut(entry) {
+            p.reply = buffer;
+            p.request_id = 0;
+        }
+        self.room_waiters > 0
+    }
+
+    /// Gives up request `id` in `entry` (timeout, signal or failed send) and frees the entry;
+    /// true if a sender waits for room.
+    pub(crate) fn cancel_request(&mut self, entry: usize, id: u64) -> bool {
         if let Some(slot) = self.slot_request.iter().position(|r| *r == id) {
             self.waiters.cancel(slot);
             if let Some(r) = self.slot_request.get_mut(slot) {
                 *r = 0;
             }
         }
-        if let Some(p) = self.pending.iter_mut().find(|p| p.request_id == id) {
+        if let Some(p) = self.pending.get_mut(entry).filter(|p| p.request_id == id) {
             p.request_id = 0;
             p.outcome = None;
-            p.reply = KVec::new();
         }
+        self.room_waiters > 0
     }
 
     /// A `REPLY` arrived on `gconn`: completes its waiter with the payload copied.
@@ -107,56 +191,49 @@ impl State {
         gconn: ConnId,
         header: &Header,
         payload: &[u8],
-    ) -> bool {
+    ) -> Wake {
+        let mut wake = Wake::default();
         let Some((slot, outcome)) = self.waiters.reply(gconn, header.request_id, header.status)
         else {
             self.counters.replies_unmatched = self.counters.replies_unmatched.saturating_add(1);
-            return false;
+            return wake;
         };
-        if let Some(p) = self.pending_of_slot(slot) {
-            match p.reply.get_mut(..payload.len()) {
+        let Some(entry) = self.end_slot(slot, outcome, &mut wake) else {
+            return wake;
+        };
+        if let Some(p) = self.pending.get_mut(entry) {
+            let room = p.reply_max.min(p.reply.len());
+            match p
+                .reply
+                .get_mut(..payload.len())
+                .filter(|_| payload.len() <= room)
+            {
                 Some(dst) => {
                     dst.copy_from_slice(payload);
                     p.reply_len = payload.len();
                 }
                 None => p.overflow = true,
             }
-            p.outcome = Some(outcome);
         }
-        if let Some(r) = self.slot_request.get_mut(slot) {
-            *r = 0;
-        }
-        true
+        wake
     }
 
-    /// Fails every request on `gconn`; returns whether any was waiting.
-    pub(crate) fn fail_requests(&mut self, gconn: ConnId, node_down: bool) -> bool {
-        let mut woke = false;
+    /// Fails every request on `gconn`.
+    pub(crate) fn fail_requests(&mut self, gconn: ConnId, node_down: bool) -> Wake {
+        let mut wake = Wake::default();
         while let Some((slot, outcome)) = self.waiters.fail_conn(gconn, node_down) {
-            if let Some(p) = self.pending_of_slot(slot) {
-                p.outcome = Some(outcome);
-            }
-            if let Some(r) = self.slot_request.get_mut(slot) {
-                *r = 0;
-            }
-            woke = true;
+            self.end_slot(slot, outcome, &mut wake);
         }
-        woke
+        wake
     }
 
-    /// Times out the requests whose deadline has passed at `now`; true if a waiter must wake.
-    pub(crate) fn expire_requests(&mut self, now: u64) -> bool {
-        let mut woke = false;
+    /// Times out the requests whose deadline has passed at `now`.
+    pub(crate) fn expire_requests(&mut self, now: u64) -> Wake {
+        let mut wake = Wake::default();
         while let Some((slot, outcome)) = self.waiters.expire(now) {
-            if let Some(p) = self.pending_of_slot(slot) {
-                p.outcome = Some(outcome);
-            }
-            if let Some(r) = self.slot_request.get_mut(slot) {
-                *r = 0;
-            }
-            woke = true;
+            self.end_slot(slot, outcome, &mut wake);
         }
-        woke
+        wake
     }
 
     /// The earliest deadline of a waiting request.

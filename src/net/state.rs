@@ -12,7 +12,7 @@
 
 use super::conn::Conn;
 use super::jobs::{Job, Jobs};
-use super::requests::Pending;
+use super::requests::{Pending, Wake, ENTRIES, PER_PEER, WAITERS};
 use super::socket::{SockAddr, Socket};
 use super::workers;
 use super::{now_ms, Ip, Shared};
@@ -30,8 +30,6 @@ use kernel::prelude::*;
 use kernel::sync::Arc;
 use kernel::workqueue::Queue;
 
-/// How many requests may wait for replies at once.
-pub(crate) const WAITERS: usize = 32;
 /// How many configfs node directories may exist.
 pub(crate) const NODE_DIRS: usize = 255;
 /// The first handled message type code, and how many there are (`0x20..=0x4f`).
@@ -110,6 +108,8 @@ pub(crate) struct State {
     /// The request id of each waiter slot, to find its [`Pending`].
     pub(crate) slot_request: [u64; WAITERS],
     pub(crate) pending: KVec<Pending>,
+    /// How many senders wait for a free entry or waiter slot (on `Shared::room`).
+    pub(crate) room_waiters: usize,
     pub(crate) handlers: crate::cluster::dispatch::HandlerTable,
     handler_fns: [Option<Handler>; HANDLED],
     node_callbacks: [Option<NodeCallback>; 4],
@@ -129,8 +129,8 @@ pub(crate) struct Step {
     pub(crate) dispatch: bool,
     /// The accepted socket is this connection now.
     pub(crate) adopted: Option<ConnId>,
-    /// Some waiter was completed: notify the replies condvar.
-    pub(crate) woke: bool,
+    /// The senders whose requests ended.
+    pub(crate) wake: Wake,
 }
 
 impl State {
@@ -144,18 +144,9 @@ impl State {
         for _ in 0..NodeNum::COUNT {
             peers.push(None, GFP_KERNEL)?;
         }
-        let mut pending = KVec::with_capacity(2 * WAITERS, GFP_KERNEL)?;
-        for _ in 0..2 * WAITERS {
-            pending.push(
-                Pending {
-                    request_id: 0,
-                    outcome: None,
-                    reply: KVec::new(),
-                    reply_len: 0,
-                    overflow: false,
-                },
-                GFP_KERNEL,
-            )?;
+        let mut pending = KVec::with_capacity(ENTRIES, GFP_KERNEL)?;
+        for _ in 0..ENTRIES {
+            pending.push(Pending::new()?, GFP_KERNEL)?;
         }
         Ok(State {
             subsystem: KBox::new(Subsystem::new(), GFP_KERNEL)?,
@@ -163,9 +154,10 @@ impl State {
             peers,
             local: None,
             next_gen: 1,
-            waiters: WaiterTable::new(),
+            waiters: WaiterTable::with_quota(PER_PEER),
             slot_request: [0; WAITERS],
             pending,
+            room_waiters: 0,
             handlers: crate::cluster::dispatch::HandlerTable::new(),
             handler_fns: [None; HANDLED],
             node_callbacks: [None; 4],
@@ -360,9 +352,7 @@ impl State {
             return;
         };
         let step = self.peer_event(shared, num, gen, Event::Stop, jobs);
-        if step.woke {
-            shared.replies.notify_all();
-        }
+        step.wake.notify(shared);
         if let Some(slot) = self.peers.get_mut(num.index()) {
             *slot = None;
         }
@@ -478,7 +468,8 @@ impl State {
                 pr_info!("cluster: node {}: link down\n", num);
                 self.release_unwanted_pins();
                 if let Some(conn) = *closed {
-                    step.woke |= self.fail_requests(global_conn(gen, conn), false);
+                    let failed = self.fail_requests(global_conn(gen, conn), false);
+                    step.wake = step.wake.and(failed);
                 }
             }
         }
@@ -508,7 +499,8 @@ impl State {
                     .slot(num, gen)
                     .and_then(|s| s.peer.connection().current());
                 if let Some(conn) = current {
-                    step.woke |= self.fail_requests(global_conn(gen, conn), true);
+                    let failed = self.fail_requests(global_conn(gen, conn), true);
+                    step.wake = step.wake.and(failed);
                 }
                 false
             }
@@ -593,7 +585,7 @@ impl State {
 
     /// Ticks every peer; returns the earliest deadline.
     pub(crate) fn tick_all(&mut self, shared: &Arc<Shared>, jobs: &mut Jobs) -> Option<u64> {
-        let mut woke = false;
+        let mut wake = Wake::default();
         for num in (0..=NodeNum::MAX).filter_map(NodeNum::new) {
             let Some(gen) = self
                 .peers
@@ -603,13 +595,11 @@ impl State {
             else {
                 continue;
             };
-            woke |= self.peer_event(shared, num, gen, Event::Tick, jobs).woke;
+            wake = wake.and(self.peer_event(shared, num, gen, Event::Tick, jobs).wake);
         }
         // Requests waiting without a timeout of their own (uninterruptible senders) end here.
-        woke |= self.expire_requests(super::now_ms());
-        if woke {
-            shared.replies.notify_all();
-        }
+        wake.and(self.expire_requests(super::now_ms()))
+            .notify(shared);
         let peers = self
             .peers
             .iter()

@@ -130,9 +130,7 @@ fn deliver(shared: &Arc<Shared>, num: NodeNum, gen: u64, event: Event<'_>) {
     let mut st = shared.state.lock();
     let step = st.peer_event(shared, num, gen, event, &mut jobs);
     drop(st);
-    if step.woke {
-        shared.replies.notify_all();
-    }
+    step.wake.notify(shared);
     jobs.run();
 }
 
@@ -189,12 +187,15 @@ pub(crate) fn receive(shared: Arc<Shared>, num: NodeNum, gen: u64, conn: ConnId,
             payload,
         };
         let step = st.peer_event(&shared, num, gen, event, &mut jobs);
-        let mut woke = step.woke;
+        let mut wake = step.wake;
         let mut call = None;
         let mut refuse = None;
         if step.dispatch {
             match st.handlers.route(&header) {
-                Route::Reply => woke |= st.complete_reply(global_conn(gen, conn), &header, payload),
+                Route::Reply => {
+                    let ended = st.complete_reply(global_conn(gen, conn), &header, payload);
+                    wake = wake.and(ended);
+                }
                 Route::Deliver => call = st.handler(header.msg_type),
                 Route::Refuse(status) => refuse = Some(status),
                 Route::Discard(_) => {
@@ -204,9 +205,7 @@ pub(crate) fn receive(shared: Arc<Shared>, num: NodeNum, gen: u64, conn: ConnId,
         }
         let current = st.is_current(num, gen, conn);
         drop(st);
-        if woke {
-            shared.replies.notify_all();
-        }
+        wake.notify(&shared);
         jobs.run();
         if let Some(status) = refuse {
             send_reply(&c, header.request_id, status, &[]);

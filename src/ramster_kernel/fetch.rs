@@ -118,18 +118,19 @@ pub(super) fn get_page(
     };
     let mut payload = [0u8; KEY_LEN];
     encode_request(&request, &mut payload).map_err(|_| EINVAL)?;
-    let reply = with_runtime(|rt| {
-        rt.net().send_request_uninterruptible(
+    with_runtime(|rt| {
+        // The reply lives in the request's buffer until it is dropped, within the runtime.
+        let reply = rt.net().send_request_uninterruptible(
             node,
             MessageType::Tmem(op),
             &payload,
             DATA_HEADER_LEN + MAX_COMPRESSED_LEN as usize,
             REMOTE_TIMEOUT_MS,
-        )
+        )?;
+        let zpage = decode_page(reply.data()).map_err(|_| errno(cerr::EPROTO))?;
+        codec
+            .decompress(zpage, page)
+            .map_err(|_| errno(cerr::EPROTO))
     })
-    .ok_or(errno(cerr::ENOTCONN))??;
-    let zpage = decode_page(reply.data()).map_err(|_| errno(cerr::EPROTO))?;
-    codec
-        .decompress(zpage, page)
-        .map_err(|_| errno(cerr::EPROTO))
+    .ok_or(errno(cerr::ENOTCONN))?
 }

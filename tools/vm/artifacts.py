@@ -22,9 +22,12 @@ def env() -> dict:
     return e
 
 
-def kernel_tree() -> Path:
-    """Builds (or finds cached) the test kernel; returns its build tree."""
-    out = subprocess.run([str(REPO / "tools/kernel/build.sh")], check=True, env=env(),
+def kernel_tree(flavor: str = "") -> Path:
+    """Builds (or finds cached) the test kernel, or its `flavor` (e.g. "kasan"); returns its
+    build tree."""
+    e = env()
+    e["FLAVOR"] = flavor
+    out = subprocess.run([str(REPO / "tools/kernel/build.sh")], check=True, env=e,
                          stdout=subprocess.PIPE, text=True).stdout
     return Path(out.strip().splitlines()[-1])
 

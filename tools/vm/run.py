@@ -3,10 +3,14 @@
 
     python3 tools/vm/run.py [NAME ...]     build everything needed, run the named scenarios
                                           (default: all), print PASS/FAIL per scenario
+    python3 tools/vm/run.py --kasan [NAME ...]
+                                          the same on the KASAN kernel (KASAN_KDIR, or built),
+                                          for scenarios with a `# kasan:` header, with that RAM
 
 Console logs are kept in $RAMSTER_LOGS (default <repo>/logs/vm)/<scenario>/node<N>.log.
 """
 
+import dataclasses
 import os
 import sys
 import time
@@ -43,9 +47,11 @@ def prepare(kdir: Path) -> Path:
                            programs)
 
 
-def run_one(s: scenarios.Scenario, kdir: Path, image: Path) -> Outcome:
+def run_one(s: scenarios.Scenario, kdir: Path, image: Path, label: str = "") -> Outcome:
+    """Boots `s` on `kdir`; its outcome is named `label` + its name (logs under that too)."""
     start = time.monotonic()
-    log_dir = LOGS / s.name
+    name = label + s.name
+    log_dir = logs_of(name)
     runs = cluster.boot(s.nodes, kdir / "arch/x86/boot/bzImage", image, log_dir,
                         memory=s.memory, disk_size=s.disk,
                         append=f"scenario={s.name} {s.append}", timeout=s.timeout)
@@ -59,12 +65,23 @@ def run_one(s: scenarios.Scenario, kdir: Path, image: Path) -> Outcome:
         caught = any(s.expect_failure in d for d in details)
         details = [] if caught else [f"expected a failure for '{s.expect_failure}', got: "
                                      f"{details or 'a pass'}"]
-    return Outcome(s.name, not details, time.monotonic() - start, details)
+    return Outcome(name, not details, time.monotonic() - start, details)
 
 
-def run_all(kdir: Path, names=None, report=print) -> list:
+def on_kasan(s: scenarios.Scenario) -> scenarios.Scenario:
+    """`s` as the KASAN pass runs it: its `# kasan:` RAM, three times its time (KASAN costs
+    2-3x under TCG)."""
+    return dataclasses.replace(s, memory=s.kasan, timeout=3 * s.timeout)
+
+
+def run_all(kdir: Path, names=None, report=print, kasan: bool = False) -> list:
+    """Runs the named scenarios (default: all) on `kdir`; with `kasan`, `kdir` is the KASAN
+    kernel and only the scenarios with a `# kasan:` header run, with that RAM."""
     image = prepare(kdir)
     chosen = scenarios.load_all(SCENARIOS)
+    label = "kasan:" if kasan else ""
+    if kasan:
+        chosen = [on_kasan(s) for s in chosen if s.kasan]
     if names:
         unknown = set(names) - {s.name for s in chosen}
         if unknown:
@@ -77,7 +94,7 @@ def run_all(kdir: Path, names=None, report=print) -> list:
         for d in o.details:
             report(f"     {d}")
         if not o.passed:
-            report(f"     console logs: {LOGS / o.name}/")
+            report(f"     console logs: {logs_of(o.name)}/")
         outcomes.append(o)
 
     # Single-node scenarios run side by side, one per host core (their workloads are mostly
@@ -85,21 +102,34 @@ def run_all(kdir: Path, names=None, report=print) -> list:
     # (heartbeat deadlines) should not compete with other VMs.
     singles = [s for s in chosen if s.nodes == 1]
     with ThreadPoolExecutor(max_workers=VM_JOBS) as pool:
-        for future in as_completed([pool.submit(run_one, s, kdir, image) for s in singles]):
+        for future in as_completed([pool.submit(run_one, s, kdir, image, label)
+                                    for s in singles]):
             done(future.result())
     for s in chosen:
         if s.nodes > 1:
-            done(run_one(s, kdir, image))
+            done(run_one(s, kdir, image, label))
     return outcomes
 
 
+def logs_of(name: str) -> Path:
+    """Where the console logs of scenario `name` go (`kasan:NAME` under kasan/NAME)."""
+    return LOGS / name.replace(":", "/")
+
+
 def main() -> int:
-    kdir = Path(os.environ["KDIR"]) if os.environ.get("KDIR") else artifacts.kernel_tree()
+    args = sys.argv[1:]
+    kasan = "--kasan" in args
+    names = [a for a in args if a != "--kasan"]
+    if kasan:
+        kdir = (Path(os.environ["KASAN_KDIR"]) if os.environ.get("KASAN_KDIR")
+                else artifacts.kernel_tree("kasan"))
+    else:
+        kdir = Path(os.environ["KDIR"]) if os.environ.get("KDIR") else artifacts.kernel_tree()
     build = artifacts.build_module(kdir)
     if build.returncode != 0:
         print(build.stdout)
         return 1
-    outcomes = run_all(kdir, sys.argv[1:])
+    outcomes = run_all(kdir, names, kasan=kasan)
     failed = sum(not o.passed for o in outcomes)
     print(f"{len(outcomes) - failed} passed, {failed} failed")
     return 1 if failed else 0

@@ -6,6 +6,9 @@
     # timeout: seconds               (default 180)
     # append: extra kernel command line for every node (optional)
     # disk: scratch disk size per node, e.g. 1G (default 1G)
+    # kasan: guest RAM for a second run on the KASAN kernel, e.g. 384M (optional: the
+    #        scenario is part of make check's KASAN pass; KASAN's shadow and quarantine take
+    #        much of a small guest's memory, so it names its own size)
     # expect-failure: text a failure reason must contain (harness self-tests only: the
     #                 scenario passes when the verdict fails for that reason)
 """
@@ -14,7 +17,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-KEYS = {"scenario", "nodes", "memory", "timeout", "append", "disk", "expect-failure"}
+KEYS = {"scenario", "nodes", "memory", "timeout", "append", "disk", "expect-failure", "kasan"}
 SIZE = re.compile(r"^[1-9][0-9]*[MG]$")
 
 
@@ -29,6 +32,7 @@ class Scenario:
     append: str = ""
     disk: str = "1G"
     expect_failure: str = ""
+    kasan: str = ""
 
 
 def load(path: Path) -> Scenario:
@@ -48,7 +52,7 @@ def load(path: Path) -> Scenario:
         s.nodes = int(fields["nodes"])
         if s.nodes not in (1, 2):
             raise ValueError(f"{path}: nodes must be 1 or 2")
-    for key in ("memory", "disk"):
+    for key in ("memory", "disk", "kasan"):
         if key in fields:
             if not SIZE.match(fields[key]):
                 raise ValueError(f"{path}: {key} must look like 256M or 1G")

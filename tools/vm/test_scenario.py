@@ -29,12 +29,17 @@ class ScenarioTest(unittest.TestCase):
 
     def test_header_fields(self):
         s = scenario.load(self.write("#!/bin/sh\n# scenario: x\n# nodes: 2\n# memory: 512M\n"
-                                     "# timeout: 30\n# append: a=b c=d\n# disk: 2G\nbody\n"))
-        self.assertEqual((s.nodes, s.memory, s.timeout, s.append, s.disk),
-                         (2, "512M", 30, "a=b c=d", "2G"))
+                                     "# timeout: 30\n# append: a=b c=d\n# disk: 2G\n# kasan: 384M\n"
+                                     "body\n"))
+        self.assertEqual((s.nodes, s.memory, s.timeout, s.append, s.disk, s.kasan),
+                         (2, "512M", 30, "a=b c=d", "2G", "384M"))
+
+    def test_kasan_is_optional(self):
+        s = scenario.load(self.write("#!/bin/sh\n# scenario: x\nbody\n"))
+        self.assertEqual(s.kasan, "")
 
     def test_bad_headers_are_refused(self):
-        for header in ["# nodes: 3\n", "# memory: lots\n", "# colour: red\n", "# timeout: x\n"]:
+        for header in ["# nodes: 3\n", "# memory: lots\n", "# kasan: yes\n", "# colour: red\n", "# timeout: x\n"]:
             with self.subTest(header=header):
                 with self.assertRaises(ValueError):
                     scenario.load(self.write("#!/bin/sh\n# scenario: x\n" + header))
