@@ -1,6 +1,7 @@
 #!/bin/sh
 # scenario: zcache cleancache never serves data older than the page cache held: an inode evicted with its pages while still linked (I_DONTCACHE on ext4), and an inode generation changed back and forth (SETVERSION on ext2), each read back byte for byte with hits from the store
 # memory: 128M
+# kasan: 384M
 # timeout: 900
 . /scenarios/lib.sh
 . /scenarios/hooks.inc

@@ -1,6 +1,7 @@
 #!/bin/sh
 # scenario: zcache finds swap pages corrupt (injected with zcache/inject_corrupt_gets): their reads fail, rmmod still ends (frontswap remembers them as lost instead of waiting for them), and the owner is killed by SIGBUS on them rather than handed the swap device's bytes
 # memory: 128M
+# kasan: 384M
 # timeout: 600
 . /scenarios/lib.sh
 . /scenarios/hooks.inc

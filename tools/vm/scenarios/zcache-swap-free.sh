@@ -1,6 +1,7 @@
 #!/bin/sh
 # scenario: zcache frontswap forgets freed swap entries at once: after a program exits with its pages in the store (pushed there with MADV_PAGEOUT, nothing else swapped) the store holds no swap page, frees parked in the per-CPU swap slots cache included, and rmmod ends
 # memory: 128M
+# kasan: 384M
 # timeout: 600
 . /scenarios/lib.sh
 . /scenarios/hooks.inc

@@ -1,6 +1,7 @@
 #!/bin/sh
 # scenario: zcache frontswap on SWP_SYNCHRONOUS_IO swap devices (brd, then zram): swap-ins that skip the swap cache and lose the race with a change of their swap PTE (userfaultfd write-protect toggles) never lose the page; every byte of every round verified
 # memory: 128M
+# kasan: 384M
 # timeout: 900
 . /scenarios/lib.sh
 . /scenarios/hooks.inc
