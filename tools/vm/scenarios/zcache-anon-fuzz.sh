@@ -28,6 +28,9 @@ fuzz_done() {
 # swap_used DEVICE: KiB of DEVICE in use, from /proc/swaps.
 swap_used() { awk -v d="$1" '$1 == d { print $4 }' /proc/swaps; }
 
+# mthp STAT: the sum of an mTHP counter (hugepages-*kB/stats/STAT) over every size.
+mthp() { cat "$THP"/hugepages-*kB/stats/"$1" 2> /dev/null | awk '{ n += $1 } END { print n + 0 }'; }
+
 check "ramster loads (mode=zcache by default)" modprobe ramster
 echo "  MemAvailable: $(awk '/MemAvailable/ { print $2 }' /proc/meminfo) kB"
 # Huge pages where anonfuzz asks for them (MADV_HUGEPAGE), of every size the kernel offers.
@@ -64,8 +67,11 @@ check "swapoff zram0" swapoff /dev/zram0
 show_zcache
 echo "  vmstat: $(grep -E '^(pswpin|pswpout|thp_fault_alloc|thp_swpout|thp_swpout_fallback|thp_split_page) ' /proc/vmstat | tr '\n' ' ')"
 for size in "$THP"/hugepages-*kB; do
-	echo "  ${size##*/}: $(cd "$size/stats" && grep -H . anon_fault_alloc swpout swpout_fallback split | tr '\n' ' ')"
+	echo "  ${size##*/}: $(cd "$size/stats" && grep -H . anon_fault_alloc swpout swpout_fallback split 2> /dev/null | tr '\n' ' ')"
 done
+check_gt "large folios were faulted in (mTHP, THP)" "$(mthp anon_fault_alloc)" 0
+check_gt "large folios were swapped out (whole or split)" \
+	"$(($(mthp swpout) + $(mthp swpout_fallback)))" 0
 check_gt "the store took pages" "$(zc puts)" 0
 check_gt "and gave them back" "$(zc gets_found)" 0
 check_eq "no page failed to decompress" 0 "$(zc corrupt_pages)"

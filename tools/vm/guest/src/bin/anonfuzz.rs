@@ -336,7 +336,8 @@ impl<'a> Worker<'a> {
 
     /// Writes every page, runs random operations until `deadline`, checks every page.
     fn run(mut self, deadline: Instant) -> Stats {
-        for part in 0..self.parts.len() {
+        // The huge region first, while there is free memory for 2 MiB pages.
+        for part in [THP, SHARED, PRIVATE] {
             for i in 0..self.parts[part].len() {
                 self.write(part, i);
             }
