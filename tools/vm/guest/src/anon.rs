@@ -10,29 +10,37 @@ pub const PAGE: usize = 4096;
 pub const USED: usize = 1536;
 pub const SYS_IOCTL: u64 = 16;
 pub const MADV_WILLNEED: u64 = 3;
+pub const MADV_DONTNEED: u64 = 4;
+pub const MADV_HUGEPAGE: u64 = 14;
 pub const MADV_PAGEOUT: u64 = 21;
+pub const MAP_SHARED_ANONYMOUS: u64 = 0x21;
+pub const MAP_PRIVATE_ANONYMOUS: u64 = 0x22;
 const SYS_MMAP: u64 = 9;
 const SYS_MADVISE: u64 = 28;
 const PROT_READ_WRITE: u64 = 3;
-const MAP_PRIVATE_ANONYMOUS: u64 = 0x22;
 
 /// A raw system call with three arguments; returns the kernel's result (negative errno). The
 /// fourth to sixth argument registers always carry mmap's flags, fd -1 and offset 0, which the
 /// other calls ignore.
 pub fn syscall3(nr: u64, a: u64, b: u64, c: u64) -> i64 {
+    syscall6(nr, [a, b, c, MAP_PRIVATE_ANONYMOUS, u64::MAX, 0])
+}
+
+/// A raw system call with six arguments; returns the kernel's result (negative errno).
+pub fn syscall6(nr: u64, args: [u64; 6]) -> i64 {
     let ret: i64;
-    // SAFETY: the callers pass calls (mmap, madvise, userfaultfd, ioctl) whose arguments name
-    // only memory they own or ask the kernel for new memory.
+    // SAFETY: the callers pass calls (mmap, madvise, userfaultfd, ioctl, fork, wait4, write,
+    // exit_group) whose arguments name only memory they own or ask the kernel for new memory.
     unsafe {
         std::arch::asm!(
             "syscall",
             inlateout("rax") nr as i64 => ret,
-            in("rdi") a,
-            in("rsi") b,
-            in("rdx") c,
-            in("r10") MAP_PRIVATE_ANONYMOUS,
-            in("r8") u64::MAX,
-            in("r9") 0u64,
+            in("rdi") args[0],
+            in("rsi") args[1],
+            in("rdx") args[2],
+            in("r10") args[3],
+            in("r8") args[4],
+            in("r9") args[5],
             lateout("rcx") _,
             lateout("r11") _,
             options(nostack)
@@ -52,15 +60,31 @@ pub fn checked(what: &str, ret: i64) -> Result<i64, String> {
 
 /// `len` bytes of fresh private anonymous memory (mmap), never unmapped.
 pub fn anonymous(len: usize) -> Result<&'static mut [u8], String> {
-    let addr = checked("mmap", syscall3(SYS_MMAP, 0, len as u64, PROT_READ_WRITE))?;
+    let addr = map(len, MAP_PRIVATE_ANONYMOUS)?;
     // SAFETY: mmap returned `len` bytes of readable, writable memory that nothing else uses and
     // that is never unmapped.
-    Ok(unsafe { std::slice::from_raw_parts_mut(addr as *mut u8, len) })
+    Ok(unsafe { std::slice::from_raw_parts_mut(addr, len) })
+}
+
+/// The address of `len` bytes of fresh anonymous memory mapped with `flags`
+/// (`MAP_PRIVATE_ANONYMOUS` or `MAP_SHARED_ANONYMOUS`), never unmapped.
+pub fn map(len: usize, flags: u64) -> Result<*mut u8, String> {
+    let ret = syscall6(
+        SYS_MMAP,
+        [0, len as u64, PROT_READ_WRITE, flags, u64::MAX, 0],
+    );
+    checked("mmap", ret).map(|addr| addr as *mut u8)
 }
 
 /// madvise(2) over all of `mem`.
 pub fn advise(mem: &[u8], advice: u64) -> Result<(), String> {
-    let ret = syscall3(SYS_MADVISE, mem.as_ptr() as u64, mem.len() as u64, advice);
+    madvise(mem.as_ptr(), mem.len(), advice)
+}
+
+/// madvise(2) over `len` bytes at `addr` (the kernel checks the range; no memory is touched
+/// here, so the bytes may be in use by other threads).
+pub fn madvise(addr: *const u8, len: usize, advice: u64) -> Result<(), String> {
+    let ret = syscall3(SYS_MADVISE, addr as u64, len as u64, advice);
     checked(&format!("madvise({advice})"), ret).map(drop)
 }
 
