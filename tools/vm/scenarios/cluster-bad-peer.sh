@@ -1,6 +1,7 @@
 #!/bin/sh
 # scenario: a program on a configured peer address sending garbage, truncated frames, oversized lengths, wrong versions and bad handshakes is dropped every time without an Oops; a connection from an unconfigured address is refused; real messages still flow afterwards
 # nodes: 2
+# kasan: 256M
 # timeout: 420
 . /scenarios/lib.sh
 . /scenarios/cluster.inc

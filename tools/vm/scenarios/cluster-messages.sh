@@ -1,6 +1,7 @@
 #!/bin/sh
 # scenario: two nodes configured with ramster-tools connect and exchange test messages of every payload size up to the limit (echo requests and one-way messages, plus sink requests every 64 sizes), verified byte for byte both ways
 # nodes: 2
+# kasan: 256M
 # timeout: 900
 . /scenarios/lib.sh
 . /scenarios/cluster.inc

@@ -2,7 +2,6 @@
 # scenario: RAMster mode: 256 threads fault node 0's pages back from node 1 at once, more than the cluster's request slots: every remote get waits its turn and succeeds, every page verifies, and node 1 keeps none of node 0's pages once node 0 has freed its swap
 # nodes: 2
 # memory: 128M
-# kasan: 256M
 # timeout: 2400
 . /scenarios/lib.sh
 . /scenarios/hooks.inc
