@@ -1,0 +1,199 @@
+//! An fsx-style file exerciser: random reads, writes, truncations, hole punches, O_DIRECT I/O,
+//! mmap reads and writes, fsyncs, evictions and remounts on a few files, every byte read checked
+//! against an in-memory model of each file. It hunts for a cleancache backend serving stale
+//! data: evictions (`posix_fadvise(DONTNEED)`, `echo 1 > drop_caches`) put clean pages into the
+//! store, and the reads after them are served from it.
+//!
+//! ```text
+//! fsx DIR SECONDS SEED [--files=N] [--max-size=BYTES] [--max-io=BYTES] [--verify-every=OPS]
+//!     [--ops=N] [--no-punch] [--no-direct] [--drop-caches] [--remount=DEV:FSTYPE]
+//! ```
+//!
+//! Works on files `DIR/fsx.0` .. `DIR/fsx.{N-1}` (created or emptied; default 4 files) for
+//! SECONDS seconds (0: no limit) or `--ops` operations, whichever ends first. SEED alone decides
+//! the sequence of operations (with the same options): the replay command is printed at the
+//! start. Offsets and sizes stay below `--max-size` (default 1 MiB; sizes take K and M), one I/O
+//! below `--max-io` (default 128 KiB). Every `--verify-every` operations (default 250), after
+//! each remount and at the end, every file is read whole and checked, with its size.
+//!
+//! `--no-punch` leaves out hole punching (ext2 has none), `--no-direct` O_DIRECT (tmpfs).
+//! `--drop-caches` and `--remount=DEV:FSTYPE` (DIR is where DEV is mounted) need root.
+//!
+//! Exit status 0 when every byte matched, 1 on a mismatch (reported with the file, offset,
+//! expected and actual bytes and the last operations) or a failed system call, 2 on bad usage.
+
+use ramster_guest::fsx::exec::{Failure, Fsx};
+use ramster_guest::fsx::model::Rng;
+use ramster_guest::fsx::ops::{Mix, KINDS};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+/// The command line.
+struct Args {
+    dir: String,
+    seconds: u64,
+    seed: u64,
+    ops: Option<u64>,
+    verify_every: u64,
+    remount: Option<(String, String)>,
+    mix: Mix,
+}
+
+impl Args {
+    fn parse(args: &[String]) -> Option<Args> {
+        let [dir, seconds, seed, flags @ ..] = args else {
+            return None;
+        };
+        let mut a = Args {
+            dir: dir.trim_end_matches('/').to_string(),
+            seconds: seconds.parse().ok()?,
+            seed: seed.parse().ok()?,
+            ops: None,
+            verify_every: 250,
+            remount: None,
+            mix: Mix {
+                files: 4,
+                max_size: 1 << 20,
+                max_io: 128 << 10,
+                punch: true,
+                direct: true,
+                drop_caches: false,
+                remount: false,
+            },
+        };
+        for flag in flags {
+            let (name, value) = flag.split_once('=').unwrap_or((flag, ""));
+            match name {
+                "--files" => a.mix.files = value.parse().ok().filter(|n| *n > 0)?,
+                "--max-size" => a.mix.max_size = size(value).filter(|n| *n >= 64 << 10)?,
+                "--max-io" => a.mix.max_io = size(value).filter(|n| *n >= 4096)?,
+                "--verify-every" => a.verify_every = value.parse().ok().filter(|n| *n > 0)?,
+                "--ops" => a.ops = Some(value.parse().ok()?),
+                "--no-punch" => a.mix.punch = false,
+                "--no-direct" => a.mix.direct = false,
+                "--drop-caches" => a.mix.drop_caches = true,
+                "--remount" => {
+                    let (dev, fstype) = value.split_once(':')?;
+                    a.remount = Some((dev.to_string(), fstype.to_string()));
+                    a.mix.remount = true;
+                }
+                _ => return None,
+            }
+        }
+        a.mix.max_io = a.mix.max_io.min(a.mix.max_size);
+        Some(a)
+    }
+
+    /// The command that runs exactly the same operations (`--ops` when given).
+    fn command(&self, ops: Option<u64>) -> String {
+        let m = &self.mix;
+        let mut cmd = format!(
+            "fsx {} {} {} --files={} --max-size={} --max-io={} --verify-every={}",
+            self.dir, self.seconds, self.seed, m.files, m.max_size, m.max_io, self.verify_every
+        );
+        for (on, flag) in [(!m.punch, "--no-punch"), (!m.direct, "--no-direct")] {
+            if on {
+                cmd += &format!(" {flag}");
+            }
+        }
+        if m.drop_caches {
+            cmd += " --drop-caches";
+        }
+        if let Some((dev, fstype)) = &self.remount {
+            cmd += &format!(" --remount={dev}:{fstype}");
+        }
+        if let Some(n) = ops.or(self.ops) {
+            cmd += &format!(" --ops={n}");
+        }
+        cmd
+    }
+}
+
+/// A byte count, with an optional K or M suffix.
+fn size(s: &str) -> Option<u64> {
+    let (digits, unit) = match s.as_bytes().last()? {
+        b'K' | b'k' => (&s[..s.len() - 1], 1 << 10),
+        b'M' | b'm' => (&s[..s.len() - 1], 1 << 20),
+        _ => (s, 1),
+    };
+    digits.parse::<u64>().ok().map(|n| n * unit)
+}
+
+/// Runs operations until time or `--ops` runs out, checking every file periodically and at the
+/// end.
+fn run(args: &Args, fsx: &mut Fsx) -> Result<(), Failure> {
+    let mut rng = Rng::new(args.seed);
+    let start = Instant::now();
+    let limit = Duration::from_secs(args.seconds);
+    let mut progress = start;
+    while args.ops.is_none_or(|n| fsx.ops < n) && (args.seconds == 0 || start.elapsed() < limit) {
+        let op = args.mix.next(&mut rng, &fsx.sizes());
+        fsx.run(op)?;
+        if fsx.ops.is_multiple_of(args.verify_every) {
+            fsx.check_all()?;
+        }
+        if progress.elapsed() >= Duration::from_secs(15) {
+            progress = Instant::now();
+            let secs = start.elapsed().as_secs();
+            println!("fsx: {secs} s, {} operations", fsx.ops);
+        }
+    }
+    fsx.check_all()
+}
+
+fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let Some(args) = Args::parse(&argv) else {
+        eprintln!(
+            "usage: fsx DIR SECONDS SEED [--files=N] [--max-size=BYTES] [--max-io=BYTES] \
+             [--verify-every=OPS] [--ops=N] [--no-punch] [--no-direct] [--drop-caches] \
+             [--remount=DEV:FSTYPE]"
+        );
+        return ExitCode::from(2);
+    };
+    println!(
+        "fsx: seed {}; replay with: {}",
+        args.seed,
+        args.command(None)
+    );
+    let start = Instant::now();
+    let m = &args.mix;
+    let mut fsx = match Fsx::new(&args.dir, m.files, m.max_io, m.direct, args.remount.clone()) {
+        Ok(fsx) => fsx,
+        Err(Failure::Error(e) | Failure::Mismatch(e)) => {
+            eprintln!("fsx: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = run(&args, &mut fsx);
+    let counts: Vec<String> = KINDS
+        .iter()
+        .zip(fsx.counts)
+        .filter(|(_, n)| *n > 0)
+        .map(|((_, name, _), n)| format!("{name} {n}"))
+        .collect();
+    println!(
+        "fsx: {} operations in {:.1} s, {} full checks, {} MiB checked: {}",
+        fsx.ops,
+        start.elapsed().as_secs_f64(),
+        fsx.checks,
+        fsx.bytes_checked >> 20,
+        counts.join(", ")
+    );
+    let (what, report) = match result {
+        Ok(()) => {
+            println!("fsx: seed {}: every byte matched", args.seed);
+            return ExitCode::SUCCESS;
+        }
+        Err(Failure::Mismatch(report)) => ("MISMATCH", report),
+        Err(Failure::Error(report)) => ("ERROR", report),
+    };
+    eprintln!("fsx: {what} at operation #{}: {report}", fsx.ops);
+    eprintln!("fsx: the last operations:\n{}", fsx.recent());
+    eprintln!(
+        "fsx: seed {}; replay with: {}",
+        args.seed,
+        args.command(Some(fsx.ops))
+    );
+    ExitCode::FAILURE
+}
