@@ -160,7 +160,7 @@ fn main() -> ExitCode {
     let m = &args.mix;
     let mut fsx = match Fsx::new(&args.dir, m.files, m.max_io, m.direct, args.remount.clone()) {
         Ok(fsx) => fsx,
-        Err(Failure::Error(e) | Failure::Mismatch(e)) => {
+        Err(Failure::Error(e) | Failure::Mismatch { report: e, .. }) => {
             eprintln!("fsx: {e}");
             return ExitCode::FAILURE;
         }
@@ -180,16 +180,25 @@ fn main() -> ExitCode {
         fsx.bytes_checked >> 20,
         counts.join(", ")
     );
-    let (what, report) = match result {
+    match result {
         Ok(()) => {
             println!("fsx: seed {}: every byte matched", args.seed);
             return ExitCode::SUCCESS;
         }
-        Err(Failure::Mismatch(report)) => ("MISMATCH", report),
-        Err(Failure::Error(report)) => ("ERROR", report),
-    };
-    eprintln!("fsx: {what} at operation #{}: {report}", fsx.ops);
-    eprintln!("fsx: the last operations:\n{}", fsx.recent());
+        Err(Failure::Mismatch { report, file, at }) => {
+            eprintln!("fsx: MISMATCH at operation #{}: {report}", fsx.ops);
+            eprintln!("fsx: the last operations:\n{}", fsx.recent());
+            eprintln!(
+                "fsx: the last operations that changed or evicted f{file} page {}:\n{}",
+                at / 4096,
+                fsx.history(file, at)
+            );
+        }
+        Err(Failure::Error(report)) => {
+            eprintln!("fsx: ERROR at operation #{}: {report}", fsx.ops);
+            eprintln!("fsx: the last operations:\n{}", fsx.recent());
+        }
+    }
     eprintln!(
         "fsx: seed {}; replay with: {}",
         args.seed,

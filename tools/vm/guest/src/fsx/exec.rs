@@ -11,14 +11,22 @@ use std::io;
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 
 /// How many operations the log keeps for a failure report.
-const LOG: usize = 20;
+const LOG: usize = 10_000;
+/// How many of them a report shows: the last ones, and the last ones that changed or evicted
+/// the page that differs.
+const SHOWN: usize = 20;
 /// The chunk of a whole-file check.
 const CHUNK: usize = 1 << 20;
 
 /// Why a run stops.
 pub enum Failure {
-    /// A read returned bytes (or a size) other than the model's: the report says where.
-    Mismatch(String),
+    /// A read returned bytes (or a size) other than the model's: the report says how; `at` is
+    /// the offset of the first difference in file number `file`.
+    Mismatch {
+        report: String,
+        file: usize,
+        at: u64,
+    },
     /// A system call failed.
     Error(String),
 }
@@ -109,10 +117,19 @@ impl Fsx {
 
     /// The last operations, oldest first, one per line.
     pub fn recent(&self) -> String {
-        self.log.iter().fold(String::new(), |mut out, (n, op)| {
-            let _ = writeln!(out, "  #{n} {op}");
-            out
-        })
+        show(self.log.iter().rev().take(SHOWN))
+    }
+
+    /// The last operations that changed or evicted the page at offset `at` of `file`.
+    pub fn history(&self, file: usize, at: u64) -> String {
+        let page = at / 4096;
+        show(
+            self.log
+                .iter()
+                .rev()
+                .filter(|(_, op)| op.changes(file, page))
+                .take(SHOWN),
+        )
     }
 
     /// Performs `op` and checks what it read.
@@ -276,11 +293,13 @@ impl Fsx {
             .map_err(|e| error("fstat", e))?
             .len();
         if size != s.model.len() as u64 {
-            return Err(Failure::Mismatch(format!(
+            let report = format!(
                 "f{file} ({}): st_size {size:#x}, expected {:#x}",
                 s.path,
                 s.model.len()
-            )));
+            );
+            let at = size.min(s.model.len() as u64);
+            return Err(Failure::Mismatch { report, file, at });
         }
         let mut offset = 0;
         while offset < size {
@@ -367,8 +386,17 @@ impl Fsx {
                 Err(e) => format!("fails: {e}"),
             }
         );
-        Err(Failure::Mismatch(report))
+        Err(Failure::Mismatch { report, file, at })
     }
+}
+
+/// Numbered operations, given newest first, one per line oldest first.
+fn show<'a>(ops: impl Iterator<Item = &'a (u64, Op)>) -> String {
+    let ops: Vec<_> = ops.collect();
+    ops.iter().rev().fold(String::new(), |mut out, (n, op)| {
+        let _ = writeln!(out, "  #{n} {op}");
+        out
+    })
 }
 
 /// Up to 16 bytes in hex.

@@ -284,6 +284,46 @@ impl Op {
     }
 }
 
+impl Op {
+    /// Whether this operation may have changed page `page` of file `file`, or evicted it (which
+    /// puts it into cleancache): every operation but reads.
+    pub fn changes(&self, file: usize, page: u64) -> bool {
+        let covers =
+            |offset: u64, len: u64| offset / 4096 <= page && page <= (offset + len - 1) / 4096;
+        match *self {
+            Op::Read { .. } | Op::MapRead { .. } | Op::DirectRead { .. } => false,
+            Op::Write {
+                file: f,
+                offset,
+                len,
+                ..
+            }
+            | Op::MapWrite {
+                file: f,
+                offset,
+                len,
+                ..
+            }
+            | Op::DirectWrite {
+                file: f,
+                offset,
+                len,
+                ..
+            }
+            | Op::Punch {
+                file: f,
+                offset,
+                len,
+            } => f == file && covers(offset, len),
+            Op::Truncate { file: f, .. }
+            | Op::Fsync { file: f }
+            | Op::Evict { file: f, .. }
+            | Op::EvictRead { file: f } => f == file,
+            Op::DropCaches | Op::Remount => true,
+        }
+    }
+}
+
 /// `[offset, offset + len)` in hex, with the pages it touches.
 struct Range(u64, u64);
 
@@ -410,5 +450,29 @@ mod tests {
         for _ in 0..1000 {
             assert_eq!(mix.next(&mut a, &sizes), mix.next(&mut b, &sizes));
         }
+    }
+
+    #[test]
+    fn changes_names_the_pages_an_op_touches() {
+        let write = Op::Write {
+            file: 1,
+            offset: 4095,
+            len: 2,
+            fill: Fill::Byte(1),
+        };
+        assert!(write.changes(1, 0) && write.changes(1, 1));
+        assert!(!write.changes(1, 2) && !write.changes(0, 0));
+        assert!(Op::Evict {
+            file: 1,
+            sync: false
+        }
+        .changes(1, 7));
+        assert!(Op::DropCaches.changes(3, 9));
+        assert!(!Op::Read {
+            file: 1,
+            offset: 0,
+            len: 4096
+        }
+        .changes(1, 0));
     }
 }
