@@ -1,0 +1,45 @@
+#!/bin/sh
+# scenario: zcache cleancache under fsx, a random file exerciser (reads, writes, truncation, hole punching, O_DIRECT, mmap, fsync, fadvise and drop_caches evictions, remounts) on ext4 then ext2, every byte checked against a model of each file: the store serves reads and never stale data
+# memory: 256M
+# timeout: 600
+. /scenarios/lib.sh
+. /scenarios/hooks.inc
+. /scenarios/zcache.inc
+
+# The seed: `fsx_seed=N` on the kernel command line (add `# append: fsx_seed=N` above to replay a
+# failure), else a random one. fsx prints its own replay command too.
+for word in $(cat /proc/cmdline); do
+	case "$word" in fsx_seed=*) seed=${word#*=} ;; esac
+done
+[ -n "$seed" ] || seed=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
+echo "fsx seed $seed (replay: add '# append: fsx_seed=$seed' to this scenario's header)"
+secs=70
+
+check "ramster loads (frontswap=N)" modprobe ramster frontswap=N
+
+# fsx_on FS FLAGS...: fsx on /mnt (FS on /dev/vda) with evictions and remounts; clean pages went
+# into the store and reads found them there.
+fsx_on() {
+	fs=$1
+	shift
+	puts=$(zc puts)
+	found=$(zc gets_found)
+	check "$fs: fsx (seed $seed) read back every byte as written" \
+		fsx /mnt $secs "$seed" --drop-caches --remount=/dev/vda:"$fs" "$@"
+	check_gt "$fs: evicted pages were put" $(($(zc puts) - puts)) 0
+	check_gt "$fs: reads were served by the store" $(($(zc gets_found) - found)) 0
+	check "umount $fs" umount /mnt
+}
+
+check "mkext4" mkext4 /dev/vda
+check "mount ext4" mount -t ext4 /dev/vda /mnt
+fsx_on ext4
+check "mke2fs" sh -c "mke2fs -F -b 4096 /dev/vda > /dev/null"
+check "mount ext2" mount -t ext2 /dev/vda /mnt
+fsx_on ext2 --no-punch
+show_zcache
+check_eq "no page failed to decompress" 0 "$(zc corrupt_pages)"
+check_eq "unmounting dropped every file page" 0 "$(zc eph_zpages)"
+check "rmmod ramster" rmmod ramster
+dmesg_has "cleancache unregisters" "cleancache: backend zc_cleancache_ops [ramster] unregistered"
+finish
