@@ -1,6 +1,6 @@
 #!/bin/sh
-# scenario: zcache cleancache under fsx, a random file exerciser (reads, writes, truncation, hole punching, O_DIRECT, mmap, fsync, fadvise and drop_caches evictions, remounts) on ext4 then ext2, every byte checked against a model of each file: the store serves reads and never stale data
-# memory: 256M
+# scenario: zcache cleancache under fsx, a random file exerciser (reads, writes, truncation, hole punching, O_DIRECT, mmap, fsync, evictions by fadvise, drop_caches and reclaim, remounts) on ext4 then ext2, every byte checked against a model of each file: the store serves reads and never stale data
+# memory: 128M
 # timeout: 600
 . /scenarios/lib.sh
 . /scenarios/hooks.inc
@@ -17,15 +17,32 @@ secs=70
 
 check "ramster loads (frontswap=N)" modprobe ramster frontswap=N
 
-# fsx_on FS FLAGS...: fsx on /mnt (FS on /dev/vda) with evictions and remounts; clean pages went
-# into the store and reads found them there.
+# pressure: reads 160 MiB of the scratch disk through the block device's page cache every few
+# seconds until /tmp/pressure.stop exists, so that reclaim evicts fsx's pages too (the file
+# system stays free to unmount).
+pressure() {
+	while [ ! -e /tmp/pressure.stop ]; do
+		dd if=/dev/vda of=/dev/null bs=1M count=160 2> /dev/null
+		sleep 3
+	done
+}
+
+# fsx_on FS FLAGS...: fsx on /mnt (FS on /dev/vda) with evictions, remounts and memory pressure;
+# clean pages went into the store and reads found them there.
 fsx_on() {
 	fs=$1
 	shift
 	puts=$(zc puts)
 	found=$(zc gets_found)
+	steal=$(($(vmstat pgsteal_kswapd) + $(vmstat pgsteal_direct)))
+	rm -f /tmp/pressure.stop
+	pressure &
+	pid=$!
 	check "$fs: fsx (seed $seed) read back every byte as written" \
 		fsx /mnt $secs "$seed" --drop-caches --remount=/dev/vda:"$fs" "$@"
+	touch /tmp/pressure.stop
+	wait $pid
+	echo "  $fs: $(($(vmstat pgsteal_kswapd) + $(vmstat pgsteal_direct) - steal)) pages reclaimed"
 	check_gt "$fs: evicted pages were put" $(($(zc puts) - puts)) 0
 	check_gt "$fs: reads were served by the store" $(($(zc gets_found) - found)) 0
 	check "umount $fs" umount /mnt
