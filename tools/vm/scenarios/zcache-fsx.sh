@@ -13,7 +13,6 @@ for word in $(cat /proc/cmdline); do
 done
 [ -n "$seed" ] || seed=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
 echo "fsx seed $seed (replay: add '# append: fsx_seed=$seed' to this scenario's header)"
-secs=70
 
 check "ramster loads (frontswap=N)" modprobe ramster frontswap=N
 
@@ -27,8 +26,10 @@ pressure() {
 	done
 }
 
-# fsx_on FS FLAGS...: fsx on /mnt (FS on /dev/vda) with evictions, remounts and memory pressure;
-# clean pages went into the store and reads found them there.
+# fsx_on FS FLAGS...: fsx on /mnt (FS on /dev/vda) under memory pressure: 45 s alone with
+# remounts, then 25 s as two instances side by side on their own files (a remount would find the
+# other's files open), whose puts and invalidations race in the same pool. Clean pages went into
+# the store and reads found them there.
 fsx_on() {
 	fs=$1
 	shift
@@ -38,8 +39,15 @@ fsx_on() {
 	rm -f /tmp/pressure.stop
 	pressure &
 	pid=$!
-	check "$fs: fsx (seed $seed) read back every byte as written" \
-		fsx /mnt $secs "$seed" --drop-caches --remount=/dev/vda:"$fs" "$@"
+	check "$fs: fsx with remounts (seed $seed) read back every byte as written" \
+		fsx /mnt 45 "$seed" --drop-caches --remount=/dev/vda:"$fs" "$@"
+	fsx /mnt 25 $((seed + 1)) --prefix=a --drop-caches "$@" &
+	a=$!
+	fsx /mnt 25 $((seed + 2)) --prefix=b --drop-caches "$@"
+	b=$?
+	wait $a
+	check_eq "$fs: fsx a (seed $((seed + 1))) beside b read back every byte as written" 0 $?
+	check_eq "$fs: fsx b (seed $((seed + 2))) beside a read back every byte as written" 0 $b
 	touch /tmp/pressure.stop
 	wait $pid
 	echo "  $fs: $(($(vmstat pgsteal_kswapd) + $(vmstat pgsteal_direct) - steal)) pages reclaimed"

@@ -5,11 +5,13 @@
 //! store, and the reads after them are served from it.
 //!
 //! ```text
-//! fsx DIR SECONDS SEED [--files=N] [--max-size=BYTES] [--max-io=BYTES] [--verify-every=OPS]
-//!     [--ops=N] [--no-punch] [--no-direct] [--drop-caches] [--remount=DEV:FSTYPE]
+//! fsx DIR SECONDS SEED [--files=N] [--prefix=NAME] [--max-size=BYTES] [--max-io=BYTES]
+//!     [--verify-every=OPS] [--ops=N] [--no-punch] [--no-direct] [--drop-caches]
+//!     [--remount=DEV:FSTYPE]
 //! ```
 //!
-//! Works on files `DIR/fsx.0` .. `DIR/fsx.{N-1}` (created or emptied; default 4 files) for
+//! Works on files `DIR/NAME.0` .. `DIR/NAME.{N-1}` (created or emptied; default 4 files named
+//! `fsx.N`: instances with different prefixes can run side by side without `--remount`) for
 //! SECONDS seconds (0: no limit) or `--ops` operations, whichever ends first. SEED alone decides
 //! the sequence of operations (with the same options): the replay command is printed at the
 //! start. Offsets and sizes stay below `--max-size` (default 1 MiB; sizes take K and M), one I/O
@@ -31,6 +33,7 @@ use std::time::{Duration, Instant};
 /// The command line.
 struct Args {
     dir: String,
+    prefix: String,
     seconds: u64,
     seed: u64,
     ops: Option<u64>,
@@ -46,6 +49,7 @@ impl Args {
         };
         let mut a = Args {
             dir: dir.trim_end_matches('/').to_string(),
+            prefix: "fsx".to_string(),
             seconds: seconds.parse().ok()?,
             seed: seed.parse().ok()?,
             ops: None,
@@ -65,6 +69,9 @@ impl Args {
             let (name, value) = flag.split_once('=').unwrap_or((flag, ""));
             match name {
                 "--files" => a.mix.files = value.parse().ok().filter(|n| *n > 0)?,
+                "--prefix" if !value.is_empty() && !value.contains('/') => {
+                    a.prefix = value.to_string()
+                }
                 "--max-size" => a.mix.max_size = size(value).filter(|n| *n >= 64 << 10)?,
                 "--max-io" => a.mix.max_io = size(value).filter(|n| *n >= 4096)?,
                 "--verify-every" => a.verify_every = value.parse().ok().filter(|n| *n > 0)?,
@@ -88,8 +95,15 @@ impl Args {
     fn command(&self, ops: Option<u64>) -> String {
         let m = &self.mix;
         let mut cmd = format!(
-            "fsx {} {} {} --files={} --max-size={} --max-io={} --verify-every={}",
-            self.dir, self.seconds, self.seed, m.files, m.max_size, m.max_io, self.verify_every
+            "fsx {} {} {} --files={} --prefix={} --max-size={} --max-io={} --verify-every={}",
+            self.dir,
+            self.seconds,
+            self.seed,
+            m.files,
+            self.prefix,
+            m.max_size,
+            m.max_io,
+            self.verify_every
         );
         for (on, flag) in [(!m.punch, "--no-punch"), (!m.direct, "--no-direct")] {
             if on {
@@ -126,6 +140,7 @@ fn run(args: &Args, fsx: &mut Fsx) -> Result<(), Failure> {
     let start = Instant::now();
     let limit = Duration::from_secs(args.seconds);
     let mut progress = start;
+    let me = &args.prefix;
     while args.ops.is_none_or(|n| fsx.ops < n) && (args.seconds == 0 || start.elapsed() < limit) {
         let op = args.mix.next(&mut rng, &fsx.sizes());
         fsx.run(op)?;
@@ -135,7 +150,7 @@ fn run(args: &Args, fsx: &mut Fsx) -> Result<(), Failure> {
         if progress.elapsed() >= Duration::from_secs(15) {
             progress = Instant::now();
             let secs = start.elapsed().as_secs();
-            println!("fsx: {secs} s, {} operations", fsx.ops);
+            println!("{me}: {secs} s, {} operations", fsx.ops);
         }
     }
     fsx.check_all()
@@ -145,23 +160,24 @@ fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let Some(args) = Args::parse(&argv) else {
         eprintln!(
-            "usage: fsx DIR SECONDS SEED [--files=N] [--max-size=BYTES] [--max-io=BYTES] \
+            "usage: fsx DIR SECONDS SEED [--files=N] [--prefix=NAME] [--max-size=BYTES] [--max-io=BYTES] \
              [--verify-every=OPS] [--ops=N] [--no-punch] [--no-direct] [--drop-caches] \
              [--remount=DEV:FSTYPE]"
         );
         return ExitCode::from(2);
     };
+    // Names this instance in its messages.
+    let me = &args.prefix;
     println!(
-        "fsx: seed {}; replay with: {}",
+        "{me}: seed {}; replay with: {}",
         args.seed,
         args.command(None)
     );
     let start = Instant::now();
-    let m = &args.mix;
-    let mut fsx = match Fsx::new(&args.dir, m.files, m.max_io, m.direct, args.remount.clone()) {
+    let mut fsx = match Fsx::new(&args.dir, &args.prefix, &args.mix, args.remount.clone()) {
         Ok(fsx) => fsx,
         Err(Failure::Error(e) | Failure::Mismatch { report: e, .. }) => {
-            eprintln!("fsx: {e}");
+            eprintln!("{me}: {e}");
             return ExitCode::FAILURE;
         }
     };
@@ -173,7 +189,7 @@ fn main() -> ExitCode {
         .map(|((_, name, _), n)| format!("{name} {n}"))
         .collect();
     println!(
-        "fsx: {} operations in {:.1} s, {} full checks, {} MiB checked: {}",
+        "{me}: {} operations in {:.1} s, {} full checks, {} MiB checked: {}",
         fsx.ops,
         start.elapsed().as_secs_f64(),
         fsx.checks,
@@ -182,25 +198,25 @@ fn main() -> ExitCode {
     );
     match result {
         Ok(()) => {
-            println!("fsx: seed {}: every byte matched", args.seed);
+            println!("{me}: seed {}: every byte matched", args.seed);
             return ExitCode::SUCCESS;
         }
         Err(Failure::Mismatch { report, file, at }) => {
-            eprintln!("fsx: MISMATCH at operation #{}: {report}", fsx.ops);
-            eprintln!("fsx: the last operations:\n{}", fsx.recent());
+            eprintln!("{me}: MISMATCH at operation #{}: {report}", fsx.ops);
+            eprintln!("{me}: the last operations:\n{}", fsx.recent());
             eprintln!(
-                "fsx: the last operations that changed or evicted f{file} page {}:\n{}",
+                "{me}: the last operations that changed or evicted f{file} page {}:\n{}",
                 at / 4096,
                 fsx.history(file, at)
             );
         }
         Err(Failure::Error(report)) => {
-            eprintln!("fsx: ERROR at operation #{}: {report}", fsx.ops);
-            eprintln!("fsx: the last operations:\n{}", fsx.recent());
+            eprintln!("{me}: ERROR at operation #{}: {report}", fsx.ops);
+            eprintln!("{me}: the last operations:\n{}", fsx.recent());
         }
     }
     eprintln!(
-        "fsx: seed {}; replay with: {}",
+        "{me}: seed {}; replay with: {}",
         args.seed,
         args.command(Some(fsx.ops))
     );

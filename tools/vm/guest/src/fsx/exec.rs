@@ -2,7 +2,7 @@
 //! model.
 
 use super::model::{self, Fill};
-use super::ops::{Op, KINDS};
+use super::ops::{Mix, Op, KINDS};
 use super::sys::{self, Aligned, Mapping, Msync, O_DIRECT};
 use std::collections::VecDeque;
 use std::fmt::Write as _;
@@ -60,17 +60,16 @@ pub struct Fsx {
 }
 
 impl Fsx {
-    /// Creates (or empties) `files` files `fsx.N` in `dir`.
+    /// Creates (or empties) the files `PREFIX.N` in `dir` that `mix` works on.
     pub fn new(
         dir: &str,
-        files: usize,
-        max_io: u64,
-        use_direct: bool,
+        prefix: &str,
+        mix: &Mix,
         remount: Option<(String, String)>,
     ) -> Result<Fsx, Failure> {
-        let subjects = (0..files)
+        let subjects = (0..mix.files)
             .map(|i| Subject {
-                path: format!("{dir}/fsx.{i}"),
+                path: format!("{dir}/{prefix}.{i}"),
                 file: None,
                 direct: None,
                 model: Vec::new(),
@@ -79,9 +78,9 @@ impl Fsx {
         let mut fsx = Fsx {
             dir: dir.to_string(),
             remount,
-            use_direct,
+            use_direct: mix.direct,
             subjects,
-            buf: Aligned::new(max_io as usize),
+            buf: Aligned::new(mix.max_io as usize),
             log: VecDeque::new(),
             counts: [0; KINDS.len()],
             ops: 0,
