@@ -18,13 +18,13 @@
 //! below `--max-io` (default 128 KiB). Every `--verify-every` operations (default 250), after
 //! each remount and at the end, every file is read whole and checked, with its size.
 //!
-//! The mix (weights in `fsx/ops.rs`): 19% buffered reads, 20% buffered writes, 5% mmap reads, 8%
-//! mmap writes (then msync, MS_ASYNC or nothing), 5% truncations (shrinking or growing), 5% hole
-//! punches, 6% O_DIRECT writes and 5% reads (4 KiB aligned), 4% fsyncs, 6% evictions
-//! (fadvise DONTNEED, after an fsync or not) and 10% evictions followed by a check of the whole
-//! file (the reads cleancache serves); with `--drop-caches` 0.8% `echo 1 > drop_caches`, with
-//! `--remount` 0.2% remounts. Four writes in five are compressible, so that a compressed store
-//! keeps their pages; the bytes of every write depend on the file offset.
+//! The mix, per mille (`fsx/ops.rs`): buffered reads 200, buffered writes 210, mmap reads 55,
+//! mmap writes 85 (then msync, MS_ASYNC or nothing), truncations 55 (shrinking or growing), hole
+//! punches 55, O_DIRECT writes 65 and reads 55 (4 KiB aligned), fsyncs 45, evictions 60 (fadvise
+//! DONTNEED, after an fsync or not), evictions followed by a check of the whole file 105 (the
+//! reads cleancache serves), `echo 1 > drop_caches` 8 and remounts 2; a kind an option turns off
+//! leaves the others in proportion. Four writes in five are compressible, so that a compressed
+//! store keeps their pages; the bytes of every write depend on the file offset.
 //!
 //! `--no-punch` leaves out hole punching (ext2 has none), `--no-direct` O_DIRECT (tmpfs).
 //! `--drop-caches` and `--remount=DEV:FSTYPE` (DIR is where DEV is mounted) need root.

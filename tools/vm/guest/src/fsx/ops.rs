@@ -95,19 +95,20 @@ pub enum Kind {
     Remount,
 }
 
-/// Every kind, its name and its weight in the default mix (out of about 1000).
+/// Every kind, its name and its weight (per mille when every kind is on; a kind turned off
+/// leaves the others in proportion).
 pub const KINDS: [(Kind, &str, u64); 13] = [
-    (Kind::Read, "read", 190),
-    (Kind::Write, "write", 200),
-    (Kind::MapRead, "mapread", 50),
-    (Kind::MapWrite, "mapwrite", 80),
-    (Kind::Truncate, "truncate", 50),
-    (Kind::Punch, "punch", 50),
-    (Kind::DirectWrite, "dwrite", 60),
-    (Kind::DirectRead, "dread", 50),
-    (Kind::Fsync, "fsync", 40),
+    (Kind::Read, "read", 200),
+    (Kind::Write, "write", 210),
+    (Kind::MapRead, "mapread", 55),
+    (Kind::MapWrite, "mapwrite", 85),
+    (Kind::Truncate, "truncate", 55),
+    (Kind::Punch, "punch", 55),
+    (Kind::DirectWrite, "dwrite", 65),
+    (Kind::DirectRead, "dread", 55),
+    (Kind::Fsync, "fsync", 45),
     (Kind::Evict, "evict", 60),
-    (Kind::EvictRead, "evictread", 100),
+    (Kind::EvictRead, "evictread", 105),
     (Kind::DropCaches, "dropcaches", 8),
     (Kind::Remount, "remount", 2),
 ];
@@ -441,6 +442,11 @@ mod tests {
             ..mix
         };
         assert!((0..10_000).all(|_| no_punch.next(&mut rng, &sizes).kind() != Kind::Punch));
+    }
+
+    #[test]
+    fn the_weights_are_per_mille() {
+        assert_eq!(KINDS.iter().map(|(_, _, w)| w).sum::<u64>(), 1000);
     }
 
     #[test]
