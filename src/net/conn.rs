@@ -18,6 +18,8 @@ pub(crate) struct Conn {
     /// Set once the handshake is complete *and* our side of it was sent: before that, an
     /// application frame could overtake the handshake reply.
     open: AtomicBool,
+    /// A control frame from the ticker waits in a work item to be sent.
+    detached_send: AtomicBool,
 }
 
 impl Conn {
@@ -28,6 +30,7 @@ impl Conn {
                 sock,
                 send_lock <- new_mutex!((), "ramster_conn_send"),
                 open: AtomicBool::new(false),
+                detached_send: AtomicBool::new(false),
             }),
             GFP_KERNEL,
         )
@@ -53,6 +56,16 @@ impl Conn {
     /// Allows application messages.
     pub(crate) fn set_open(&self) {
         self.open.store(true, Ordering::Release);
+    }
+
+    /// Claims the connection's one detached send (see `Jobs::run_detached`); false if taken.
+    pub(crate) fn begin_detached_send(&self) -> bool {
+        !self.detached_send.swap(true, Ordering::AcqRel)
+    }
+
+    /// Gives the detached send back.
+    pub(crate) fn end_detached_send(&self) {
+        self.detached_send.store(false, Ordering::Release);
     }
 
     /// Whether application messages may be sent.

@@ -3,13 +3,15 @@
 //! Work that an event asks for but that must not run under the cluster mutex: sending a control
 //! frame (a send may block), opening or closing a connection in the right order after it, and
 //! the node callbacks. [`super::state::State::peer_event`] queues [`Job`]s; its caller runs them
-//! after dropping the lock.
+//! after dropping the lock: [`Jobs::run`] in a connection's own workers, [`Jobs::run_detached`]
+//! in the ticker, which must never wait on one peer's socket while every peer's timers wait.
 
 use super::conn::Conn;
 use super::state::{NodeCallback, CONTROL_MAX};
 use crate::cluster::node_num::NodeNum;
 use kernel::prelude::*;
 use kernel::sync::Arc;
+use kernel::workqueue::Queue;
 
 /// Work to do after the lock is dropped, in order.
 pub(crate) enum Job {
@@ -53,16 +55,57 @@ impl Jobs {
     pub(crate) fn run(self) {
         for job in self.0.into_iter() {
             match job {
-                Job::Send(c, frame, len) => {
-                    let frame = frame.get(..len).unwrap_or(&[]);
-                    if c.send(frame, &[]).is_err() {
-                        c.shutdown();
-                    }
-                }
-                Job::Open(c) => c.set_open(),
-                Job::Shutdown(c) => c.shutdown(),
-                Job::Callback(f, node, up) => f(node, up),
+                Job::Send(c, frame, len) => send(&c, &frame, len),
+                other => run_here(other),
             }
         }
+    }
+
+    /// Runs the jobs as [`Jobs::run`] does, except that frames go out from work items of
+    /// `queue`, at most one waiting per connection. A send blocks while the peer's socket is
+    /// full, up to the send timeout; the ticker, which runs these, must not wait on one peer
+    /// while every peer's heartbeat and every request's deadline wait with it. The ticker sends
+    /// only keepalive requests: one that finds the previous one still waiting to go out is
+    /// dropped (it would not be read any sooner). Call with no lock held.
+    pub(crate) fn run_detached(self, queue: &Queue) {
+        for job in self.0.into_iter() {
+            match job {
+                Job::Send(c, frame, len) => send_detached(queue, c, frame, len),
+                other => run_here(other),
+            }
+        }
+    }
+}
+
+/// Sends a control frame on `c`; a failed send closes the connection.
+fn send(c: &Conn, frame: &[u8; CONTROL_MAX], len: usize) {
+    let frame = frame.get(..len).unwrap_or(&[]);
+    if c.send(frame, &[]).is_err() {
+        c.shutdown();
+    }
+}
+
+/// Sends a control frame on `c` from a work item of `queue`, unless one still waits there.
+fn send_detached(queue: &Queue, c: Arc<Conn>, frame: [u8; CONTROL_MAX], len: usize) {
+    if !c.begin_detached_send() {
+        return;
+    }
+    let sender = c.clone();
+    let spawned = queue.try_spawn(GFP_KERNEL, move || {
+        send(&sender, &frame, len);
+        sender.end_detached_send();
+    });
+    if spawned.is_err() {
+        // Out of memory: a lost keepalive is a lost packet; the heartbeat allows for those.
+        c.end_detached_send();
+    }
+}
+
+fn run_here(job: Job) {
+    match job {
+        Job::Send(c, frame, len) => send(&c, &frame, len),
+        Job::Open(c) => c.set_open(),
+        Job::Shutdown(c) => c.shutdown(),
+        Job::Callback(f, node, up) => f(node, up),
     }
 }

@@ -10,7 +10,8 @@
 //! the same bytes and a one-way sink message, plus a sink request that must be answered `OK`
 //! for every 64th size and the largest; the write fails with the first error. The last run's
 //! duration and its mean echo round trip are shown too. Writing `bench NODE COUNT` runs the
-//! benchmark of [`super::selftest_bench`] instead. Reading the file shows the counters (see
+//! benchmark of [`super::selftest_bench`] instead; `flood NODE COUNT` sends `COUNT` one-way
+//! sink messages of the largest size back to back. Reading the file shows the counters (see
 //! Documentation/admin-guide.rst) and the last benchmark's numbers.
 
 use super::Shared;
@@ -96,6 +97,25 @@ fn note_error(size: usize, e: Error) -> Error {
 }
 
 impl SelftestFile {
+    /// `flood NODE COUNT`: `COUNT` one-way sink messages of the largest size back to back, to
+    /// fill the connection of a peer that stops reading (scenario cluster-stalled-peer); the
+    /// first failed send ends it with its error.
+    fn flood(&self, to: NodeNum, count: usize) -> Result {
+        let size = MAX_PAYLOAD_LEN as usize;
+        let mut buf = KVec::from_elem(0u8, size, GFP_KERNEL)?;
+        for (i, b) in buf.iter_mut().enumerate() {
+            *b = pattern(size, i);
+        }
+        for _ in 0..count {
+            if let Err(e) = self.0.send_one_way(to, SINK, &buf) {
+                bump(&ONE_WAY_FAILED);
+                return Err(note_error(size, e));
+            }
+            bump(&ONE_WAY_SENT);
+        }
+        Ok(())
+    }
+
     fn run_size(&self, to: NodeNum, buf: &mut [u8]) -> Result {
         let size = buf.len();
         for (i, b) in buf.iter_mut().enumerate() {
@@ -178,14 +198,14 @@ impl DebugFile for SelftestFile {
             .split(|b| *b == b' ')
             .filter(|w| !w.is_empty())
             .peekable();
-        let bench = words.next_if(|w| *w == b"bench").is_some();
+        let command = words.next_if(|w| *w == b"bench" || *w == b"flood");
         let node = words
             .next()
             .and_then(|w| parse_decimal(w).ok())
             .and_then(|n| u8::try_from(n).ok())
             .and_then(NodeNum::new)
             .ok_or(EINVAL)?;
-        if bench {
+        if let Some(command) = command {
             let count = words
                 .next()
                 .and_then(|w| parse_decimal(w).ok())
@@ -194,7 +214,10 @@ impl DebugFile for SelftestFile {
             if words.next().is_some() {
                 return Err(EINVAL);
             }
-            return super::selftest_bench::run(&self.0, node, count);
+            return match command {
+                b"bench" => super::selftest_bench::run(&self.0, node, count),
+                _ => self.flood(node, count),
+            };
         }
         let max = match words.next() {
             Some(w) => parse_decimal(w).map_err(|_| EINVAL)?,

@@ -81,9 +81,12 @@ impl QueuePtr {
         QueuePtr(core::ptr::NonNull::from(queue).cast())
     }
 
-    fn queue(&self) -> &Queue {
+    /// The queue: use it under the lock while `State::queue` is `Some`, or from one of its own
+    /// work items (taken from `State::queue` while it was `Some`).
+    pub(crate) fn queue(&self) -> &Queue {
         // SAFETY: the queue is destroyed only after `State::queue` was set to `None` under the
-        // lock, and this is only used under the lock while it is `Some`.
+        // lock, and only once every one of its work items has ended (destroy_workqueue drains
+        // it); this is used under the lock while it is `Some`, or by a work item of the queue.
         unsafe { Queue::from_raw(self.0.as_ptr()) }
     }
 }

@@ -237,8 +237,13 @@ pub(crate) fn tick(shared: Arc<Shared>) {
         let mut jobs = Jobs::new();
         let next = st.tick_all(&shared, &mut jobs);
         if !jobs.is_empty() {
+            let queue = st.queue;
             drop(st);
-            jobs.run();
+            match queue {
+                // The ticker is a work item of this queue: it may use it without the lock.
+                Some(queue) => jobs.run_detached(queue.queue()),
+                None => jobs.run(),
+            }
             st = shared.state.lock();
             continue;
         }

@@ -1,5 +1,9 @@
-//! `badpeer PEER_IP PORT CLUSTER SELF_NUM PEER_NUM KEEPALIVE_MS IDLE_MS RECONNECT_MS DEAD [--unconfigured]`:
+//! `badpeer PEER_IP PORT CLUSTER SELF_NUM PEER_NUM KEEPALIVE_MS IDLE_MS RECONNECT_MS DEAD [--unconfigured | --stall=SECS]`:
 //! plays a misbehaving cluster node against a ramster node listening on PEER_IP:PORT.
+//!
+//! With `--stall=SECS` it plays one peer that stops: a good handshake, then neither a byte read
+//! nor a byte sent for SECS seconds; then it reports what was waiting (the node's checks are
+//! the test: it must declare this peer down in time). It fails only if the handshake fails.
 //!
 //! Each case opens a fresh connection, sends something that breaks Documentation/wire-protocol.rst
 //! (garbage, a wrong magic or version, oversized lengths, truncated frames, frames before the
@@ -259,10 +263,44 @@ fn run(s: &Setup, unconfigured: bool) -> bool {
     ok
 }
 
+/// Handshakes, then stays silent and reads nothing for `secs` seconds.
+fn stall(s: &Setup, secs: u64) -> bool {
+    let result = (|| {
+        let mut c = connect(s.peer).map_err(|e| format!("connect: {e}"))?;
+        c.write_all(&handshake(s, &s.cluster.clone(), s.timeouts, 0))
+            .map_err(|e| e.to_string())?;
+        let mut reply = [0u8; 112];
+        c.read_exact(&mut reply)
+            .map_err(|e| format!("no HANDSHAKE_REPLY: {e}"))?;
+        if reply_status(&reply)? != 0 {
+            return Err("good handshake refused".to_string());
+        }
+        println!("badpeer: handshake done; reading and sending nothing for {secs} s");
+        thread::sleep(Duration::from_secs(secs));
+        // A node that dropped the link with data still queued may abort it without a FIN.
+        match read_to_close(&mut c) {
+            Ok(got) => println!("badpeer: {} bytes were waiting, then the end", got.len()),
+            Err(e) => println!("badpeer: after the stall: {e}"),
+        }
+        Ok(())
+    })();
+    if let Err(e) = &result {
+        println!("badpeer: not ok - {e}");
+    }
+    result.is_ok()
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let unconfigured = args.iter().any(|a| a == "--unconfigured");
-    let args: Vec<&String> = args.iter().filter(|a| *a != "--unconfigured").collect();
+    let stall_secs = args
+        .iter()
+        .find_map(|a| a.strip_prefix("--stall="))
+        .map(|v| v.parse::<u64>().ok());
+    let args: Vec<&String> = args
+        .iter()
+        .filter(|a| *a != "--unconfigured" && !a.starts_with("--stall="))
+        .collect();
     let parsed = (|| {
         let [ip, port, cluster, self_num, peer_num, keepalive, idle, reconnect, dead] =
             args.as_slice()
@@ -283,10 +321,18 @@ fn main() -> ExitCode {
         })
     })();
     let Some(setup) = parsed.filter(|s| !s.cluster.is_empty() && s.cluster.len() <= 56) else {
-        eprintln!("usage: badpeer PEER_IP PORT CLUSTER SELF_NUM PEER_NUM KEEPALIVE_MS IDLE_MS RECONNECT_MS DEAD [--unconfigured]");
+        eprintln!("usage: badpeer PEER_IP PORT CLUSTER SELF_NUM PEER_NUM KEEPALIVE_MS IDLE_MS RECONNECT_MS DEAD [--unconfigured | --stall=SECS]");
         return ExitCode::from(2);
     };
-    if run(&setup, unconfigured) {
+    let passed = match stall_secs {
+        Some(Some(secs)) => stall(&setup, secs),
+        Some(None) => {
+            eprintln!("badpeer: --stall=SECS takes a number of seconds");
+            return ExitCode::from(2);
+        }
+        None => run(&setup, unconfigured),
+    };
+    if passed {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
