@@ -98,7 +98,10 @@ pub struct Scratch {
 }
 
 impl Scratch {
-    /// Fresh working memory (about 12.5 KiB: build it in place, e.g. in a static).
+    /// Fresh working memory (about 12.5 KiB: build it in place, e.g. in a static). Inline, so
+    /// that the module emits no function that would build it on a kernel stack (it only uses
+    /// it to initialise a static).
+    #[inline]
     pub const fn new() -> Self {
         Self {
             table: CompressTable::small(),
@@ -118,6 +121,7 @@ impl Scratch {
 }
 
 impl Default for Scratch {
+    #[inline]
     fn default() -> Self {
         Self::new()
     }

@@ -54,10 +54,7 @@ impl Jobs {
     /// Runs the jobs; call with no lock held.
     pub(crate) fn run(self) {
         for job in self.0.into_iter() {
-            match job {
-                Job::Send(c, frame, len) => send(&c, &frame, len),
-                other => run_here(other),
-            }
+            run_here(job);
         }
     }
 
@@ -101,6 +98,7 @@ fn send_detached(queue: &Queue, c: Arc<Conn>, frame: [u8; CONTROL_MAX], len: usi
     }
 }
 
+/// Runs `job` in the calling thread.
 fn run_here(job: Job) {
     match job {
         Job::Send(c, frame, len) => send(&c, &frame, len),

@@ -219,7 +219,7 @@ impl Shared {
     fn sleep(
         &self,
         cv: &CondVar,
-        st: &mut Guard<'_, State, MutexBackend>,
+        st: &mut Guard<'_, KBox<State>, MutexBackend>,
         deadline: u64,
         wait: Wait,
     ) -> Result {

@@ -69,7 +69,8 @@ impl fmt::Display for Ip {
 #[pin_data]
 pub(crate) struct Shared {
     #[pin]
-    pub(crate) state: Mutex<State>,
+    /// Boxed: module init never holds the whole state on its stack.
+    pub(crate) state: Mutex<KBox<State>>,
     /// The sender of request entry `i` sleeps on `wakers[i]` until its request ends.
     pub(crate) wakers: KVec<Pin<KBox<CondVar>>>,
     /// Senders waiting for a free request entry or waiter slot sleep here.
@@ -90,6 +91,7 @@ pub(crate) struct ClusterNet {
 
 impl ClusterNet {
     /// Starts the cluster layer: its workqueue and ticker, configfs and debugfs.
+    #[inline(never)]
     pub(crate) fn start() -> Result<ClusterNet> {
         let queue = OwnedQueue::new(c_str!("ramster_cluster"))?;
         let state = State::new(QueuePtr::new(queue.queue()))?;

@@ -107,9 +107,12 @@ pub(crate) struct State {
     pub(crate) peers: KVec<Option<PeerSlot>>,
     pub(crate) local: Option<Local>,
     next_gen: u64,
-    pub(crate) waiters: WaiterTable<WAITERS>,
+    /// Boxed, as the larger members are: `State` is built on the stack before it moves into
+    /// its mutex, and module init's stack frame must stay small (kernel stacks are 16 KiB and,
+    /// without `VMAP_STACK`, an overflow silently corrupts the memory below them).
+    pub(crate) waiters: KBox<WaiterTable<WAITERS>>,
     /// The request id of each waiter slot, to find its [`Pending`].
-    pub(crate) slot_request: [u64; WAITERS],
+    pub(crate) slot_request: KBox<[u64; WAITERS]>,
     pub(crate) pending: KVec<Pending>,
     /// How many senders wait for a free entry or waiter slot (on `Shared::room`).
     pub(crate) room_waiters: usize,
@@ -136,9 +139,18 @@ pub(crate) struct Step {
     pub(crate) wake: Wake,
 }
 
+/// `make()` in a box. Not inlined, so that the value built on the stack before it is moved into
+/// the box takes room in this function's frame only while it runs, not in the caller's for as
+/// long as the caller runs (module init's stack must stay small: see `State::waiters`).
+#[inline(never)]
+fn boxed<T>(make: impl FnOnce() -> T) -> Result<KBox<T>> {
+    Ok(KBox::new(make(), GFP_KERNEL)?)
+}
+
 impl State {
-    /// An empty state that queues work on `queue`.
-    pub(crate) fn new(queue: QueuePtr) -> Result<State> {
+    /// An empty state that queues work on `queue`, on the heap.
+    #[inline(never)]
+    pub(crate) fn new(queue: QueuePtr) -> Result<KBox<State>> {
         let mut node_dirs = KVec::with_capacity(NODE_DIRS, GFP_KERNEL)?;
         for _ in 0..NODE_DIRS {
             node_dirs.push(None, GFP_KERNEL)?;
@@ -151,14 +163,14 @@ impl State {
         for _ in 0..ENTRIES {
             pending.push(Pending::new()?, GFP_KERNEL)?;
         }
-        Ok(State {
-            subsystem: KBox::new(Subsystem::new(), GFP_KERNEL)?,
+        let state = State {
+            subsystem: boxed(Subsystem::new)?,
             node_dirs,
             peers,
             local: None,
             next_gen: 1,
-            waiters: WaiterTable::with_quota(PER_PEER),
-            slot_request: [0; WAITERS],
+            waiters: boxed(|| WaiterTable::with_quota(PER_PEER))?,
+            slot_request: boxed(|| [0; WAITERS])?,
             pending,
             room_waiters: 0,
             handlers: crate::cluster::dispatch::HandlerTable::new(),
@@ -168,7 +180,8 @@ impl State {
             queue: Some(queue),
             ticker_wakes_at: 0,
             pins: super::pins::Pins::new(),
-        })
+        };
+        boxed(|| state)
     }
 
     fn next_gen(&mut self) -> u64 {
