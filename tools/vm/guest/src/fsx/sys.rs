@@ -37,23 +37,7 @@ const MS_SYNC: u64 = 4;
 /// The call and its arguments must not make the kernel write to or unmap memory the caller does
 /// not own, nor read memory that is not valid for the call.
 unsafe fn syscall6(nr: u64, args: [u64; 6]) -> io::Result<u64> {
-    let ret: i64;
-    // SAFETY: the caller vouches for the arguments; `syscall` clobbers only rcx and r11.
-    unsafe {
-        std::arch::asm!(
-            "syscall",
-            inlateout("rax") nr as i64 => ret,
-            in("rdi") args[0],
-            in("rsi") args[1],
-            in("rdx") args[2],
-            in("r10") args[3],
-            in("r8") args[4],
-            in("r9") args[5],
-            lateout("rcx") _,
-            lateout("r11") _,
-            options(nostack)
-        );
-    }
+    let ret = crate::anon::syscall6(nr, args);
     if ret < 0 {
         Err(io::Error::from_raw_os_error(-ret as i32))
     } else {
