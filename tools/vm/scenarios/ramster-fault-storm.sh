@@ -28,22 +28,8 @@ if [ "$NODE" = 0 ]; then
 	hold_finish "256 threads faulting at once: every page verified"
 	show_ramster
 	check_eq "no remote get failed" "$failed" "$(rc remote_pers_pages_unsucc_get)"
-	check "swapoff" swapoff /dev/vda
-	check_eq "no remote page left" 0 "$(rc remote_pers_pages)"
-	check "tell node 1 that node 0 is done" marker
-	check "node 1 has checked" wait_for 300 markers 1
-	check "ramster-tools down" ramster-tools down
-	check "rmmod ramster" rmmod $MODULE
+	node0_done
 else
-	ramster_up beta
-	check "node 0's pages arrive" wait_for 1500 counter_above foreign_pers_pages $PAGES
-	check "node 0 is done" wait_for 1800 markers 1
-	# Node 0 freed all its swap: whatever it took back or dropped, node 1 was told.
-	check "none of node 0's pages is left here" wait_for 60 sh -c \
-		"[ \$(cat $RD/foreign_pers_pages) = 0 ] && [ \$(cat $RD/foreign_eph_pages) = 0 ]"
-	show_ramster
-	check "tell node 0" marker
-	check "ramster-tools down" ramster-tools down
-	check "rmmod ramster" rmmod $MODULE
+	node1_keeps_pages $PAGES 1800
 fi
 finish
