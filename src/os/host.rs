@@ -9,7 +9,7 @@
 
 extern crate std;
 
-use super::{AllocError, Gfp, Step};
+use super::{AllocError, CryptoError, Gfp, Step, MAC_LEN};
 use core::cell::Cell;
 use core::ops::{Deref, DerefMut};
 use core::ptr;
@@ -343,3 +343,43 @@ impl<T> Drop for OnceSlot<T> {
 unsafe impl<T: Send + Sync> Sync for OnceSlot<T> {}
 // SAFETY: as `Box<T>`.
 unsafe impl<T: Send> Send for OnceSlot<T> {}
+
+/// HMAC-SHA256 under one key: the kernel's `hmac(sha256)` transform, here the `hmac` crate.
+pub struct Hmac(hmac::Hmac<sha2::Sha256>);
+
+impl Hmac {
+    /// A MAC keyed with `key` (any length, as HMAC allows).
+    pub fn new(key: &[u8]) -> Result<Hmac, CryptoError> {
+        use hmac::Mac;
+        hmac::Hmac::new_from_slice(key)
+            .map(Hmac)
+            .map_err(|_| CryptoError)
+    }
+
+    /// The MAC of the concatenation of `parts`.
+    pub fn mac(&self, parts: &[&[u8]]) -> Result<[u8; MAC_LEN], CryptoError> {
+        use hmac::Mac;
+        let mut m = self.0.clone();
+        for part in parts {
+            m.update(part);
+        }
+        Ok(m.finalize().into_bytes().into())
+    }
+}
+
+/// Fills `out` with random bytes (the kernel's `get_random_bytes`; here the OS's generator).
+pub fn random_bytes(out: &mut [u8]) {
+    use std::io::Read;
+    let filled = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(out));
+    // The host build only runs tests and tools, on a machine that has /dev/urandom.
+    filled.expect("reading /dev/urandom");
+}
+
+/// Whether `a` and `b` are equal, in time that depends only on their lengths (`crypto_memneq`).
+pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    core::hint::black_box(diff) == 0
+}

@@ -14,7 +14,9 @@
 //! - [`cond_resched`]: the point between two batches of a long walk where the CPU may go to
 //!   another task (process context only, no lock held);
 //! - [`OnceSlot`]: a value created at most once, on first use, then shared read-only;
-//! - [`AllocError`]: the one error an allocation returns.
+//! - [`AllocError`]: the one error an allocation returns;
+//! - [`Hmac`], [`random_bytes`], [`ct_eq`]: HMAC-SHA256, random bytes and a constant-time
+//!   comparison, for the cluster's authentication (the kernel's crypto API and RNG).
 //!
 //! `kernel.rs` implements them over the 6.12 `kernel` crate (KVec, RBTree, SpinLock with
 //! pin-init, KBox); `host.rs` over `std`, plus an allocation-failure injector for tests. Which one
@@ -42,6 +44,13 @@ pub enum Step {
     /// Keep the entry and end the walk.
     Stop,
 }
+
+/// Bytes in an HMAC-SHA256 tag ([`Hmac::mac`]).
+pub const MAC_LEN: usize = 32;
+
+/// The crypto API refused an operation (no such transform, out of memory, a bad key).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CryptoError;
 
 /// The size of a page, which is the unit tmem stores.
 pub const PAGE_SIZE: usize = 4096;
