@@ -19,6 +19,8 @@ pub enum Command {
     Down,
     /// Show the cluster, its nodes, their links and page counters.
     Status,
+    /// Make a new cluster key.
+    Keygen,
     /// Print the usage.
     Help,
     /// Print the version.
@@ -46,6 +48,10 @@ pub struct Invocation {
     pub count: Option<u32>,
     /// `--idle-timeout-ms` and friends, which override the file.
     pub timeouts: TimeoutSettings,
+    /// `keygen --output PATH`: write the key to PATH instead of standard output.
+    pub output: Option<PathBuf>,
+    /// `keygen --output PATH --force`: replace an existing PATH.
+    pub force: bool,
 }
 
 /// The text `--help` prints.
@@ -60,6 +66,8 @@ commands:
   up           configure, then mark the local node local: starts networking
   down         stop networking, remove the nodes and the cluster
   status       show the cluster, its nodes, link states and page counters
+  keygen       make a new cluster key (32 random bytes as 64 hexadecimal digits) for
+               key_file: on standard output, or into --output PATH
 
 options:
   --config PATH              configuration file (default /etc/ramster.conf)
@@ -74,6 +82,8 @@ options:
   --keepalive-delay-ms N     override keepalive_delay_ms (1..=86400000)
   --reconnect-delay-ms N     override reconnect_delay_ms (1..=86400000)
   --dead-threshold N         override heartbeat/dead_threshold (3..=65535)
+  --output PATH              keygen: write the key to a new file PATH, mode 0600
+  --force                    keygen --output: replace PATH if it exists
   -h, --help                 show this help
   -V, --version              show the version
 
@@ -81,8 +91,9 @@ See ramster-tools(8).
 ";
 
 /// Options followed by a value.
-const VALUE_OPTIONS: [&str; 11] = [
+const VALUE_OPTIONS: [&str; 12] = [
     "--config",
+    "--output",
     "--watch",
     "-w",
     "--count",
@@ -98,7 +109,7 @@ const VALUE_OPTIONS: [&str; 11] = [
 pub const WATCH_RANGE: (u32, u32) = (1, 86_400);
 
 /// Options without a value.
-const SWITCHES: [&str; 5] = ["--json", "-h", "--help", "-V", "--version"];
+const SWITCHES: [&str; 6] = ["--json", "--force", "-h", "--help", "-V", "--version"];
 
 fn number(flag: &str, value: &str, (min, max): (u32, u32)) -> Result<u32, String> {
     let n = parse_decimal(value.as_bytes()).map_err(|e| format!("{flag}: '{value}': {e}"))?;
@@ -120,6 +131,8 @@ pub fn parse(args: &[String]) -> Result<Invocation, String> {
         watch: None,
         count: None,
         timeouts: TimeoutSettings::default(),
+        output: None,
+        force: false,
     };
     let mut command = None;
     let mut args = args.iter();
@@ -160,6 +173,9 @@ pub fn parse(args: &[String]) -> Result<Invocation, String> {
                 })
             }
             "--json" => invocation.json = true,
+            "--force" => invocation.force = true,
+            "--output" if value.is_empty() => return Err("--output needs a path".to_string()),
+            "--output" => invocation.output = Some(PathBuf::from(value)),
             "-w" | "--watch" => invocation.watch = Some(number(flag, &value, WATCH_RANGE)?),
             "--count" => invocation.count = Some(number(flag, &value, (1, u32::MAX))?),
             "--config" => invocation.config = PathBuf::from(value),
@@ -182,6 +198,7 @@ pub fn parse(args: &[String]) -> Result<Invocation, String> {
                     "up" => Command::Up,
                     "down" => Command::Down,
                     "status" => Command::Status,
+                    "keygen" => Command::Keygen,
                     "help" => Command::Help,
                     _ => return Err(format!("unknown command '{word}'")),
                 };
@@ -197,6 +214,12 @@ pub fn parse(args: &[String]) -> Result<Invocation, String> {
     }
     if invocation.count.is_some() && invocation.watch.is_none() {
         return Err("--count needs --watch".to_string());
+    }
+    if invocation.command != Command::Keygen && invocation.output.is_some() {
+        return Err("--output is an option of keygen only".to_string());
+    }
+    if invocation.force && invocation.output.is_none() {
+        return Err("--force needs keygen --output".to_string());
     }
     Ok(invocation)
 }

@@ -19,6 +19,24 @@ fn defaults() {
     assert!(!inv.json);
     assert_eq!(inv.watch, None);
     assert_eq!(inv.count, None);
+    assert_eq!(inv.output, None);
+    assert!(!inv.force);
+}
+
+#[test]
+fn keygen() {
+    let inv = parse(&args("keygen")).unwrap();
+    assert_eq!(
+        (inv.command, inv.output, inv.force),
+        (Command::Keygen, None, false)
+    );
+    let inv = parse(&args("keygen --output /etc/ramster.key")).unwrap();
+    assert_eq!(inv.output, Some(PathBuf::from("/etc/ramster.key")));
+    let inv = parse(&args("--force keygen --output=/k")).unwrap();
+    assert_eq!((inv.output, inv.force), (Some(PathBuf::from("/k")), true));
+    assert!(USAGE.contains("\n  keygen "));
+    assert!(USAGE.contains("\n  --output PATH "));
+    assert!(USAGE.contains("\n  --force "));
 }
 
 #[test]
@@ -94,6 +112,16 @@ fn usage_errors() {
             "configure -w 1 --count 1",
             "--watch is an option of status only",
         ),
+        ("keygen --output", "--output needs a value"),
+        ("keygen --output=", "--output needs a path"),
+        ("keygen --force", "--force needs keygen --output"),
+        ("keygen --force=1 --output /k", "--force takes no value"),
+        ("up --output /k", "--output is an option of keygen only"),
+        (
+            "status --output /k --force",
+            "--output is an option of keygen only",
+        ),
+        ("keygen up", "more than one command ('up')"),
         (
             "up --idle-timeout-ms x",
             "--idle-timeout-ms: 'x': not a decimal number",

@@ -3,9 +3,11 @@
 //! What each command does, returning the text to print (and warnings for standard error).
 
 use crate::cli::{Command, Invocation, USAGE};
-use crate::conf::{self, ClusterConf};
+use crate::conf::{self, Auth, ClusterConf};
 use crate::configfs::Configfs;
 use crate::error::ToolError;
+use crate::key::{self, Key};
+use crate::keyring::Keyring;
 use crate::status;
 use std::fs;
 
@@ -45,10 +47,79 @@ pub fn hostname() -> Result<String, ToolError> {
         })
 }
 
-/// Runs `invocation`; `local_name` gives the local node's name when `--node` is absent.
+/// The description of the `logon` key that carries cluster `cluster`'s key to the kernel.
+pub fn key_description(cluster: &str) -> String {
+    format!("ramster:{cluster}")
+}
+
+/// Gives the kernel the cluster's authentication settings: writes `auth`, and for `psk` hands
+/// `key` over through `keyring` (see [`crate::keyring`]). Runs after the cluster directory
+/// exists and before any node is made local: the kernel takes them only while networking is
+/// stopped. If it is running already, nothing is written. Returns warnings.
+fn apply_auth(
+    configfs: &Configfs,
+    conf: &ClusterConf,
+    config: &std::path::Path,
+    key: Option<&Key>,
+    keyring: &dyn Keyring,
+) -> Result<Vec<String>, ToolError> {
+    let mut warnings = Vec::new();
+    if conf.auth == Auth::None {
+        warnings.push(format!(
+            "cluster links are not authenticated (auth = none in {})",
+            config.display()
+        ));
+    }
+    if configfs.networking_running(&conf.name)? {
+        let want = conf.auth.word();
+        if let Some(have) = configfs.auth(&conf.name)?.filter(|have| have != want) {
+            return Err(ToolError(format!(
+                "cluster '{}' is up with auth = {have}, not {want}: run 'ramster-tools down' \
+                 first",
+                conf.name
+            )));
+        }
+        if key.is_some() {
+            warnings.push(
+                "networking is already running: the kernel keeps the key it was given at \
+                 'up' (to give it the key file's key: 'ramster-tools down', then 'up')"
+                    .to_string(),
+            );
+        }
+        return Ok(warnings);
+    }
+    configfs.set_auth(&conf.name, conf.auth.word())?;
+    let Some(key) = key else {
+        return Ok(warnings);
+    };
+    let description = key_description(&conf.name);
+    let serial = keyring.add_logon(&description, key.bytes()).map_err(|e| {
+        let hint = match e.raw_os_error() {
+            Some(libc::ENOSYS) => " (the kernel has no key retention service: CONFIG_KEYS)",
+            _ => "",
+        };
+        ToolError(format!(
+            "adding the cluster key to the process keyring as logon key '{description}': \
+             {e}{hint}"
+        ))
+    })?;
+    let sent = configfs.set_auth_key(&conf.name, &description);
+    if let Err(e) = keyring.remove(serial) {
+        warnings.push(format!(
+            "removing logon key '{description}' from the process keyring: {e} (the keyring \
+             goes when ramster-tools exits)"
+        ));
+    }
+    sent?;
+    Ok(warnings)
+}
+
+/// Runs `invocation`; `local_name` gives the local node's name when `--node` is absent, and
+/// `keyring` takes the cluster key to the kernel.
 pub fn run(
     invocation: &Invocation,
     local_name: impl FnOnce() -> Result<String, ToolError>,
+    keyring: &dyn Keyring,
 ) -> Result<Output, ToolError> {
     let configfs = Configfs::new(&invocation.configfs_root);
     match invocation.command {
@@ -57,6 +128,19 @@ pub fn run(
             "ramster-tools {}\n",
             env!("CARGO_PKG_VERSION")
         ))),
+        Command::Keygen => {
+            let key = key::generate()?;
+            match &invocation.output {
+                None => Ok(Output::text(key.to_line())),
+                Some(path) => {
+                    key::write_key_file(path, &key, invocation.force)?;
+                    Ok(Output::text(format!(
+                        "wrote a new cluster key to {} (mode 0600): copy it to every node\n",
+                        path.display()
+                    )))
+                }
+            }
+        }
         Command::Status => {
             let status = status::read(&configfs, &invocation.debugfs_root)?;
             Ok(Output::text(if invocation.json {
@@ -70,25 +154,44 @@ pub fn run(
             false => "no cluster configured\n".to_string(),
         })),
         Command::Configure | Command::Up => {
+            // Everything the files say is checked before configfs is touched.
             let conf = read_conf(invocation)?;
+            let key = match &conf.auth {
+                Auth::Psk { key_file } => Some(key::read_key_file(key_file)?),
+                Auth::None => None,
+            };
+            let local = match invocation.command {
+                Command::Up => {
+                    let name = match &invocation.node {
+                        Some(name) => name.clone(),
+                        None => local_name()?,
+                    };
+                    let node = conf.nodes.iter().find(|n| n.name == name).ok_or_else(|| {
+                        ToolError(format!(
+                            "no node named '{name}' in {}: give the local node with --node NAME",
+                            invocation.config.display()
+                        ))
+                    })?;
+                    Some(node)
+                }
+                _ => None,
+            };
             let settings = conf.timeouts.overridden_by(&invocation.timeouts);
-            let warnings = configfs.configure(&conf, &settings)?;
+            let mut warnings = configfs.configure(&conf, &settings)?;
+            warnings.extend(apply_auth(
+                &configfs,
+                &conf,
+                &invocation.config,
+                key.as_ref(),
+                keyring,
+            )?);
             let mut text = format!(
-                "cluster {} configured with {} nodes\n",
+                "cluster {} configured with {} nodes, auth {}\n",
                 conf.name,
-                conf.nodes.len()
+                conf.nodes.len(),
+                conf.auth.word()
             );
-            if invocation.command == Command::Up {
-                let name = match &invocation.node {
-                    Some(name) => name.clone(),
-                    None => local_name()?,
-                };
-                let local = conf.nodes.iter().find(|n| n.name == name).ok_or_else(|| {
-                    ToolError(format!(
-                        "no node named '{name}' in {}: give the local node with --node NAME",
-                        invocation.config.display()
-                    ))
-                })?;
+            if let Some(local) = local {
                 configfs.set_local(&conf.name, &local.name, true)?;
                 text.push_str(&format!(
                     "local node {} (number {}) is up\n",

@@ -4,21 +4,80 @@
 
 use super::*;
 use crate::cli::parse;
-use crate::test_fixtures::{fake_configfs, TestDir, TWO_NODES};
+use crate::keyring::KeySerial;
+use crate::test_fixtures::{
+    fake_configfs, running_as_root, write_file, TestDir, KEY_FILE, KEY_LINE, TWO_NODES,
+};
+use std::cell::RefCell;
+use std::io;
+use std::path::PathBuf;
+
+/// A keyring that records its calls. At `remove` it also records whether the kernel has been
+/// given the description (`auth_key`) and whether networking has started, to check the order.
+struct FakeKeyring {
+    cluster_dir: PathBuf,
+    calls: RefCell<Vec<String>>,
+    add_error: Option<i32>,
+}
+
+impl Keyring for FakeKeyring {
+    fn add_logon(&self, description: &str, payload: &[u8]) -> io::Result<KeySerial> {
+        if let Some(errno) = self.add_error {
+            return Err(io::Error::from_raw_os_error(errno));
+        }
+        let hex: String = payload.iter().map(|b| format!("{b:02x}")).collect();
+        self.calls
+            .borrow_mut()
+            .push(format!("add logon {description} {hex}"));
+        Ok(42)
+    }
+
+    fn remove(&self, key: KeySerial) -> io::Result<()> {
+        let auth_key = fs::read_to_string(self.cluster_dir.join("auth_key")).ok();
+        let local = self.cluster_dir.join("node/beta/local").exists();
+        self.calls.borrow_mut().push(format!(
+            "remove {key} after auth_key {auth_key:?}, local {local}"
+        ));
+        Ok(())
+    }
+}
 
 struct Setup {
     root: TestDir,
     conf_dir: TestDir,
+    keyring: FakeKeyring,
 }
 
 impl Setup {
+    /// `conf`, with its key_file (if any) in the temporary directory, holding KEY_LINE.
     fn new(conf: &str) -> Setup {
-        let setup = Setup {
-            root: fake_configfs(),
-            conf_dir: TestDir::new(),
-        };
-        fs::write(setup.conf_dir.path().join("ramster.conf"), conf).unwrap();
-        setup
+        let root = fake_configfs();
+        let conf_dir = TestDir::new();
+        let key_file = conf_dir.path().join("ramster.key");
+        write_file(&key_file, KEY_LINE, 0o600);
+        let conf = conf.replace(KEY_FILE, &key_file.display().to_string());
+        fs::write(conf_dir.path().join("ramster.conf"), conf).unwrap();
+        Setup {
+            keyring: FakeKeyring {
+                cluster_dir: root.path().join("cluster/ramster"),
+                calls: RefCell::new(Vec::new()),
+                add_error: None,
+            },
+            root,
+            conf_dir,
+        }
+    }
+
+    fn key_file(&self) -> PathBuf {
+        self.conf_dir.path().join("ramster.key")
+    }
+
+    fn cluster_file(&self, name: &str) -> Option<String> {
+        fs::read_to_string(self.root.path().join("cluster/ramster").join(name)).ok()
+    }
+
+    fn calls(&self) -> Vec<String> {
+        self.keyring.calls.borrow().clone()
     }
 
     fn run(&self, line: &str, hostname: &str) -> Result<Output, ToolError> {
@@ -37,7 +96,7 @@ impl Setup {
         ]);
         let invocation = parse(&args).unwrap();
         let hostname = hostname.to_string();
-        run(&invocation, move || Ok(hostname))
+        run(&invocation, move || Ok(hostname), &self.keyring)
     }
 
     fn local_of(&self, node: &str) -> Option<String> {
@@ -54,12 +113,17 @@ impl Setup {
 
 #[test]
 fn up_status_down() {
+    if !running_as_root() {
+        eprintln!("key files must be owned by root: test skipped");
+        return;
+    }
     let s = Setup::new(TWO_NODES);
     let out = s.run("up", "beta").unwrap();
     assert_eq!(
         out.text,
-        "cluster ramster configured with 2 nodes\nlocal node beta (number 1) is up\n"
+        "cluster ramster configured with 2 nodes, auth psk\nlocal node beta (number 1) is up\n"
     );
+    assert!(out.warnings.is_empty(), "{:?}", out.warnings);
     assert_eq!(s.local_of("beta").as_deref(), Some("1\n"));
     assert_eq!(s.local_of("alpha"), None);
     let status = s.run("status", "beta").unwrap().text;
@@ -85,7 +149,7 @@ fn up_status_down() {
 
 #[test]
 fn node_flag_beats_the_hostname() {
-    let s = Setup::new(TWO_NODES);
+    let s = Setup::new(&TWO_NODES.replace("key_file = /etc/ramster.key", "auth = none"));
     s.run("up --node alpha", "beta").unwrap();
     assert_eq!(s.local_of("alpha").as_deref(), Some("1\n"));
     assert_eq!(s.local_of("beta"), None);
@@ -93,7 +157,7 @@ fn node_flag_beats_the_hostname() {
 
 #[test]
 fn configure_does_not_start_networking_and_applies_flags() {
-    let s = Setup::new(TWO_NODES);
+    let s = Setup::new(&TWO_NODES.replace("key_file = /etc/ramster.key", "auth = none"));
     s.run("configure --dead-threshold 500", "nobody").unwrap();
     assert_eq!(s.local_of("alpha"), None);
     let threshold = s
@@ -108,14 +172,21 @@ fn errors_name_the_file_and_line_or_the_node() {
     let s = Setup::new(&TWO_NODES.replace("number = 1", "number = 300"));
     let err = s.run("configure", "alpha").unwrap_err().0;
     assert!(
-        err.ends_with("ramster.conf: line 13: number: 300 is outside 0..=254"),
+        err.ends_with("ramster.conf: line 14: number: 300 is outside 0..=254"),
         "{err}"
     );
     let s = Setup::new(TWO_NODES);
     let err = s.run("up", "gamma").unwrap_err().0;
-    assert!(
-        err.starts_with("no node named 'gamma' in ") && err.ends_with("--node NAME"),
-        "{err}"
+    if running_as_root() {
+        assert!(
+            err.starts_with("no node named 'gamma' in ") && err.ends_with("--node NAME"),
+            "{err}"
+        );
+    }
+    // Nothing was written.
+    assert_eq!(
+        fs::read_dir(s.root.path().join("cluster")).unwrap().count(),
+        0
     );
     let missing = Setup::new(TWO_NODES);
     fs::remove_file(missing.conf_dir.path().join("ramster.conf")).unwrap();
@@ -179,4 +250,201 @@ fn watch_stops_at_the_first_error() {
     );
     assert_eq!(result, Err(ToolError("gone".into())));
     assert_eq!(printed, 3);
+}
+
+const KEY_HEX: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
+fn no_auth() -> String {
+    TWO_NODES.replace("key_file = /etc/ramster.key", "auth = none")
+}
+
+#[test]
+fn up_hands_the_key_to_the_kernel_before_networking_starts() {
+    if !running_as_root() {
+        eprintln!("key files must be owned by root: test skipped");
+        return;
+    }
+    let s = Setup::new(TWO_NODES);
+    s.run("up", "beta").unwrap();
+    assert_eq!(s.cluster_file("auth").as_deref(), Some("psk\n"));
+    assert_eq!(
+        s.cluster_file("auth_key").as_deref(),
+        Some("ramster:ramster\n")
+    );
+    assert_eq!(
+        s.calls(),
+        [
+            format!("add logon ramster:ramster {KEY_HEX}"),
+            "remove 42 after auth_key Some(\"ramster:ramster\\n\"), local false".to_string(),
+        ]
+    );
+    // configure alone hands it over too (networking stays off).
+    let s = Setup::new(TWO_NODES);
+    s.run("configure", "beta").unwrap();
+    assert_eq!(s.calls().len(), 2);
+    assert_eq!(s.local_of("beta"), None);
+}
+
+#[test]
+fn up_again_while_running_leaves_the_key_alone() {
+    if !running_as_root() {
+        eprintln!("key files must be owned by root: test skipped");
+        return;
+    }
+    let s = Setup::new(TWO_NODES);
+    s.run("up", "beta").unwrap();
+    let out = s.run("up", "beta").unwrap();
+    assert_eq!(s.calls().len(), 2, "no second add_key");
+    assert_eq!(
+        out.warnings,
+        [
+            "networking is already running: the kernel keeps the key it was given at 'up' (to \
+          give it the key file's key: 'ramster-tools down', then 'up')"
+        ]
+    );
+    // Another auth mode cannot be set while running.
+    fs::write(s.conf_dir.path().join("ramster.conf"), no_auth()).unwrap();
+    let err = s.run("up", "beta").unwrap_err().0;
+    assert_eq!(
+        err,
+        "cluster 'ramster' is up with auth = psk, not none: run 'ramster-tools down' first"
+    );
+    // down removes the auth files of a plain directory too.
+    s.run("down", "beta").unwrap();
+}
+
+#[test]
+fn auth_none_is_written_and_warned_about() {
+    let s = Setup::new(&no_auth());
+    let out = s.run("up", "beta").unwrap();
+    assert_eq!(
+        out.text,
+        "cluster ramster configured with 2 nodes, auth none\nlocal node beta (number 1) is up\n"
+    );
+    assert_eq!(out.warnings.len(), 1);
+    assert!(
+        out.warnings[0].starts_with("cluster links are not authenticated (auth = none in ")
+            && out.warnings[0].ends_with("ramster.conf)"),
+        "{:?}",
+        out.warnings
+    );
+    assert_eq!(s.cluster_file("auth").as_deref(), Some("none\n"));
+    assert_eq!(s.cluster_file("auth_key"), None);
+    assert!(s.calls().is_empty());
+    let status = s.run("status", "beta").unwrap().text;
+    assert!(
+        status.starts_with("cluster ramster: auth none, "),
+        "{status}"
+    );
+}
+
+#[test]
+fn a_bad_key_file_changes_nothing() {
+    let s = Setup::new(TWO_NODES);
+    let shown = s.key_file().display().to_string();
+    let nothing_written = |s: &Setup| {
+        assert_eq!(
+            fs::read_dir(s.root.path().join("cluster")).unwrap().count(),
+            0
+        );
+        assert!(s.calls().is_empty());
+    };
+    write_file(&s.key_file(), KEY_LINE, 0o640);
+    let err = s.run("up", "beta").unwrap_err().0;
+    if running_as_root() {
+        assert_eq!(
+            err,
+            format!(
+                "key file {shown} has mode 0640: group and others must not be able to read or \
+                 write the cluster key ('chmod 600 {shown}')"
+            )
+        );
+    }
+    nothing_written(&s);
+    write_file(&s.key_file(), "not a key\n", 0o600);
+    let err = s.run("configure", "beta").unwrap_err().0;
+    if running_as_root() {
+        assert!(
+            err.starts_with(&format!(
+                "key file {shown} has a character that is not a hexadecimal digit at byte 1"
+            )),
+            "{err}"
+        );
+    }
+    nothing_written(&s);
+    fs::remove_file(s.key_file()).unwrap();
+    let err = s.run("up", "beta").unwrap_err().0;
+    assert!(err.starts_with(&format!("opening key file {shown}: No such file")));
+    nothing_written(&s);
+    let s = Setup::new(&TWO_NODES.replace("\tkey_file = /etc/ramster.key\n", ""));
+    let err = s.run("up", "beta").unwrap_err().0;
+    assert!(
+        err.ends_with("ramster.conf: line 1: cluster: auth = psk (the default) needs key_file = PATH, the cluster's key (make one with 'ramster-tools keygen --output /etc/ramster.key' and copy it to every node), or auth = none for unauthenticated links"),
+        "{err}"
+    );
+    nothing_written(&s);
+}
+
+#[test]
+fn keyring_and_kernel_refusals_stop_before_networking() {
+    if !running_as_root() {
+        eprintln!("key files must be owned by root: test skipped");
+        return;
+    }
+    let mut s = Setup::new(TWO_NODES);
+    s.keyring.add_error = Some(libc::ENOSYS);
+    let err = s.run("up", "beta").unwrap_err().0;
+    assert_eq!(
+        err,
+        "adding the cluster key to the process keyring as logon key 'ramster:ramster': \
+         Function not implemented (os error 38) (the kernel has no key retention service: \
+         CONFIG_KEYS)"
+    );
+    assert_eq!(s.local_of("beta"), None);
+
+    // The kernel refusing the description (a directory makes the write fail): the key still
+    // leaves the keyring, and networking does not start.
+    let s = Setup::new(TWO_NODES);
+    let auth_key = s.root.path().join("cluster/ramster/auth_key");
+    fs::create_dir_all(&auth_key).unwrap();
+    let err = s.run("up", "beta").unwrap_err().0;
+    assert!(
+        err.starts_with("writing ramster:ramster to ") && err.contains("/auth_key: "),
+        "{err}"
+    );
+    assert_eq!(s.calls().len(), 2);
+    assert!(s.calls()[1].starts_with("remove 42"));
+    assert_eq!(s.local_of("beta"), None);
+}
+
+#[test]
+fn keygen_prints_or_writes_a_key() {
+    let s = Setup::new(TWO_NODES);
+    let out = s.run("keygen", "x").unwrap();
+    assert_eq!(out.text.len(), 65);
+    assert!(out.text.ends_with('\n'));
+    assert!(out.text[..64].bytes().all(|c| c.is_ascii_hexdigit()));
+    assert_ne!(s.run("keygen", "x").unwrap().text, out.text);
+
+    let path = s.conf_dir.path().join("new.key");
+    let line = format!("keygen --output {}", path.display());
+    let out = s.run(&line, "x").unwrap();
+    assert_eq!(
+        out.text,
+        format!(
+            "wrote a new cluster key to {} (mode 0600): copy it to every node\n",
+            path.display()
+        )
+    );
+    let first = fs::read_to_string(&path).unwrap();
+    assert!(crate::key::parse_key(first.as_bytes()).is_ok());
+    let err = s.run(&line, "x").unwrap_err().0;
+    assert!(err.ends_with("exists: give --force to replace it (every node needs the same key)"));
+    assert_eq!(fs::read_to_string(&path).unwrap(), first);
+    s.run(&format!("{line} --force"), "x").unwrap();
+    assert_ne!(fs::read_to_string(&path).unwrap(), first);
+    if running_as_root() {
+        let key = crate::key::read_key_file(&path).unwrap();
+        assert_eq!(key.to_line(), fs::read_to_string(&path).unwrap());
+    }
 }

@@ -18,14 +18,16 @@
 //! A stanza starts with `cluster:` or `node:` at the start of a line; its parameters follow on
 //! indented lines (a tab in ocfs2's files; spaces work too) as `key = value`. Blank lines and
 //! lines starting with `#` are ignored. The `cluster:` stanza may also set `idle_timeout_ms`,
-//! `keepalive_delay_ms`, `reconnect_delay_ms` and `dead_threshold`. Every error names the line
-//! it is about.
+//! `keepalive_delay_ms`, `reconnect_delay_ms` and `dead_threshold`, and how the links are
+//! authenticated: `auth = psk` (the default; needs `key_file = /absolute/path`, see
+//! [`crate::key`]) or `auth = none`. Every error names the line it is about.
 
 use ramster::cluster::config_text::{parse_decimal, parse_ipv4};
 use ramster::cluster::names::{ClusterName, NodeName};
 use ramster::cluster::node_num::NodeNum;
 use ramster::cluster::timeouts::{Timeouts, DEAD_THRESHOLD_RANGE, DELAY_MS_RANGE};
 use std::fmt;
+use std::path::PathBuf;
 
 /// A timing setting the file (or a flag) may give; unset ones keep the kernel's value.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -62,6 +64,29 @@ impl TimeoutSettings {
     }
 }
 
+/// How the cluster's links are authenticated: the `auth` and `key_file` parameters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Auth {
+    /// `auth = psk` (the default): an HMAC-SHA256 handshake with the pre-shared key in
+    /// `key_file`.
+    Psk {
+        /// `key_file`: an absolute path.
+        key_file: PathBuf,
+    },
+    /// `auth = none`: links are not authenticated.
+    None,
+}
+
+impl Auth {
+    /// The word the kernel's `auth` attribute takes.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Auth::Psk { .. } => "psk",
+            Auth::None => "none",
+        }
+    }
+}
+
 /// One `node:` stanza.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NodeConf {
@@ -82,6 +107,8 @@ pub struct ClusterConf {
     pub name: String,
     /// Timing settings from the `cluster:` stanza.
     pub timeouts: TimeoutSettings,
+    /// `auth` and `key_file`.
+    pub auth: Auth,
     /// The nodes, in file order.
     pub nodes: Vec<NodeConf>,
 }
@@ -202,13 +229,15 @@ fn number(line: usize, key: &str, value: &str, min: u64, max: u64) -> Result<u64
     Ok(n)
 }
 
-const CLUSTER_KEYS: [&str; 6] = [
+const CLUSTER_KEYS: [&str; 8] = [
     "name",
     "node_count",
     "idle_timeout_ms",
     "keepalive_delay_ms",
     "reconnect_delay_ms",
     "dead_threshold",
+    "auth",
+    "key_file",
 ];
 const NODE_KEYS: [&str; 5] = ["name", "cluster", "number", "ip_address", "ip_port"];
 
@@ -239,6 +268,44 @@ fn timeout_settings(stanza: &Stanza<'_>) -> Result<TimeoutSettings, ConfError> {
         ));
     }
     Ok(settings)
+}
+
+/// `auth` and `key_file` of the `cluster:` stanza.
+fn auth(stanza: &Stanza<'_>) -> Result<Auth, ConfError> {
+    let key_file = stanza.get("key_file");
+    match stanza.get("auth") {
+        None | Some((_, "psk")) => {
+            let auth_line = stanza.get("auth").map_or(stanza.line, |(line, _)| line);
+            let (line, path) = key_file.ok_or_else(|| {
+                error(
+                    auth_line,
+                    "cluster: auth = psk (the default) needs key_file = PATH, the cluster's key \
+                     (make one with 'ramster-tools keygen --output /etc/ramster.key' and copy \
+                     it to every node), or auth = none for unauthenticated links",
+                )
+            })?;
+            if !path.starts_with('/') {
+                return Err(error(
+                    line,
+                    format!("key_file: '{path}' is not an absolute path"),
+                ));
+            }
+            Ok(Auth::Psk {
+                key_file: PathBuf::from(path),
+            })
+        }
+        Some((line, "none")) => match key_file {
+            Some((key_line, _)) => Err(error(
+                key_line,
+                format!(
+                    "cluster: key_file is not used with auth = none (line {line}): remove it, \
+                     or set auth = psk"
+                ),
+            )),
+            None => Ok(Auth::None),
+        },
+        Some((line, other)) => Err(error(line, format!("auth: '{other}' is not psk or none"))),
+    }
 }
 
 fn node(stanza: &Stanza<'_>, cluster_name: &str) -> Result<NodeConf, ConfError> {
@@ -286,6 +353,7 @@ pub fn parse(text: &str) -> Result<ClusterConf, ConfError> {
     let (count_line, count) = cluster.require("node_count")?;
     let count = number(count_line, "node_count", count, 1, NodeNum::COUNT as u64)?;
     let timeouts = timeout_settings(cluster)?;
+    let auth = auth(cluster)?;
 
     let mut nodes: Vec<NodeConf> = Vec::new();
     for stanza in stanzas.iter().filter(|s| s.kind == "node") {
@@ -324,6 +392,7 @@ pub fn parse(text: &str) -> Result<ClusterConf, ConfError> {
     Ok(ClusterConf {
         name: name.to_string(),
         timeouts,
+        auth,
         nodes,
     })
 }

@@ -9,7 +9,7 @@ pub const TWO_NODES: &str = "\
 cluster:
 \tnode_count = 2
 \tname = ramster
-
+\tkey_file = /etc/ramster.key
 node:
 \tip_port = 7777
 \tip_address = 169.254.0.1
@@ -36,6 +36,13 @@ fn parses_the_ocfs2_format() {
     assert_eq!(conf.name, "ramster");
     assert_eq!(conf.timeouts, TimeoutSettings::default());
     assert_eq!(
+        conf.auth,
+        Auth::Psk {
+            key_file: PathBuf::from("/etc/ramster.key")
+        }
+    );
+    assert_eq!(conf.auth.word(), "psk");
+    assert_eq!(
         conf.nodes[1],
         NodeConf {
             name: "beta".to_string(),
@@ -48,13 +55,14 @@ fn parses_the_ocfs2_format() {
 
 #[test]
 fn accepts_spaces_for_indentation_and_timeouts() {
-    let text = "cluster:\n  name = c\n  node_count = 1\n  dead_threshold = 500\n  \
+    let text = "cluster:\n  name = c\n  node_count = 1\n  dead_threshold = 500\n  auth = none\n  \
                 idle_timeout_ms = 1000000\nnode:\n  name = n\n  cluster = c\n  number = 254\n  \
                 ip_address = 10.0.0.1\n  ip_port = 65535\n";
     let conf = parse(text).unwrap();
     assert_eq!(conf.timeouts.dead_threshold, Some(500));
     assert_eq!(conf.timeouts.idle_timeout_ms, Some(1_000_000));
     assert_eq!(conf.timeouts.keepalive_delay_ms, None);
+    assert_eq!(conf.auth, Auth::None);
 }
 
 #[test]
@@ -187,4 +195,99 @@ fn settings_override_and_apply() {
     let t = merged.applied_to(Timeouts::DEFAULT);
     assert_eq!(t.keepalive_delay_ms, 2_000);
     assert_eq!(t.dead_threshold, 9);
+}
+
+/// TWO_NODES with its `key_file` line (line 5) replaced by `lines`.
+fn with_auth(lines: &str) -> String {
+    TWO_NODES.replace("\tkey_file = /etc/ramster.key\n", lines)
+}
+
+#[test]
+fn auth_settings() {
+    let psk = |path: &str| Auth::Psk {
+        key_file: PathBuf::from(path),
+    };
+    let good = [
+        ("\tauth = psk\n\tkey_file = /k\n", psk("/k")),
+        (
+            "\tkey_file = /etc/ramster.key\n\tauth = psk\n",
+            psk("/etc/ramster.key"),
+        ),
+        ("\tkey_file = /a b/key\n", psk("/a b/key")),
+        ("\tauth = none\n", Auth::None),
+    ];
+    for (lines, auth) in good {
+        assert_eq!(parse(&with_auth(lines)).unwrap().auth, auth, "{lines:?}");
+    }
+    assert_eq!(Auth::None.word(), "none");
+}
+
+#[test]
+fn auth_errors_name_the_line() {
+    let missing = "cluster: auth = psk (the default) needs key_file = PATH, the cluster's key \
+                   (make one with 'ramster-tools keygen --output /etc/ramster.key' and copy it \
+                   to every node), or auth = none for unauthenticated links";
+    let cases = [
+        // No key_file: the stanza's line, or the auth line if given.
+        ("\n", 2, missing.to_string()),
+        ("\tauth = psk\n", 5, missing.to_string()),
+        (
+            "\tauth = PSK\n\tkey_file = /k\n",
+            5,
+            "auth: 'PSK' is not psk or none".to_string(),
+        ),
+        (
+            "\tauth = hmac\n",
+            5,
+            "auth: 'hmac' is not psk or none".to_string(),
+        ),
+        (
+            "\tauth = none\n\tkey_file = /etc/ramster.key\n",
+            6,
+            "cluster: key_file is not used with auth = none (line 5): remove it, or set auth = psk"
+                .to_string(),
+        ),
+        (
+            "\tkey_file = /etc/ramster.key\n\tauth = none\n",
+            5,
+            "cluster: key_file is not used with auth = none (line 6): remove it, or set auth = psk"
+                .to_string(),
+        ),
+        (
+            "\tkey_file = ramster.key\n",
+            5,
+            "key_file: 'ramster.key' is not an absolute path".to_string(),
+        ),
+        (
+            "\tkey_file = /a\n\tkey_file = /b\n",
+            6,
+            "'key_file' given twice in this stanza".to_string(),
+        ),
+        (
+            "\tauth = none\n\tauth = psk\n",
+            6,
+            "'auth' given twice in this stanza".to_string(),
+        ),
+        (
+            "\tkey_file =\n",
+            5,
+            "expected 'key = value', found 'key_file ='".to_string(),
+        ),
+    ];
+    for (lines, line, message) in cases {
+        assert_eq!(error_of(&with_auth(lines)), (line, message), "{lines:?}");
+    }
+}
+
+#[test]
+fn auth_is_a_cluster_parameter_only() {
+    let text = TWO_NODES.replace("\tnumber = 1\n", "\tnumber = 1\n\tauth = none\n");
+    assert_eq!(
+        error_of(&text),
+        (
+            17,
+            "node: unknown parameter 'auth' (known: name, cluster, number, ip_address, ip_port)"
+                .to_string()
+        )
+    );
 }

@@ -4,6 +4,7 @@
 //!
 //! ```text
 //! <root>/cluster/<cluster>/idle_timeout_ms, keepalive_delay_ms, reconnect_delay_ms
+//! <root>/cluster/<cluster>/auth (psk or none), auth_key (write-only: a key description)
 //! <root>/cluster/<cluster>/heartbeat/dead_threshold
 //! <root>/cluster/<cluster>/node/<node>/num, ipv4_address, ipv4_port, local, link (read-only)
 //! ```
@@ -26,6 +27,9 @@ const TIMEOUT_FILES: [&str; 3] = [
     "keepalive_delay_ms",
     "reconnect_delay_ms",
 ];
+/// The cluster directory's authentication attributes: the mode, and the write-only key
+/// description (see [`crate::keyring`]).
+const AUTH_FILES: [&str; 2] = ["auth", "auth_key"];
 /// A node directory's attributes.
 pub const NODE_FILES: [&str; 5] = ["num", "ipv4_address", "ipv4_port", "local", "link"];
 const DEAD_THRESHOLD: &str = "heartbeat/dead_threshold";
@@ -256,6 +260,35 @@ impl Configfs {
         Ok(())
     }
 
+    /// The cluster's `auth` attribute (`psk` or `none`), if the kernel shows it.
+    pub fn auth(&self, cluster: &str) -> Result<Option<String>, ToolError> {
+        read_attr(&self.cluster_dir(cluster).join(AUTH_FILES[0]))
+    }
+
+    /// Writes `word` to the cluster's `auth` attribute unless it already holds it.
+    pub fn set_auth(&self, cluster: &str, word: &str) -> Result<(), ToolError> {
+        if self.auth(cluster)?.as_deref() == Some(word) {
+            return Ok(());
+        }
+        write_attr(&self.cluster_dir(cluster).join(AUTH_FILES[0]), word)
+    }
+
+    /// Writes a key description to the cluster's write-only `auth_key` attribute: the kernel
+    /// copies the `logon` key with that description from this process's keyrings.
+    pub fn set_auth_key(&self, cluster: &str, description: &str) -> Result<(), ToolError> {
+        write_attr(&self.cluster_dir(cluster).join(AUTH_FILES[1]), description)
+    }
+
+    /// Whether a node of the cluster is `local`: the kernel's networking is running.
+    pub fn networking_running(&self, cluster: &str) -> Result<bool, ToolError> {
+        for node in self.nodes(cluster)? {
+            if read_attr(&self.node_dir(cluster, &node).join("local"))?.as_deref() == Some("1") {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// Sets or clears `local` on node `node` (starting or stopping the kernel's networking).
     pub fn set_local(&self, cluster: &str, node: &str, local: bool) -> Result<(), ToolError> {
         let path = self.node_dir(cluster, node).join("local");
@@ -282,9 +315,10 @@ impl Configfs {
             remove_item(&self.node_dir(&cluster, node), &NODE_FILES, &[])?;
         }
         let dead_threshold = ["dead_threshold"];
+        let files: Vec<&str> = TIMEOUT_FILES.iter().chain(&AUTH_FILES).copied().collect();
         remove_item(
             &self.cluster_dir(&cluster),
-            &TIMEOUT_FILES,
+            &files,
             &[("heartbeat", &dead_threshold), ("node", &[])],
         )?;
         Ok(true)

@@ -9,6 +9,8 @@ mod conf;
 mod configfs;
 mod error;
 mod json;
+mod key;
+mod keyring;
 mod status;
 #[cfg(test)]
 mod test_fixtures;
@@ -27,14 +29,15 @@ fn main() -> ExitCode {
         }
     };
     let result = match invocation.watch {
-        None => commands::run(&invocation, commands::hostname).map(|output| print(&output)),
+        None => commands::run(&invocation, commands::hostname, &keyring::ProcessKeyring)
+            .map(|output| print(&output)),
         Some(seconds) => {
             // On a terminal each table replaces the last; otherwise they follow each other.
             let clear = std::io::stdout().is_terminal();
             let mut first = true;
             commands::watch(
                 invocation.count,
-                || commands::run(&invocation, commands::hostname),
+                || commands::run(&invocation, commands::hostname, &keyring::ProcessKeyring),
                 |output| {
                     if clear {
                         print!("\x1b[H\x1b[2J");

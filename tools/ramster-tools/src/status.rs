@@ -69,6 +69,8 @@ pub struct ClusterStatus {
     pub name: String,
     /// Its timing settings.
     pub timeouts: Timeouts,
+    /// Its `auth` attribute (`psk` or `none`), if the kernel shows it.
+    pub auth: Option<String>,
     /// Its nodes, by number (unnumbered ones last, by name).
     pub nodes: Vec<NodeStatus>,
 }
@@ -104,6 +106,7 @@ pub fn read(configfs: &Configfs, debugfs: &Path) -> Result<Option<ClusterStatus>
     });
     Ok(Some(ClusterStatus {
         timeouts: configfs.timeouts(&name)?,
+        auth: configfs.auth(&name)?,
         name,
         nodes,
     }))
@@ -129,9 +132,10 @@ pub fn table(status: &Option<ClusterStatus>) -> String {
     };
     let t = &cluster.timeouts;
     let mut out = format!(
-        "cluster {}: idle_timeout_ms {}, keepalive_delay_ms {}, reconnect_delay_ms {}, \
+        "cluster {}: auth {}, idle_timeout_ms {}, keepalive_delay_ms {}, reconnect_delay_ms {}, \
          dead_threshold {}\n",
         cluster.name,
+        or_dash(&cluster.auth),
         t.idle_timeout_ms,
         t.keepalive_delay_ms,
         t.reconnect_delay_ms,
@@ -206,6 +210,7 @@ pub fn to_json(status: &Option<ClusterStatus>) -> String {
         .collect();
     let cluster = json::object(&[
         ("name", json::string(&cluster.name)),
+        ("auth", json::string_or_null(&cluster.auth)),
         ("idle_timeout_ms", t.idle_timeout_ms.to_string()),
         ("keepalive_delay_ms", t.keepalive_delay_ms.to_string()),
         ("reconnect_delay_ms", t.reconnect_delay_ms.to_string()),

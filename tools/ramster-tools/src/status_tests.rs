@@ -13,6 +13,7 @@ fn two_nodes(debugfs: &Path) -> (TestDir, Configfs) {
     let configfs = Configfs::new(root.path());
     let conf = parse(TWO_NODES).unwrap();
     configfs.configure(&conf, &conf.timeouts).unwrap();
+    configfs.set_auth("ramster", "psk").unwrap();
     configfs.set_local("ramster", "alpha", true).unwrap();
     fs::write(configfs.node_dir("ramster", "beta").join("link"), "up\n").unwrap();
     let counters = debugfs.join("ramster/nodes/1");
@@ -38,7 +39,7 @@ fn table_shows_nodes_links_and_counters() {
     let status = read(&configfs, debugfs.path()).unwrap();
     assert_eq!(
         table(&status),
-        "cluster ramster: idle_timeout_ms 30000, keepalive_delay_ms 2000, \
+        "cluster ramster: auth psk, idle_timeout_ms 30000, keepalive_delay_ms 2000, \
          reconnect_delay_ms 2000, dead_threshold 31\n\
          NUM  NAME   ADDRESS      PORT  LINK   LOCAL_PAGES  REMOTE_PAGES  FOREIGN_PAGES\n\
          0    alpha  169.254.0.1  7777  local  312          -             -\n\
@@ -53,7 +54,7 @@ fn json_has_the_same_facts() {
     let status = read(&configfs, debugfs.path()).unwrap();
     assert_eq!(
         to_json(&status),
-        "{\"cluster\":{\"name\":\"ramster\",\"idle_timeout_ms\":30000,\
+        "{\"cluster\":{\"name\":\"ramster\",\"auth\":\"psk\",\"idle_timeout_ms\":30000,\
          \"keepalive_delay_ms\":2000,\"reconnect_delay_ms\":2000,\"dead_threshold\":31,\
          \"nodes\":[\
          {\"name\":\"alpha\",\"num\":0,\"ipv4_address\":\"169.254.0.1\",\"ipv4_port\":7777,\
@@ -116,4 +117,14 @@ fn local_pages_is_a_dash_without_zcache() {
     let status = read(&configfs, debugfs.path()).unwrap().unwrap();
     assert!(status.nodes.iter().all(|n| n.local_pages.is_none()));
     assert!(table(&Some(status)).contains("0    alpha  169.254.0.1  7777  local  -  "));
+}
+
+#[test]
+fn auth_shows_as_a_dash_or_null_where_the_kernel_has_none() {
+    let debugfs = TestDir::new();
+    let (_root, configfs) = two_nodes(debugfs.path());
+    fs::remove_file(configfs.cluster_dir("ramster").join("auth")).unwrap();
+    let status = read(&configfs, debugfs.path()).unwrap();
+    assert!(table(&status).starts_with("cluster ramster: auth -, idle_timeout_ms 30000"));
+    assert!(to_json(&status).starts_with("{\"cluster\":{\"name\":\"ramster\",\"auth\":null,"));
 }
