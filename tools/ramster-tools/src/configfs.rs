@@ -270,7 +270,15 @@ impl Configfs {
         if self.auth(cluster)?.as_deref() == Some(word) {
             return Ok(());
         }
-        write_attr(&self.cluster_dir(cluster).join(AUTH_FILES[0]), word)
+        let path = self.cluster_dir(cluster).join(AUTH_FILES[0]);
+        let existed = path.exists();
+        write_attr(&path, word).map_err(|e| match existed {
+            true => e,
+            false => ToolError(format!(
+                "{e} (the cluster has no auth attribute: is the loaded ramster.ko older than \
+                 authenticated links?)"
+            )),
+        })
     }
 
     /// Writes a key description to the cluster's write-only `auth_key` attribute: the kernel

@@ -188,3 +188,35 @@ fn down_reports_a_node_that_cannot_be_removed() {
     assert!(err.0.starts_with("removing "), "{}", err.0);
     assert!(err.0.contains("node/beta"), "{}", err.0);
 }
+
+#[test]
+fn auth_is_written_once_and_a_missing_attribute_is_explained() {
+    let root = fake_configfs();
+    let configfs = Configfs::new(root.path());
+    let conf = parse(TWO_NODES).unwrap();
+    configfs.configure(&conf, &conf.timeouts).unwrap();
+    assert_eq!(configfs.auth("ramster").unwrap(), None);
+    configfs.set_auth("ramster", "psk").unwrap();
+    configfs.set_auth_key("ramster", "ramster:ramster").unwrap();
+    let dir = configfs.cluster_dir("ramster");
+    assert_eq!(read(dir.join("auth")), "psk\n");
+    assert_eq!(read(dir.join("auth_key")), "ramster:ramster\n");
+    assert_eq!(configfs.auth("ramster").unwrap().as_deref(), Some("psk"));
+    assert!(!configfs.networking_running("ramster").unwrap());
+    configfs.set_local("ramster", "beta", true).unwrap();
+    assert!(configfs.networking_running("ramster").unwrap());
+    assert!(configfs.remove_all().unwrap());
+
+    // Where the kernel has no `auth` file the write fails (a dangling link stands in for it).
+    configfs.configure(&conf, &conf.timeouts).unwrap();
+    std::os::unix::fs::symlink("/nonexistent/auth", dir.join("auth")).unwrap();
+    let err = configfs.set_auth("ramster", "psk").unwrap_err().0;
+    assert!(err.starts_with("writing psk to "), "{err}");
+    assert!(
+        err.ends_with(
+            "(the cluster has no auth attribute: is the loaded ramster.ko older than \
+             authenticated links?)"
+        ),
+        "{err}"
+    );
+}
