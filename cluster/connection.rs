@@ -9,7 +9,9 @@
 //! later than [`Connection::next_deadline`]. Nothing here blocks, allocates or panics.
 //!
 //! Rules (Documentation/wire-protocol.rst): the higher-numbered node connects, the lower one
-//! accepts; the connector sends the handshake, the acceptor checks it and replies; a connection
+//! accepts; the glue runs the authenticated handshake (`handshake.rs`) on each socket before
+//! this machine hears of it, so an accepted socket is one whose peer proved itself, and only
+//! such a socket replaces the current one; a connection
 //! silent for the idle timeout is closed; a side that heard nothing for the keepalive delay sends
 //! a keepalive request; the connector waits the reconnect delay after any close. Every socket gets
 //! a [`ConnId`]; events about a socket that is no longer the current one are ignored.
@@ -17,7 +19,6 @@
 use super::connection_events::{Action, Actions, CloseReason, Event, Outgoing};
 use super::messages::Handshake;
 use super::node_num::NodeNum;
-use super::status::Status;
 use super::wire::{Header, MessageType};
 use core::fmt;
 
@@ -150,23 +151,23 @@ impl Connection {
         since.saturating_add(u64::from(self.ours.timeouts.keepalive_delay_ms))
     }
 
-    /// Our handshake, for the glue to encode when an action says [`Outgoing::Handshake`].
+    /// Our settings, which the glue's handshake sends to the peer once it proved itself.
     pub fn our_handshake(&self) -> &Handshake {
         &self.ours
     }
 
     /// Handles `event`, which happened at time `now` (milliseconds, monotonic).
-    pub fn handle(&mut self, now: u64, event: Event<'_>) -> Actions {
+    pub fn handle(&mut self, now: u64, event: Event) -> Actions {
         let mut actions = Actions::new();
         if self.state == LinkState::Stopped {
-            if let Event::Accepted = event {
+            if let Event::Accepted { .. } = event {
                 self.refuse_new_socket(&mut actions, CloseReason::Stopped);
             }
             return actions;
         }
         match event {
             Event::Tick => self.tick(now, &mut actions),
-            Event::Accepted => self.accepted(now, &mut actions),
+            Event::Accepted { nonce } => self.accepted(now, nonce, &mut actions),
             Event::Stop => {
                 self.close(now, CloseReason::Stopped, &mut actions);
                 self.state = LinkState::Stopped;
@@ -176,7 +177,6 @@ impl Connection {
                 if ok {
                     self.state = LinkState::Handshaking;
                     self.last_heard = now;
-                    actions.push(Action::Send(conn, Outgoing::Handshake));
                 } else {
                     self.close(now, CloseReason::ConnectFailed, &mut actions);
                 }
@@ -187,13 +187,25 @@ impl Connection {
             Event::Invalid { conn, error } if Some(conn) == self.current => {
                 self.close(now, CloseReason::Protocol(error), &mut actions)
             }
-            Event::Frame {
-                conn,
-                header,
-                payload,
-            } if Some(conn) == self.current => self.frame(now, conn, header, payload, &mut actions),
+            Event::HandshakeFailed { conn, failure } if Some(conn) == self.current => {
+                self.close(now, CloseReason::Handshake(failure), &mut actions)
+            }
+            Event::FrameMac { conn, error } if Some(conn) == self.current => {
+                self.close(now, CloseReason::FrameMac(error), &mut actions)
+            }
+            Event::Authenticated { conn, nonce }
+                if self.is_current(conn, LinkState::Handshaking) =>
+            {
+                self.authenticated(now, nonce, &mut actions)
+            }
+            Event::Frame { conn, header } if Some(conn) == self.current => {
+                self.frame(now, conn, header, &mut actions)
+            }
             // About a socket that is no longer current: it was already closed.
             Event::ConnectDone { .. }
+            | Event::Authenticated { .. }
+            | Event::HandshakeFailed { .. }
+            | Event::FrameMac { .. }
             | Event::Closed { .. }
             | Event::Invalid { .. }
             | Event::Frame { .. } => {}
@@ -243,17 +255,17 @@ impl Connection {
         actions.push(Action::Close(conn, reason));
     }
 
-    fn accepted(&mut self, now: u64, actions: &mut Actions) {
+    fn accepted(&mut self, now: u64, nonce: u64, actions: &mut Actions) {
         if self.role == Role::Connector {
             return self.refuse_new_socket(actions, CloseReason::WrongDirection);
         }
-        // A new connection from the peer replaces any old one: the peer gave up on it.
+        // The peer proved itself on a new connection: it gave up on the old one.
         self.close(now, CloseReason::Replaced, actions);
         let conn = self.new_conn();
         self.current = Some(conn);
-        self.state = LinkState::Handshaking;
         self.last_heard = now;
         actions.push(Action::Adopt(conn));
+        self.authenticated(now, nonce, actions);
     }
 
     /// Closes the current socket, if any, and goes `Down`.
@@ -270,24 +282,9 @@ impl Connection {
         self.last_keepalive_sent = None;
     }
 
-    fn frame(
-        &mut self,
-        now: u64,
-        conn: ConnId,
-        header: Header,
-        payload: &[u8],
-        actions: &mut Actions,
-    ) {
+    fn frame(&mut self, now: u64, conn: ConnId, header: Header, actions: &mut Actions) {
         self.last_heard = now;
         match (self.state, header.msg_type) {
-            (LinkState::Handshaking, MessageType::Handshake) if self.role == Role::Acceptor => {
-                self.check_handshake(now, conn, Status::Ok, payload, actions)
-            }
-            (LinkState::Handshaking, MessageType::HandshakeReply)
-                if self.role == Role::Connector =>
-            {
-                self.check_handshake(now, conn, header.status, payload, actions)
-            }
             (LinkState::Up, MessageType::KeepaliveRequest) => actions.push(Action::Send(
                 conn,
                 Outgoing::KeepaliveReply(header.request_id),
@@ -300,36 +297,11 @@ impl Connection {
         }
     }
 
-    /// The acceptor checks a `HANDSHAKE`, the connector a `HANDSHAKE_REPLY` with `status`.
-    fn check_handshake(
-        &mut self,
-        now: u64,
-        conn: ConnId,
-        status: Status,
-        payload: &[u8],
-        actions: &mut Actions,
-    ) {
-        let peer = match Handshake::decode(payload) {
-            Ok(peer) => peer,
-            Err(error) => return self.close(now, CloseReason::BadHandshake(error), actions),
-        };
-        if status != Status::Ok {
-            return self.close(now, CloseReason::PeerRefused(status), actions);
-        }
-        if let Err(mismatch) = self.ours.check_peer(&peer) {
-            if self.role == Role::Acceptor {
-                actions.push(Action::Send(
-                    conn,
-                    Outgoing::HandshakeReply(mismatch.status()),
-                ));
-            }
-            return self.close(now, CloseReason::Mismatch(mismatch), actions);
-        }
-        if self.role == Role::Acceptor {
-            actions.push(Action::Send(conn, Outgoing::HandshakeReply(Status::Ok)));
-        }
+    /// The connector's handshake on `conn` succeeded: the peer proved itself.
+    fn authenticated(&mut self, now: u64, nonce: u64, actions: &mut Actions) {
         self.state = LinkState::Up;
-        actions.push(Action::LinkUp { nonce: peer.nonce });
+        self.last_heard = now;
+        actions.push(Action::LinkUp { nonce });
     }
 }
 

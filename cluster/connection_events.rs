@@ -5,14 +5,14 @@
 //! ([`CloseReason`], which the glue logs).
 
 use super::connection::ConnId;
-use super::messages::{Handshake, HandshakeError, Mismatch, HANDSHAKE_LEN};
-use super::status::Status;
+use super::frame_mac::FrameMacError;
+use super::handshake::Failure;
 use super::wire::{encode_header, Header, MessageType, WireError, HEADER_LEN};
 use core::fmt;
 
 /// Something that happened to the connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Event<'a> {
+pub enum Event {
     /// Time passed (deliver at least at [`super::connection::Connection::next_deadline`]).
     Tick,
     /// The TCP connect of socket `conn` finished, successfully or not.
@@ -22,16 +22,25 @@ pub enum Event<'a> {
         /// Whether it connected.
         ok: bool,
     },
-    /// A socket from the peer's address was accepted; the answer adopts or closes it.
-    Accepted,
-    /// A valid frame arrived on `conn` (header decoded, payload read in full).
+    /// A socket from the peer's address was accepted and the peer proved itself on it (the
+    /// handshake finished); the answer adopts or closes it.
+    Accepted {
+        /// The peer's nonce from its settings.
+        nonce: u64,
+    },
+    /// The connector's handshake on `conn` finished: the peer proved itself.
+    Authenticated {
+        /// The socket.
+        conn: ConnId,
+        /// The peer's nonce from its settings.
+        nonce: u64,
+    },
+    /// A valid frame arrived on `conn` (header decoded, payload read in full, MAC checked).
     Frame {
         /// The socket.
         conn: ConnId,
         /// Its header, validated by [`super::wire::decode_header`].
         header: Header,
-        /// Its payload.
-        payload: &'a [u8],
     },
     /// The bytes on `conn` broke the wire rules.
     Invalid {
@@ -39,6 +48,20 @@ pub enum Event<'a> {
         conn: ConnId,
         /// What was wrong.
         error: WireError,
+    },
+    /// The connector's handshake on `conn` failed.
+    HandshakeFailed {
+        /// The socket.
+        conn: ConnId,
+        /// Why.
+        failure: Failure,
+    },
+    /// A frame on `conn` failed its MAC.
+    FrameMac {
+        /// The socket.
+        conn: ConnId,
+        /// What was wrong.
+        error: FrameMacError,
     },
     /// The peer closed `conn`, or it failed.
     Closed {
@@ -54,10 +77,6 @@ pub enum Event<'a> {
 /// A control frame the glue should send; [`Outgoing::encode`] writes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outgoing {
-    /// Our handshake.
-    Handshake,
-    /// Our handshake as the answer to the peer's, with a status.
-    HandshakeReply(Status),
     /// A keepalive request with this id.
     KeepaliveRequest(u64),
     /// The answer to the keepalive request with this id.
@@ -101,12 +120,10 @@ pub enum CloseReason {
     Protocol(WireError),
     /// A frame of a type not allowed at this point (before or after the handshake).
     Unexpected(MessageType),
-    /// The handshake payload was malformed.
-    BadHandshake(HandshakeError),
-    /// The handshake showed a mismatch.
-    Mismatch(Mismatch),
-    /// The acceptor refused our handshake with this status.
-    PeerRefused(Status),
+    /// The handshake failed.
+    Handshake(Failure),
+    /// A frame's MAC did not check out.
+    FrameMac(FrameMacError),
     /// A newer connection from the peer replaces this one.
     Replaced,
     /// The peer connected although the local node is the one that connects.
@@ -132,9 +149,8 @@ impl fmt::Display for CloseReason {
                     t.code()
                 )
             }
-            CloseReason::BadHandshake(e) => write!(f, "protocol violation: {e}"),
-            CloseReason::Mismatch(m) => write!(f, "handshake refused: {m}"),
-            CloseReason::PeerRefused(s) => write!(f, "peer refused the handshake: {s}"),
+            CloseReason::Handshake(e) => write!(f, "handshake failed: {e}"),
+            CloseReason::FrameMac(e) => write!(f, "{e}"),
             CloseReason::Replaced => f.write_str("replaced by a new connection from the peer"),
             CloseReason::WrongDirection => {
                 f.write_str("refused: the peer has the lower node number and must not connect")
@@ -145,32 +161,15 @@ impl fmt::Display for CloseReason {
     }
 }
 
-/// Why an outgoing control frame could not be encoded.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum EncodeError {
-    /// The header was refused.
-    Wire(WireError),
-    /// The handshake payload was refused.
-    Handshake(HandshakeError),
-}
-
 impl Outgoing {
-    /// Writes the frame to `out` (at least [`HEADER_LEN`] + [`HANDSHAKE_LEN`] bytes for
-    /// handshakes); returns its length. `ours` is the local handshake.
-    pub fn encode(&self, ours: &Handshake, out: &mut [u8]) -> Result<usize, EncodeError> {
+    /// Writes the frame's header to `out` (at least [`HEADER_LEN`] bytes); returns its length.
+    pub fn encode(&self, out: &mut [u8]) -> Result<usize, WireError> {
         let header = match *self {
-            Outgoing::Handshake => Header::handshake(),
-            Outgoing::HandshakeReply(status) => Header::handshake_reply(status),
             Outgoing::KeepaliveRequest(id) => Header::keepalive_request(id),
             Outgoing::KeepaliveReply(id) => Header::keepalive_reply(id),
         };
-        encode_header(&header, out).map_err(EncodeError::Wire)?;
-        if header.payload_len == 0 {
-            return Ok(HEADER_LEN);
-        }
-        let payload = out.get_mut(HEADER_LEN..).unwrap_or(&mut []);
-        ours.encode(payload).map_err(EncodeError::Handshake)?;
-        Ok(HEADER_LEN + HANDSHAKE_LEN)
+        encode_header(&header, out)?;
+        Ok(HEADER_LEN)
     }
 }
 
@@ -181,8 +180,8 @@ pub struct Actions {
 }
 
 impl Actions {
-    /// No step produces more actions than this.
-    pub const CAPACITY: usize = 4;
+    /// Room for the actions of one step.
+    pub const CAPACITY: usize = 5;
 
     /// No actions.
     pub fn new() -> Actions {
@@ -191,8 +190,9 @@ impl Actions {
         }
     }
 
-    /// Appends `action`. A step produces at most three actions (the connection's property test
-    /// checks that a list never fills up), so nothing is ever dropped here.
+    /// Appends `action`. A step produces at most four actions (an accepted socket replacing the
+    /// current one: close, link down, adopt, link up; the connection's property test checks that
+    /// a list never fills up), so nothing is ever dropped here.
     pub fn push(&mut self, action: Action) {
         if let Some(slot) = self.items.iter_mut().find(|slot| slot.is_none()) {
             *slot = Some(action);

@@ -40,3 +40,5 @@ pub const ENOTCONN: i32 = 107;
 pub const ETIMEDOUT: i32 = 110;
 /// Host is down.
 pub const EHOSTDOWN: i32 = 112;
+/// Required key not available.
+pub const ENOKEY: i32 = 126;

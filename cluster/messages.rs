@@ -15,7 +15,7 @@ use super::timeouts::Timeouts;
 use core::fmt;
 
 /// The protocol version this code speaks.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 /// Bytes in a handshake payload.
 pub const HANDSHAKE_LEN: usize = 88;
 

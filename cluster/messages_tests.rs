@@ -35,7 +35,7 @@ fn encoded(h: &Handshake) -> [u8; HANDSHAKE_LEN] {
 #[test]
 fn layout() {
     let bytes = encoded(&ours());
-    assert_eq!(&bytes[0..4], &[0, 0, 0, 1]);
+    assert_eq!(&bytes[0..4], &[0, 0, 0, 2]);
     assert_eq!(&bytes[4..8], &[1, 0, 0, 0]);
     assert_eq!(
         &bytes[8..16],
@@ -87,8 +87,9 @@ fn matching_handshakes_pass_in_both_directions() {
 
 #[test]
 fn each_mismatch_has_its_status() {
+    // A version-1 peer's settings.
     let version = Handshake {
-        protocol_version: 2,
+        protocol_version: 1,
         ..theirs()
     };
     let cluster = Handshake {

@@ -8,7 +8,9 @@
 //! `Documentation/wire-protocol.rst`.
 //!
 //! - [`wire`]: the 24-byte frame header, its encoding and its validation.
-//! - [`messages`]: the handshake payload.
+//! - [`handshake`]: the authenticated handshake (both sides prove the pre-shared key), and
+//!   [`frame_mac`] the MAC and sequence number every later frame carries.
+//! - [`messages`]: the settings each side sends in the handshake.
 //! - [`tmem_messages`]: the payloads of the remote tmem operations.
 //! - [`connection`]: the per-peer connection state machine, and [`connection_events`] what
 //!   goes in and out of it.
@@ -19,6 +21,7 @@
 //! - [`nodemanager`]: the configfs rules for the cluster and its nodes.
 //! - [`names`]: cluster and node names.
 //! - [`latency`]: mean and percentiles of the in-kernel benchmarks' timings.
+//! - [`log_limit`]: the rate limit of the log lines a remote host can cause.
 
 //!
 //! How the kernel glue drives it, per peer node (one [`peer::Peer`] each):
@@ -44,8 +47,11 @@ pub mod connection_events;
 pub mod crc32c;
 pub mod dispatch;
 pub mod errno;
+pub mod frame_mac;
+pub mod handshake;
 pub mod heartbeat;
 pub mod latency;
+pub mod log_limit;
 pub mod messages;
 pub mod names;
 pub mod node_num;

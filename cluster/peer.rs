@@ -31,10 +31,10 @@ pub struct PeerOutputs {
 }
 
 impl PeerOutputs {
-    /// Room for the outputs of one step. A step produces at most four (a restart found by a
-    /// handshake: reply, link up, node down, node up); the peer's property test checks that a
-    /// list never fills up, so nothing is ever dropped.
-    pub const CAPACITY: usize = 6;
+    /// Room for the outputs of one step. A step produces at most six (a restarted peer's new
+    /// socket replacing the old one: close, link down, adopt, link up, node down, node up); the
+    /// peer's property test checks that a list never fills up, so nothing is ever dropped.
+    pub const CAPACITY: usize = 7;
 
     fn new() -> PeerOutputs {
         PeerOutputs {
@@ -93,7 +93,7 @@ impl Peer {
     }
 
     /// Handles `event`, which happened at time `now` (milliseconds, monotonic).
-    pub fn handle(&mut self, now: u64, event: Event<'_>) -> PeerOutputs {
+    pub fn handle(&mut self, now: u64, event: Event) -> PeerOutputs {
         let mut out = PeerOutputs::new();
         match event {
             Event::Tick => {
@@ -125,7 +125,7 @@ impl Peer {
         }
     }
 
-    fn connection_event(&mut self, now: u64, event: Event<'_>, out: &mut PeerOutputs) {
+    fn connection_event(&mut self, now: u64, event: Event, out: &mut PeerOutputs) {
         for action in self.connection.handle(now, event).iter() {
             out.push(PeerOutput::Connection(action));
             if let Action::LinkUp { nonce } = action {

@@ -8,10 +8,9 @@ use super::*;
 use crate::cluster::connection::{ConnId, LinkState};
 use crate::cluster::connection_events::{CloseReason, Outgoing};
 use crate::cluster::heartbeat::DownReason;
-use crate::cluster::messages::HANDSHAKE_LEN;
+use crate::cluster::messages::PROTOCOL_VERSION;
 use crate::cluster::names::ClusterName;
 use crate::cluster::node_num::NodeNum;
-use crate::cluster::status::Status;
 use crate::cluster::timeouts::Timeouts;
 use crate::cluster::wire::{AppType, Header, MessageType};
 use proptest::prelude::*;
@@ -31,7 +30,7 @@ fn timeouts() -> Timeouts {
 
 fn handshake(sender: u8, receiver: u8, nonce: u64) -> Handshake {
     Handshake {
-        protocol_version: 1,
+        protocol_version: PROTOCOL_VERSION,
         sender: NodeNum::new(sender).unwrap(),
         receiver: NodeNum::new(receiver).unwrap(),
         nonce,
@@ -44,20 +43,18 @@ fn outputs(o: PeerOutputs) -> Vec<PeerOutput> {
     o.iter().collect()
 }
 
-/// Node 0 accepting node 1 (nonce `nonce`) at time `now` on a new socket; returns the socket.
+/// Node 0 accepting node 1 (nonce `nonce`) at time `now` on a new socket whose handshake the glue
+/// finished; returns the socket.
 fn accept(peer: &mut Peer, now: u64, nonce: u64) -> (ConnId, Vec<PeerOutput>) {
-    let adopted = outputs(peer.handle(now, Event::Accepted));
-    let Some(PeerOutput::Connection(Action::Adopt(conn))) = adopted.last().copied() else {
-        panic!("not adopted: {adopted:?}");
+    let out = outputs(peer.handle(now, Event::Accepted { nonce }));
+    let adopted = out.iter().find_map(|o| match o {
+        PeerOutput::Connection(Action::Adopt(conn)) => Some(*conn),
+        _ => None,
+    });
+    let Some(conn) = adopted else {
+        panic!("not adopted: {out:?}");
     };
-    let mut bytes = [0u8; HANDSHAKE_LEN];
-    handshake(1, 0, nonce).encode(&mut bytes).unwrap();
-    let frame = Event::Frame {
-        conn,
-        header: Header::handshake(),
-        payload: &bytes,
-    };
-    (conn, outputs(peer.handle(now, frame)))
+    (conn, out)
 }
 
 #[test]
@@ -68,12 +65,59 @@ fn handshake_brings_the_node_up() {
     assert_eq!(
         out,
         [
-            PeerOutput::Connection(Action::Send(conn, Outgoing::HandshakeReply(Status::Ok))),
+            PeerOutput::Connection(Action::Adopt(conn)),
             PeerOutput::Connection(Action::LinkUp { nonce: 9 }),
             PeerOutput::Node(NodeEvent::Up),
         ]
     );
     assert_eq!(peer.liveness(), Liveness::Up);
+}
+
+#[test]
+fn the_connectors_authenticated_socket_brings_the_node_up() {
+    let mut peer = Peer::new(handshake(1, 0, 5), 0).unwrap();
+    assert_eq!(
+        outputs(peer.handle(0, Event::Tick)),
+        [PeerOutput::Connection(Action::Connect(ConnId(1)))]
+    );
+    let done = Event::ConnectDone {
+        conn: ConnId(1),
+        ok: true,
+    };
+    assert_eq!(outputs(peer.handle(1, done)), []);
+    // Still handshaking: the node is not up yet.
+    assert_eq!(peer.liveness(), Liveness::Down);
+    let authenticated = Event::Authenticated {
+        conn: ConnId(1),
+        nonce: 9,
+    };
+    assert_eq!(
+        outputs(peer.handle(2, authenticated)),
+        [
+            PeerOutput::Connection(Action::LinkUp { nonce: 9 }),
+            PeerOutput::Node(NodeEvent::Up),
+        ]
+    );
+    assert_eq!(peer.liveness(), Liveness::Up);
+    // The same node on a later socket (same nonce): no node event.
+    peer.handle(3, Event::Closed { conn: ConnId(1) });
+    assert_eq!(peer.liveness(), Liveness::Up);
+    peer.handle(600, Event::Tick);
+    peer.handle(
+        600,
+        Event::ConnectDone {
+            conn: ConnId(2),
+            ok: true,
+        },
+    );
+    let again = Event::Authenticated {
+        conn: ConnId(2),
+        nonce: 9,
+    };
+    assert_eq!(
+        outputs(peer.handle(601, again)),
+        [PeerOutput::Connection(Action::LinkUp { nonce: 9 })]
+    );
 }
 
 #[test]
@@ -112,7 +156,6 @@ fn frames_keep_the_node_alive() {
     let frame = Event::Frame {
         conn,
         header: Header::one_way(MessageType::App(AppType::TEST_SINK), 0),
-        payload: &[],
     };
     peer.handle(5_000, frame);
     let out = outputs(peer.handle(DEAD_AFTER, Event::Tick));
@@ -126,11 +169,14 @@ fn frames_keep_the_node_alive() {
 #[test]
 fn a_restarted_peer_goes_down_and_up_and_keeps_its_new_socket() {
     let mut peer = Peer::new(handshake(0, 1, 5), 0).unwrap();
-    accept(&mut peer, 0, 9);
+    let (old, _) = accept(&mut peer, 0, 9);
     let (conn, out) = accept(&mut peer, 100, 10);
     assert_eq!(
-        out[1..],
+        out,
         [
+            PeerOutput::Connection(Action::Close(old, CloseReason::Replaced)),
+            PeerOutput::Connection(Action::LinkDown),
+            PeerOutput::Connection(Action::Adopt(conn)),
             PeerOutput::Connection(Action::LinkUp { nonce: 10 }),
             PeerOutput::Node(NodeEvent::Down(DownReason::Restarted)),
             PeerOutput::Node(NodeEvent::Up),
@@ -138,6 +184,24 @@ fn a_restarted_peer_goes_down_and_up_and_keeps_its_new_socket() {
     );
     assert_eq!(peer.connection().current(), Some(conn));
     assert_eq!(peer.connection().state(), LinkState::Up);
+}
+
+#[test]
+fn a_new_socket_of_the_same_run_replaces_the_old_one_and_the_node_stays_up() {
+    let mut peer = Peer::new(handshake(0, 1, 5), 0).unwrap();
+    let (old, _) = accept(&mut peer, 0, 9);
+    let (conn, out) = accept(&mut peer, 100, 9);
+    assert_eq!(
+        out,
+        [
+            PeerOutput::Connection(Action::Close(old, CloseReason::Replaced)),
+            PeerOutput::Connection(Action::LinkDown),
+            PeerOutput::Connection(Action::Adopt(conn)),
+            PeerOutput::Connection(Action::LinkUp { nonce: 9 }),
+        ]
+    );
+    assert_eq!(peer.liveness(), Liveness::Up);
+    assert_eq!(peer.connection().current(), Some(conn));
 }
 
 #[test]
@@ -188,7 +252,6 @@ proptest! {
                     Some(conn) => outputs(peer.handle(now, Event::Frame {
                         conn,
                         header: Header::keepalive_reply(1),
-                        payload: &[],
                     })),
                     None => Vec::new(),
                 },

@@ -2,8 +2,8 @@
 
 //! The status codes carried in a frame header's `status` field, and the errno each one means.
 //!
-//! Codes 1-7 answer requests (in `REPLY` frames); codes 16-19 say why a handshake was refused
-//! (in `HANDSHAKE_REPLY` frames). Any other value is invalid on the wire.
+//! Codes 1-7 answer requests (in `REPLY` frames); codes 16-21 say why a handshake was refused
+//! (in `CHALLENGE` and `WELCOME` frames). Any other value is invalid on the wire.
 
 use super::errno;
 use core::fmt;
@@ -35,6 +35,10 @@ pub enum Status {
     TimeoutMismatch,
     /// Handshake: the node numbers do not match the receiver's configuration.
     UnknownNode,
+    /// Handshake: one side authenticates with a key, the other runs with `auth = none`.
+    AuthMismatch,
+    /// Handshake: the acceptor authenticates but has no key yet.
+    NoKey,
 }
 
 /// Which frames may carry a status.
@@ -46,7 +50,7 @@ pub enum StatusUse {
     Handshake,
 }
 
-const CODES: [(Status, u32); 12] = [
+const CODES: [(Status, u32); 14] = [
     (Status::Ok, 0),
     (Status::NoHandler, 1),
     (Status::TooLong, 2),
@@ -59,6 +63,8 @@ const CODES: [(Status, u32); 12] = [
     (Status::ClusterMismatch, 17),
     (Status::TimeoutMismatch, 18),
     (Status::UnknownNode, 19),
+    (Status::AuthMismatch, 20),
+    (Status::NoKey, 21),
 ];
 
 impl Status {
@@ -83,6 +89,8 @@ impl Status {
                 | Status::ClusterMismatch
                 | Status::TimeoutMismatch
                 | Status::UnknownNode
+                | Status::AuthMismatch
+                | Status::NoKey
         );
         self == Status::Ok || handshake == (usage == StatusUse::Handshake)
     }
@@ -101,7 +109,9 @@ impl Status {
             Status::VersionMismatch
             | Status::ClusterMismatch
             | Status::TimeoutMismatch
-            | Status::UnknownNode => errno::EPROTO,
+            | Status::UnknownNode
+            | Status::AuthMismatch => errno::EPROTO,
+            Status::NoKey => errno::ENOKEY,
         }
     }
 }
@@ -121,6 +131,8 @@ impl fmt::Display for Status {
             Status::ClusterMismatch => "cluster names differ",
             Status::TimeoutMismatch => "timeouts differ",
             Status::UnknownNode => "node numbers do not match the configuration",
+            Status::AuthMismatch => "one side authenticates, the other runs with auth = none",
+            Status::NoKey => "no authentication key configured",
         };
         f.write_str(text)
     }
@@ -136,7 +148,7 @@ mod tests {
             assert_eq!(Status::from_code(code), Some(status));
             assert_eq!(status.code(), code);
         }
-        for code in [8, 15, 20, u32::MAX] {
+        for code in [8, 15, 22, u32::MAX] {
             assert_eq!(Status::from_code(code), None);
         }
     }
@@ -149,6 +161,10 @@ mod tests {
         assert!(!Status::NotFound.allowed_in(StatusUse::Handshake));
         assert!(Status::UnknownNode.allowed_in(StatusUse::Handshake));
         assert!(!Status::UnknownNode.allowed_in(StatusUse::Reply));
+        for status in [Status::AuthMismatch, Status::NoKey] {
+            assert!(status.allowed_in(StatusUse::Handshake));
+            assert!(!status.allowed_in(StatusUse::Reply));
+        }
     }
 
     #[test]
@@ -156,5 +172,7 @@ mod tests {
         assert_eq!(Status::Ok.errno(), 0);
         assert_eq!(Status::NoHandler.errno(), errno::ENOPROTOOPT);
         assert_eq!(Status::ClusterMismatch.errno(), errno::EPROTO);
+        assert_eq!(Status::AuthMismatch.errno(), errno::EPROTO);
+        assert_eq!(Status::NoKey.errno(), errno::ENOKEY);
     }
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The frame header of protocol version 1: its layout, encoding, decoding and validation.
+//! The frame header of protocol version 2: its layout, encoding, decoding and validation.
 //!
 //! A frame is a 24-byte big-endian header followed by `payload_len` bytes of payload (see
 //! Documentation/wire-protocol.rst). [`decode_header`] checks every header rule, including the
@@ -10,7 +10,7 @@
 
 use super::be_bytes::{read_u16, read_u32, read_u64, read_u8};
 use super::be_bytes::{write_u16, write_u32, write_u64, write_u8};
-use super::messages::HANDSHAKE_LEN;
+use super::handshake::{CHALLENGE_LEN, HELLO_LEN, PROVE_LEN};
 use super::status::{Status, StatusUse};
 use super::tmem_messages::TmemOp;
 use core::fmt;
@@ -18,7 +18,7 @@ use core::fmt;
 /// `RMST`, the first four bytes of every frame.
 pub const MAGIC: u32 = 0x524d_5354;
 /// The frame format version this code speaks.
-pub const VERSION: u8 = 1;
+pub const VERSION: u8 = 2;
 /// Bytes in a frame header.
 pub const HEADER_LEN: usize = 24;
 /// The largest payload of any type: a 4096-byte page plus the 48-byte tmem data header.
@@ -68,10 +68,14 @@ impl AppType {
 /// What a frame is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MessageType {
-    /// The connector's first frame.
-    Handshake,
-    /// The acceptor's answer to it.
-    HandshakeReply,
+    /// The connector's first frame: versions, nodes and its challenge.
+    Hello,
+    /// The acceptor's answer: its challenge and its proof.
+    Challenge,
+    /// The connector's proof and settings.
+    Prove,
+    /// The acceptor's settings and final proof: the link is up.
+    Welcome,
     /// "Are you there?"
     KeepaliveRequest,
     /// "Yes."
@@ -85,11 +89,13 @@ pub enum MessageType {
 }
 
 impl MessageType {
-    /// The type with byte `code`, if it is a valid version-1 type.
+    /// The type with byte `code`, if it is a valid version-2 type.
     pub fn from_code(code: u8) -> Option<MessageType> {
         match code {
-            0x01 => Some(MessageType::Handshake),
-            0x02 => Some(MessageType::HandshakeReply),
+            0x01 => Some(MessageType::Hello),
+            0x02 => Some(MessageType::Challenge),
+            0x06 => Some(MessageType::Prove),
+            0x07 => Some(MessageType::Welcome),
             0x03 => Some(MessageType::KeepaliveRequest),
             0x04 => Some(MessageType::KeepaliveReply),
             0x05 => Some(MessageType::Reply),
@@ -102,14 +108,24 @@ impl MessageType {
     /// The type byte.
     pub fn code(self) -> u8 {
         match self {
-            MessageType::Handshake => 0x01,
-            MessageType::HandshakeReply => 0x02,
+            MessageType::Hello => 0x01,
+            MessageType::Challenge => 0x02,
+            MessageType::Prove => 0x06,
+            MessageType::Welcome => 0x07,
             MessageType::KeepaliveRequest => 0x03,
             MessageType::KeepaliveReply => 0x04,
             MessageType::Reply => 0x05,
             MessageType::App(app) => app.code(),
             MessageType::Tmem(op) => op.code(),
         }
+    }
+
+    /// Whether this is one of the four handshake types (sent before frames carry a MAC).
+    pub fn is_handshake(self) -> bool {
+        matches!(
+            self,
+            MessageType::Hello | MessageType::Challenge | MessageType::Prove | MessageType::Welcome
+        )
     }
 
     /// Whether frames of this type go to a registered handler (and may want a reply).
@@ -120,9 +136,9 @@ impl MessageType {
     /// The smallest and largest payload a frame of this type may carry.
     pub fn payload_len_range(self) -> (u32, u32) {
         match self {
-            MessageType::Handshake | MessageType::HandshakeReply => {
-                (HANDSHAKE_LEN as u32, HANDSHAKE_LEN as u32)
-            }
+            MessageType::Hello => (HELLO_LEN as u32, HELLO_LEN as u32),
+            MessageType::Challenge => (CHALLENGE_LEN as u32, CHALLENGE_LEN as u32),
+            MessageType::Prove | MessageType::Welcome => (PROVE_LEN as u32, PROVE_LEN as u32),
             MessageType::KeepaliveRequest | MessageType::KeepaliveReply => (0, 0),
             MessageType::Reply | MessageType::App(_) => (0, MAX_PAYLOAD_LEN),
             MessageType::Tmem(op) => op.request_len_range(),
@@ -152,7 +168,7 @@ pub enum WireError {
     BadMagic(u32),
     /// The peer speaks another frame format version.
     UnsupportedVersion(u8),
-    /// The type byte is no version-1 type.
+    /// The type byte is no version-2 type.
     UnknownType(u8),
     /// Reserved flag bits are set.
     ReservedFlags(u16),
@@ -213,14 +229,10 @@ impl fmt::Display for WireError {
 }
 
 impl Header {
-    /// The connector's handshake.
-    pub fn handshake() -> Header {
-        Header::control(MessageType::Handshake, HANDSHAKE_LEN as u32, Status::Ok, 0)
-    }
-
-    /// The acceptor's handshake answer.
-    pub fn handshake_reply(status: Status) -> Header {
-        Header::control(MessageType::HandshakeReply, HANDSHAKE_LEN as u32, status, 0)
+    /// A handshake frame of type `msg_type` with `status`.
+    pub fn handshake(msg_type: MessageType, status: Status) -> Header {
+        let (len, _) = msg_type.payload_len_range();
+        Header::control(msg_type, len, status, 0)
     }
 
     /// A keepalive request; the reply echoes `request_id`.
@@ -281,14 +293,19 @@ impl Header {
         }
         let status_ok = match t {
             MessageType::Reply => self.status.allowed_in(StatusUse::Reply),
-            MessageType::HandshakeReply => self.status.allowed_in(StatusUse::Handshake),
+            MessageType::Challenge | MessageType::Welcome => {
+                self.status.allowed_in(StatusUse::Handshake)
+            }
             _ => self.status == Status::Ok,
         };
         if !status_ok {
             return Err(WireError::StatusNotAllowed(t, self.status));
         }
         let id_ok = match t {
-            MessageType::Handshake | MessageType::HandshakeReply => self.request_id == 0,
+            MessageType::Hello
+            | MessageType::Challenge
+            | MessageType::Prove
+            | MessageType::Welcome => self.request_id == 0,
             MessageType::KeepaliveRequest | MessageType::KeepaliveReply => true,
             MessageType::Reply => self.request_id != 0,
             MessageType::App(_) | MessageType::Tmem(_) => {

@@ -6,6 +6,7 @@
 extern crate std;
 
 use super::*;
+use crate::cluster::handshake::{CHALLENGE_LEN, HELLO_LEN, PROVE_LEN};
 use proptest::prelude::*;
 use std::vec;
 use std::vec::Vec;
@@ -35,7 +36,7 @@ fn layout_is_big_endian_and_fixed() {
     assert_eq!(
         encoded(&header),
         [
-            b'R', b'M', b'S', b'T', 1, 0x20, 0, 1, 0, 0, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x0a,
+            b'R', b'M', b'S', b'T', 2, 0x20, 0, 1, 0, 0, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x0a,
             0x0b
         ]
     );
@@ -45,8 +46,13 @@ fn layout_is_big_endian_and_fixed() {
 fn constructors_make_valid_headers() {
     let tmem_get = MessageType::Tmem(TmemOp::Get);
     for header in [
-        Header::handshake(),
-        Header::handshake_reply(Status::ClusterMismatch),
+        Header::handshake(MessageType::Hello, Status::Ok),
+        Header::handshake(MessageType::Challenge, Status::Ok),
+        Header::handshake(MessageType::Challenge, Status::AuthMismatch),
+        Header::handshake(MessageType::Challenge, Status::NoKey),
+        Header::handshake(MessageType::Prove, Status::Ok),
+        Header::handshake(MessageType::Welcome, Status::Ok),
+        Header::handshake(MessageType::Welcome, Status::ClusterMismatch),
         Header::keepalive_request(7),
         Header::keepalive_reply(7),
         Header::reply(3, Status::Ok, MAX_PAYLOAD_LEN),
@@ -63,10 +69,16 @@ fn bad_magic_version_type_and_flags_are_refused() {
     let mut bytes = encoded(&Header::keepalive_request(1));
     bytes[0] = b'X';
     assert!(matches!(decode_header(&bytes), Err(WireError::BadMagic(_))));
-    let mut bytes = encoded(&Header::keepalive_request(1));
-    bytes[4] = 2;
-    assert_eq!(decode_header(&bytes), Err(WireError::UnsupportedVersion(2)));
-    for code in [0x00, 0x06, 0x1f, 0x46, 0x4f, 0x50, 0xff] {
+    // Version 1 (no authentication) and any later version are refused.
+    for version in [1, 3] {
+        let mut bytes = encoded(&Header::keepalive_request(1));
+        bytes[4] = version;
+        assert_eq!(
+            decode_header(&bytes),
+            Err(WireError::UnsupportedVersion(version))
+        );
+    }
+    for code in [0x00, 0x08, 0x1f, 0x46, 0x4f, 0x50, 0xff] {
         assert_eq!(
             decode_header(&raw(code, 0, 0, 0, 0)),
             Err(WireError::UnknownType(code))
@@ -85,12 +97,49 @@ fn bad_magic_version_type_and_flags_are_refused() {
 }
 
 #[test]
+fn handshake_types_and_codes() {
+    let types = [
+        (MessageType::Hello, 0x01),
+        (MessageType::Challenge, 0x02),
+        (MessageType::Prove, 0x06),
+        (MessageType::Welcome, 0x07),
+    ];
+    for (msg_type, code) in types {
+        assert_eq!(msg_type.code(), code);
+        assert_eq!(MessageType::from_code(code), Some(msg_type));
+        assert!(msg_type.is_handshake());
+        assert!(!msg_type.is_handled());
+    }
+    for code in 0..=u8::MAX {
+        if let Some(t) = MessageType::from_code(code) {
+            assert_eq!(
+                t.is_handshake(),
+                types.iter().any(|(h, _)| *h == t),
+                "{t:?}"
+            );
+        }
+    }
+}
+
+#[test]
 fn payload_limits_per_type() {
-    let handshake = MessageType::Handshake;
-    assert_eq!(
-        decode_header(&raw(0x01, 0, 87, 0, 0)),
-        Err(WireError::PayloadLength(handshake, 87))
-    );
+    // Each handshake frame has its fixed length.
+    for (code, len) in [
+        (0x01u8, HELLO_LEN),
+        (0x02, CHALLENGE_LEN),
+        (0x06, PROVE_LEN),
+        (0x07, PROVE_LEN),
+    ] {
+        let msg_type = MessageType::from_code(code).unwrap();
+        let len = len as u32;
+        assert!(decode_header(&raw(code, 0, len, 0, 0)).is_ok());
+        for wrong in [0, len - 1, len + 1] {
+            assert_eq!(
+                decode_header(&raw(code, 0, wrong, 0, 0)),
+                Err(WireError::PayloadLength(msg_type, wrong))
+            );
+        }
+    }
     assert!(decode_header(&raw(0x03, 0, 1, 0, 0)).is_err());
     assert!(decode_header(&raw(0x20, 0, MAX_PAYLOAD_LEN, 0, 0)).is_ok());
     assert!(decode_header(&raw(0x20, 0, MAX_PAYLOAD_LEN + 1, 0, 0)).is_err());
@@ -114,10 +163,25 @@ fn statuses_only_where_allowed() {
         decode_header(&raw(0x05, 0, 0, 17, 1)),
         Err(WireError::StatusNotAllowed(..))
     ));
+    let challenge = CHALLENGE_LEN as u32;
+    let prove = PROVE_LEN as u32;
     assert!(matches!(
-        decode_header(&raw(0x02, 0, 88, 5, 0)),
+        decode_header(&raw(0x02, 0, challenge, 5, 0)),
         Err(WireError::StatusNotAllowed(..))
     ));
+    // A refusal's status goes in a CHALLENGE or a WELCOME, never in a HELLO or a PROVE.
+    for code in [16, 17, 18, 19, 20, 21] {
+        assert!(decode_header(&raw(0x02, 0, challenge, code, 0)).is_ok());
+        assert!(decode_header(&raw(0x07, 0, prove, code, 0)).is_ok());
+        assert!(matches!(
+            decode_header(&raw(0x01, 0, HELLO_LEN as u32, code, 0)),
+            Err(WireError::StatusNotAllowed(MessageType::Hello, _))
+        ));
+        assert!(matches!(
+            decode_header(&raw(0x06, 0, prove, code, 0)),
+            Err(WireError::StatusNotAllowed(MessageType::Prove, _))
+        ));
+    }
     assert!(matches!(
         decode_header(&raw(0x20, 0, 0, 1, 0)),
         Err(WireError::StatusNotAllowed(..))
@@ -126,7 +190,17 @@ fn statuses_only_where_allowed() {
 
 #[test]
 fn request_id_rules() {
-    assert!(decode_header(&raw(0x01, 0, 88, 0, 1)).is_err());
+    for (code, len) in [
+        (0x01u8, HELLO_LEN),
+        (0x02, CHALLENGE_LEN),
+        (0x06, PROVE_LEN),
+        (0x07, PROVE_LEN),
+    ] {
+        assert!(matches!(
+            decode_header(&raw(code, 0, len as u32, 0, 1)),
+            Err(WireError::RequestId(..))
+        ));
+    }
     assert!(decode_header(&raw(0x05, 0, 0, 0, 0)).is_err());
     assert!(decode_header(&raw(0x20, 1, 0, 0, 0)).is_err());
     assert!(decode_header(&raw(0x20, 0, 0, 0, 1)).is_err());
@@ -186,14 +260,14 @@ fn frames_decode_from_a_stream_buffer() {
 #[test]
 fn errors_explain_themselves() {
     use std::string::ToString;
-    let text = WireError::PayloadLength(MessageType::Handshake, 3).to_string();
+    let text = WireError::PayloadLength(MessageType::Hello, 3).to_string();
     assert_eq!(
         text,
-        "payload length 3 for message type 0x01 (allowed 88..=88)"
+        "payload length 3 for message type 0x01 (allowed 44..=44)"
     );
     assert_eq!(
         WireError::UnsupportedVersion(9).to_string(),
-        "peer speaks protocol version 9, we speak 1"
+        "peer speaks protocol version 9, we speak 2"
     );
 }
 
@@ -202,7 +276,7 @@ fn any_type() -> impl Strategy<Value = MessageType> {
 }
 
 fn any_status() -> impl Strategy<Value = Status> {
-    prop_oneof![Just(0u32), 1u32..8, 16u32..20].prop_filter_map("code", Status::from_code)
+    prop_oneof![Just(0u32), 1u32..8, 16u32..22].prop_filter_map("code", Status::from_code)
 }
 
 prop_compose! {

@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! One TCP connection to a peer: its socket, the lock that keeps frames from interleaving, and
-//! whether application messages may be sent on it yet.
+//! One TCP connection to a peer: its socket, the lock that keeps frames from interleaving (and
+//! holds the key that seals them), and whether application messages may be sent on it yet.
+//!
+//! Until the handshake is done the connection sends only handshake frames, without a MAC
+//! ([`Conn::send_handshake`]); once [`Conn::seal_with`] gave it the send key, every frame goes
+//! out with its tag, in the order of its sequence number ([`Conn::send`]).
 
 use super::socket::{Received, Socket};
+use crate::cluster::frame_mac::FrameKey;
 use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::new_mutex;
 use kernel::prelude::*;
@@ -13,8 +18,9 @@ use kernel::sync::{Arc, Mutex};
 #[pin_data]
 pub(crate) struct Conn {
     sock: Socket,
+    /// The send key once the handshake is done; frames are sealed and sent under this lock.
     #[pin]
-    send_lock: Mutex<()>,
+    send_lock: Mutex<Option<FrameKey>>,
     /// Set once the handshake is complete *and* our side of it was sent: before that, an
     /// application frame could overtake the handshake reply.
     open: AtomicBool,
@@ -28,7 +34,7 @@ impl Conn {
         Arc::pin_init(
             pin_init!(Conn {
                 sock,
-                send_lock <- new_mutex!((), "ramster_conn_send"),
+                send_lock <- new_mutex!(None, "ramster_conn_send"),
                 open: AtomicBool::new(false),
                 detached_send: AtomicBool::new(false),
             }),
@@ -36,10 +42,32 @@ impl Conn {
         )
     }
 
-    /// Sends one frame (header, then payload) as a whole.
+    /// Seals and sends one frame (header, payload, tag) as a whole; `ENOTCONN` before the
+    /// handshake gave the connection its key.
     pub(crate) fn send(&self, head: &[u8], payload: &[u8]) -> Result {
-        let _guard = self.send_lock.lock();
-        self.sock.send(head, payload)
+        let mut key = self.send_lock.lock();
+        let key = key.as_mut().ok_or(ENOTCONN)?;
+        let tag = key.seal(head, payload).map_err(|_| EIO)?;
+        self.sock.send(head, payload, &tag)
+    }
+
+    /// Sends a handshake frame, which has no tag; `EISCONN` once the handshake is done.
+    pub(crate) fn send_handshake(&self, frame: &[u8]) -> Result {
+        let key = self.send_lock.lock();
+        if key.is_some() {
+            return Err(EISCONN);
+        }
+        self.sock.send(frame, &[], &[])
+    }
+
+    /// The handshake is done: frames from now on are sealed with `key`.
+    pub(crate) fn seal_with(&self, key: FrameKey) {
+        *self.send_lock.lock() = Some(key);
+    }
+
+    /// Receives give up after `ms` milliseconds (0: never), for the handshake's deadline.
+    pub(crate) fn set_recv_timeout(&self, ms: u32) {
+        self.sock.set_recv_timeout(ms);
     }
 
     /// Fills `buf` from the stream (only the receive worker calls this).

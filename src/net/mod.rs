@@ -11,6 +11,7 @@
 //! serialized by one mutex over [`state::State`]. Documentation/admin-guide.rst describes the
 //! behaviour, Documentation/wire-protocol.rst the protocol.
 
+mod authenticate;
 mod conn;
 mod jobs;
 pub(crate) mod messaging;

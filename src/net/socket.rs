@@ -33,7 +33,10 @@ extern "C" {
         head_len: usize,
         payload: *const u8,
         payload_len: usize,
+        tail: *const u8,
+        tail_len: usize,
     ) -> c_int;
+    fn ramster_sock_set_recv_timeout(sock: *mut c_void, ms: c_uint);
     fn ramster_sock_recv(sock: *mut c_void, buf: *mut u8, len: usize) -> c_int;
     fn ramster_sock_shutdown(sock: *mut c_void);
     fn ramster_sock_release(sock: *mut c_void);
@@ -116,9 +119,9 @@ impl Socket {
         owned(raw)
     }
 
-    /// Sends `head` then `payload`, all of them, or fails.
-    pub(crate) fn send(&self, head: &[u8], payload: &[u8]) -> Result {
-        // SAFETY: `self.raw` is live; both slices are valid for reads of their lengths.
+    /// Sends `head`, `payload` and `tail`, all of them, or fails.
+    pub(crate) fn send(&self, head: &[u8], payload: &[u8], tail: &[u8]) -> Result {
+        // SAFETY: `self.raw` is live; the slices are valid for reads of their lengths.
         check(unsafe {
             ramster_sock_send(
                 self.raw.as_ptr(),
@@ -126,8 +129,16 @@ impl Socket {
                 head.len(),
                 payload.as_ptr(),
                 payload.len(),
+                tail.as_ptr(),
+                tail.len(),
             )
         })
+    }
+
+    /// Receives give up with `EAGAIN` after `ms` milliseconds (0: they wait for ever).
+    pub(crate) fn set_recv_timeout(&self, ms: u32) {
+        // SAFETY: `self.raw` is a live socket we own.
+        unsafe { ramster_sock_set_recv_timeout(self.raw.as_ptr(), ms) };
     }
 
     /// Fills `buf` from the stream. A close in the middle of `buf` is an error (`EPIPE`).

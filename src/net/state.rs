@@ -19,7 +19,8 @@ use super::{now_ms, Ip, Shared};
 use crate::cluster::connection::ConnId;
 use crate::cluster::connection_events::{Action, CloseReason, Event};
 use crate::cluster::heartbeat::{DownReason, NodeEvent};
-use crate::cluster::messages::{Handshake, HANDSHAKE_LEN, PROTOCOL_VERSION};
+use crate::cluster::log_limit::{LogLimit, Verdict};
+use crate::cluster::messages::{Handshake, PROTOCOL_VERSION};
 use crate::cluster::node_num::NodeNum;
 use crate::cluster::nodemanager::{NodeConfig, Subsystem};
 use crate::cluster::peer::{Peer, PeerOutput};
@@ -35,8 +36,10 @@ pub(crate) const NODE_DIRS: usize = 255;
 /// The first handled message type code, and how many there are (`0x20..=0x4f`).
 const FIRST_HANDLED: u8 = 0x20;
 const HANDLED: usize = 0x30;
-/// The longest control frame: a handshake.
-pub(crate) const CONTROL_MAX: usize = HEADER_LEN + HANDSHAKE_LEN;
+/// Accepted sockets whose handshake may run at once; more are refused until one ends.
+pub(crate) const MAX_HANDSHAKES: usize = 8;
+/// The largest control frame ([`crate::cluster::connection_events::Outgoing`]): a header.
+pub(crate) const CONTROL_MAX: usize = HEADER_LEN;
 
 /// A message handler: gets the sender and the payload, writes its reply into `reply` (room for
 /// the largest payload) and returns the reply's length, or a status for an error reply.
@@ -96,6 +99,9 @@ impl QueuePtr {
 pub(crate) struct Counters {
     pub(crate) replies_unmatched: u64,
     pub(crate) one_way_discarded: u64,
+    /// Connections whose handshake failed or that were refused before it (unknown address,
+    /// too many handshakes at once).
+    pub(crate) connections_refused: u64,
 }
 
 /// Everything behind the cluster mutex.
@@ -120,6 +126,10 @@ pub(crate) struct State {
     handler_fns: [Option<Handler>; HANDLED],
     node_callbacks: [Option<NodeCallback>; 4],
     pub(crate) counters: Counters,
+    /// Handshakes of accepted sockets running now (at most [`MAX_HANDSHAKES`]).
+    pub(crate) handshakes: usize,
+    /// The rate limit of refused-connection log lines.
+    pub(crate) refusal_log: LogLimit,
     /// `None` once the module stops: no new work may be queued.
     pub(crate) queue: Option<QueuePtr>,
     /// When the sleeping ticker wakes up by itself.
@@ -177,6 +187,8 @@ impl State {
             handler_fns: [None; HANDLED],
             node_callbacks: [None; 4],
             counters: Counters::default(),
+            handshakes: 0,
+            refusal_log: LogLimit::default(),
             queue: Some(queue),
             ticker_wakes_at: 0,
             pins: super::pins::Pins::new(),
@@ -254,8 +266,21 @@ impl State {
 
     // ---- networking ----
 
-    /// Our handshake towards `peer`.
-    fn handshake(&mut self, peer: NodeNum) -> Option<Handshake> {
+    /// Counts a refused connection and logs why, within the rate limit.
+    pub(crate) fn refused(&mut self, why: core::fmt::Arguments<'_>) {
+        self.counters.connections_refused = self.counters.connections_refused.saturating_add(1);
+        match self.refusal_log.check(now_ms()) {
+            Verdict::Print(0) => pr_warn!("cluster: {}\n", why),
+            Verdict::Print(held) => {
+                pr_warn!("cluster: {} more refused connections were not logged\n", held);
+                pr_warn!("cluster: {}\n", why);
+            }
+            Verdict::Suppress => {}
+        }
+    }
+
+    /// Our settings towards `peer`, as the handshake sends them.
+    pub(crate) fn handshake(&mut self, peer: NodeNum) -> Option<Handshake> {
         let (local, nonce) = self.local.as_ref().map(|l| (l.num, l.nonce))?;
         let cluster = self.subsystem.cluster()?;
         Some(Handshake {
@@ -392,7 +417,7 @@ impl State {
         shared: &Arc<Shared>,
         num: NodeNum,
         gen: u64,
-        event: Event<'_>,
+        event: Event,
         jobs: &mut Jobs,
     ) -> Step {
         let mut step = Step::default();
@@ -441,7 +466,7 @@ impl State {
                     return;
                 };
                 let mut frame = [0u8; CONTROL_MAX];
-                match outgoing.encode(slot.peer.connection().our_handshake(), &mut frame) {
+                match outgoing.encode(&mut frame) {
                     Ok(len) => jobs.push(Job::Send(c.clone(), frame, len)),
                     Err(_) => c.shutdown(),
                 }
@@ -549,22 +574,19 @@ impl State {
         }
     }
 
-    /// Queues the receive worker of connection `conn` of `num`'s slot `gen`.
-    pub(crate) fn spawn_receive(
+    /// Queues the handshake of a socket accepted from node `num`'s address (slot `gen`).
+    pub(crate) fn spawn_accept(
         &mut self,
         shared: &Arc<Shared>,
         num: NodeNum,
         gen: u64,
-        conn: ConnId,
         c: Arc<Conn>,
     ) -> Result {
         let queue = self.queue.ok_or(ENODEV)?;
         let worker_shared = shared.clone();
         queue
             .queue()
-            .try_spawn(GFP_KERNEL, move || {
-                workers::receive(worker_shared, num, gen, conn, c)
-            })
+            .try_spawn(GFP_KERNEL, move || workers::accept(worker_shared, num, gen, c))
             .map_err(|_| ENOMEM)
     }
 

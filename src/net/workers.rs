@@ -5,18 +5,24 @@
 //! `accept`, `connect` and `recvmsg` and take the cluster mutex, never a spinlock.
 //!
 //! - [`listen`] accepts connections and closes, before reading a byte, those whose source
-//!   address is not a configured node (or a node that must not connect to us);
-//! - [`connect`] opens a connection for the connector side, then becomes its receive worker;
+//!   address is not a configured node (or a node that must not connect to us), and hands the
+//!   others to [`accept`];
+//! - [`accept`] runs the handshake of an accepted socket; only a peer that proved itself makes
+//!   it its connection (replacing an older one), and the worker becomes its receive worker;
+//! - [`connect`] opens a connection for the connector side and runs the handshake, then becomes
+//!   its receive worker;
 //! - [`receive`] reads frames, checks every header with the `cluster/wire.rs` codec before
-//!   reading the payload, feeds them to the peer's state machine and dispatches messages to
+//!   reading the payload and every frame's MAC before anything else sees it, feeds them to the peer's state machine and dispatches messages to
 //!   handlers and replies to their waiters;
 //! - [`tick`] delivers the timers of every peer (keepalives, idle timeouts, reconnects, the
 //!   heartbeat) at their deadlines.
 
+use super::authenticate::{self, Ended, LocalAuth};
 use super::conn::Conn;
 use super::jobs::Jobs;
 use super::socket::{Received, SockAddr, Socket};
-use super::state::{global_conn, reply_header};
+use super::state::{global_conn, reply_header, MAX_HANDSHAKES};
+use crate::cluster::frame_mac::{FrameKey, TAG_LEN};
 use super::{now_ms, Ip, Shared};
 use crate::cluster::connection::{ConnId, LinkState};
 use crate::cluster::connection_events::Event;
@@ -31,7 +37,6 @@ use kernel::sync::Arc;
 pub(crate) fn listen(shared: Arc<Shared>, listener: Arc<Socket>, gen: u64, send_timeout_ms: u32) {
     loop {
         let accepted = listener.accept(send_timeout_ms);
-        let mut jobs = Jobs::new();
         let mut st = shared.state.lock();
         if st.local.as_ref().map(|l| l.gen) != Some(gen) {
             break;
@@ -49,37 +54,78 @@ pub(crate) fn listen(shared: Arc<Shared>, listener: Arc<Socket>, gen: u64, send_
         let node = st.subsystem.cluster().and_then(|c| c.node_by_address(addr));
         let slot_gen = node.and_then(|n| st.peers.get(n.index())?.as_ref().map(|s| s.gen));
         let (Some(num), Some(peer_gen)) = (node, slot_gen) else {
-            drop(st);
-            pr_warn!(
-                "cluster: refused a connection from {}: not a configured peer node\n",
+            st.refused(format_args!(
+                "refused a connection from {}: not a configured peer node",
                 Ip(addr)
-            );
+            ));
+            drop(st);
             drop(sock);
             continue;
         };
-        let c = match Conn::new(sock) {
-            Ok(c) => c,
-            Err(_) => continue,
-        };
-        let step = st.peer_event(&shared, num, peer_gen, Event::Accepted, &mut jobs);
-        if let Some(conn) = step.adopted {
-            if let Some(slot) = st.slot(num, peer_gen) {
-                slot.conn = Some((conn, c.clone()));
-            }
-            if st
-                .spawn_receive(&shared, num, peer_gen, conn, c.clone())
-                .is_err()
-            {
-                // The handshake never comes: the idle timeout closes the connection.
-                c.shutdown();
-            }
+        if st.handshakes >= MAX_HANDSHAKES {
+            st.refused(format_args!(
+                "node {}: refused a connection from {}: {} handshakes already running",
+                num,
+                Ip(addr),
+                MAX_HANDSHAKES
+            ));
+            continue;
         }
-        drop(st);
-        jobs.run();
+        let Ok(c) = Conn::new(sock) else {
+            continue;
+        };
+        if st.spawn_accept(&shared, num, peer_gen, c).is_ok() {
+            st.handshakes += 1;
+        }
     }
 }
 
-/// Connects to node `num` for connection `conn` of its slot `gen`, then receives on it.
+/// Runs the handshake of a socket accepted from node `num`'s address (slot `gen`); if the peer
+/// proves itself, the socket becomes its connection and this worker its receive worker.
+pub(crate) fn accept(shared: Arc<Shared>, num: NodeNum, gen: u64, c: Arc<Conn>) {
+    let setup = {
+        let mut st = shared.state.lock();
+        let timeout = st.send_timeout_ms();
+        st.handshake(num)
+            .zip(LocalAuth::of(&mut st))
+            .map(|(ours, auth)| (ours, auth, timeout))
+    };
+    let result = match &setup {
+        Some((ours, auth, timeout)) => authenticate::accept(&c, *ours, auth, *timeout),
+        None => Err(Ended::Io(ENODEV)),
+    };
+    let mut jobs = Jobs::new();
+    let mut st = shared.state.lock();
+    st.handshakes = st.handshakes.saturating_sub(1);
+    let link = match result {
+        Ok(link) => link,
+        Err(ended) => {
+            st.refused(format_args!("node {}: refused a connection: {}", num, ended));
+            drop(st);
+            c.shutdown();
+            return;
+        }
+    };
+    if setup.as_ref().is_some_and(|(_, auth, _)| auth.is_none()) {
+        pr_warn!("cluster: node {}: link is not authenticated (auth = none)\n", num);
+    }
+    let event = Event::Accepted { nonce: link.nonce };
+    let step = st.peer_event(&shared, num, gen, event, &mut jobs);
+    let adopted = step.adopted.filter(|_| st.slot(num, gen).is_some());
+    if let (Some(conn), Some(slot)) = (adopted, st.slot(num, gen)) {
+        slot.conn = Some((conn, c.clone()));
+    }
+    drop(st);
+    step.wake.notify(&shared);
+    jobs.run();
+    match adopted {
+        Some(conn) => receive(shared, num, gen, conn, c, link.recv),
+        None => c.shutdown(),
+    }
+}
+
+/// Connects to node `num` for connection `conn` of its slot `gen`, runs the handshake, then
+/// receives on it.
 pub(crate) fn connect(
     shared: Arc<Shared>,
     num: NodeNum,
@@ -110,22 +156,51 @@ pub(crate) fn connect(
         Event::ConnectDone { conn, ok },
         &mut jobs,
     );
+    let setup = st.handshake(num).zip(LocalAuth::of(&mut st));
     drop(st);
     jobs.run();
-    match opened {
-        Ok(c) => receive(shared, num, gen, conn, c),
-        Err(e) => pr_debug!(
-            "cluster: node {}: connect to {}:{} failed: error {}\n",
-            num,
-            Ip(to.addr),
-            to.port,
-            e.to_errno()
-        ),
+    let c = match opened {
+        Ok(c) => c,
+        Err(e) => {
+            pr_debug!(
+                "cluster: node {}: connect to {}:{} failed: error {}\n",
+                num,
+                Ip(to.addr),
+                to.port,
+                e.to_errno()
+            );
+            return;
+        }
+    };
+    let result = match &setup {
+        Some((ours, auth)) => authenticate::connect(&c, *ours, auth, send_timeout_ms),
+        None => Err(Ended::Io(ENODEV)),
+    };
+    let event = match &result {
+        Ok(link) => {
+            if setup.as_ref().is_some_and(|(_, auth)| auth.is_none()) {
+                pr_warn!("cluster: node {}: link is not authenticated (auth = none)\n", num);
+            }
+            Event::Authenticated {
+                conn,
+                nonce: link.nonce,
+            }
+        }
+        Err(Ended::Failed(failure)) => Event::HandshakeFailed {
+            conn,
+            failure: *failure,
+        },
+        Err(Ended::Io(_)) => Event::Closed { conn },
+    };
+    deliver(&shared, num, gen, event);
+    match result {
+        Ok(link) => receive(shared, num, gen, conn, c, link.recv),
+        Err(_) => c.shutdown(),
     }
 }
 
 /// Delivers `event` about `conn` if it is still current.
-fn deliver(shared: &Arc<Shared>, num: NodeNum, gen: u64, event: Event<'_>) {
+fn deliver(shared: &Arc<Shared>, num: NodeNum, gen: u64, event: Event) {
     let mut jobs = Jobs::new();
     let mut st = shared.state.lock();
     let step = st.peer_event(shared, num, gen, event, &mut jobs);
@@ -142,8 +217,16 @@ fn send_reply(c: &Conn, request_id: u64, status: Status, payload: &[u8]) {
     }
 }
 
-/// Receives frames on `c`, connection `conn` of `num`'s slot `gen`, until it closes.
-pub(crate) fn receive(shared: Arc<Shared>, num: NodeNum, gen: u64, conn: ConnId, c: Arc<Conn>) {
+/// Receives frames on `c`, connection `conn` of `num`'s slot `gen`, until it closes; each
+/// frame's tag is checked with `key` before anything else looks at it.
+pub(crate) fn receive(
+    shared: Arc<Shared>,
+    num: NodeNum,
+    gen: u64,
+    conn: ConnId,
+    c: Arc<Conn>,
+    mut key: FrameKey,
+) {
     let buffers = KVec::from_elem(0u8, MAX_FRAME_LEN, GFP_KERNEL).and_then(|f| {
         Ok((
             f,
@@ -174,18 +257,21 @@ pub(crate) fn receive(shared: Arc<Shared>, num: NodeNum, gen: u64, conn: ConnId,
             deliver(&shared, num, gen, Event::Closed { conn });
             break;
         };
-        if !matches!(c.recv_exact(payload), Ok(Received::Full)) {
+        let mut tag = [0u8; TAG_LEN];
+        if !matches!(c.recv_exact(payload), Ok(Received::Full))
+            || !matches!(c.recv_exact(&mut tag), Ok(Received::Full))
+        {
             deliver(&shared, num, gen, Event::Closed { conn });
             break;
         }
         let payload: &[u8] = payload;
+        if let Err(error) = key.open(head, payload, &tag) {
+            deliver(&shared, num, gen, Event::FrameMac { conn, error });
+            break;
+        }
         let mut jobs = Jobs::new();
         let mut st = shared.state.lock();
-        let event = Event::Frame {
-            conn,
-            header,
-            payload,
-        };
+        let event = Event::Frame { conn, header };
         let step = st.peer_event(&shared, num, gen, event, &mut jobs);
         let mut wake = step.wake;
         let mut call = None;

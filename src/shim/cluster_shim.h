@@ -48,7 +48,9 @@ int ramster_sock_accept(struct socket *listener, unsigned int send_timeout_ms,
 int ramster_sock_connect(const u8 *addr, u16 port,
 			 unsigned int send_timeout_ms, struct socket **out);
 int ramster_sock_send(struct socket *sock, const void *head, size_t head_len,
-		      const void *payload, size_t payload_len);
+		      const void *payload, size_t payload_len,
+		      const void *tail, size_t tail_len);
+void ramster_sock_set_recv_timeout(struct socket *sock, unsigned int ms);
 int ramster_sock_recv(struct socket *sock, void *buf, size_t len);
 void ramster_sock_shutdown(struct socket *sock);
 void ramster_sock_release(struct socket *sock);

@@ -139,13 +139,25 @@ static int ramster_sock_send_one(struct socket *sock, const void *buf,
 }
 
 int ramster_sock_send(struct socket *sock, const void *head, size_t head_len,
-		      const void *payload, size_t payload_len)
+		      const void *payload, size_t payload_len,
+		      const void *tail, size_t tail_len)
 {
-	int ret = ramster_sock_send_one(sock, head, head_len, payload_len != 0);
+	int ret = ramster_sock_send_one(sock, head, head_len,
+					payload_len || tail_len);
 
 	if (!ret && payload_len)
-		ret = ramster_sock_send_one(sock, payload, payload_len, 0);
+		ret = ramster_sock_send_one(sock, payload, payload_len,
+					    tail_len != 0);
+	if (!ret && tail_len)
+		ret = ramster_sock_send_one(sock, tail, tail_len, 0);
 	return ret;
+}
+
+void ramster_sock_set_recv_timeout(struct socket *sock, unsigned int ms)
+{
+	/* 0: receives wait for as long as it takes. */
+	WRITE_ONCE(sock->sk->sk_rcvtimeo,
+		   ms ? msecs_to_jiffies(ms) : MAX_SCHEDULE_TIMEOUT);
 }
 
 int ramster_sock_recv(struct socket *sock, void *buf, size_t len)

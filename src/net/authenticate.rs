@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The authenticated handshake on a new socket, before the peer's connection hears of it.
+//!
+//! [`accept`] and [`connect`] run `cluster/handshake.rs` on a [`Conn`]: they read each frame
+//! (header checked by the wire codec first, only handshake types, at most one handshake frame
+//! buffered), hand it to the state machine and send what it answers, without a MAC. The whole
+//! handshake must finish within the idle timeout (a receive timeout on the socket), so a peer
+//! that connects and says nothing, or trickles, holds a worker at most that long. On success the
+//! connection gets its send key and the caller its receive key; the socket is then the peer's.
+//!
+//! The key is read from the cluster configuration under the cluster mutex and copied out (a
+//! [`MasterKey`] wipes itself when dropped); the handshake's crypto runs without the mutex.
+
+use super::conn::Conn;
+use super::socket::Received;
+use super::state::State;
+use crate::cluster::frame_mac::FrameKey;
+use crate::cluster::handshake::{
+    refuse_version, Credentials, Established, Failure, Handshake, Step, MAX_HANDSHAKE_FRAME,
+};
+use crate::cluster::messages::Handshake as Settings;
+use crate::cluster::nodemanager::AuthSetting;
+use crate::cluster::secret::MasterKey;
+use crate::cluster::wire::{decode_header, WireError, HEADER_LEN};
+use core::fmt;
+use kernel::prelude::*;
+
+/// The local node's key setting, copied out of the configuration.
+pub(crate) enum LocalAuth {
+    /// `auth = none`.
+    None,
+    /// `auth = psk`, with the key if one was given.
+    Psk(Option<MasterKey>),
+}
+
+impl LocalAuth {
+    /// The setting of the configured cluster (`None` if there is no cluster).
+    pub(crate) fn of(st: &mut State) -> Option<LocalAuth> {
+        let cluster = st.subsystem.cluster()?;
+        Some(match cluster.auth() {
+            AuthSetting::None => LocalAuth::None,
+            AuthSetting::Psk(key) => LocalAuth::Psk(key.cloned()),
+        })
+    }
+
+    fn credentials(&self) -> Credentials<'_> {
+        match self {
+            LocalAuth::None => Credentials::None,
+            LocalAuth::Psk(key) => Credentials::Psk(key.as_ref().map(MasterKey::as_bytes)),
+        }
+    }
+
+    /// Whether links run without authentication (logged at every connect).
+    pub(crate) fn is_none(&self) -> bool {
+        matches!(self, LocalAuth::None)
+    }
+}
+
+/// Why a handshake ended without a link.
+pub(crate) enum Ended {
+    /// The protocol said no (the peer's proof, versions, settings...).
+    Failed(Failure),
+    /// The socket failed, closed or timed out.
+    Io(Error),
+}
+
+impl fmt::Display for Ended {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Ended::Failed(failure) => write!(f, "{failure}"),
+            Ended::Io(e) if *e == EAGAIN => f.write_str("handshake not finished in time"),
+            Ended::Io(e) => write!(f, "socket error {} during the handshake", e.to_errno()),
+        }
+    }
+}
+
+/// What a finished handshake leaves the receive worker.
+pub(crate) struct Link {
+    /// The peer's nonce (a new one: it restarted).
+    pub(crate) nonce: u64,
+    /// The key and sequence of the frames it sends us.
+    pub(crate) recv: FrameKey,
+}
+
+/// Accepts the handshake of the peer that `ours.receiver` must be, on `c`.
+pub(crate) fn accept(c: &Conn, ours: Settings, auth: &LocalAuth, timeout_ms: u32) -> Result<Link, Ended> {
+    let hs = Handshake::accept(ours, auth.credentials()).map_err(Ended::Failed)?;
+    drive(c, hs, &[], timeout_ms)
+}
+
+/// Runs the connector's side of the handshake on `c`.
+pub(crate) fn connect(c: &Conn, ours: Settings, auth: &LocalAuth, timeout_ms: u32) -> Result<Link, Ended> {
+    let mut hello = [0u8; MAX_HANDSHAKE_FRAME];
+    let (hs, len) = Handshake::connect(ours, auth.credentials(), &mut hello).map_err(Ended::Failed)?;
+    drive(c, hs, &hello[..len], timeout_ms)
+}
+
+fn recv(c: &Conn, buf: &mut [u8]) -> Result<(), Ended> {
+    match c.recv_exact(buf) {
+        Ok(Received::Full) => Ok(()),
+        Ok(Received::Closed) => Err(Ended::Io(EPIPE)),
+        Err(e) => Err(Ended::Io(e)),
+    }
+}
+
+fn send(c: &Conn, frame: &[u8]) -> Result<(), Ended> {
+    c.send_handshake(frame).map_err(Ended::Io)
+}
+
+/// Sends `first` (if any), then answers frames until the handshake ends.
+fn drive(c: &Conn, mut hs: Handshake, first: &[u8], timeout_ms: u32) -> Result<Link, Ended> {
+    c.set_recv_timeout(timeout_ms);
+    if !first.is_empty() {
+        send(c, first)?;
+    }
+    let mut frame = [0u8; MAX_HANDSHAKE_FRAME];
+    let mut out = [0u8; MAX_HANDSHAKE_FRAME];
+    loop {
+        recv(c, &mut frame[..HEADER_LEN])?;
+        let header = match decode_header(&frame[..HEADER_LEN]) {
+            Ok(header) => header,
+            Err(e @ WireError::UnsupportedVersion(_)) => {
+                // Tell a peer of another version which one we speak before closing.
+                if first.is_empty() {
+                    let len = refuse_version(&mut out);
+                    let _ = send(c, &out[..len]);
+                }
+                return Err(Ended::Failed(Failure::Protocol(e)));
+            }
+            Err(e) => return Err(Ended::Failed(Failure::Protocol(e))),
+        };
+        if !header.msg_type.is_handshake() {
+            return Err(Ended::Failed(Failure::Unexpected(header.msg_type)));
+        }
+        // A handshake type's payload is at most its fixed length: it fits the buffer.
+        let len = HEADER_LEN + header.payload_len as usize;
+        let Some(whole) = frame.get_mut(..len) else {
+            return Err(Ended::Failed(Failure::Protocol(WireError::BufferTooSmall)));
+        };
+        recv(c, &mut whole[HEADER_LEN..])?;
+        match hs.on_frame(whole, &mut out) {
+            Step::Send(n) => send(c, &out[..n])?,
+            Step::Done(n, Established { peer, send: key, recv: recv_key }) => {
+                if n > 0 {
+                    send(c, &out[..n])?;
+                }
+                c.seal_with(key);
+                c.set_recv_timeout(0);
+                return Ok(Link {
+                    nonce: peer.nonce,
+                    recv: recv_key,
+                });
+            }
+            Step::Fail(n, failure) => {
+                if n > 0 {
+                    let _ = send(c, &out[..n]);
+                }
+                return Err(Ended::Failed(failure));
+            }
+        }
+    }
+}
