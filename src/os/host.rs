@@ -9,7 +9,7 @@
 
 extern crate std;
 
-use super::{AllocError, CryptoError, Gfp, Step, MAC_LEN};
+use super::{AllocError, CryptoError, Gfp, Step, MAC_LEN, MAC_MAX_PARTS};
 use core::cell::Cell;
 use core::ops::{Deref, DerefMut};
 use core::ptr;
@@ -356,9 +356,12 @@ impl Hmac {
             .map_err(|_| CryptoError)
     }
 
-    /// The MAC of the concatenation of `parts`.
+    /// The MAC of the concatenation of `parts` (at most [`MAC_MAX_PARTS`], as in the kernel).
     pub fn mac(&self, parts: &[&[u8]]) -> Result<[u8; MAC_LEN], CryptoError> {
         use hmac::Mac;
+        if parts.len() > MAC_MAX_PARTS {
+            return Err(CryptoError);
+        }
         let mut m = self.0.clone();
         for part in parts {
             m.update(part);
