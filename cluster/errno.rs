@@ -16,6 +16,8 @@ pub const EAGAIN: i32 = 11;
 pub const ENODATA: i32 = 61;
 /// Out of memory.
 pub const ENOMEM: i32 = 12;
+/// Permission denied.
+pub const EACCES: i32 = 13;
 /// Device or resource busy.
 pub const EBUSY: i32 = 16;
 /// File exists.
@@ -34,6 +36,8 @@ pub const EPROTO: i32 = 71;
 pub const EMSGSIZE: i32 = 90;
 /// Protocol not available.
 pub const ENOPROTOOPT: i32 = 92;
+/// Required key not available.
+pub const ENOKEY: i32 = 126;
 /// Transport endpoint is not connected.
 pub const ENOTCONN: i32 = 107;
 /// Connection timed out.

@@ -19,6 +19,9 @@ pub struct BoundedName<const CAP: usize> {
 pub type ClusterName = BoundedName<56>;
 /// A node name (o2nm's limit: 64 bytes).
 pub type NodeName = BoundedName<64>;
+/// The description of a key in the kernel keyring, e.g. `ramster:mycluster` (the cluster's
+/// `auth_key`).
+pub type KeyDescription = BoundedName<64>;
 
 /// Why a name was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
