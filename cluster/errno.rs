@@ -12,6 +12,8 @@ pub const ENOENT: i32 = 2;
 pub const EIO: i32 = 5;
 /// Try again.
 pub const EAGAIN: i32 = 11;
+/// Package not installed (a kernel without the crypto the cluster needs).
+pub const ENOPKG: i32 = 65;
 /// No data available (a frontswap load: read the swap device instead).
 pub const ENODATA: i32 = 61;
 /// Out of memory.

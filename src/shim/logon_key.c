@@ -6,7 +6,8 @@
  * the kernel only, never by userspace) and writes its description to the
  * cluster's auth_key configfs attribute; the write reads the key here, in the
  * context of the writing process, and keeps a copy (src/net/logon_key.rs wraps
- * this function once in safe Rust).
+ * this function once in safe Rust). A kernel without CONFIG_KEYS has no
+ * keyring: every read then fails with -EOPNOTSUPP.
  */
 #include <keys/user-type.h>
 #include <linux/err.h>
@@ -25,6 +26,7 @@
  * what request_key() returned (-EKEYREVOKED, -EKEYEXPIRED, -EACCES, ...).
  * Process context only: it may sleep.
  */
+#if IS_ENABLED(CONFIG_KEYS)
 int ramster_logon_key_read(const char *desc, u8 *buf, unsigned int buflen)
 {
 	const struct user_key_payload *payload;
@@ -49,3 +51,9 @@ int ramster_logon_key_read(const char *desc, u8 *buf, unsigned int buflen)
 	key_put(key);
 	return ret;
 }
+#else
+int ramster_logon_key_read(const char *desc, u8 *buf, unsigned int buflen)
+{
+	return -EOPNOTSUPP;
+}
+#endif
