@@ -51,6 +51,13 @@ impl<const CAP: usize> BoundedName<CAP> {
     /// The longest name.
     pub const CAPACITY: usize = CAP;
 
+    /// A placeholder of no bytes, for a value built before its name is known; [`Self::new`]
+    /// never returns it.
+    pub(crate) const EMPTY: Self = BoundedName {
+        bytes: [0; CAP],
+        len: 0,
+    };
+
     /// `text` as a name, if it is a valid one.
     pub fn new(text: &[u8]) -> Result<Self, NameError> {
         if text.is_empty() {

@@ -249,15 +249,9 @@ impl Subsystem {
             return Err(ConfigError::ClusterExists);
         }
         let name = ClusterName::new(name).map_err(ConfigError::BadName)?;
-        Ok(self.cluster.insert(Cluster {
-            name,
-            timeouts: Timeouts::DEFAULT,
-            endpoints: [None; NodeNum::COUNT],
-            local: None,
-            connected: [0; 4],
-            auth: AuthMode::Psk,
-            key: None,
-        }))
+        let cluster = self.cluster.insert(Cluster::EMPTY);
+        cluster.name = name;
+        Ok(cluster)
     }
 
     /// The cluster, if one exists.
@@ -276,6 +270,19 @@ fn bitmap_slot(num: NodeNum) -> (usize, u64) {
 }
 
 impl Cluster {
+    /// A new cluster's settings, named by [`Subsystem::make_cluster`]. A constant, so that a
+    /// new cluster is built in its slot: a 2 KiB temporary would double make_cluster's stack
+    /// frame in the kernel.
+    const EMPTY: Cluster = Cluster {
+        name: ClusterName::EMPTY,
+        timeouts: Timeouts::DEFAULT,
+        endpoints: [None; NodeNum::COUNT],
+        local: None,
+        connected: [0; 4],
+        auth: AuthMode::Psk,
+        key: None,
+    };
+
     /// The cluster's name.
     pub fn name(&self) -> &ClusterName {
         &self.name
