@@ -348,7 +348,8 @@ unsafe impl<T: Send> Send for OnceSlot<T> {}
 pub struct Hmac(hmac::Hmac<sha2::Sha256>);
 
 impl Hmac {
-    /// A MAC keyed with `key` (any length, as HMAC allows).
+    /// A MAC keyed with `key` (any length, as HMAC allows). In the kernel this allocates a
+    /// transform and may sleep: callers keep it to process context, as there.
     pub fn new(key: &[u8]) -> Result<Hmac, CryptoError> {
         use hmac::Mac;
         hmac::Hmac::new_from_slice(key)
