@@ -12,10 +12,14 @@ pub const ENOENT: i32 = 2;
 pub const EIO: i32 = 5;
 /// Try again.
 pub const EAGAIN: i32 = 11;
+/// Package not installed (a kernel without the crypto the cluster needs).
+pub const ENOPKG: i32 = 65;
 /// No data available (a frontswap load: read the swap device instead).
 pub const ENODATA: i32 = 61;
 /// Out of memory.
 pub const ENOMEM: i32 = 12;
+/// Permission denied.
+pub const EACCES: i32 = 13;
 /// Device or resource busy.
 pub const EBUSY: i32 = 16;
 /// File exists.
@@ -34,6 +38,8 @@ pub const EPROTO: i32 = 71;
 pub const EMSGSIZE: i32 = 90;
 /// Protocol not available.
 pub const ENOPROTOOPT: i32 = 92;
+/// Required key not available.
+pub const ENOKEY: i32 = 126;
 /// Transport endpoint is not connected.
 pub const ENOTCONN: i32 = 107;
 /// Connection timed out.

@@ -20,6 +20,7 @@
 //!   for replies.
 //! - [`nodemanager`]: the configfs rules for the cluster and its nodes.
 //! - [`names`]: cluster and node names.
+//! - [`secret`]: the pre-shared master key, wiped on drop.
 //! - [`latency`]: mean and percentiles of the in-kernel benchmarks' timings.
 //! - [`log_limit`]: the rate limit of the log lines a remote host can cause.
 
@@ -58,6 +59,7 @@ pub mod node_num;
 pub mod nodemanager;
 pub mod nodemanager_errors;
 pub mod peer;
+pub mod secret;
 pub mod status;
 pub mod timeouts;
 pub mod tmem_messages;

@@ -19,6 +19,9 @@ pub struct BoundedName<const CAP: usize> {
 pub type ClusterName = BoundedName<56>;
 /// A node name (o2nm's limit: 64 bytes).
 pub type NodeName = BoundedName<64>;
+/// The description of a key in the kernel keyring, e.g. `ramster:mycluster` (the cluster's
+/// `auth_key`).
+pub type KeyDescription = BoundedName<64>;
 
 /// Why a name was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,6 +50,13 @@ impl fmt::Display for NameError {
 impl<const CAP: usize> BoundedName<CAP> {
     /// The longest name.
     pub const CAPACITY: usize = CAP;
+
+    /// A placeholder of no bytes, for a value built before its name is known; [`Self::new`]
+    /// never returns it.
+    pub(crate) const EMPTY: Self = BoundedName {
+        bytes: [0; CAP],
+        len: 0,
+    };
 
     /// `text` as a name, if it is a valid one.
     pub fn new(text: &[u8]) -> Result<Self, NameError> {

@@ -16,12 +16,22 @@
 //!   networking, clearing it stops networking;
 //! - the timeouts and `heartbeat/dead_threshold` are in range (`ERANGE`), keepalive stays below
 //!   idle (`EINVAL`), and none changes while a peer is connected (`EBUSY`);
+//! - `auth` is `psk` (the default: peers prove they hold the pre-shared key) or `none`
+//!   (`EINVAL` for anything else), and, like the timeouts, does not change while a peer is
+//!   connected (`EBUSY`);
+//! - `auth_key` names a `logon` key in the writer's keyrings, `<prefix>:<name>` of 1-64 printable
+//!   bytes without space or `/` (`EINVAL`); the key must exist (`ENOKEY`) and be 16-64 bytes
+//!   (`EINVAL`). It may be written at any time, also while peers are connected: links that are
+//!   up keep going, and every connection made after the write (new or reconnecting)
+//!   authenticates with the new key. It is write-only: a read shows nothing (`EACCES`);
 //! - a connected node cannot be removed, nor the local node while any peer is connected (`EBUSY`).
 
+use super::config_text::trim_newline;
 use super::config_text::{parse_bool, parse_decimal, parse_ipv4, Shown};
-use super::names::{ClusterName, NodeName};
+use super::names::{ClusterName, KeyDescription, NodeName};
 use super::node_num::NodeNum;
 pub use super::nodemanager_errors::ConfigError;
+use super::secret::{MasterKey, ReadKeyError};
 use super::timeouts::{Timeouts, DEAD_THRESHOLD_RANGE, DELAY_MS_RANGE};
 
 /// An attribute of the cluster directory.
@@ -35,6 +45,8 @@ pub enum ClusterAttr {
     ReconnectDelayMs,
     /// `heartbeat/dead_threshold`.
     DeadThreshold,
+    /// `auth`: `psk` or `none`.
+    Auth,
 }
 
 /// An attribute of a node directory.
@@ -58,6 +70,7 @@ impl ClusterAttr {
             ClusterAttr::KeepaliveDelayMs => "keepalive_delay_ms",
             ClusterAttr::ReconnectDelayMs => "reconnect_delay_ms",
             ClusterAttr::DeadThreshold => "dead_threshold",
+            ClusterAttr::Auth => "auth",
         }
     }
 }
@@ -72,6 +85,76 @@ impl NodeAttr {
             NodeAttr::Local => "local",
         }
     }
+}
+
+/// The file name of the write-only key attribute (see [`load_auth_key`]).
+pub const AUTH_KEY: &str = "auth_key";
+
+/// How peers prove who they are: the `auth` attribute.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AuthMode {
+    /// `psk`: mutual authentication with the pre-shared key of `auth_key`.
+    #[default]
+    Psk,
+    /// `none`: no authentication (a trusted, isolated network only).
+    None,
+}
+
+impl AuthMode {
+    /// The word a read shows and a write takes.
+    pub fn word(self) -> &'static str {
+        match self {
+            AuthMode::Psk => "psk",
+            AuthMode::None => "none",
+        }
+    }
+
+    /// `psk` or `none` (one trailing newline allowed).
+    pub fn parse(text: &[u8]) -> Result<AuthMode, ConfigError> {
+        match trim_newline(text) {
+            b"psk" => Ok(AuthMode::Psk),
+            b"none" => Ok(AuthMode::None),
+            _ => Err(ConfigError::BadAuth),
+        }
+    }
+}
+
+/// What the cluster's authentication settings say a connection must do, as
+/// [`Cluster::auth`] returns them to the protocol code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthSetting<'a> {
+    /// `auth` is `none`: links come up without authentication.
+    None,
+    /// `auth` is `psk`: peers must prove they hold this key. `None`: no key was given yet
+    /// (`auth_key` never written), so every connection must be refused.
+    Psk(Option<&'a MasterKey>),
+}
+
+/// The key description written to `auth_key` (one trailing newline allowed): a `logon` key's
+/// `<prefix>:<name>`, 1-64 printable bytes without space or `/`.
+pub fn parse_key_description(text: &[u8]) -> Result<KeyDescription, ConfigError> {
+    let text = trim_newline(text);
+    let desc = KeyDescription::new(text).map_err(ConfigError::BadKeyDescription)?;
+    match text.iter().position(|b| *b == b':') {
+        Some(colon) if colon > 0 => Ok(desc),
+        _ => Err(ConfigError::KeyDescriptionNoPrefix),
+    }
+}
+
+/// A write of `text` to `auth_key`: parses the key description and reads the key with `read`
+/// (in the kernel: from the writer's keyrings). The caller stores the key with
+/// [`Cluster::set_auth_key`]; reading it needs no lock on the cluster. On error nothing was
+/// read that is kept.
+pub fn load_auth_key(
+    text: &[u8],
+    read: impl FnOnce(&KeyDescription) -> Result<MasterKey, ReadKeyError>,
+) -> Result<MasterKey, ConfigError> {
+    let desc = parse_key_description(text)?;
+    read(&desc).map_err(|e| match e {
+        ReadKeyError::NoKey => ConfigError::NoKey(desc),
+        ReadKeyError::BadKey(k) => ConfigError::BadKey(desc, k),
+        ReadKeyError::Errno(n) => ConfigError::KeyUnreadable(desc, n),
+    })
 }
 
 /// Where a numbered node listens.
@@ -135,18 +218,21 @@ impl NodeConfig {
     }
 }
 
-/// The cluster directory `cluster/<name>/`: about 2 KiB, keep it in a static or a box.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The cluster directory `cluster/<name>/`: about 2 KiB, keep it in a static or a box. Not
+/// `Copy`: it holds the master key, which is wiped when the cluster is dropped.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cluster {
     name: ClusterName,
     timeouts: Timeouts,
     endpoints: [Option<Endpoint>; NodeNum::COUNT],
     local: Option<NodeNum>,
     connected: [u64; 4],
+    auth: AuthMode,
+    key: Option<MasterKey>,
 }
 
 /// The configfs subsystem `cluster/`, which holds at most one cluster.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Subsystem {
     cluster: Option<Cluster>,
 }
@@ -163,13 +249,9 @@ impl Subsystem {
             return Err(ConfigError::ClusterExists);
         }
         let name = ClusterName::new(name).map_err(ConfigError::BadName)?;
-        Ok(self.cluster.insert(Cluster {
-            name,
-            timeouts: Timeouts::DEFAULT,
-            endpoints: [None; NodeNum::COUNT],
-            local: None,
-            connected: [0; 4],
-        }))
+        let cluster = self.cluster.insert(Cluster::EMPTY);
+        cluster.name = name;
+        Ok(cluster)
     }
 
     /// The cluster, if one exists.
@@ -188,6 +270,19 @@ fn bitmap_slot(num: NodeNum) -> (usize, u64) {
 }
 
 impl Cluster {
+    /// A new cluster's settings, named by [`Subsystem::make_cluster`]. A constant, so that a
+    /// new cluster is built in its slot: a 2 KiB temporary would double make_cluster's stack
+    /// frame in the kernel.
+    const EMPTY: Cluster = Cluster {
+        name: ClusterName::EMPTY,
+        timeouts: Timeouts::DEFAULT,
+        endpoints: [None; NodeNum::COUNT],
+        local: None,
+        connected: [0; 4],
+        auth: AuthMode::Psk,
+        key: None,
+    };
+
     /// The cluster's name.
     pub fn name(&self) -> &ClusterName {
         &self.name
@@ -196,6 +291,22 @@ impl Cluster {
     /// The timing settings.
     pub fn timeouts(&self) -> &Timeouts {
         &self.timeouts
+    }
+
+    /// What the authentication settings (`auth`, `auth_key`) require of a new connection. A
+    /// connection reads them once, when it starts its handshake.
+    pub fn auth(&self) -> AuthSetting<'_> {
+        match self.auth {
+            AuthMode::None => AuthSetting::None,
+            AuthMode::Psk => AuthSetting::Psk(self.key.as_ref()),
+        }
+    }
+
+    /// Keeps `key` (from [`load_auth_key`]) as the pre-shared key, in place of the last one,
+    /// which is wiped. Allowed at any time: links that are up are not affected; connections
+    /// made from now on use the new key.
+    pub fn set_auth_key(&mut self, key: MasterKey) {
+        self.key = Some(key);
     }
 
     /// The local node, if one is set.
@@ -250,6 +361,7 @@ impl Cluster {
             ClusterAttr::KeepaliveDelayMs => t.keepalive_delay_ms,
             ClusterAttr::ReconnectDelayMs => t.reconnect_delay_ms,
             ClusterAttr::DeadThreshold => t.dead_threshold,
+            ClusterAttr::Auth => return Shown::Word(self.auth.word()),
         };
         Shown::Number(u64::from(value))
     }
@@ -259,6 +371,10 @@ impl Cluster {
         let name = attr.name();
         if self.first_connected().is_some() {
             return Err(ConfigError::TimeoutsWhileConnected(name));
+        }
+        if attr == ClusterAttr::Auth {
+            self.auth = AuthMode::parse(text)?;
+            return Ok(());
         }
         let (min, max) = match attr {
             ClusterAttr::DeadThreshold => DEAD_THRESHOLD_RANGE,
@@ -280,6 +396,7 @@ impl Cluster {
             ClusterAttr::KeepaliveDelayMs => t.keepalive_delay_ms = value,
             ClusterAttr::ReconnectDelayMs => t.reconnect_delay_ms = value,
             ClusterAttr::DeadThreshold => t.dead_threshold = value,
+            ClusterAttr::Auth => {}
         }
         if t.keepalive_delay_ms >= t.idle_timeout_ms {
             return Err(ConfigError::KeepaliveNotBelowIdle(

@@ -5,8 +5,9 @@
 
 use super::config_text::TextError;
 use super::errno;
-use super::names::NameError;
+use super::names::{KeyDescription, NameError};
 use super::node_num::NodeNum;
+use super::secret::KeyError;
 use core::fmt;
 
 /// A refused configfs operation. The state is unchanged whenever one is returned.
@@ -30,7 +31,7 @@ pub enum ConfigError {
     AddressTaken([u8; 4]),
     /// Another node is already local.
     OtherNodeIsLocal(NodeNum),
-    /// Timeouts cannot change while a peer is connected.
+    /// Timeouts and `auth` cannot change while a peer is connected (the attribute).
     TimeoutsWhileConnected(&'static str),
     /// The keepalive delay must stay below the idle timeout.
     KeepaliveNotBelowIdle(u32, u32),
@@ -40,6 +41,18 @@ pub enum ConfigError {
     ClusterExists,
     /// The directory name is not a valid cluster or node name.
     BadName(NameError),
+    /// `auth` is neither `psk` nor `none`.
+    BadAuth,
+    /// The `auth_key` text is not a valid key description.
+    BadKeyDescription(NameError),
+    /// The `auth_key` text has no `<prefix>:`, which every `logon` key description has.
+    KeyDescriptionNoPrefix,
+    /// The writer's keyrings hold no `logon` key with this description.
+    NoKey(KeyDescription),
+    /// The key's length is not a master key's.
+    BadKey(KeyDescription, KeyError),
+    /// The keyring refused to give the key (its positive errno: revoked, expired, ...).
+    KeyUnreadable(KeyDescription, i32),
 }
 
 impl ConfigError {
@@ -50,7 +63,13 @@ impl ConfigError {
             | ConfigError::PortZero
             | ConfigError::NumNeedsEndpoint
             | ConfigError::LocalNeedsAll
-            | ConfigError::KeepaliveNotBelowIdle(..) => errno::EINVAL,
+            | ConfigError::KeepaliveNotBelowIdle(..)
+            | ConfigError::BadAuth
+            | ConfigError::BadKeyDescription(_)
+            | ConfigError::KeyDescriptionNoPrefix
+            | ConfigError::BadKey(..) => errno::EINVAL,
+            ConfigError::NoKey(_) => errno::ENOKEY,
+            ConfigError::KeyUnreadable(_, n) => *n,
             ConfigError::BadName(NameError::TooLong(_)) => errno::ENAMETOOLONG,
             ConfigError::BadName(_) => errno::EINVAL,
             ConfigError::OutOfRange(..) => errno::ERANGE,
@@ -100,6 +119,21 @@ impl fmt::Display for ConfigError {
             }
             ConfigError::ClusterExists => f.write_str("only one cluster can be configured"),
             ConfigError::BadName(e) => write!(f, "directory name: {e}"),
+            ConfigError::BadAuth => f.write_str("auth: must be psk or none"),
+            ConfigError::BadKeyDescription(e) => write!(f, "auth_key: key description: {e}"),
+            ConfigError::KeyDescriptionNoPrefix => f.write_str(
+                "auth_key: key description: a logon key's description is <prefix>:<name>, \
+                 e.g. ramster:mycluster",
+            ),
+            ConfigError::NoKey(d) => write!(
+                f,
+                "auth_key: no logon key \"{d}\" in the writer's keyrings; add it first, with \
+                 ramster-tools or keyctl add logon {d} <key> @u"
+            ),
+            ConfigError::BadKey(d, e) => write!(f, "auth_key: logon key \"{d}\": {e}"),
+            ConfigError::KeyUnreadable(d, n) => {
+                write!(f, "auth_key: cannot read logon key \"{d}\": error {n}")
+            }
         }
     }
 }

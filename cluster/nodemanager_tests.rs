@@ -8,6 +8,8 @@ extern crate std;
 use super::*;
 use crate::cluster::config_text::TextError;
 use crate::cluster::errno;
+use crate::cluster::names::NameError;
+use crate::cluster::secret::{KeyError, MasterKey, ReadKeyError};
 use proptest::prelude::*;
 use std::string::ToString;
 use std::vec::Vec;
@@ -273,6 +275,147 @@ fn timeouts_are_checked_and_frozen_while_connected() {
 }
 
 #[test]
+fn auth_is_psk_or_none_and_frozen_while_connected() {
+    let mut sub = cluster();
+    let c = sub.cluster().unwrap();
+    assert_eq!(c.show(ClusterAttr::Auth).to_string(), "psk");
+    assert_eq!(c.auth(), AuthSetting::Psk(None));
+    c.write(ClusterAttr::Auth, b"none\n").unwrap();
+    assert_eq!(c.show(ClusterAttr::Auth).to_string(), "none");
+    assert_eq!(c.auth(), AuthSetting::None);
+    for bad in [
+        &b"PSK"[..],
+        b"",
+        b"\n",
+        b"psk ",
+        b"psk\n\n",
+        b"hmac",
+        b"0",
+        b" none",
+    ] {
+        assert_eq!(
+            c.write(ClusterAttr::Auth, bad),
+            Err(ConfigError::BadAuth),
+            "{bad:?}"
+        );
+        assert_eq!(c.show(ClusterAttr::Auth).to_string(), "none");
+    }
+    assert_eq!(errno_of(c.write(ClusterAttr::Auth, b"junk")), errno::EINVAL);
+    let two = NodeNum::new(2).unwrap();
+    c.set_connected(two, true);
+    let busy = c.write(ClusterAttr::Auth, b"psk");
+    assert_eq!(busy, Err(ConfigError::TimeoutsWhileConnected("auth")));
+    assert_eq!(errno_of(busy), errno::EBUSY);
+    assert_eq!(c.auth(), AuthSetting::None);
+    c.set_connected(two, false);
+    c.write(ClusterAttr::Auth, b"psk").unwrap();
+    assert_eq!(c.auth(), AuthSetting::Psk(None));
+}
+
+/// A keyring holding `ramster:test` (`len` bytes of 0x42) and `ramster:revoked` (revoked).
+fn keyring(
+    len: usize,
+) -> impl Fn(&crate::cluster::names::KeyDescription) -> Result<MasterKey, ReadKeyError> {
+    move |desc| match desc.as_str() {
+        "ramster:test" if len > 64 => Err(ReadKeyError::BadKey(KeyError::TooLong)),
+        "ramster:test" => MasterKey::new(&[0x42; 64][..len]).map_err(ReadKeyError::BadKey),
+        "ramster:revoked" => Err(ReadKeyError::Errno(128)),
+        _ => Err(ReadKeyError::NoKey),
+    }
+}
+
+#[test]
+fn auth_key_reads_a_logon_key_of_16_to_64_bytes() {
+    let key = load_auth_key(b"ramster:test\n", keyring(32)).unwrap();
+    assert_eq!(key.as_bytes(), &[0x42; 32]);
+    let mut sub = cluster();
+    let c = sub.cluster().unwrap();
+    c.set_auth_key(key.clone());
+    assert_eq!(c.auth(), AuthSetting::Psk(Some(&key)));
+    // auth=none keeps the key for when auth is psk again.
+    c.write(ClusterAttr::Auth, b"none").unwrap();
+    assert_eq!(c.auth(), AuthSetting::None);
+    c.write(ClusterAttr::Auth, b"psk").unwrap();
+    assert_eq!(c.auth(), AuthSetting::Psk(Some(&key)));
+    // A new key may be given while a peer is connected; it replaces the old one.
+    c.set_connected(NodeNum::new(2).unwrap(), true);
+    let rotated = load_auth_key(b"ramster:test", keyring(64)).unwrap();
+    c.set_auth_key(rotated.clone());
+    assert_eq!(c.auth(), AuthSetting::Psk(Some(&rotated)));
+    assert!(load_auth_key(b"ramster:test", keyring(16)).is_ok());
+}
+
+#[test]
+fn auth_key_errors() {
+    let no_key = load_auth_key(b"ramster:other\n", keyring(32));
+    assert_eq!(errno_of(no_key.clone()), errno::ENOKEY);
+    let shown = no_key.unwrap_err().to_string();
+    assert!(shown.contains("no logon key \"ramster:other\""), "{shown}");
+    assert!(
+        shown.contains("ramster-tools") && shown.contains("keyctl add logon"),
+        "{shown}"
+    );
+    let short = load_auth_key(b"ramster:test", keyring(4));
+    assert_eq!(errno_of(short.clone()), errno::EINVAL);
+    assert_eq!(
+        short.unwrap_err().to_string(),
+        "auth_key: logon key \"ramster:test\": the key is 4 bytes; it must be 16 to 64 bytes"
+    );
+    assert_eq!(
+        errno_of(load_auth_key(b"ramster:test", keyring(15))),
+        errno::EINVAL
+    );
+    assert_eq!(
+        errno_of(load_auth_key(b"ramster:test", keyring(65))),
+        errno::EINVAL
+    );
+    assert_eq!(
+        errno_of(load_auth_key(b"ramster:revoked", keyring(32))),
+        128
+    );
+    // Bad descriptions are refused before any keyring is searched.
+    let never = |_: &crate::cluster::names::KeyDescription| -> Result<MasterKey, ReadKeyError> {
+        panic!("the keyring was searched")
+    };
+    for (bad, err) in [
+        (&b""[..], ConfigError::BadKeyDescription(NameError::Empty)),
+        (b"\n", ConfigError::BadKeyDescription(NameError::Empty)),
+        (
+            b"ramster: x",
+            ConfigError::BadKeyDescription(NameError::BadByte(b' ')),
+        ),
+        (
+            b"ramster:x\n\n",
+            ConfigError::BadKeyDescription(NameError::BadByte(b'\n')),
+        ),
+        (
+            b"ramster:\x01",
+            ConfigError::BadKeyDescription(NameError::BadByte(1)),
+        ),
+        (
+            &[b'a'; 65],
+            ConfigError::BadKeyDescription(NameError::TooLong(64)),
+        ),
+        (b"ramster", ConfigError::KeyDescriptionNoPrefix),
+        (b":mycluster", ConfigError::KeyDescriptionNoPrefix),
+    ] {
+        assert_eq!(load_auth_key(bad, never), Err(err), "{bad:?}");
+        assert_eq!(err.errno(), errno::EINVAL);
+    }
+    let mut longest = [b'k'; 64];
+    longest[7] = b':';
+    assert_eq!(
+        errno_of(load_auth_key(&longest, keyring(32))),
+        errno::ENOKEY
+    );
+    assert_eq!(
+        ConfigError::KeyDescriptionNoPrefix.to_string(),
+        "auth_key: key description: a logon key's description is <prefix>:<name>, \
+         e.g. ramster:mycluster"
+    );
+}
+
+#[test]
 fn connected_nodes_cannot_be_removed() {
     let mut sub = cluster();
     let c = sub.cluster().unwrap();
@@ -311,6 +454,7 @@ fn errors_name_the_attribute() {
 enum Op {
     Node(usize, NodeAttr, Vec<u8>),
     Cluster(ClusterAttr, Vec<u8>),
+    AuthKey(Vec<u8>, usize),
     Connect(u8, bool),
     Remove(usize),
 }
@@ -322,6 +466,8 @@ fn any_text() -> impl Strategy<Value = Vec<u8>> {
         Just(b"0".to_vec()),
         Just(b"1\n".to_vec()),
         Just(b"70000".to_vec()),
+        Just(b"psk\n".to_vec()),
+        Just(b"none".to_vec()),
         proptest::collection::vec(any::<u8>(), 0..6),
     ]
 }
@@ -337,13 +483,21 @@ fn any_op() -> impl Strategy<Value = Op> {
         Just(ClusterAttr::IdleTimeoutMs),
         Just(ClusterAttr::KeepaliveDelayMs),
         Just(ClusterAttr::ReconnectDelayMs),
-        Just(ClusterAttr::DeadThreshold)
+        Just(ClusterAttr::DeadThreshold),
+        Just(ClusterAttr::Auth)
+    ];
+    let key_text = prop_oneof![
+        Just(b"ramster:test\n".to_vec()),
+        Just(b"ramster:other".to_vec()),
+        Just(b"ramster:revoked".to_vec()),
+        any_text(),
     ];
     prop_oneof![
         8 => (0usize..4, node_attr, any_text()).prop_map(|(i, a, t)| Op::Node(i, a, t)),
         2 => (cluster_attr, any_text()).prop_map(|(a, t)| Op::Cluster(a, t)),
         1 => (0u8..4, any::<bool>()).prop_map(|(n, up)| Op::Connect(n, up)),
         1 => (0usize..4).prop_map(Op::Remove),
+        1 => (key_text, 0usize..80).prop_map(|(t, len)| Op::AuthKey(t, len)),
     ]
 }
 
@@ -359,13 +513,17 @@ proptest! {
             .map(|n| Some(c.make_node(n.as_bytes()).unwrap()))
             .collect();
         for op in ops {
-            let (cluster_before, nodes_before) = (*c, nodes.clone());
+            let (cluster_before, nodes_before) = (c.clone(), nodes.clone());
             let result = match op {
                 Op::Node(i, attr, text) => match nodes[i].as_mut() {
                     Some(node) => c.write_node(node, attr, &text).map(|_| ()),
                     None => Ok(()),
                 },
                 Op::Cluster(attr, text) => c.write(attr, &text),
+                // As the glue does: read the key, then keep it.
+                Op::AuthKey(text, len) => {
+                    load_auth_key(&text, keyring(len)).map(|key| c.set_auth_key(key))
+                }
                 Op::Connect(n, up) => {
                     c.set_connected(NodeNum::new(n).unwrap(), up);
                     Ok(())
@@ -376,7 +534,7 @@ proptest! {
                 },
             };
             if result.is_err() {
-                prop_assert_eq!(*c, cluster_before);
+                prop_assert_eq!(&*c, &cluster_before);
                 prop_assert_eq!(&nodes, &nodes_before);
             }
             prop_assert!(c.timeouts().is_valid());

@@ -38,10 +38,14 @@ pub(crate) enum Attr {
     Local,
     /// `node/<n>/link` (read-only).
     Link,
+    /// `cluster/<c>/auth`.
+    Auth,
+    /// `cluster/<c>/auth_key` (write-only).
+    AuthKey,
 }
 
 impl Attr {
-    /// The attribute with id `id` (the `RAMSTER_CFS_*` numbers of `shim/ramster_shim.h`).
+    /// The attribute with id `id` (the `RAMSTER_CFS_*` numbers of `shim/cluster_shim.h`).
     fn from_id(id: c_uint) -> Option<Attr> {
         Some(match id {
             0 => Attr::IdleTimeoutMs,
@@ -53,6 +57,8 @@ impl Attr {
             6 => Attr::Ipv4Port,
             7 => Attr::Local,
             8 => Attr::Link,
+            9 => Attr::Auth,
+            10 => Attr::AuthKey,
             _ => return None,
         })
     }

@@ -14,6 +14,7 @@
 mod authenticate;
 mod conn;
 mod jobs;
+mod logon_key;
 pub(crate) mod messaging;
 mod nodemanager_configfs;
 mod pins;
@@ -66,6 +67,26 @@ impl fmt::Display for Ip {
     }
 }
 
+/// Refuses to start the cluster layer unless the kernel's HMAC-SHA256, which authenticates the
+/// links, is there and passes its known-answer test ([`crate::os::hmac_self_test`]).
+fn check_hmac() -> Result {
+    if crate::os::Hmac::new(b"ramster").is_err() {
+        pr_err!(
+            "cluster: the kernel has no hmac(sha256) (CONFIG_CRYPTO_HMAC, CONFIG_CRYPTO_SHA256): \
+             links cannot be authenticated; not starting\n"
+        );
+        return Err(errno(crate::cluster::errno::ENOPKG));
+    }
+    if crate::os::hmac_self_test().is_err() {
+        pr_err!(
+            "cluster: hmac(sha256) failed its self-test (RFC 4231 test case 2): links cannot be \
+             authenticated; not starting\n"
+        );
+        return Err(EIO);
+    }
+    Ok(())
+}
+
 /// What the configfs callbacks, the workers and the senders share.
 #[pin_data]
 pub(crate) struct Shared {
@@ -94,6 +115,7 @@ impl ClusterNet {
     /// Starts the cluster layer: its workqueue and ticker, configfs and debugfs.
     #[inline(never)]
     pub(crate) fn start() -> Result<ClusterNet> {
+        check_hmac()?;
         let queue = OwnedQueue::new(c_str!("ramster_cluster"))?;
         let state = State::new(QueuePtr::new(queue.queue()))?;
         let mut wakers = KVec::with_capacity(requests::ENTRIES, GFP_KERNEL)?;

@@ -8,10 +8,17 @@
 //! that wins the race with the pin closes the node's connection first (its requests fail with
 //! `EHOSTDOWN`, the node-down callbacks run), and removing the local node stops networking; both
 //! are logged.
+//!
+//! `auth_key` is write-only: its write reads the named `logon` key from the writer's keyrings
+//! (`logon_key.rs`) before the state lock is taken, then keeps it in the cluster; it never
+//! restarts a connection (links that are up keep their session; the next connection uses the
+//! new key). A read of it is refused with `EACCES`.
 
 use super::jobs::Jobs;
 use super::Shared;
-use crate::cluster::nodemanager::{ClusterAttr, ConfigError, NetworkingChange, NodeAttr};
+use crate::cluster::nodemanager::{
+    load_auth_key, ClusterAttr, ConfigError, NetworkingChange, NodeAttr,
+};
 use crate::configfs::{Attr, ConfigfsOps, NodeId};
 use core::fmt::Write;
 use kernel::prelude::*;
@@ -29,6 +36,7 @@ enum Target {
     Cluster(ClusterAttr),
     Node(NodeAttr),
     Link,
+    AuthKey,
 }
 
 fn target(attr: Attr) -> Target {
@@ -42,6 +50,8 @@ fn target(attr: Attr) -> Target {
         Attr::Ipv4Port => Target::Node(NodeAttr::Ipv4Port),
         Attr::Local => Target::Node(NodeAttr::Local),
         Attr::Link => Target::Link,
+        Attr::Auth => Target::Cluster(ClusterAttr::Auth),
+        Attr::AuthKey => Target::AuthKey,
     }
 }
 
@@ -126,11 +136,16 @@ impl ConfigfsOps for NodeManager {
                 let word = st.link_word(config.ok_or(ENODEV)?.num());
                 return out.write_str(word).map_err(|_| ENOSPC);
             }
+            // Write-only: nothing about the key is ever shown.
+            Target::AuthKey => return Err(EACCES),
         };
         write!(out, "{}", shown).map_err(|_| ENOSPC)
     }
 
     fn store(&self, attr: Attr, node: Option<NodeId>, text: &[u8]) -> Result {
+        if let Target::AuthKey = target(attr) {
+            return self.store_auth_key(text);
+        }
         let mut jobs = Jobs::new();
         let mut st = self.0.state.lock();
         let result = match target(attr) {
@@ -154,6 +169,8 @@ impl ConfigfsOps for NodeManager {
             }
             Target::Node(a) => self.store_node(&mut st, a, node, text, &mut jobs),
             Target::Link => Err(EPERM),
+            // Handled above, without the lock.
+            Target::AuthKey => Err(EINVAL),
         };
         drop(st);
         jobs.run();
@@ -162,6 +179,20 @@ impl ConfigfsOps for NodeManager {
 }
 
 impl NodeManager {
+    /// A write to `auth_key`: the key is read from the writer's keyrings (may sleep) before the
+    /// state lock is taken, then replaces the cluster's key. Connections are left alone.
+    fn store_auth_key(&self, text: &[u8]) -> Result {
+        let key = load_auth_key(text, super::logon_key::read).map_err(|e| refuse("write", e))?;
+        let mut st = self.0.state.lock();
+        let cluster = st.subsystem.cluster().ok_or(ENODEV)?;
+        cluster.set_auth_key(key);
+        pr_info!(
+            "cluster: {}: new pre-shared key; connections made from now on use it\n",
+            cluster.name()
+        );
+        Ok(())
+    }
+
     fn store_node(
         &self,
         st: &mut super::state::State,

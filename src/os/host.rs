@@ -9,7 +9,7 @@
 
 extern crate std;
 
-use super::{AllocError, CryptoError, Gfp, Step, MAC_LEN};
+use super::{AllocError, CryptoError, Gfp, Step, MAC_LEN, MAC_MAX_PARTS};
 use core::cell::Cell;
 use core::ops::{Deref, DerefMut};
 use core::ptr;
@@ -348,7 +348,8 @@ unsafe impl<T: Send> Send for OnceSlot<T> {}
 pub struct Hmac(hmac::Hmac<sha2::Sha256>);
 
 impl Hmac {
-    /// A MAC keyed with `key` (any length, as HMAC allows).
+    /// A MAC keyed with `key` (any length, as HMAC allows). In the kernel this allocates a
+    /// transform and may sleep: callers keep it to process context, as there.
     pub fn new(key: &[u8]) -> Result<Hmac, CryptoError> {
         use hmac::Mac;
         hmac::Hmac::new_from_slice(key)
@@ -356,9 +357,12 @@ impl Hmac {
             .map_err(|_| CryptoError)
     }
 
-    /// The MAC of the concatenation of `parts`.
+    /// The MAC of the concatenation of `parts` (at most [`MAC_MAX_PARTS`], as in the kernel).
     pub fn mac(&self, parts: &[&[u8]]) -> Result<[u8; MAC_LEN], CryptoError> {
         use hmac::Mac;
+        if parts.len() > MAC_MAX_PARTS {
+            return Err(CryptoError);
+        }
         let mut m = self.0.clone();
         for part in parts {
             m.update(part);

@@ -5,13 +5,16 @@
 //! [`Gfp::NoWait`] is `GFP_NOWAIT | __GFP_NOWARN`: it never sleeps, so it is allowed under a
 //! spinlock, and it fails quietly because a failed put is an expected outcome under pressure.
 //! [`Gfp::Kernel`] is `GFP_KERNEL`, for setup paths that may sleep.
+//!
+//! [`Hmac`], [`random_bytes`] and [`ct_eq`] go through `shim/crypto.c` to the crypto API's
+//! `hmac(sha256)`, `get_random_bytes` and `crypto_memneq`.
 
-use super::{AllocError, Gfp, Step};
-use core::ffi::{c_uint, c_ulong};
+use super::{AllocError, CryptoError, Gfp, Step, MAC_LEN, MAC_MAX_PARTS};
+use core::ffi::{c_int, c_uint, c_ulong, c_void};
 use core::marker::PhantomData;
 use core::ops::{Deref, DerefMut};
 use core::pin::Pin;
-use core::ptr;
+use core::ptr::{self, NonNull};
 use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::alloc::{flags, Flags, KBox, KVec};
 use kernel::init::{pin_init_array_from_fn, InPlaceInit};
@@ -414,3 +417,116 @@ impl<T> Drop for OnceSlot<T> {
 unsafe impl<T: Send + Sync> Sync for OnceSlot<T> {}
 // SAFETY: as `KBox<T>`.
 unsafe impl<T: Send> Send for OnceSlot<T> {}
+
+extern "C" {
+    fn ramster_hmac_new(key: *const u8, keylen: c_uint, out: *mut *mut c_void) -> c_int;
+    fn ramster_hmac_free(tfm: *mut c_void);
+    fn ramster_hmac_digest(
+        tfm: *mut c_void,
+        parts: *const *const u8,
+        lens: *const c_uint,
+        nparts: c_uint,
+        out: *mut u8,
+    ) -> c_int;
+    fn ramster_random_bytes(buf: *mut c_void, len: usize);
+    fn ramster_memneq(a: *const c_void, b: *const c_void, len: usize) -> c_int;
+}
+
+/// HMAC-SHA256 under one key: a keyed `hmac(sha256)` transform of the crypto API.
+///
+/// [`Hmac::new`] allocates the transform (`GFP_KERNEL`, and it may load a module): process
+/// context only, never under a spinlock. [`Hmac::mac`] may be called from any number of threads
+/// at once (each digest keeps its state on its own stack; the key is set once, in `new`), in
+/// process context, with mutexes held but not under a spinlock. Dropping it frees the transform
+/// and wipes the key (process context).
+pub struct Hmac {
+    /// A transform from `ramster_hmac_new` that this value owns.
+    tfm: NonNull<c_void>,
+}
+
+// SAFETY: the transform is not tied to a thread: it may be used and freed from any task.
+unsafe impl Send for Hmac {}
+// SAFETY: after `new` the transform is only read (its key is never set again), and concurrent
+// `crypto_shash_digest`s on one shash transform are allowed: their state is in the descriptor.
+unsafe impl Sync for Hmac {}
+
+impl Hmac {
+    /// A MAC keyed with `key` (any length, as HMAC allows). `Err` when the kernel has no
+    /// `hmac(sha256)` or is out of memory. May sleep: process context only.
+    pub fn new(key: &[u8]) -> Result<Hmac, CryptoError> {
+        let keylen = c_uint::try_from(key.len()).map_err(|_| CryptoError)?;
+        let mut tfm = ptr::null_mut();
+        // SAFETY: `key` is valid for reads of `keylen` bytes (the transform copies it) and `tfm`
+        // is a valid out-pointer; the shim sets it only when it returns 0.
+        let ret = unsafe { ramster_hmac_new(key.as_ptr(), keylen, &mut tfm) };
+        if ret != 0 {
+            return Err(CryptoError);
+        }
+        NonNull::new(tfm).map(|tfm| Hmac { tfm }).ok_or(CryptoError)
+    }
+
+    /// The MAC of the concatenation of `parts` (at most [`MAC_MAX_PARTS`]; more is an error).
+    /// Does not allocate; process context (a mutex may be held, a spinlock may not).
+    pub fn mac(&self, parts: &[&[u8]]) -> Result<[u8; MAC_LEN], CryptoError> {
+        if parts.len() > MAC_MAX_PARTS {
+            return Err(CryptoError);
+        }
+        let mut ptrs = [ptr::null::<u8>(); MAC_MAX_PARTS];
+        let mut lens: [c_uint; MAC_MAX_PARTS] = [0; MAC_MAX_PARTS];
+        let mut n = 0;
+        // Empty parts add nothing and are left out, so that C never sees a dangling pointer.
+        for part in parts.iter().filter(|p| !p.is_empty()) {
+            let (p, l) = ptrs.get_mut(n).zip(lens.get_mut(n)).ok_or(CryptoError)?;
+            *p = part.as_ptr();
+            *l = c_uint::try_from(part.len()).map_err(|_| CryptoError)?;
+            n += 1;
+        }
+        let nparts = c_uint::try_from(n).map_err(|_| CryptoError)?;
+        let mut out = [0u8; MAC_LEN];
+        // SAFETY: `self.tfm` is a live keyed transform; `ptrs[i]` is valid for reads of `lens[i]`
+        // bytes for every `i < nparts` (borrowed from `parts` for this call); `out` has room for
+        // the MAC_LEN-byte tag (the shim checked the transform's digest size).
+        let ret = unsafe {
+            ramster_hmac_digest(
+                self.tfm.as_ptr(),
+                ptrs.as_ptr(),
+                lens.as_ptr(),
+                nparts,
+                out.as_mut_ptr(),
+            )
+        };
+        if ret != 0 {
+            return Err(CryptoError);
+        }
+        Ok(out)
+    }
+}
+
+impl Drop for Hmac {
+    fn drop(&mut self) {
+        // SAFETY: the transform came from `ramster_hmac_new` and is owned by `self`; no digest
+        // runs on it any more (they all borrow `self`).
+        unsafe { ramster_hmac_free(self.tfm.as_ptr()) };
+    }
+}
+
+/// Fills `out` with random bytes from the kernel's CRNG (`get_random_bytes`); any context.
+pub fn random_bytes(out: &mut [u8]) {
+    if out.is_empty() {
+        return;
+    }
+    // SAFETY: `out` is valid for writes of `out.len()` bytes.
+    unsafe { ramster_random_bytes(out.as_mut_ptr().cast(), out.len()) };
+}
+
+/// Whether `a` and `b` are equal, in time that depends only on their lengths (`crypto_memneq`).
+pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    if a.is_empty() {
+        return true;
+    }
+    // SAFETY: `a` and `b` are both valid for reads of `a.len()` bytes.
+    unsafe { ramster_memneq(a.as_ptr().cast(), b.as_ptr().cast(), a.len()) == 0 }
+}

@@ -16,7 +16,8 @@
 //! - [`OnceSlot`]: a value created at most once, on first use, then shared read-only;
 //! - [`AllocError`]: the one error an allocation returns;
 //! - [`Hmac`], [`random_bytes`], [`ct_eq`]: HMAC-SHA256, random bytes and a constant-time
-//!   comparison, for the cluster's authentication (the kernel's crypto API and RNG).
+//!   comparison, for the cluster's authentication (the kernel's crypto API and RNG), and
+//!   [`hmac_self_test`], a known-answer test the cluster layer runs before it starts.
 //!
 //! `kernel.rs` implements them over the 6.12 `kernel` crate (KVec, RBTree, SpinLock with
 //! pin-init, KBox); `host.rs` over `std`, plus an allocation-failure injector for tests. Which one
@@ -30,6 +31,9 @@
 #[cfg_attr(not(CONFIG_RUST), path = "host.rs")]
 mod imp;
 
+mod hmac_selftest;
+
+pub use hmac_selftest::hmac_self_test;
 pub use imp::*;
 // A macro is not picked up by the glob above.
 pub(crate) use imp::lock_class;
@@ -47,6 +51,10 @@ pub enum Step {
 
 /// Bytes in an HMAC-SHA256 tag ([`Hmac::mac`]).
 pub const MAC_LEN: usize = 32;
+
+/// The most parts [`Hmac::mac`] takes in one call (the kernel passes them to C in arrays on the
+/// stack); more is a [`CryptoError`], in both worlds.
+pub const MAC_MAX_PARTS: usize = 16;
 
 /// The crypto API refused an operation (no such transform, out of memory, a bad key).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,3 +76,6 @@ pub enum Gfp {
 /// An allocation failed; whatever asked for it is unchanged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AllocError;
+
+#[cfg(test)]
+mod crypto_tests;

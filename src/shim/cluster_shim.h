@@ -22,6 +22,8 @@ struct workqueue_struct;
 #define RAMSTER_CFS_IPV4_PORT		6
 #define RAMSTER_CFS_LOCAL		7
 #define RAMSTER_CFS_LINK		8
+#define RAMSTER_CFS_AUTH		9
+#define RAMSTER_CFS_AUTH_KEY		10
 
 int ramster_cfs_make_cluster(const char *name);
 void ramster_cfs_drop_cluster(void);

@@ -3,7 +3,7 @@
  * The configfs tree of ramster's cluster layer:
  *
  *   /sys/kernel/config/cluster/<cluster>/{idle_timeout_ms,keepalive_delay_ms,
- *                                         reconnect_delay_ms}
+ *                                         reconnect_delay_ms,auth,auth_key}
  *   /sys/kernel/config/cluster/<cluster>/heartbeat/dead_threshold
  *   /sys/kernel/config/cluster/<cluster>/node/<node>/{num,ipv4_address,
  *                                                     ipv4_port,local,link}
@@ -12,6 +12,8 @@
  * objects and forwards every mkdir, rmdir, read and write to Rust
  * (src/configfs.rs), which applies the rules of cluster/nodemanager.rs. A
  * node directory is known to Rust by a small id that Rust hands out.
+ * auth_key is write-only (mode 0200, no show): configfs refuses to open it for
+ * reading with EACCES, so nothing about the key can be read back.
  */
 #include <linux/configfs.h>
 #include <linux/err.h>
@@ -79,6 +81,14 @@ RAMSTER_CLUSTER_ATTR(idle_timeout_ms, RAMSTER_CFS_IDLE_TIMEOUT_MS);
 RAMSTER_CLUSTER_ATTR(keepalive_delay_ms, RAMSTER_CFS_KEEPALIVE_DELAY_MS);
 RAMSTER_CLUSTER_ATTR(reconnect_delay_ms, RAMSTER_CFS_RECONNECT_DELAY_MS);
 RAMSTER_CLUSTER_ATTR(dead_threshold, RAMSTER_CFS_DEAD_THRESHOLD);
+RAMSTER_CLUSTER_ATTR(auth, RAMSTER_CFS_AUTH);
+
+static ssize_t cl_auth_key_store(struct config_item *item, const char *page,
+				 size_t len)
+{
+	return ramster_cfs_store(RAMSTER_CFS_AUTH_KEY, -1, page, len);
+}
+CONFIGFS_ATTR_WO(cl_, auth_key);
 RAMSTER_NODE_ATTR(num, RAMSTER_CFS_NUM);
 RAMSTER_NODE_ATTR(ipv4_address, RAMSTER_CFS_IPV4_ADDRESS);
 RAMSTER_NODE_ATTR(ipv4_port, RAMSTER_CFS_IPV4_PORT);
@@ -181,6 +191,8 @@ static struct configfs_attribute *ramster_cluster_attrs[] = {
 	&cl_attr_idle_timeout_ms,
 	&cl_attr_keepalive_delay_ms,
 	&cl_attr_reconnect_delay_ms,
+	&cl_attr_auth,
+	&cl_attr_auth_key,
 	NULL,
 };
 

@@ -1,5 +1,5 @@
 #!/bin/sh
-# scenario: the cluster configfs tree: only with mode=ramster; defaults; every bad mkdir and write refused with its errno and a log line, changing nothing; local starts and stops the listener
+# scenario: the cluster configfs tree: only with mode=ramster; defaults; every bad mkdir and write refused with its errno and a log line, changing nothing; auth and the write-only auth_key (logon keys from the keyring); local starts and stops the listener
 # timeout: 240
 . /scenarios/lib.sh
 . /scenarios/cluster.inc
@@ -40,6 +40,38 @@ check "idle_timeout_ms 10000 is accepted" sh -c "echo 10000 > $C/idle_timeout_ms
 check "dead_threshold 5 is accepted" sh -c "echo 5 > $C/heartbeat/dead_threshold"
 check_eq "accepted values read back" "10000 5" \
 	"$(cat $C/idle_timeout_ms) $(cat $C/heartbeat/dead_threshold)"
+
+# Authentication: auth and the pre-shared key.
+check_fails "the HMAC-SHA256 self-test did not fail" sh -c "dmesg | grep -q 'cluster: .*hmac(sha256)'"
+check_eq "auth defaults to psk" psk "$(cat $C/auth)"
+check "auth none is accepted" sh -c "echo none > $C/auth"
+check_eq "auth reads back none" none "$(cat $C/auth)"
+refused "auth junk" $C/auth junk "Invalid argument"
+refused "auth PSK (upper case)" $C/auth PSK "Invalid argument"
+dmesg_has "a refused auth is logged" "auth: must be psk or none"
+check_eq "the refused auth changed nothing" none "$(cat $C/auth)"
+check "auth psk is accepted" sh -c "echo psk > $C/auth"
+check_eq "auth reads back psk" psk "$(cat $C/auth)"
+check_eq "auth_key is write-only (mode 0200)" "--w-------" "$(ls -l $C/auth_key | cut -c1-10)"
+refused "auth_key naming a missing key" $C/auth_key ramster:missing "Required key not available"
+dmesg_has "a missing key is logged with how to add one" \
+	'auth_key: no logon key "ramster:missing" in the writer'"'"'s keyrings; add it first'
+refused "auth_key without a prefix" $C/auth_key nocolon "Invalid argument"
+refused "auth_key with a space" $C/auth_key "ramster: x" "Invalid argument"
+check "addkey: a 32-byte logon key ramster:test" addkey ramster:test 0123456789abcdef0123456789abcdef
+check "auth_key ramster:test is accepted" sh -c "echo ramster:test > $C/auth_key"
+dmesg_has "the new key is logged" "cluster: test: new pre-shared key"
+check "addkey: a 4-byte logon key ramster:short" addkey ramster:short abcd
+refused "a 4-byte key" $C/auth_key ramster:short "Invalid argument"
+dmesg_has "the short key is logged" \
+	'auth_key: logon key "ramster:short": the key is 4 bytes; it must be 16 to 64 bytes'
+check "addkey: a 65-byte logon key ramster:long" addkey ramster:long \
+	0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdefX
+refused "a 65-byte key" $C/auth_key ramster:long "Invalid argument"
+check_fails "reading auth_key fails" cat $C/auth_key
+check_eq "reading auth_key shows nothing" "" "$(cat $C/auth_key 2>/dev/null)"
+check_eq "reading auth_key is refused: Permission denied" "Permission denied" \
+	"$(cat $C/auth_key 2>&1 | sed 's/.*: //')"
 
 # Nodes.
 N=$C/node
@@ -88,6 +120,8 @@ check_eq "node a's link is local" local "$(cat $N/a/link)"
 check_eq "node b (lower number, acceptor side) waits" down "$(cat $N/b/link)"
 refused "a second local node" $N/b/local 1 "Device or resource busy"
 check "timeouts can change while no peer is connected" sh -c "echo 3000 > $C/keepalive_delay_ms"
+check "auth can change while no peer is connected" sh -c "echo none > $C/auth && echo psk > $C/auth"
+check "auth_key can be written while networking is up" sh -c "echo ramster:test > $C/auth_key"
 check "node a: local 0" sh -c "echo 0 > $N/a/local"
 check_fails "nothing listens after local 0" sh -c "netstat -ltn | grep -q '127.0.0.1:7777'"
 check "node a: local 1 again" sh -c "echo 1 > $N/a/local"

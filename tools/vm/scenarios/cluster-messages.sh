@@ -23,6 +23,13 @@ check "ramster-tools status shows the link up" \
 	sh -c "ramster-tools status | grep -E '^$PEER_NUM +$PEER_NAME +169.254.0.$((PEER_NUM + 1)) +7777 +up'"
 refused "keepalive_delay_ms while connected" $C/keepalive_delay_ms 400 "Device or resource busy"
 dmesg_has "a timeout write while connected is logged" "keepalive_delay_ms: cannot change while a peer is connected"
+refused "auth while connected" $C/auth none "Device or resource busy"
+dmesg_has "an auth write while connected is logged" "auth: cannot change while a peer is connected"
+check_eq "auth is unchanged" psk "$(cat $C/auth)"
+check "addkey: a logon key ramster:rotated" addkey ramster:rotated 0123456789abcdef0123456789abcdef
+check "auth_key can be written while connected (key rotation)" \
+	sh -c "echo ramster:rotated > $C/auth_key"
+check_eq "the link stays up after a new key" up "$(cat $C/node/$PEER_NAME/link)"
 
 check "every payload size 0..=4144 to node $PEER_NUM" sh -c "echo $PEER_NUM > $SELFTEST"
 check_eq "echo requests verified" $SIZES "$(selftest_value echo_ok)"

@@ -30,7 +30,8 @@ pub fn syscall3(nr: u64, a: u64, b: u64, c: u64) -> i64 {
 pub fn syscall6(nr: u64, args: [u64; 6]) -> i64 {
     let ret: i64;
     // SAFETY: the callers pass calls (mmap, madvise, userfaultfd, ioctl, fork, wait4, write,
-    // exit_group) whose arguments name only memory they own or ask the kernel for new memory.
+    // exit_group, add_key) whose arguments name only memory they own or ask the kernel for new
+    // memory.
     unsafe {
         std::arch::asm!(
             "syscall",
