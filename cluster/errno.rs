@@ -38,8 +38,7 @@ pub const EPROTO: i32 = 71;
 pub const EMSGSIZE: i32 = 90;
 /// Protocol not available.
 pub const ENOPROTOOPT: i32 = 92;
-/// Required key not available.
-pub const ENOKEY: i32 = 126;
+
 /// Transport endpoint is not connected.
 pub const ENOTCONN: i32 = 107;
 /// Connection timed out.

@@ -84,15 +84,26 @@ pub(crate) struct Link {
 }
 
 /// Accepts the handshake of the peer that `ours.receiver` must be, on `c`.
-pub(crate) fn accept(c: &Conn, ours: Settings, auth: &LocalAuth, timeout_ms: u32) -> Result<Link, Ended> {
+pub(crate) fn accept(
+    c: &Conn,
+    ours: Settings,
+    auth: &LocalAuth,
+    timeout_ms: u32,
+) -> Result<Link, Ended> {
     let hs = Handshake::accept(ours, auth.credentials()).map_err(Ended::Failed)?;
     drive(c, hs, &[], timeout_ms)
 }
 
 /// Runs the connector's side of the handshake on `c`.
-pub(crate) fn connect(c: &Conn, ours: Settings, auth: &LocalAuth, timeout_ms: u32) -> Result<Link, Ended> {
+pub(crate) fn connect(
+    c: &Conn,
+    ours: Settings,
+    auth: &LocalAuth,
+    timeout_ms: u32,
+) -> Result<Link, Ended> {
     let mut hello = [0u8; MAX_HANDSHAKE_FRAME];
-    let (hs, len) = Handshake::connect(ours, auth.credentials(), &mut hello).map_err(Ended::Failed)?;
+    let (hs, len) =
+        Handshake::connect(ours, auth.credentials(), &mut hello).map_err(Ended::Failed)?;
     drive(c, hs, &hello[..len], timeout_ms)
 }
 
@@ -141,7 +152,14 @@ fn drive(c: &Conn, mut hs: Handshake, first: &[u8], timeout_ms: u32) -> Result<L
         recv(c, &mut whole[HEADER_LEN..])?;
         match hs.on_frame(whole, &mut out) {
             Step::Send(n) => send(c, &out[..n])?,
-            Step::Done(n, Established { peer, send: key, recv: recv_key }) => {
+            Step::Done(
+                n,
+                Established {
+                    peer,
+                    send: key,
+                    recv: recv_key,
+                },
+            ) => {
                 if n > 0 {
                     send(c, &out[..n])?;
                 }

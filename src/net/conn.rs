@@ -8,6 +8,7 @@
 //! out with its tag, in the order of its sequence number ([`Conn::send`]).
 
 use super::socket::{Received, Socket};
+use crate::cluster::errno;
 use crate::cluster::frame_mac::FrameKey;
 use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::new_mutex;
@@ -46,16 +47,16 @@ impl Conn {
     /// handshake gave the connection its key.
     pub(crate) fn send(&self, head: &[u8], payload: &[u8]) -> Result {
         let mut key = self.send_lock.lock();
-        let key = key.as_mut().ok_or(ENOTCONN)?;
+        let key = key.as_mut().ok_or(super::errno(errno::ENOTCONN))?;
         let tag = key.seal(head, payload).map_err(|_| EIO)?;
         self.sock.send(head, payload, &tag)
     }
 
-    /// Sends a handshake frame, which has no tag; `EISCONN` once the handshake is done.
+    /// Sends a handshake frame, which has no tag; `EBUSY` once the handshake is done.
     pub(crate) fn send_handshake(&self, frame: &[u8]) -> Result {
         let key = self.send_lock.lock();
         if key.is_some() {
-            return Err(EISCONN);
+            return Err(EBUSY);
         }
         self.sock.send(frame, &[], &[])
     }

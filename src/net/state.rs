@@ -272,7 +272,10 @@ impl State {
         match self.refusal_log.check(now_ms()) {
             Verdict::Print(0) => pr_warn!("cluster: {}\n", why),
             Verdict::Print(held) => {
-                pr_warn!("cluster: {} more refused connections were not logged\n", held);
+                pr_warn!(
+                    "cluster: {} more refused connections were not logged\n",
+                    held
+                );
                 pr_warn!("cluster: {}\n", why);
             }
             Verdict::Suppress => {}
@@ -586,7 +589,9 @@ impl State {
         let worker_shared = shared.clone();
         queue
             .queue()
-            .try_spawn(GFP_KERNEL, move || workers::accept(worker_shared, num, gen, c))
+            .try_spawn(GFP_KERNEL, move || {
+                workers::accept(worker_shared, num, gen, c)
+            })
             .map_err(|_| ENOMEM)
     }
 

@@ -22,11 +22,11 @@ use super::conn::Conn;
 use super::jobs::Jobs;
 use super::socket::{Received, SockAddr, Socket};
 use super::state::{global_conn, reply_header, MAX_HANDSHAKES};
-use crate::cluster::frame_mac::{FrameKey, TAG_LEN};
 use super::{now_ms, Ip, Shared};
 use crate::cluster::connection::{ConnId, LinkState};
 use crate::cluster::connection_events::Event;
 use crate::cluster::dispatch::Route;
+use crate::cluster::frame_mac::{FrameKey, TAG_LEN};
 use crate::cluster::node_num::NodeNum;
 use crate::cluster::status::Status;
 use crate::cluster::wire::{decode_header, HEADER_LEN, MAX_FRAME_LEN, MAX_PAYLOAD_LEN};
@@ -100,14 +100,20 @@ pub(crate) fn accept(shared: Arc<Shared>, num: NodeNum, gen: u64, c: Arc<Conn>) 
     let link = match result {
         Ok(link) => link,
         Err(ended) => {
-            st.refused(format_args!("node {}: refused a connection: {}", num, ended));
+            st.refused(format_args!(
+                "node {}: refused a connection: {}",
+                num, ended
+            ));
             drop(st);
             c.shutdown();
             return;
         }
     };
     if setup.as_ref().is_some_and(|(_, auth, _)| auth.is_none()) {
-        pr_warn!("cluster: node {}: link is not authenticated (auth = none)\n", num);
+        pr_warn!(
+            "cluster: node {}: link is not authenticated (auth = none)\n",
+            num
+        );
     }
     let event = Event::Accepted { nonce: link.nonce };
     let step = st.peer_event(&shared, num, gen, event, &mut jobs);
@@ -179,7 +185,10 @@ pub(crate) fn connect(
     let event = match &result {
         Ok(link) => {
             if setup.as_ref().is_some_and(|(_, auth)| auth.is_none()) {
-                pr_warn!("cluster: node {}: link is not authenticated (auth = none)\n", num);
+                pr_warn!(
+                    "cluster: node {}: link is not authenticated (auth = none)\n",
+                    num
+                );
             }
             Event::Authenticated {
                 conn,
