@@ -120,6 +120,9 @@ pub(crate) fn accept(shared: Arc<Shared>, num: NodeNum, gen: u64, c: Arc<Conn>) 
     let adopted = step.adopted.filter(|_| st.slot(num, gen).is_some());
     if let (Some(conn), Some(slot)) = (adopted, st.slot(num, gen)) {
         slot.conn = Some((conn, c.clone()));
+        // The link came up in this step, before the slot had the socket to open; our last
+        // handshake frame is already sent, so messages may follow it.
+        c.set_open();
     }
     drop(st);
     step.wake.notify(&shared);
