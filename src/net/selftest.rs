@@ -161,16 +161,21 @@ impl SelftestFile {
 impl DebugFile for SelftestFile {
     fn show(&self, out: &mut dyn Write) -> Result {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
-        let (unmatched, discarded) = {
+        let (unmatched, discarded, refused) = {
             let st = self.0.state.lock();
-            (st.counters.replies_unmatched, st.counters.one_way_discarded)
+            let c = &st.counters;
+            (
+                c.replies_unmatched,
+                c.one_way_discarded,
+                c.connections_refused,
+            )
         };
         writeln!(
             out,
             "echo_ok {}\necho_failed {}\nsink_ok {}\nsink_failed {}\none_way_sent {}\n\
              one_way_failed {}\nreceived_ok {}\nreceived_bad {}\nnode_up {}\nnode_down {}\n\
              first_error {}\nfirst_error_size {}\nreplies_unmatched {}\none_way_discarded {}\n\
-             last_run_ms {}\nlast_run_echo_us {}",
+             last_run_ms {}\nlast_run_echo_us {}\nconnections_refused {}",
             get(&ECHO_OK),
             get(&ECHO_FAILED),
             get(&SINK_OK),
@@ -186,7 +191,8 @@ impl DebugFile for SelftestFile {
             unmatched,
             discarded,
             get(&RUN_MS),
-            get(&ECHO_US)
+            get(&ECHO_US),
+            refused
         )
         .and_then(|()| super::selftest_bench::show(out))
         .map_err(|_| ENOSPC)

@@ -482,6 +482,9 @@ impl State {
                     CloseReason::ConnectFailed | CloseReason::ConnectTimeout
                 ) {
                     pr_debug!("cluster: node {}: connection closed: {}\n", num, reason);
+                } else if let CloseReason::Handshake(_) = reason {
+                    // Repeats at every reconnect while a key or setting is wrong.
+                    self.refused(format_args!("node {}: connection closed: {}", num, reason));
                 } else {
                     pr_info!("cluster: node {}: connection closed: {}\n", num, reason);
                 }
