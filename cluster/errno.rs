@@ -34,6 +34,8 @@ pub const ERANGE: i32 = 34;
 pub const ENAMETOOLONG: i32 = 36;
 /// Protocol error.
 pub const EPROTO: i32 = 71;
+/// Not a data message.
+pub const EBADMSG: i32 = 74;
 /// Message too long.
 pub const EMSGSIZE: i32 = 90;
 /// Protocol not available.

@@ -76,6 +76,9 @@ pub struct RemotePage {
     pub node: NodeNum,
     /// Its kind (that of its pool).
     pub kind: ZbudKind,
+    /// The owner's tag of what was sent ([`super::remote::page_tag`]): a get checks the reply
+    /// against it.
+    pub tag: super::remote::page_tag::PageTag,
 }
 
 /// Whose zpage a zbud buddy is: what eviction flushes from tmem.

@@ -2,8 +2,8 @@
 
 //! A get of a page kept on a peer: the faulting thread sends `TMEM_GET` (or `TMEM_GET_AND_FREE`
 //! when the page has left the local index) and sleeps until the reply, a timeout, or the peer's
-//! death wakes it; the reply's compressed page is checked (length, CRC-32C) and decompressed
-//! into the faulting page. The caller decides what a failure means (persistent: read the swap
+//! death wakes it; the reply's compressed page is checked (length, CRC-32C, and the owner's tag
+//! kept in the remote descriptor) and decompressed into the faulting page. The caller decides what a failure means (persistent: read the swap
 //! device; ephemeral: a miss).
 
 use super::runtime::with_runtime;
@@ -18,6 +18,8 @@ use crate::net::{errno, now_ms, now_us};
 use crate::os::PAGE_SIZE;
 use crate::zcache::compress::PageCodec;
 use crate::zcache::remote::counters::RAMSTER_COUNTERS;
+use crate::zcache::remote::page_tag::PageTag;
+use crate::zcache::store::RemotePage;
 use crate::zcache::zbud::ZbudKind;
 use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use kernel::prelude::*;
@@ -50,17 +52,18 @@ impl Drop for Waiting {
     }
 }
 
-/// Fills `page` with page `key` from `node`; with `take`, the peer drops its copy.
+/// Fills `page` with page `key` from where `remote` says; with `take`, the peer drops its copy.
 pub(crate) fn fetch(
     key: &RemoteKey,
-    node: NodeNum,
+    remote: &RemotePage,
     take: bool,
     codec: &dyn PageCodec,
     page: &mut [u8; PAGE_SIZE],
 ) -> Result {
     let c = &RAMSTER_COUNTERS;
     let start = now_us();
-    let fetched = get_page(key, node, take, codec, page);
+    let node = remote.node;
+    let fetched = get_page(key, node, take, remote.tag, codec, page);
     let (succ, unsucc) = match key.kind {
         ZbudKind::Ephemeral => (&c.remote_eph_pages_succ_get, &c.remote_eph_pages_unsucc_get),
         ZbudKind::Persistent => (
@@ -97,11 +100,13 @@ pub(crate) fn fetch(
     fetched
 }
 
-/// [`fetch`] without its counters and log (the remote-get benchmark times this).
+/// [`fetch`] without its counters and log (the remote-get benchmark times this): the reply must
+/// match the owner's tag `expected`, else it is refused (`EBADMSG`) and counted.
 pub(super) fn get_page(
     key: &RemoteKey,
     node: NodeNum,
     take: bool,
+    expected: PageTag,
     codec: &dyn PageCodec,
     page: &mut [u8; PAGE_SIZE],
 ) -> Result {
@@ -128,6 +133,15 @@ pub(super) fn get_page(
             REMOTE_TIMEOUT_MS,
         )?;
         let zpage = decode_page(reply.data()).map_err(|_| errno(cerr::EPROTO))?;
+        let tag = rt
+            .page_tags()
+            .tag(&key.tagged(node), zpage)
+            .map_err(|_| EIO)?;
+        if tag != expected {
+            // Another page, an old version or altered bytes: never let it reach the page.
+            RAMSTER_COUNTERS.remote_pages_bad_tag.inc();
+            return Err(errno(cerr::EBADMSG));
+        }
         codec
             .decompress(zpage, page)
             .map_err(|_| errno(cerr::EPROTO))

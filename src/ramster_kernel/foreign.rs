@@ -9,6 +9,7 @@
 //! (process context); the registry is a mutex, and each store operation runs with local
 //! interrupts off like every store operation.
 
+use super::inject_wrong;
 use super::runtime::with_runtime;
 use crate::cluster::node_num::NodeNum;
 use crate::cluster::status::Status;
@@ -49,6 +50,14 @@ pub(crate) struct ForeignClients {
     budget: usize,
     eph: u64,
     pers: u64,
+    /// The compressed page of the last get answered, for `inject_wrong_pages`.
+    last_answer: LastAnswer,
+}
+
+/// A copy of the last compressed page answered.
+struct LastAnswer {
+    bytes: KVec<u8>,
+    len: usize,
 }
 
 impl ForeignClients {
@@ -65,6 +74,10 @@ impl ForeignClients {
             budget,
             eph: 0,
             pers: 0,
+            last_answer: LastAnswer {
+                bytes: KVec::from_elem(0u8, MAX_COMPRESSED_LEN as usize, GFP_KERNEL)?,
+                len: 0,
+            },
         })
     }
 
@@ -207,7 +220,11 @@ fn serve(
                 GetMiss::Corrupt => Status::HandlerFailed,
                 _ => Status::NotFound,
             })?;
-            let data = zpage.get(..len).ok_or(Status::HandlerFailed)?;
+            let data = zpage.get_mut(..len).ok_or(Status::HandlerFailed)?;
+            if inject_wrong::take_one() {
+                return answer_wrong(&mut clients.last_answer, data, reply);
+            }
+            remember_answer(&mut clients.last_answer, data);
             encode_page(data, reply).map_err(|_| Status::HandlerFailed)
         }
         TmemOp::Flush => {
@@ -229,6 +246,33 @@ fn serve(
             Ok(0)
         }
     }
+}
+
+/// Keeps a copy of the page answered.
+fn remember_answer(last: &mut LastAnswer, data: &[u8]) {
+    last.len = match last.bytes.get_mut(..data.len()) {
+        Some(copy) => {
+            copy.copy_from_slice(data);
+            data.len()
+        }
+        None => 0,
+    };
+}
+
+/// A lying peer's answer (`inject_wrong_pages`): the page answered before, else `data` with one
+/// byte changed; either way with a valid CRC.
+fn answer_wrong(last: &mut LastAnswer, data: &mut [u8], reply: &mut [u8]) -> Result<usize, Status> {
+    let answered = match last.bytes.get(..last.len).filter(|b| !b.is_empty()) {
+        Some(before) => encode_page(before, reply),
+        None => {
+            if let Some(byte) = data.get_mut(data.len() / 2) {
+                *byte ^= 0x20;
+            }
+            encode_page(data, reply)
+        }
+    };
+    remember_answer(last, data);
+    answered.map_err(|_| Status::HandlerFailed)
 }
 
 fn on_put(from: NodeNum, payload: &[u8], reply: &mut [u8]) -> Result<usize, Status> {

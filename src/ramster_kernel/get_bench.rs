@@ -145,6 +145,7 @@ fn run_on(store: &ZStore, node: NodeNum, count: usize) -> Result {
     let mut b = Buffers::new()?;
     let mut puts = KVec::with_capacity(count, GFP_KERNEL)?;
     let mut gets = KVec::with_capacity(count, GFP_KERNEL)?;
+    let mut tags = KVec::with_capacity(count, GFP_KERNEL)?;
     let mut zbytes = 0u64;
     let pool = RunPool::new(store, node)?;
     let mut done = 0;
@@ -157,19 +158,26 @@ fn run_on(store: &ZStore, node: NodeNum, count: usize) -> Result {
             zbytes = zbytes.saturating_add(len as u64);
             let key = pool.key(i)?;
             let start = now_ns();
-            with_runtime(|rt| put_page(rt.net(), node, &key, zpage, &mut b.payload))
-                .ok_or(errno(cerr::ENOTCONN))?
-                .map_err(|failed| match failed {
-                    PutFailed::BadRequest => EINVAL,
-                    PutFailed::Peer(e) => e,
-                })?;
+            let tag = with_runtime(|rt| {
+                let tag = rt.page_tags().tag(&key.tagged(node), zpage);
+                put_page(rt.net(), node, &key, zpage, &mut b.payload).map(|()| tag)
+            })
+            .ok_or(errno(cerr::ENOTCONN))?
+            .map_err(|failed| match failed {
+                PutFailed::BadRequest => EINVAL,
+                PutFailed::Peer(e) => e,
+            })?
+            .map_err(|_| EIO)?;
+            // Within capacity: never allocates.
+            tags.push(tag, GFP_KERNEL)?;
             // Within capacity: never allocates.
             puts.push(now_ns().saturating_sub(start), GFP_KERNEL)?;
         }
         for i in batch {
             let key = pool.key(i)?;
             let start = now_ns();
-            get_page(&key, node, true, store.codec(), &mut b.back)?;
+            let tag = tags.get(i).copied().ok_or(EINVAL)?;
+            get_page(&key, node, true, tag, store.codec(), &mut b.back)?;
             gets.push(now_ns().saturating_sub(start), GFP_KERNEL)?;
             fill(i, &mut b.page);
             if b.back[..] != b.page[..] {

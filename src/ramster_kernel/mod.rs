@@ -19,6 +19,7 @@
 mod fetch;
 mod foreign;
 mod get_bench;
+mod inject_wrong;
 mod put;
 mod remotify;
 mod runtime;
@@ -26,8 +27,10 @@ mod runtime;
 pub(crate) use fetch::fetch;
 pub(crate) use runtime::RamsterNode;
 
+use crate::cluster::node_num::NodeNum;
 use crate::cluster::tmem_messages::PageKey;
 use crate::tmem::{Oid, PageIndex, PoolId};
+use crate::zcache::remote::page_tag::TaggedPage;
 use crate::zcache::zbud::ZbudKind;
 
 /// How long a remote operation may take before it fails (a dead peer fails it sooner).
@@ -47,6 +50,17 @@ pub(crate) struct RemoteKey {
 }
 
 impl RemoteKey {
+    /// What the tag of this page kept on `node` covers.
+    pub(crate) fn tagged(&self, node: NodeNum) -> TaggedPage {
+        TaggedPage {
+            node,
+            kind: self.kind,
+            pool: self.pool,
+            oid: self.oid,
+            index: self.index,
+        }
+    }
+
     /// The wire's page key.
     pub(crate) fn wire(&self) -> PageKey {
         PageKey {

@@ -252,6 +252,11 @@ fn move_page(
         index: d.owner.index,
         kind: d.kind,
     };
+    // The owner's tag of what leaves: every get checks the peer's answer against it.
+    let tag = rt
+        .page_tags()
+        .tag(&key.tagged(target), zpage)
+        .map_err(|_| NotMoved::Skip)?;
     match put_page(rt.net(), target, &key, zpage, &mut b.payload) {
         Ok(()) => {}
         Err(PutFailed::BadRequest) => return Err(NotMoved::Skip),
@@ -260,7 +265,7 @@ fn move_page(
             return Err(NotMoved::Stop);
         }
     }
-    let committed = store.remotify_commit(d, target);
+    let committed = store.remotify_commit(d, target, tag);
     if committed {
         remoted.inc();
     } else {

@@ -13,12 +13,14 @@
 
 use super::foreign::{self, ForeignClients};
 use super::get_bench::GetBenchFile;
+use super::inject_wrong::InjectWrongFile;
 use super::remotify;
 use crate::cluster::node_num::NodeNum;
 use crate::net::state::Handler;
 use crate::net::{ClusterNet, Shared as NetShared};
 use crate::published::Published;
 use crate::zcache::remote::knobs::KNOBS;
+use crate::zcache::remote::page_tag::PageTagKey;
 use crate::zcache_kernel;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use kernel::prelude::*;
@@ -33,6 +35,8 @@ pub(crate) struct Runtime {
     pub(super) foreign: Mutex<ForeignClients>,
     live: [AtomicU64; 4],
     stopping: AtomicBool,
+    /// This node's key for the tags of the pages it keeps on peers.
+    page_tags: PageTagKey,
 }
 
 /// The runtime of the running `RamsterNode`.
@@ -48,6 +52,11 @@ impl Runtime {
     /// The messaging API.
     pub(crate) fn net(&self) -> &NetShared {
         &self.net
+    }
+
+    /// The key of the tags of pages kept on peers.
+    pub(crate) fn page_tags(&self) -> &PageTagKey {
+        &self.page_tags
     }
 
     /// Whether the module is unloading (the worker stops).
@@ -122,12 +131,17 @@ impl RamsterNode {
     pub(crate) fn start(cluster: &mut ClusterNet) -> Result<RamsterNode> {
         let net = cluster.shared().clone();
         let clients = ForeignClients::new()?;
+        let page_tags = PageTagKey::generate().map_err(|_| {
+            pr_err!("cannot make the key of remote page tags (hmac(sha256))\n");
+            ENOMEM
+        })?;
         let runtime = Arc::pin_init(
             pin_init!(Runtime {
                 net,
                 foreign <- new_mutex!(clients, "ramster_foreign"),
                 live: [const { AtomicU64::new(0) }; 4],
                 stopping: AtomicBool::new(false),
+                page_tags,
             }),
             GFP_KERNEL,
         )?;
@@ -149,6 +163,8 @@ impl RamsterNode {
         node.runtime.net.register_node_callback(node_changed)?;
         let bench = Arc::new(GetBenchFile, GFP_KERNEL)?;
         cluster.add_file(c_str!("remote_get_bench"), bench, true)?;
+        let inject = Arc::new(InjectWrongFile, GFP_KERNEL)?;
+        cluster.add_file(c_str!("inject_wrong_pages"), inject, true)?;
         let queue = crate::net::OwnedQueue::new(c_str!("ramster_remotify"))?;
         let worker = node.runtime.clone();
         queue

@@ -182,8 +182,7 @@ impl Shared {
             index,
             kind: remote.kind,
         };
-        let fetched =
-            crate::ramster_kernel::fetch(&key, remote.node, taken, self.store.codec(), page);
+        let fetched = crate::ramster_kernel::fetch(&key, &remote, taken, self.store.codec(), page);
         if fetched.is_ok() {
             return Ok(());
         }

@@ -34,6 +34,9 @@ counters! {
     remote_eph_pages_unsucc_get: Count,
     /// Remote persistent gets that failed (the page was read from the swap device).
     remote_pers_pages_unsucc_get: Count,
+    /// Remote gets whose answer did not match the owner's tag of the page (another page, an old
+    /// version, altered bytes): refused, as a failed get.
+    remote_pages_bad_tag: Count,
     /// Remote objects flushed (and pools destroyed) on a peer.
     remote_objects_flushed: Count,
     /// Remote pages flushed on a peer.

@@ -5,6 +5,7 @@
 //! - [`knobs`]: the `/sys/kernel/mm/ramster/` settings (remote target, remotify switches,
 //!   nodes marked up);
 //! - [`outbox`]: remote flushes waiting to be sent;
+//! - [`page_tag`]: the owner's keyed tag of each page it keeps on a peer, checked on every get;
 //! - [`remotify`]: moving pages to a peer, and the peer-death policy;
 //! - [`foreign`]: the pages peers keep here.
 
@@ -12,4 +13,5 @@ pub mod counters;
 pub mod foreign;
 pub mod knobs;
 pub mod outbox;
+pub mod page_tag;
 pub mod remotify;

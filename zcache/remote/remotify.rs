@@ -21,6 +21,7 @@ use super::super::compress::COMPRESS_BOUND;
 use super::super::frames::FrameSource;
 use super::super::store::{Owner, RemotePage, Store, ZDesc};
 use super::super::zbud::{ZbudHandle, ZbudKind};
+use super::page_tag::PageTag;
 use crate::cluster::node_num::NodeNum;
 
 /// A page on its way to a peer: which page, and how long its compressed copy is.
@@ -81,11 +82,16 @@ impl<S: FrameSource> Store<S> {
         Some(out)
     }
 
-    /// The copy of `d` is on `node` now: the page becomes remote and its local zpage is freed.
+    /// The copy of `d` is on `node` now: the page becomes remote, with `tag` (the owner's tag of
+    /// the copy, checked by every get), and its local zpage is freed.
     /// False if the page was taken, flushed or replaced since [`Store::remotify_begin`]: then
     /// the caller must flush the copy on `node`.
-    pub fn remotify_commit(&self, d: &Departure, node: NodeNum) -> bool {
-        let remote = RemotePage { node, kind: d.kind };
+    pub fn remotify_commit(&self, d: &Departure, node: NodeNum, tag: PageTag) -> bool {
+        let remote = RemotePage {
+            node,
+            kind: d.kind,
+            tag,
+        };
         let committed = self.live_pool(d.owner.pool).and_then(|(pool, _)| {
             pool.update(&d.owner.oid, d.owner.index, |desc| {
                 let leaving = *desc == ZDesc::Leaving(d.kind, d.handle);

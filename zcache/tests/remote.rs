@@ -14,6 +14,7 @@ use crate::zcache::compress::COMPRESS_BOUND;
 use crate::zcache::frames::HeapFrames;
 use crate::zcache::remote::counters::{NodePages, RamsterCounters};
 use crate::zcache::remote::outbox::RemoteFlush;
+use crate::zcache::remote::page_tag::{PageTagKey, TaggedPage};
 use crate::zcache::remote::remotify::{Departure, FrameCopy};
 use crate::zcache::store::{GetMiss, PutRefused, Scratch, SmallSwapPages, Store};
 use crate::zcache::zbud::ZbudKind;
@@ -49,6 +50,24 @@ fn node(n: u8) -> NodeNum {
 
 fn oid(n: u64) -> Oid {
     Oid([n, 7, 0])
+}
+
+/// The owner's page-tag key (one per test process, as one per module load).
+fn tag_key() -> &'static PageTagKey {
+    static KEY: std::sync::OnceLock<PageTagKey> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| PageTagKey::generate().expect("tag key"))
+}
+
+/// The tag of the copy `zpage` of the page at `pool`/`o`/`i` kept on node 1.
+fn tag_of(kind: ZbudKind, pool: PoolId, o: &Oid, i: u32, zpage: &[u8]) -> u64 {
+    let page = TaggedPage {
+        node: node(1),
+        kind,
+        pool,
+        oid: *o,
+        index: i,
+    };
+    tag_key().tag(&page, zpage).expect("tag")
 }
 
 /// The peer's side of one remotify: what the module's put handler does.
@@ -88,7 +107,10 @@ fn remotify_all(local: &Store<HeapFrames>, peer: &Store<HeapFrames>, kind: PoolK
             any = true;
             match send(local, peer, kind, d, buf) {
                 Ok(()) => {
-                    assert!(local.remotify_commit(d, node(1)));
+                    let o = &d.owner;
+                    let copy = buf.get(..d.len).expect("len");
+                    let tag = tag_of(zkind, o.pool, &o.oid, o.index, copy);
+                    assert!(local.remotify_commit(d, node(1), tag));
                     moved += 1;
                 }
                 Err(_) => local.remotify_abort(d),
@@ -114,13 +136,27 @@ fn send_flushes(local: &Store<HeapFrames>, peer: &Store<HeapFrames>) {
     }
 }
 
-/// A get of a remote page, as the module does it: fetch the compressed copy, decompress.
+/// A get of a remote page, as the module does it: fetch the compressed copy, check its tag,
+/// decompress.
 fn remote_get(
     local: &Store<HeapFrames>,
     peer: &Store<HeapFrames>,
     pool: PoolId,
     o: u64,
     i: u32,
+) -> Result<Page, GetMiss> {
+    remote_get_answered(local, pool, o, i, |taken, z| {
+        peer.get_compressed(pool, &oid(o), i, taken, z)
+    })
+}
+
+/// [`remote_get`] with the peer's answer made by `answer`.
+fn remote_get_answered(
+    local: &Store<HeapFrames>,
+    pool: PoolId,
+    o: u64,
+    i: u32,
+    answer: impl FnOnce(bool, &mut [u8; COMPRESS_BOUND]) -> Result<usize, GetMiss>,
 ) -> Result<Page, GetMiss> {
     let mut out = Box::new([0u8; PAGE_SIZE]);
     let mut scratch = Box::new(Scratch::new());
@@ -129,7 +165,11 @@ fn remote_get(
         Err(GetMiss::Remote { page, taken }) => {
             assert_eq!(page.node, node(1));
             let mut z = [0u8; COMPRESS_BOUND];
-            let len = peer.get_compressed(pool, &oid(o), i, taken, &mut z)?;
+            let len = answer(taken, &mut z)?;
+            let zpage = z.get(..len).expect("len");
+            if tag_of(page.kind, pool, &oid(o), i, zpage) != page.tag {
+                return Err(GetMiss::Corrupt);
+            }
             local
                 .codec()
                 .decompress(z.get(..len).expect("len"), &mut out)
@@ -200,7 +240,10 @@ fn a_page_that_changes_in_transit_is_not_committed() {
         .expect("leaving page read locally");
     assert_eq!(out, page(2));
     for d in &ds {
-        assert!(!local.remotify_commit(d, node(1)), "stale page committed");
+        assert!(
+            !local.remotify_commit(d, node(1), 0),
+            "stale page committed"
+        );
     }
     local
         .get(pool, &oid(1), 0, &mut out, &mut scratch)
@@ -577,4 +620,45 @@ fn a_taken_remote_page_whose_fetch_failed_is_flushed_on_its_peer() {
     local.forget_remote_copy(pool, &oid(1), 0, remote);
     send_flushes(&local, &peer);
     assert_eq!(peer.frames().live(), 0, "the peer dropped its copy");
+}
+
+#[test]
+fn a_peer_that_answers_with_another_page_or_altered_bytes_is_caught_by_the_tag() {
+    let local = store(64, true);
+    let peer = store(64, true);
+    let pool = local
+        .new_pool(PoolKind::Persistent, Gfp::Kernel)
+        .expect("pool");
+    let mut scratch = Box::new(Scratch::new());
+    for o in 0..4u64 {
+        local
+            .put(pool, &oid(o), 0, &page(o), &mut scratch)
+            .expect("put");
+    }
+    assert_eq!(remotify_all(&local, &peer, PoolKind::Persistent), 4);
+    // Page 1's compressed copy, as the peer holds it: a valid page, with a valid CRC on the wire.
+    let mut other = [0u8; COMPRESS_BOUND];
+    let other_len = peer
+        .get_compressed(pool, &oid(1), 0, false, &mut other)
+        .expect("page 1 on the peer");
+    let answer_with = |bytes: &[u8]| {
+        let bytes = bytes.to_vec();
+        move |_: bool, z: &mut [u8; COMPRESS_BOUND]| {
+            z[..bytes.len()].copy_from_slice(&bytes);
+            Ok(bytes.len())
+        }
+    };
+    // Another page's contents for page 0.
+    let got = remote_get_answered(&local, pool, 0, 0, answer_with(&other[..other_len]));
+    assert_eq!(got.err(), Some(GetMiss::Corrupt));
+    // Page 1's own bytes, one byte altered.
+    let mut altered = other;
+    altered[other_len / 2] ^= 1;
+    let got = remote_get_answered(&local, pool, 1, 0, answer_with(&altered[..other_len]));
+    assert_eq!(got.err(), Some(GetMiss::Corrupt));
+    // The honest answers still come back bit-exact.
+    for o in 2..4u64 {
+        let got = remote_get(&local, &peer, pool, o, 0).expect("honest get");
+        assert_eq!(got[..], page(o)[..]);
+    }
 }
