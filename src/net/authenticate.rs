@@ -20,6 +20,7 @@ use crate::cluster::handshake::{
     refuse_version, Credentials, Established, Failure, Handshake, Step, MAX_HANDSHAKE_FRAME,
 };
 use crate::cluster::messages::Handshake as Settings;
+use crate::cluster::node_num::NodeNum;
 use crate::cluster::nodemanager::AuthSetting;
 use crate::cluster::secret::MasterKey;
 use crate::cluster::wire::{decode_header, WireError, HEADER_LEN};
@@ -51,9 +52,14 @@ impl LocalAuth {
         }
     }
 
-    /// Whether links run without authentication (logged at every connect).
-    pub(crate) fn is_none(&self) -> bool {
-        matches!(self, LocalAuth::None)
+    /// Logs, at every link that comes up without authentication, that it did.
+    pub(crate) fn warn_if_none(&self, peer: NodeNum) {
+        if let LocalAuth::None = self {
+            pr_warn!(
+                "cluster: node {}: link is not authenticated (auth = none)\n",
+                peer
+            );
+        }
     }
 }
 

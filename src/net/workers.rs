@@ -12,8 +12,8 @@
 //! - [`connect`] opens a connection for the connector side and runs the handshake, then becomes
 //!   its receive worker;
 //! - [`receive`] reads frames, checks every header with the `cluster/wire.rs` codec before
-//!   reading the payload and every frame's MAC before anything else sees it, feeds them to the peer's state machine and dispatches messages to
-//!   handlers and replies to their waiters;
+//!   reading the payload and every frame's MAC before anything else sees it, feeds them to the
+//!   peer's state machine and dispatches messages to handlers and replies to their waiters;
 //! - [`tick`] delivers the timers of every peer (keepalives, idle timeouts, reconnects, the
 //!   heartbeat) at their deadlines.
 
@@ -109,21 +109,21 @@ pub(crate) fn accept(shared: Arc<Shared>, num: NodeNum, gen: u64, c: Arc<Conn>) 
             return;
         }
     };
-    if setup.as_ref().is_some_and(|(_, auth, _)| auth.is_none()) {
-        pr_warn!(
-            "cluster: node {}: link is not authenticated (auth = none)\n",
-            num
-        );
+    if let Some((_, auth, _)) = &setup {
+        auth.warn_if_none(num);
     }
     let event = Event::Accepted { nonce: link.nonce };
     let step = st.peer_event(&shared, num, gen, event, &mut jobs);
-    let adopted = step.adopted.filter(|_| st.slot(num, gen).is_some());
-    if let (Some(conn), Some(slot)) = (adopted, st.slot(num, gen)) {
-        slot.conn = Some((conn, c.clone()));
-        // The link came up in this step, before the slot had the socket to open; our last
-        // handshake frame is already sent, so messages may follow it.
-        c.set_open();
-    }
+    let adopted = match (step.adopted, st.slot(num, gen)) {
+        (Some(conn), Some(slot)) => {
+            slot.conn = Some((conn, c.clone()));
+            // The link came up in this step, before the slot had the socket to open; our last
+            // handshake frame is already sent, so messages may follow it.
+            c.set_open();
+            Some(conn)
+        }
+        _ => None,
+    };
     drop(st);
     step.wake.notify(&shared);
     jobs.run();
@@ -187,11 +187,8 @@ pub(crate) fn connect(
     };
     let event = match &result {
         Ok(link) => {
-            if setup.as_ref().is_some_and(|(_, auth)| auth.is_none()) {
-                pr_warn!(
-                    "cluster: node {}: link is not authenticated (auth = none)\n",
-                    num
-                );
+            if let Some((_, auth)) = &setup {
+                auth.warn_if_none(num);
             }
             Event::Authenticated {
                 conn,
