@@ -321,9 +321,10 @@ impl Handshake {
             (Role::Connector, Stage::First) => self.on_challenge(frame, out),
             (Role::Acceptor, Stage::Second) => self.on_prove(frame, out),
             (Role::Connector, Stage::Second) => self.on_welcome(frame),
-            (_, Stage::Over) => Err(Failure::Unexpected(
-                header_of(frame).map_or(MessageType::Hello, |h| h.msg_type),
-            )),
+            (_, Stage::Over) => Err(match header_of(frame) {
+                Ok(header) => Failure::Unexpected(header.msg_type),
+                Err(failure) => failure,
+            }),
         };
         match result {
             Ok(Step::Send(len)) => {
