@@ -26,6 +26,6 @@ if [ "$NODE" = 0 ]; then
 	check "rmmod ramster" rmmod $MODULE
 else
 	check "badpeer: a good handshake, then 45 s without reading or sending" \
-		badpeer 169.254.0.1 7777 ramster 1 0 1000 30000 500 6 --stall=45
+		badpeer 169.254.0.1 7777 ramster 1 0 1000 30000 500 6 --key-file /etc/ramster.key --stall=45
 fi
 finish
