@@ -25,19 +25,20 @@ if [ "$NODE" = 0 ]; then
 	check "modprobe ramster mode=ramster" modprobe $MODULE mode=ramster
 	check "ramster-tools up" ramster-tools up --node alpha
 	check "the link to beta comes up" wait_for 120 link_is $C/node/beta up
+	# Watch the link through the attack, which beta starts
+	# once this node's messages arrived: one sample every 0.2 s.
+	( while :; do cat $C/node/beta/link; sleep 0.2; done ) > /tmp/link-samples 2>&1 &
+	WATCH=$!
 	check "messages to beta flow before the attack" sh -c "echo '1 64' > $SELFTEST"
 	check "beta's messages arrive before the attack" \
 		wait_for 120 sh -c "[ \$(sed -n 's/^received_ok //p' $SELFTEST) -ge 67 ]"
-	# Watch the link through the attack: one sample every 0.2 s.
-	( while :; do cat $C/node/beta/link; sleep 0.2; done ) > /tmp/link-samples 2>&1 &
-	WATCH=$!
 	# beta sends its second messages once its attack is over.
 	check "the attack ends and beta's messages arrive after it" \
 		wait_for 400 sh -c "[ \$(sed -n 's/^received_ok //p' $SELFTEST) -ge 134 ]"
 	kill $WATCH
 	samples=$(wc -l < /tmp/link-samples)
 	echo "  link samples during the attack: $samples; not 'up': $(grep -vc '^up$' /tmp/link-samples)"
-	check "the link was sampled through the attack" [ "$samples" -ge 50 ]
+	check "the link was sampled through the attack" [ "$samples" -ge 20 ]
 	check_eq "the link to beta stayed up in every sample" 0 "$(grep -vc '^up$' /tmp/link-samples)"
 	check_eq "the link never went down" 0 "$(dmesg | grep -c 'cluster: node 1: link down')"
 	check_eq "the connection was never closed" 0 \
@@ -68,7 +69,7 @@ else
 	check "messages to alpha flow before the attack" sh -c "echo '0 64' > $SELFTEST"
 	check "alpha's messages arrive before the attack" \
 		wait_for 120 sh -c "[ \$(sed -n 's/^received_ok //p' $SELFTEST) -ge 67 ]"
-	check "the key file is mode 0600, owned by root" sh -c "ls -ln /etc/ramster.key | grep -q '^-rw------- *1 0 0 '"
+	check "the key file is mode 0600, owned by root" sh -c "ls -ln /etc/ramster.key | grep -Eq '^-rw------- +1 +0 +0 '"
 	$BADPEER --junk=5 > /tmp/junk.out; rc=$?
 	cat /tmp/junk.out
 	check_eq "(a) 5 connections of 64 bytes of junk, as nobody, each dropped" 0 $rc
