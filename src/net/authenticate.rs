@@ -5,7 +5,7 @@
 //! [`accept`] and [`connect`] run `cluster/handshake.rs` on a [`Conn`]: they read each frame
 //! (header checked by the wire codec first, only handshake types, at most one handshake frame
 //! buffered), hand it to the state machine and send what it answers, without a MAC. The whole
-//! handshake must finish within the idle timeout (a receive timeout on the socket), so a peer
+//! handshake must finish within the idle timeout (one deadline for all its reads), so a peer
 //! that connects and says nothing, or trickles, holds a worker at most that long. On success the
 //! connection gets its send key and the caller its receive key; the socket is then the peer's.
 //!
@@ -13,7 +13,7 @@
 //! [`MasterKey`] wipes itself when dropped); the handshake's crypto runs without the mutex.
 
 use super::conn::Conn;
-use super::socket::Received;
+use super::socket::{Deadline, Received};
 use super::state::State;
 use crate::cluster::frame_mac::FrameKey;
 use crate::cluster::handshake::{
@@ -113,8 +113,8 @@ pub(crate) fn connect(
     drive(c, hs, &hello[..len], timeout_ms)
 }
 
-fn recv(c: &Conn, buf: &mut [u8]) -> Result<(), Ended> {
-    match c.recv_exact(buf) {
+fn recv(c: &Conn, buf: &mut [u8], deadline: Deadline) -> Result<(), Ended> {
+    match c.recv_exact_by(buf, deadline) {
         Ok(Received::Full) => Ok(()),
         Ok(Received::Closed) => Err(Ended::Io(EPIPE)),
         Err(e) => Err(Ended::Io(e)),
@@ -127,14 +127,15 @@ fn send(c: &Conn, frame: &[u8]) -> Result<(), Ended> {
 
 /// Sends `first` (if any), then answers frames until the handshake ends.
 fn drive(c: &Conn, mut hs: Handshake, first: &[u8], timeout_ms: u32) -> Result<Link, Ended> {
-    c.set_recv_timeout(timeout_ms);
+    // One deadline for the whole handshake, however the peer splits its frames.
+    let deadline = Deadline::after_ms(timeout_ms);
     if !first.is_empty() {
         send(c, first)?;
     }
     let mut frame = [0u8; MAX_HANDSHAKE_FRAME];
     let mut out = [0u8; MAX_HANDSHAKE_FRAME];
     loop {
-        recv(c, &mut frame[..HEADER_LEN])?;
+        recv(c, &mut frame[..HEADER_LEN], deadline)?;
         let header = match decode_header(&frame[..HEADER_LEN]) {
             Ok(header) => header,
             Err(e @ WireError::UnsupportedVersion(_)) => {
@@ -155,7 +156,7 @@ fn drive(c: &Conn, mut hs: Handshake, first: &[u8], timeout_ms: u32) -> Result<L
         let Some(whole) = frame.get_mut(..len) else {
             return Err(Ended::Failed(Failure::Protocol(WireError::BufferTooSmall)));
         };
-        recv(c, &mut whole[HEADER_LEN..])?;
+        recv(c, &mut whole[HEADER_LEN..], deadline)?;
         match hs.on_frame(whole, &mut out) {
             Step::Send(n) => send(c, &out[..n])?,
             Step::Done(
@@ -170,7 +171,6 @@ fn drive(c: &Conn, mut hs: Handshake, first: &[u8], timeout_ms: u32) -> Result<L
                     send(c, &out[..n])?;
                 }
                 c.seal_with(key);
-                c.set_recv_timeout(0);
                 return Ok(Link {
                     nonce: peer.nonce,
                     recv: recv_key,

@@ -7,7 +7,7 @@
 //! ([`Conn::send_handshake`]); once [`Conn::seal_with`] gave it the send key, every frame goes
 //! out with its tag, in the order of its sequence number ([`Conn::send`]).
 
-use super::socket::{Received, Socket};
+use super::socket::{Deadline, Received, Socket};
 use crate::cluster::errno;
 use crate::cluster::frame_mac::FrameKey;
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -66,14 +66,14 @@ impl Conn {
         *self.send_lock.lock() = Some(key);
     }
 
-    /// Receives give up after `ms` milliseconds (0: never), for the handshake's deadline.
-    pub(crate) fn set_recv_timeout(&self, ms: u32) {
-        self.sock.set_recv_timeout(ms);
-    }
-
     /// Fills `buf` from the stream (only the receive worker calls this).
     pub(crate) fn recv_exact(&self, buf: &mut [u8]) -> Result<Received> {
-        self.sock.recv_exact(buf)
+        self.sock.recv_exact(buf, None)
+    }
+
+    /// Fills `buf` from the stream by `deadline`, else `EAGAIN` (the handshake's reads).
+    pub(crate) fn recv_exact_by(&self, buf: &mut [u8], deadline: Deadline) -> Result<Received> {
+        self.sock.recv_exact(buf, Some(deadline))
     }
 
     /// Closes both directions; the receive worker sees the end of the stream.

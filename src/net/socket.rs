@@ -10,7 +10,7 @@
 
 use core::ffi::c_void;
 use core::ptr::NonNull;
-use kernel::ffi::{c_int, c_uint};
+use kernel::ffi::{c_int, c_uint, c_ulong};
 use kernel::prelude::*;
 
 extern "C" {
@@ -36,8 +36,14 @@ extern "C" {
         tail: *const u8,
         tail_len: usize,
     ) -> c_int;
-    fn ramster_sock_set_recv_timeout(sock: *mut c_void, ms: c_uint);
-    fn ramster_sock_recv(sock: *mut c_void, buf: *mut u8, len: usize) -> c_int;
+    fn ramster_deadline_after_ms(ms: c_uint) -> c_ulong;
+    fn ramster_sock_recv(
+        sock: *mut c_void,
+        buf: *mut u8,
+        len: usize,
+        has_deadline: bool,
+        deadline: c_ulong,
+    ) -> c_int;
     fn ramster_sock_shutdown(sock: *mut c_void);
     fn ramster_sock_release(sock: *mut c_void);
 }
@@ -58,6 +64,18 @@ pub(crate) enum Received {
     Full,
     /// The peer closed the connection before the first byte.
     Closed,
+}
+
+/// A point in time (jiffies) by which a receive must be done.
+#[derive(Clone, Copy)]
+pub(crate) struct Deadline(c_ulong);
+
+impl Deadline {
+    /// `ms` milliseconds from now.
+    pub(crate) fn after_ms(ms: u32) -> Deadline {
+        // SAFETY: only reads the clock.
+        Deadline(unsafe { ramster_deadline_after_ms(ms) })
+    }
 }
 
 /// An owned kernel socket; released when dropped.
@@ -135,19 +153,27 @@ impl Socket {
         })
     }
 
-    /// Receives give up with `EAGAIN` after `ms` milliseconds (0: they wait for ever).
-    pub(crate) fn set_recv_timeout(&self, ms: u32) {
-        // SAFETY: `self.raw` is a live socket we own.
-        unsafe { ramster_sock_set_recv_timeout(self.raw.as_ptr(), ms) };
-    }
-
-    /// Fills `buf` from the stream. A close in the middle of `buf` is an error (`EPIPE`).
-    pub(crate) fn recv_exact(&self, buf: &mut [u8]) -> Result<Received> {
+    /// Fills `buf` from the stream. A close in the middle of `buf` is an error (`EPIPE`); with
+    /// a `deadline`, so is `buf` not filled by then (`EAGAIN`), however the peer splits it.
+    pub(crate) fn recv_exact(
+        &self,
+        buf: &mut [u8],
+        deadline: Option<Deadline>,
+    ) -> Result<Received> {
         if buf.is_empty() {
             return Ok(Received::Full);
         }
+        let (has_deadline, at) = deadline.map_or((false, 0), |d| (true, d.0));
         // SAFETY: `self.raw` is live; `buf` is valid for writes of its length.
-        let ret = unsafe { ramster_sock_recv(self.raw.as_ptr(), buf.as_mut_ptr(), buf.len()) };
+        let ret = unsafe {
+            ramster_sock_recv(
+                self.raw.as_ptr(),
+                buf.as_mut_ptr(),
+                buf.len(),
+                has_deadline,
+                at,
+            )
+        };
         check(ret)?;
         Ok(if ret == 0 {
             Received::Closed

@@ -52,8 +52,9 @@ int ramster_sock_connect(const u8 *addr, u16 port,
 int ramster_sock_send(struct socket *sock, const void *head, size_t head_len,
 		      const void *payload, size_t payload_len,
 		      const void *tail, size_t tail_len);
-void ramster_sock_set_recv_timeout(struct socket *sock, unsigned int ms);
-int ramster_sock_recv(struct socket *sock, void *buf, size_t len);
+unsigned long ramster_deadline_after_ms(unsigned int ms);
+int ramster_sock_recv(struct socket *sock, void *buf, size_t len,
+		      bool has_deadline, unsigned long deadline);
 void ramster_sock_shutdown(struct socket *sock);
 void ramster_sock_release(struct socket *sock);
 struct workqueue_struct *ramster_alloc_workqueue(const char *name);

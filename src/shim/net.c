@@ -153,28 +153,40 @@ int ramster_sock_send(struct socket *sock, const void *head, size_t head_len,
 	return ret;
 }
 
-void ramster_sock_set_recv_timeout(struct socket *sock, unsigned int ms)
+unsigned long ramster_deadline_after_ms(unsigned int ms)
 {
-	/* 0: receives wait for as long as it takes. */
-	WRITE_ONCE(sock->sk->sk_rcvtimeo,
-		   ms ? msecs_to_jiffies(ms) : MAX_SCHEDULE_TIMEOUT);
+	return jiffies + msecs_to_jiffies(ms);
 }
 
-int ramster_sock_recv(struct socket *sock, void *buf, size_t len)
+/*
+ * Fills @len bytes at @buf. With @has_deadline, the whole of it must arrive
+ * before jiffies reach @deadline, however the peer splits it: else -EAGAIN.
+ */
+int ramster_sock_recv(struct socket *sock, void *buf, size_t len,
+		      bool has_deadline, unsigned long deadline)
 {
 	size_t done = 0;
 
 	if (len > INT_MAX)
 		return -EINVAL;
 	while (done < len) {
+		long timeo = MAX_SCHEDULE_TIMEOUT;
 		struct kvec vec = {
 			.iov_base = buf + done,
 			.iov_len = len - done,
 		};
 		struct msghdr msg = { .msg_flags = 0 };
-		int ret = kernel_recvmsg(sock, &msg, &vec, 1, len - done,
-					 MSG_WAITALL);
+		int ret;
 
+		if (has_deadline) {
+			timeo = (long)(deadline - jiffies);
+			if (timeo <= 0)
+				return -EAGAIN;
+		}
+		/* Only the socket's one receiver changes it. */
+		WRITE_ONCE(sock->sk->sk_rcvtimeo, timeo);
+		ret = kernel_recvmsg(sock, &msg, &vec, 1, len - done,
+				     MSG_WAITALL);
 		if (ret < 0)
 			return ret;
 		if (ret == 0)
