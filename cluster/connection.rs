@@ -11,10 +11,10 @@
 //! Rules (Documentation/wire-protocol.rst): the higher-numbered node connects, the lower one
 //! accepts; the glue runs the authenticated handshake (`handshake.rs`) on each socket before
 //! this machine hears of it, so an accepted socket is one whose peer proved itself, and only
-//! such a socket replaces the current one; a connection
-//! silent for the idle timeout is closed; a side that heard nothing for the keepalive delay sends
-//! a keepalive request; the connector waits the reconnect delay after any close. Every socket gets
-//! a [`ConnId`]; events about a socket that is no longer the current one are ignored.
+//! such a socket replaces the current one; a connection silent for the idle timeout is closed;
+//! a side that heard nothing for the keepalive delay sends a keepalive request; the connector
+//! waits the reconnect delay after any close. Every socket gets a [`ConnId`]; events about a
+//! socket that is no longer the current one are ignored.
 
 use super::connection_events::{Action, Actions, CloseReason, Event, Outgoing};
 use super::messages::Handshake;
@@ -149,11 +149,6 @@ impl Connection {
             .last_keepalive_sent
             .map_or(self.last_heard, |sent| sent.max(self.last_heard));
         since.saturating_add(u64::from(self.ours.timeouts.keepalive_delay_ms))
-    }
-
-    /// Our settings, which the glue's handshake sends to the peer once it proved itself.
-    pub fn our_handshake(&self) -> &Handshake {
-        &self.ours
     }
 
     /// Handles `event`, which happened at time `now` (milliseconds, monotonic).
@@ -297,7 +292,7 @@ impl Connection {
         }
     }
 
-    /// The connector's handshake on `conn` succeeded: the peer proved itself.
+    /// The handshake on the current socket succeeded: the peer proved itself, the link is up.
     fn authenticated(&mut self, now: u64, nonce: u64, actions: &mut Actions) {
         self.state = LinkState::Up;
         self.last_heard = now;
