@@ -100,6 +100,13 @@ pub(crate) fn fetch(
     fetched
 }
 
+/// Whether [`fetch`] failed with `e` after the peer's answer arrived (an answer refused here:
+/// its page tag, its format or its data): the peer has processed the request, so after a
+/// `TMEM_GET_AND_FREE` it no longer keeps the page.
+pub(crate) fn peer_answered(e: Error) -> bool {
+    e == errno(cerr::EBADMSG) || e == errno(cerr::EPROTO)
+}
+
 /// [`fetch`] without its counters and log (the remote-get benchmark times this): the reply must
 /// match the owner's tag `expected`, else it is refused (`EBADMSG`) and counted.
 pub(super) fn get_page(

@@ -24,7 +24,7 @@ mod put;
 mod remotify;
 mod runtime;
 
-pub(crate) use fetch::fetch;
+pub(crate) use fetch::{fetch, peer_answered};
 pub(crate) use runtime::RamsterNode;
 
 use crate::cluster::node_num::NodeNum;

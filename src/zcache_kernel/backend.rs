@@ -183,13 +183,17 @@ impl Shared {
             kind: remote.kind,
         };
         let fetched = crate::ramster_kernel::fetch(&key, &remote, taken, self.store.codec(), page);
-        if fetched.is_ok() {
+        let Err(e) = fetched else {
             return Ok(());
-        }
+        };
         if taken {
-            // The entry has left the index, but the peer may still keep its copy (the request
-            // never reached it, or its answer was lost): ask it to drop it.
-            self.store.forget_remote_copy(pool, oid, index, remote);
+            // The entry has left the index. A peer that answered the `TMEM_GET_AND_FREE` (with a
+            // page refused here) has dropped its copy; otherwise it may still keep it (the
+            // request never reached it, or its answer was lost): ask it to drop it. Flushes
+            // for answered gets would only crowd the outbox, and a full outbox drops flushes.
+            if !crate::ramster_kernel::peer_answered(e) {
+                self.store.forget_remote_copy(pool, oid, index, remote);
+            }
         } else {
             // The index still names the peer: drop the entry (and the peer's copy).
             self.store.flush_page(pool, oid, index);
