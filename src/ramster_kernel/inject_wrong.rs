@@ -4,7 +4,8 @@
 //! holds the cluster key but lies, for the test of the owner's page tags. A write of a count
 //! (0 to [`MAX_INJECTED`]) makes that many next answered gets carry the compressed page this
 //! node served before (another page: valid compressed data, with a valid CRC-32C) instead of the
-//! page asked for; the first one, with nothing served before, has one byte of its page changed.
+//! page asked for; the first one, with nothing served since the write, has one byte of its page
+//! changed.
 //! A read shows how many are still to come. Root only (0600), like the rest of debugfs.
 
 use crate::cluster::config_text::parse_decimal;
@@ -18,6 +19,11 @@ const MAX_INJECTED: usize = 1 << 20;
 
 /// Wrong answers still to give.
 static PENDING: AtomicUsize = AtomicUsize::new(0);
+
+/// Whether wrong answers are still to come (answered pages are then remembered).
+pub(super) fn armed() -> bool {
+    PENDING.load(Ordering::Relaxed) > 0
+}
 
 /// Whether the get being answered now must be a wrong answer (and counts it).
 pub(super) fn take_one() -> bool {
