@@ -1,5 +1,5 @@
 #!/bin/sh
-# scenario: zcache cleancache never serves data older than the page cache held: an inode evicted with its pages while still linked (I_DONTCACHE on ext4), and an inode generation changed back and forth (SETVERSION on ext2), each read back byte for byte with hits from the store
+# scenario: zcache cleancache never serves data older than the page cache held, nor newer than the device holds: an inode evicted with its pages while still linked (I_DONTCACHE on ext4), an inode generation changed back and forth (SETVERSION on ext2), and a file whose writeback failed (fail_make_request on ext2), each read back byte for byte
 # memory: 128M
 # kasan: 384M
 # timeout: 900
@@ -20,6 +20,24 @@ in_store() {
 	hookfile write "$1" "$2" 0 $len && evict && hookfile check "$1" "$2" 0 $len && evict &&
 		found=$(zc gets_found) && hookfile check "$1" "$2" 0 $len &&
 		[ "$(zc gets_found)" -gt "$found" ] && evict
+}
+
+# fail_writes on|off: every bio to the scratch disk fails (fail_make_request), or none does.
+fail_writes() {
+	if [ "$1" = on ]; then
+		echo 100 > /sys/kernel/debug/fail_make_request/probability &&
+			echo -1 > /sys/kernel/debug/fail_make_request/times &&
+			echo 0 > /sys/kernel/debug/fail_make_request/verbose &&
+			echo 1 > /sys/block/vda/make-it-fail
+	else
+		echo 0 > /sys/block/vda/make-it-fail
+	fi
+}
+
+# fails_with_eio CMD...: CMD fails, and says "Input/output error".
+fails_with_eio() {
+	out=$("$@" 2>&1) && return 1
+	echo "$out" | grep -q "Input/output error"
 }
 
 check "ramster loads (frontswap=N)" modprobe ramster frontswap=N
@@ -62,6 +80,21 @@ check "ext2: the first generation again" hookfile setversion /mnt/g "$gen"
 check "ext2: read returns the newest contents" hookfile check /mnt/g sparse42 0 $len
 evict
 check "ext2: and again after eviction" hookfile check /mnt/g sparse42 0 $len
+
+# ext2 (no journal, so a failed data write leaves the filesystem usable): a file whose writeback
+# failed. The device keeps the old contents (seed 43), the page cache has the new ones (seed 44)
+# in clean folios read from the disk. Once they are evicted a read must return what the device
+# holds, as it does without cleancache: the store must not keep the unwritten copy.
+check "ext2: old contents on the disk and in the store" in_store /mnt/w sparse43
+check "ext2: read into the page cache" hookfile check /mnt/w sparse43 0 $len
+check "ext2: writes to the disk fail" fail_writes on
+check "ext2: overwrite in full, fsync fails with EIO" fails_with_eio hookfile write /mnt/w sparse44 0 $len
+check "ext2: writes to the disk succeed again" fail_writes off
+evict
+check "ext2: read after the failed writeback returns the device's contents" \
+	hookfile check /mnt/w sparse43 0 $len
+evict
+check "ext2: and again after eviction" hookfile check /mnt/w sparse43 0 $len
 check "umount ext2" umount /mnt
 show_zcache
 check_eq "no page failed to decompress" 0 "$(zc corrupt_pages)"
