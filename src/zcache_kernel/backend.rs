@@ -40,7 +40,7 @@ use crate::zcache::zbud::ZbudKind;
 use core::ffi::{c_char, c_int};
 use core::fmt::Write;
 use core::ptr;
-use core::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::alloc::{flags, KBox, KVec};
 use kernel::error::to_result;
 use kernel::prelude::*;
@@ -57,50 +57,47 @@ struct Shared {
     draining: AtomicBool,
 }
 
-/// The shared state of the registered backend, or null. Set before anything is registered,
-/// cleared only after every hook, the shrinker and debugfs are gone (no callback runs then).
-static SHARED: AtomicPtr<Shared> = AtomicPtr::new(ptr::null_mut());
+/// The shared state of the registered backend, published before anything is registered and
+/// unpublished (waiting for every reader) only after every hook, the shrinker and debugfs are
+/// gone. The hooks, the shrinker, debugfs and RAMster mode's threads reach it only through
+/// [`with_shared`], so no reference to it outlives a read-side section.
+static SHARED: Published<Shared> = Published::new();
 
-/// The registered store, for RAMster mode's threads (`crate::ramster_kernel`), published while
-/// the backend is registered.
-static STORE: Published<ZStore> = Published::new();
+/// Runs `f` on the backend's shared state (`f` may sleep); `None` if there is none.
+fn with_shared<R>(f: impl FnOnce(&Shared) -> R) -> Option<R> {
+    SHARED.read(f)
+}
 
-/// Runs `f` on the registered store (`f` may sleep); `None` if there is none (or it is being
-/// taken down: unloading waits for `f` to return before freeing the store).
+/// Runs `f` on the registered store (`f` may sleep); `None` if there is none (unloading waits
+/// for `f` to return before freeing the store).
 pub(crate) fn with_store<R>(f: impl FnOnce(&ZStore) -> R) -> Option<R> {
-    STORE.read(f)
+    with_shared(|shared| f(&shared.store))
 }
 
 /// frontswap's pool, if the backend is registered with frontswap.
 pub(crate) fn swap_pool() -> Option<PoolId> {
-    shared().and_then(|s| s.swap_pool)
+    with_shared(|s| s.swap_pool).flatten()
 }
 
 /// Compresses `page` as the store would (its codec, this CPU's scratch) into `out`; returns the
 /// compressed size. `ENODEV` without a backend, `E2BIG` if it does not compress or fit.
 pub(crate) fn compress_page(page: &[u8; PAGE_SIZE], out: &mut [u8]) -> Result<usize> {
-    let shared = shared().ok_or(ENODEV)?;
-    let preempt = PreemptOff::new();
-    shared
-        .scratch
-        .with(&preempt, |scratch| {
-            let zpage = scratch
-                .compress(shared.store.codec(), page)
-                .map_err(|_| E2BIG)?;
-            out.get_mut(..zpage.len())
-                .ok_or(E2BIG)?
-                .copy_from_slice(zpage);
-            Ok(zpage.len())
-        })
-        .ok_or(EBUSY)?
-}
-
-fn shared() -> Option<&'static Shared> {
-    let p = SHARED.load(Ordering::Acquire);
-    // SAFETY: `p` is null or points to the `Shared` owned by the live `Backend`, which clears
-    // `SHARED` and waits for every caller (hook unregistration, shrinker and debugfs removal)
-    // before freeing it.
-    unsafe { p.as_ref() }
+    with_shared(|shared| {
+        let preempt = PreemptOff::new();
+        shared
+            .scratch
+            .with(&preempt, |scratch| {
+                let zpage = scratch
+                    .compress(shared.store.codec(), page)
+                    .map_err(|_| E2BIG)?;
+                out.get_mut(..zpage.len())
+                    .ok_or(E2BIG)?
+                    .copy_from_slice(zpage);
+                Ok(zpage.len())
+            })
+            .ok_or(EBUSY)?
+    })
+    .ok_or(ENODEV)?
 }
 
 fn put_errno(refused: PutRefused) -> Error {
@@ -263,14 +260,16 @@ impl Shared {
 // ---- frontswap --------------------------------------------------------------------------------
 
 fn fs_store(type_: u32, offset: u64, page: &[u8; PAGE_SIZE]) -> Result {
-    let shared = shared().ok_or(ENODEV)?;
-    let pool = shared.swap_pool.ok_or(ENODEV)?;
     let (oid, index) = swap_key(type_, offset).ok_or(EINVAL)?;
-    if shared.draining.load(Ordering::Relaxed) {
-        shared.flush_page(pool, &oid, index);
-        return Err(EBUSY);
-    }
-    shared.put(pool, &oid, index, page)
+    with_shared(|shared| {
+        let pool = shared.swap_pool.ok_or(ENODEV)?;
+        if shared.draining.load(Ordering::Relaxed) {
+            shared.flush_page(pool, &oid, index);
+            return Err(EBUSY);
+        }
+        shared.put(pool, &oid, index, page)
+    })
+    .unwrap_or(Err(ENODEV))
 }
 
 /// # Safety
@@ -301,12 +300,12 @@ unsafe extern "C" fn ramster_zc_fs_load(
     // On entry: whether the core lets the load take the page (only into a swap-cache folio).
     // SAFETY: `exclusive` is readable (this function's contract).
     let may_take = unsafe { *exclusive };
-    let loaded = (|| {
-        let shared = shared().ok_or(ENODEV)?;
+    let loaded = with_shared(|shared| {
         let pool = shared.swap_pool.ok_or(ENODEV)?;
         let (oid, index) = swap_key(type_, offset).ok_or(ENOENT)?;
         shared.get(pool, &oid, index, page, may_take)
-    })();
+    })
+    .unwrap_or(Err(ENODEV));
     // The store takes persistent pages on a get (exclusive gets) when it may.
     // SAFETY: `exclusive` is writable (this function's contract).
     unsafe { *exclusive = loaded.is_ok() && may_take };
@@ -315,21 +314,25 @@ unsafe extern "C" fn ramster_zc_fs_load(
 
 #[no_mangle]
 extern "C" fn ramster_zc_fs_invalidate_page(type_: u32, offset: u64) {
-    if let (Some(shared), Some((oid, index))) = (shared(), swap_key(type_, offset)) {
+    let Some((oid, index)) = swap_key(type_, offset) else {
+        return;
+    };
+    with_shared(|shared| {
         if let Some(pool) = shared.swap_pool {
             shared.flush_page(pool, &oid, index);
         }
-    }
+    });
 }
 
 #[no_mangle]
 extern "C" fn ramster_zc_fs_invalidate_area(type_: u32) {
-    let Some(shared) = shared() else { return };
-    let Some(pool) = shared.swap_pool else { return };
-    // One object per lock hold, so interrupts are never off for the whole area.
-    for oid in area_oids(type_) {
-        shared.flush_object(pool, &oid);
-    }
+    with_shared(|shared| {
+        let Some(pool) = shared.swap_pool else { return };
+        // One object per lock hold, so interrupts are never off for the whole area.
+        for oid in area_oids(type_) {
+            shared.flush_object(pool, &oid);
+        }
+    });
 }
 
 // ---- cleancache -------------------------------------------------------------------------------
@@ -340,11 +343,9 @@ extern "C" fn ramster_zc_cc_init_fs(pagesize: usize) -> c_int {
         if pagesize != PAGE_SIZE {
             return Err(EINVAL);
         }
-        let shared = shared().ok_or(ENODEV)?;
         // May sleep: the hook allows it, and no lock is held here.
-        let id = shared
-            .store
-            .new_pool(PoolKind::Ephemeral, Gfp::Kernel)
+        let id = with_shared(|shared| shared.store.new_pool(PoolKind::Ephemeral, Gfp::Kernel))
+            .ok_or(ENODEV)?
             .map_err(|e| match e {
                 NewPoolError::NoFreeId => ENOSPC,
                 NewPoolError::NoMemory => ENOMEM,
@@ -379,12 +380,17 @@ unsafe extern "C" fn ramster_zc_cc_get(
     let oid = unsafe { file_oid(oid) };
     // SAFETY: the shim passes the mapped, locked folio being read, writable for a page.
     let page = unsafe { &mut *dst.cast::<[u8; PAGE_SIZE]>() };
-    errno((|| {
-        let shared = shared().ok_or(ENODEV)?;
-        let pool = shared.cache_pool(pool).ok_or(EINVAL)?;
-        let index = PageIndex::try_from(index).map_err(|_| ENOENT)?;
-        shared.get(pool, &oid, index, page, true)
-    })())
+    let index = match PageIndex::try_from(index) {
+        Ok(index) => index,
+        Err(_) => return ENOENT.to_errno(),
+    };
+    errno(
+        with_shared(|shared| {
+            let pool = shared.cache_pool(pool).ok_or(EINVAL)?;
+            shared.get(pool, &oid, index, page, true)
+        })
+        .unwrap_or(Err(ENODEV)),
+    )
 }
 
 /// # Safety
@@ -397,15 +403,17 @@ unsafe extern "C" fn ramster_zc_cc_put(pool: c_int, oid: *const u64, index: u64,
     // SAFETY: the shim passes the mapped clean folio leaving the page cache, readable for a
     // page; it is not written while its mapping's i_pages lock is held.
     let page = unsafe { &*src.cast::<[u8; PAGE_SIZE]>() };
-    let Some(shared) = shared() else { return };
-    let Some(pool) = shared.cache_pool(pool) else {
+    // A file too large to index in 32 bits is not cached; no copy of it can exist either.
+    let Ok(index) = PageIndex::try_from(index) else {
         return;
     };
-    // A file too large to index in 32 bits is not cached; no copy of it can exist either.
-    if let Ok(index) = PageIndex::try_from(index) {
-        // A refused put is counted by the store (failed_eph_puts) and has dropped any old copy.
-        let _ = shared.put(pool, &oid, index, page);
-    }
+    with_shared(|shared| {
+        if let Some(pool) = shared.cache_pool(pool) {
+            // A refused put is counted by the store (failed_eph_puts) and has dropped any old
+            // copy.
+            let _ = shared.put(pool, &oid, index, page);
+        }
+    });
 }
 
 /// # Safety
@@ -415,10 +423,14 @@ unsafe extern "C" fn ramster_zc_cc_put(pool: c_int, oid: *const u64, index: u64,
 unsafe extern "C" fn ramster_zc_cc_invalidate_page(pool: c_int, oid: *const u64, index: u64) {
     // SAFETY: the shim passes the file key (this function's contract).
     let oid = unsafe { file_oid(oid) };
-    let Some(shared) = shared() else { return };
-    if let (Some(pool), Ok(index)) = (shared.cache_pool(pool), PageIndex::try_from(index)) {
-        shared.flush_page(pool, &oid, index);
-    }
+    let Ok(index) = PageIndex::try_from(index) else {
+        return;
+    };
+    with_shared(|shared| {
+        if let Some(pool) = shared.cache_pool(pool) {
+            shared.flush_page(pool, &oid, index);
+        }
+    });
 }
 
 /// # Safety
@@ -428,39 +440,43 @@ unsafe extern "C" fn ramster_zc_cc_invalidate_page(pool: c_int, oid: *const u64,
 unsafe extern "C" fn ramster_zc_cc_invalidate_inode(pool: c_int, oid: *const u64) {
     // SAFETY: the shim passes the file key (this function's contract).
     let oid = unsafe { file_oid(oid) };
-    let Some(shared) = shared() else { return };
-    if let Some(pool) = shared.cache_pool(pool) {
-        shared.flush_object(pool, &oid);
-    }
+    with_shared(|shared| {
+        if let Some(pool) = shared.cache_pool(pool) {
+            shared.flush_object(pool, &oid);
+        }
+    });
 }
 
 #[no_mangle]
 extern "C" fn ramster_zc_cc_invalidate_fs(pool: c_int) {
-    let Some(shared) = shared() else { return };
-    if let Some(pool) = shared.cache_pool(pool) {
-        // Unmount, process context: the walk reschedules between its batches.
-        shared.store.destroy_pool(pool);
-    }
+    with_shared(|shared| {
+        if let Some(pool) = shared.cache_pool(pool) {
+            // Unmount, process context: the walk reschedules between its batches.
+            shared.store.destroy_pool(pool);
+        }
+    });
 }
 
 // ---- shrinker ---------------------------------------------------------------------------------
 
 #[no_mangle]
 extern "C" fn ramster_zc_shrink_count() -> core::ffi::c_ulong {
-    shared().map_or(0, |s| s.store.counters().eph_pageframes.get()) as core::ffi::c_ulong
+    with_shared(|s| s.store.counters().eph_pageframes.get()).unwrap_or(0) as core::ffi::c_ulong
 }
 
 #[no_mangle]
 extern "C" fn ramster_zc_shrink_scan(nr: core::ffi::c_ulong) -> core::ffi::c_ulong {
-    let Some(shared) = shared() else { return 0 };
-    let mut freed = 0;
-    while freed < nr {
-        if shared.store.shrink_ephemeral(1) == 0 {
-            break;
+    with_shared(|shared| {
+        let mut freed = 0;
+        while freed < nr {
+            if shared.store.shrink_ephemeral(1) == 0 {
+                break;
+            }
+            freed = freed.saturating_add(1);
         }
-        freed = freed.saturating_add(1);
-    }
-    freed
+        freed
+    })
+    .unwrap_or(0)
 }
 
 // ---- debugfs ----------------------------------------------------------------------------------
@@ -487,17 +503,20 @@ fn for_each_counter(shared: &Shared, dir: u32, mut f: impl FnMut(&str, &str, u64
 /// `val` must be valid for a write of a `u64`.
 #[no_mangle]
 unsafe extern "C" fn ramster_zc_counter(dir: u32, id: u32, val: *mut u64) -> c_int {
-    let Some(shared) = shared() else {
+    let found = with_shared(|shared| {
+        let mut found = None;
+        let mut i = 0u32;
+        for_each_counter(shared, dir, |_, _, value| {
+            if i == id {
+                found = Some(value);
+            }
+            i = i.wrapping_add(1);
+        });
+        found
+    });
+    let Some(found) = found else {
         return ENODEV.to_errno();
     };
-    let mut found = None;
-    let mut i = 0u32;
-    for_each_counter(shared, dir, |_, _, value| {
-        if i == id {
-            found = Some(value);
-        }
-        i = i.wrapping_add(1);
-    });
     match found {
         Some(value) => {
             // SAFETY: `val` is writable (this function's contract).
@@ -513,15 +532,13 @@ unsafe extern "C" fn ramster_zc_counter(dir: u32, id: u32, val: *mut u64) -> c_i
 /// `buf` must be valid for writes of `size` bytes.
 #[no_mangle]
 unsafe extern "C" fn ramster_zc_mm_stat(buf: *mut c_char, size: usize) -> isize {
-    let Some(shared) = shared() else {
-        return ENODEV.to_errno() as isize;
-    };
     // SAFETY: `buf` is writable for `size` bytes (this function's contract).
     let buf = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), size) };
     let mut w = BufWriter::new(buf);
-    match write!(w, "{}", shared.store.counters().mm_stat()) {
-        Ok(()) => w.written(),
-        Err(_) => E2BIG.to_errno() as isize,
+    match with_shared(|shared| write!(w, "{}", shared.store.counters().mm_stat())) {
+        Some(Ok(())) => w.written(),
+        Some(Err(_)) => E2BIG.to_errno() as isize,
+        None => ENODEV.to_errno() as isize,
     }
 }
 
@@ -643,9 +660,9 @@ impl Backend {
             },
             flags::GFP_KERNEL,
         )?;
-        SHARED.store(ptr::from_ref(&*shared).cast_mut(), Ordering::Release);
-        // SAFETY: the backend owns `shared` until its `drop`, which unpublishes the store first.
-        unsafe { STORE.publish(&shared.store) };
+        // SAFETY: the backend owns `shared` until its `drop`, which unpublishes it before
+        // freeing it.
+        unsafe { SHARED.publish(&shared) };
         backend.shared = Some(shared);
         if let Some(shared) = backend.shared.as_deref() {
             match create_debugfs(shared) {
@@ -677,8 +694,6 @@ impl Backend {
 
 impl Drop for Backend {
     fn drop(&mut self) {
-        // RAMster mode's threads are stopped by now; wait for any late reader all the same.
-        STORE.unpublish();
         if self.debugfs {
             // SAFETY: waits for running readers; none start afterwards.
             unsafe { ffi::ramster_zc_debugfs_remove() };
@@ -713,7 +728,9 @@ impl Drop for Backend {
                 given
             );
         }
-        SHARED.store(ptr::null_mut(), Ordering::Release);
+        // Nothing calls in any more (RAMster mode's threads are stopped by now); wait for any
+        // late reader all the same.
+        SHARED.unpublish();
         if let Some(shared) = self.shared.take() {
             // Nothing calls in any more: free every pool's pages, and with them the frames.
             shared.store.destroy_all_pools();
