@@ -13,6 +13,8 @@ impl NodeNum {
     pub const MAX: u8 = 254;
     /// How many node numbers exist.
     pub const COUNT: usize = 255;
+    /// Node 0.
+    pub const FIRST: NodeNum = NodeNum(0);
 
     /// `value` as a node number, if it is one.
     pub const fn new(value: u8) -> Option<NodeNum> {

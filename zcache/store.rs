@@ -186,7 +186,8 @@ type LockedPacked<S> = SpinLockArray<Packed<S>, 1>;
 /// How many ephemeral frames one put may evict before it gives up.
 const EVICTIONS_PER_PUT: usize = 2;
 
-/// How many remote flushes may wait for the remotify worker.
+/// How many remote flushes the outbox holds at first (it grows with the remote pages: see
+/// [`Outbox`]).
 pub const OUTBOX_CAPACITY: usize = 512;
 
 /// The zcache store over frames from `S`.
@@ -201,6 +202,8 @@ pub struct Store<S: FrameSource> {
     codec: &'static dyn PageCodec,
     counters: Counters,
     outbox: Outbox,
+    /// Pages of this store kept on peers (each may yet queue one flush).
+    remote_pages: Level,
     remote: &'static RamsterCounters,
     node_pages: &'static NodePages,
     /// Fault injection: this many more gets of a compressed page find it corrupt.
@@ -230,6 +233,7 @@ impl<S: FrameSource> Store<S> {
             codec: &Lz4Flex,
             counters: Counters::new(),
             outbox: Outbox::new(OUTBOX_CAPACITY, gfp)?,
+            remote_pages: Level::new(),
             remote: &RAMSTER_COUNTERS,
             node_pages: &NODE_PAGES,
             corrupt_gets: AtomicUsize::new(0),
@@ -427,14 +431,27 @@ impl<S: FrameSource> Store<S> {
         );
     }
 
+    /// Grows the outbox so that every page kept on a peer, two more, and every flush queued
+    /// have a slot: then no flush is ever dropped (see [`Outbox`]). Process context.
+    pub(crate) fn reserve_flush_room(&self, gfp: Gfp) -> Option<()> {
+        let remote = usize::try_from(self.remote_pages.get()).unwrap_or(usize::MAX);
+        let needed = remote
+            .saturating_add(self.outbox.len())
+            .saturating_add(2)
+            .saturating_add(OUTBOX_CAPACITY);
+        self.outbox.reserve(needed, gfp).ok()
+    }
+
     /// Counts a page in as kept on a peer.
     pub(crate) fn remote_arrived(&self, r: RemotePage) {
+        self.remote_pages.inc();
         self.remote_level(r.kind).inc();
         self.node_pages.add_remote(r.node, 1);
     }
 
     /// Counts a page out of those kept on a peer.
     pub(crate) fn remote_left(&self, r: RemotePage) {
+        self.remote_pages.dec();
         self.remote_level(r.kind).dec();
         self.node_pages.add_remote(r.node, -1);
     }

@@ -54,6 +54,9 @@ fn may_allocate(_gfp: Gfp) -> Result<(), AllocError> {
     })
 }
 
+/// A fixed array that may be large; on the host simply a [`Vec`] of `n` elements.
+pub type BigArray<T> = Vec<T>;
+
 /// A growable array whose allocations are fallible.
 #[derive(Debug, Default)]
 pub struct Vec<T>(std::vec::Vec<T>);

@@ -16,7 +16,7 @@ use core::ops::{Deref, DerefMut};
 use core::pin::Pin;
 use core::ptr::{self, NonNull};
 use core::sync::atomic::{AtomicPtr, Ordering};
-use kernel::alloc::{flags, Flags, KBox, KVec};
+use kernel::alloc::{flags, Flags, KBox, KVVec, KVec};
 use kernel::init::{pin_init_array_from_fn, InPlaceInit};
 use kernel::rbtree::{RBTree, RBTreeNodeReservation};
 use kernel::str::CStr;
@@ -70,6 +70,33 @@ impl<T: Clone> Vec<T> {
         KVec::from_elem(value, n, flags_of(gfp))
             .map(Self)
             .map_err(|_| AllocError)
+    }
+}
+
+/// A fixed array of `n` elements that may be large: `kvmalloc` (virtually contiguous when no
+/// physically contiguous run is free). Made and dropped in process context only.
+pub struct BigArray<T>(KVVec<T>);
+
+impl<T: Clone> BigArray<T> {
+    /// An array of `n` copies of `value`.
+    pub fn from_elem(value: T, n: usize, gfp: Gfp) -> Result<Self, AllocError> {
+        KVVec::from_elem(value, n, flags_of(gfp))
+            .map(Self)
+            .map_err(|_| AllocError)
+    }
+}
+
+impl<T> Deref for BigArray<T> {
+    type Target = [T];
+
+    fn deref(&self) -> &[T] {
+        &self.0
+    }
+}
+
+impl<T> DerefMut for BigArray<T> {
+    fn deref_mut(&mut self) -> &mut [T] {
+        &mut self.0
     }
 }
 

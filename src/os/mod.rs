@@ -6,6 +6,8 @@
 //! tests. It never names `kernel::` or `std::`; it asks this module instead for:
 //!
 //! - [`Vec`]: a growable array whose every allocation is fallible and takes a [`Gfp`];
+//!   [`BigArray`]: a fixed array that may be large (virtually contiguous in the kernel), made
+//!   and freed in process context only;
 //! - [`Map`]: an ordered map (the kernel's red-black tree) with fallible node allocation;
 //! - [`SpinLockArray`]: a heap array of spinlocks, e.g. the hashed buckets of a tmem pool, in a
 //!   lockdep class made with [`lock_class!`]; in the kernel each is taken with local interrupts

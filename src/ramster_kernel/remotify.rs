@@ -29,6 +29,7 @@ use crate::cluster::node_num::NodeNum;
 use crate::cluster::tmem_messages::{encode_request, TmemOp, TmemRequest, KEY_LEN};
 use crate::cluster::wire::MessageType;
 use crate::net::now_ms;
+use crate::os::Gfp;
 use crate::tmem::{Oid, PoolId};
 use crate::zcache::remote::counters::RAMSTER_COUNTERS;
 use crate::zcache::remote::knobs::KNOBS;
@@ -186,7 +187,7 @@ fn remotify(rt: &Runtime, store: &ZStore, target: NodeNum, b: &mut Buffers) -> R
             && under_pressure(store)
         {
             looked = looked.saturating_add(1);
-            let departures = store.remotify_begin(kind, &mut b.copy);
+            let departures = store.remotify_begin(kind, &mut b.copy, Gfp::Kernel);
             let Some(departures) = departures else {
                 break;
             };

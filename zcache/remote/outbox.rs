@@ -5,15 +5,20 @@
 //!
 //! A remote page usually leaves the index where nothing may sleep (a swap entry freed under the
 //! swap lock, a cleancache invalidation with interrupts off), so the store cannot send the
-//! flush itself. It pushes it here instead: a fixed ring allocated with the store, behind a
-//! spinlock, so pushing never allocates. When the ring is full the flush is counted as failed;
-//! the peer then keeps a stale copy that nobody will ask for until the pool or the node goes
-//! (it still counts against this node's foreign limit there).
+//! flush itself. It pushes it here instead: a ring behind a spinlock, so pushing never
+//! allocates.
+//!
+//! The ring never fills: it grows in process context ([`Outbox::reserve`]) before any page
+//! leaves for a peer, so that it always has a slot for every remote page and every queued flush
+//! (`Store::remotify_begin`). A page flush is queued only when a remote page leaves the index,
+//! and an object or pool flush only for a peer that held at least one page of it, so the number
+//! of queued flushes plus remote pages never grows but by a remotify. A push that still finds
+//! the ring full (a bug) is counted as failed.
 
 use super::super::counters::Count;
 use super::super::zbud::ZbudKind;
 use crate::cluster::node_num::NodeNum;
-use crate::os::{lock_class, AllocError, Gfp, SpinLockArray, Vec};
+use crate::os::{lock_class, AllocError, BigArray, Gfp, SpinLockArray};
 use crate::tmem::{Oid, PageIndex, PoolId};
 
 /// A flush a peer has to be told about.
@@ -68,7 +73,7 @@ impl RemoteFlush {
 /// A ring of up to its capacity of [`RemoteFlush`]es.
 struct Ring {
     /// The slots (`None` only in a lock array's spare fill, never in use).
-    items: Option<Vec<RemoteFlush>>,
+    items: Option<BigArray<RemoteFlush>>,
     head: usize,
     len: usize,
 }
@@ -76,16 +81,17 @@ struct Ring {
 /// The ring behind its lock.
 pub struct Outbox(SpinLockArray<Ring, 1>);
 
+/// What fills a slot that holds no flush.
+const FILLER: RemoteFlush = RemoteFlush::Pool {
+    node: NodeNum::FIRST,
+    pool: PoolId(0),
+    kind: ZbudKind::Ephemeral,
+};
+
 impl Outbox {
     /// An empty outbox for `capacity` flushes, allocated now with `gfp`.
     pub fn new(capacity: usize, gfp: Gfp) -> Result<Self, AllocError> {
-        let filler = RemoteFlush::Pool {
-            node: NodeNum::new(0).ok_or(AllocError)?,
-            pool: PoolId(0),
-            kind: ZbudKind::Ephemeral,
-        };
-        let items = Vec::from_elem(filler, capacity.max(1), gfp)?;
-        let mut items = Some(items);
+        let mut items = Some(BigArray::from_elem(FILLER, capacity.max(1), gfp)?);
         Ok(Self(SpinLockArray::new(
             |_| Ring {
                 items: items.take(),
@@ -95,6 +101,45 @@ impl Outbox {
             lock_class!("ramster_outbox"),
             gfp,
         )?))
+    }
+
+    /// How many flushes the outbox can hold.
+    pub fn capacity(&self) -> usize {
+        self.0.lock(0).items.as_ref().map_or(0, |items| items.len())
+    }
+
+    /// Grows the ring to hold at least `needed` flushes (to twice its size at least, so that
+    /// growing is rare). Process context, no lock held: the new ring is allocated with `gfp`,
+    /// the queued flushes are moved into it under the lock, in order, and the old ring is freed
+    /// after the lock is dropped.
+    pub fn reserve(&self, needed: usize, gfp: Gfp) -> Result<(), AllocError> {
+        let capacity = self.capacity();
+        if capacity >= needed {
+            return Ok(());
+        }
+        let mut bigger = BigArray::from_elem(FILLER, needed.max(capacity.saturating_mul(2)), gfp)?;
+        let mut guard = self.0.lock(0);
+        let ring = &mut *guard;
+        let Some(items) = ring.items.as_ref() else {
+            return Err(AllocError);
+        };
+        if items.len() >= bigger.len() {
+            // Grown meanwhile: `bigger` is freed below, after the lock.
+            drop(guard);
+            return Ok(());
+        }
+        for (i, slot) in bigger.iter_mut().take(ring.len).enumerate() {
+            let from = ring.head.saturating_add(i).checked_rem(items.len());
+            if let Some(flush) = from.and_then(|from| items.get(from)) {
+                *slot = *flush;
+            }
+        }
+        let old = ring.items.replace(bigger);
+        ring.head = 0;
+        drop(guard);
+        // Freed here, with no lock held (a large ring is vmalloc'ed).
+        drop(old);
+        Ok(())
     }
 
     /// Queues `flush`; false (and nothing queued) if the outbox is full.

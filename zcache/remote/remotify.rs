@@ -23,6 +23,7 @@ use super::super::store::{Owner, RemotePage, Store, ZDesc};
 use super::super::zbud::{ZbudHandle, ZbudKind};
 use super::page_tag::PageTag;
 use crate::cluster::node_num::NodeNum;
+use crate::os::Gfp;
 
 /// A page on its way to a peer: which page, and how long its compressed copy is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,12 +44,16 @@ pub type FrameCopy = [[u8; COMPRESS_BOUND]; 2];
 impl<S: FrameSource> Store<S> {
     /// Picks the least recently used frame of `kind` and marks its pages as leaving; their
     /// compressed bytes are copied into `copy` (buddy `i` into `copy[i]`). `None` if the zbud
-    /// has no frame; a buddy slot is `None` if it is empty or its page cannot leave.
+    /// has no frame, or if the outbox cannot grow (with `gfp`) to hold a flush for every remote
+    /// page, these two included: no page leaves then. A buddy slot is `None` if it is empty or
+    /// its page cannot leave.
     pub fn remotify_begin(
         &self,
         kind: ZbudKind,
         copy: &mut FrameCopy,
+        gfp: Gfp,
     ) -> Option<[Option<Departure>; 2]> {
+        self.reserve_flush_room(gfp)?;
         let buddies = self.zbud_of(kind).lock(0).rotate_lru()?;
         let mut out = [None, None];
         for ((slot, buddy), buf) in out.iter_mut().zip(buddies).zip(copy.iter_mut()) {

@@ -13,7 +13,7 @@ use crate::tmem::{Oid, PoolId, PoolKind};
 use crate::zcache::compress::COMPRESS_BOUND;
 use crate::zcache::frames::HeapFrames;
 use crate::zcache::remote::counters::{NodePages, RamsterCounters};
-use crate::zcache::remote::outbox::RemoteFlush;
+use crate::zcache::remote::outbox::{Outbox, RemoteFlush};
 use crate::zcache::remote::page_tag::{PageTagKey, TaggedPage};
 use crate::zcache::remote::remotify::{Departure, FrameCopy};
 use crate::zcache::store::{GetMiss, PutRefused, Scratch, SmallSwapPages, Store};
@@ -100,7 +100,7 @@ fn remotify_all(local: &Store<HeapFrames>, peer: &Store<HeapFrames>, kind: PoolK
     send_flushes(local, peer);
     let mut copy: Box<FrameCopy> = Box::new([[0; COMPRESS_BOUND]; 2]);
     let mut moved = 0;
-    while let Some(departures) = local.remotify_begin(zkind, &mut copy) {
+    while let Some(departures) = local.remotify_begin(zkind, &mut copy, Gfp::Kernel) {
         let mut any = false;
         for (d, buf) in departures.iter().zip(copy.iter()) {
             let Some(d) = d else { continue };
@@ -225,7 +225,7 @@ fn a_page_that_changes_in_transit_is_not_committed() {
         .expect("put");
     let mut copy: Box<FrameCopy> = Box::new([[0; COMPRESS_BOUND]; 2]);
     let departures = local
-        .remotify_begin(ZbudKind::Persistent, &mut copy)
+        .remotify_begin(ZbudKind::Persistent, &mut copy, Gfp::Kernel)
         .expect("a frame");
     let ds: Vec<Departure> = departures.iter().flatten().copied().collect();
     assert_eq!(ds.len(), 2, "both pages share the frame");
@@ -264,7 +264,7 @@ fn an_aborted_page_stays_local() {
         .expect("put");
     let mut copy: Box<FrameCopy> = Box::new([[0; COMPRESS_BOUND]; 2]);
     let departures = local
-        .remotify_begin(ZbudKind::Ephemeral, &mut copy)
+        .remotify_begin(ZbudKind::Ephemeral, &mut copy, Gfp::Kernel)
         .expect("a frame");
     for d in departures.iter().flatten() {
         local.remotify_abort(d);
@@ -325,25 +325,90 @@ fn flushes_of_remote_pages_objects_and_pools_reach_the_outbox() {
 }
 
 #[test]
-fn a_full_outbox_counts_the_flush_as_failed() {
+fn a_burst_of_flushes_beyond_the_first_outbox_loses_none() {
     let local = store(4096, false);
     let peer = store(4096, false);
     let mut scratch = Box::new(Scratch::new());
     let pool = local
         .new_pool(PoolKind::Ephemeral, Gfp::Kernel)
         .expect("pool");
-    let pages = crate::zcache::store::OUTBOX_CAPACITY as u32 + 5;
+    let pages = 3 * crate::zcache::store::OUTBOX_CAPACITY as u32 + 5;
     for i in 0..pages {
         local
             .put(pool, &oid(1), i, &page(u64::from(i)), &mut scratch)
             .expect("put");
     }
-    remotify_all(&local, &peer, PoolKind::Ephemeral);
+    let before = local.remote_counters().remote_page_flushes_failed.get();
+    assert_eq!(
+        remotify_all(&local, &peer, PoolKind::Ephemeral),
+        pages as usize
+    );
+    // Every page leaves the index at once (as when a process with all its pages on a peer
+    // exits): each one's flush is queued, in order, and none is dropped.
     for i in 0..pages {
         assert!(local.flush_page(pool, &oid(1), i));
     }
-    assert_eq!(local.outbox().len(), crate::zcache::store::OUTBOX_CAPACITY);
-    assert_eq!(local.remote_counters().remote_page_flushes_failed.get(), 5);
+    assert_eq!(local.outbox().len(), pages as usize);
+    assert_eq!(
+        local.remote_counters().remote_page_flushes_failed.get(),
+        before
+    );
+    for i in 0..pages {
+        match local.outbox().pop() {
+            Some(RemoteFlush::Page { index, .. }) => assert_eq!(index, i),
+            other => panic!("flush {i}: {other:?}"),
+        }
+    }
+    assert!(local.outbox().is_empty());
+}
+
+#[test]
+fn the_outbox_keeps_its_flushes_in_order_when_it_grows() {
+    let outbox = Outbox::new(8, Gfp::Kernel).expect("outbox");
+    let flush = |index| RemoteFlush::Page {
+        node: node(1),
+        pool: PoolId(1),
+        kind: ZbudKind::Persistent,
+        oid: oid(1),
+        index,
+    };
+    // Wrap the ring: head at 3, five flushes queued across its end.
+    for i in 0..5 {
+        assert!(outbox.push(flush(i)));
+    }
+    for i in 0..3 {
+        assert_eq!(outbox.pop(), Some(flush(i)));
+    }
+    for i in 5..11 {
+        assert!(outbox.push(flush(i)));
+    }
+    assert!(!outbox.push(flush(99)), "full at 8");
+    outbox.reserve(20, Gfp::Kernel).expect("grows");
+    assert!(outbox.capacity() >= 20);
+    for i in 11..20 {
+        assert!(outbox.push(flush(i)));
+    }
+    for i in 3..20 {
+        assert_eq!(outbox.pop(), Some(flush(i)));
+    }
+    assert_eq!(outbox.pop(), None);
+}
+
+#[test]
+fn an_outbox_that_cannot_grow_keeps_what_it_holds() {
+    let outbox = Outbox::new(2, Gfp::Kernel).expect("outbox");
+    let flush = RemoteFlush::Pool {
+        node: node(1),
+        pool: PoolId(1),
+        kind: ZbudKind::Ephemeral,
+    };
+    assert!(outbox.push(flush));
+    crate::os::fail_allocations_after(0);
+    let grown = outbox.reserve(100, Gfp::Kernel);
+    crate::os::stop_failing_allocations();
+    assert!(grown.is_err());
+    assert_eq!(outbox.capacity(), 2);
+    assert_eq!(outbox.pop(), Some(flush));
 }
 
 #[test]

@@ -28,6 +28,8 @@ if [ "$NODE" = 0 ]; then
 	check_eq "no page failed to decompress" 0 "$(zc corrupt_pages)"
 	check "swapoff" swapoff /dev/vda
 	check_eq "no remote page left" 0 "$(rc remote_pers_pages)"
+	check_eq "no remote flush was dropped" 0 \
+		"$(($(rc remote_page_flushes_failed) + $(rc remote_object_flushes_failed)))"
 	check "tell node 1 that node 0 is done" marker
 	check "node 1 has checked what it can" wait_for 300 markers 2
 	check "ramster-tools down" ramster-tools down
@@ -39,15 +41,16 @@ else
 	check "tell node 0" marker
 	check "node 0 is done" wait_for 1500 markers 2
 	check "node 1 lied" sh -c "[ \$(cat $RD/inject_wrong_pages) -lt 1000000 ]"
-	# Pages whose flush node 0's full outbox dropped (remote_page_flushes_failed, TODO) stay
-	# here until node 0 goes down; then none may be left.
-	echo "  foreign_pers_pages = $(rc foreign_pers_pages) while node 0 is still up"
+	# Node 0 has no page here any more (swapoff): every flush reached this node, none was
+	# dropped on the way (a burst of them once overflowed node 0's outbox).
+	check "none of node 0's pages is left here while node 0 is up" wait_for 60 sh -c \
+		"[ \$(cat $RD/foreign_pers_pages) = 0 ] && [ \$(cat $RD/foreign_eph_pages) = 0 ]"
 	check "junk written to inject_wrong_pages is refused" sh -c \
 		"! echo junk > $RD/inject_wrong_pages"
 	check "echo 0 stops the lies" sh -c "echo 0 > $RD/inject_wrong_pages"
 	check "tell node 0" marker
 	check "node 0 goes down" wait_for 120 sh -c "[ \$(cat $CFS/ramster/node/alpha/link) != up ]"
-	check "none of node 0's pages is left here" wait_for 60 sh -c \
+	check "none of node 0's pages is left here after it went down" wait_for 60 sh -c \
 		"[ \$(cat $RD/foreign_pers_pages) = 0 ] && [ \$(cat $RD/foreign_eph_pages) = 0 ]"
 	check "ramster-tools down" ramster-tools down
 	check "rmmod ramster" rmmod $MODULE
