@@ -105,6 +105,23 @@ impl<D> Client<D> {
         Some(flushed)
     }
 
+    /// Bytes of memory the client's index takes: every pool body it made (kept while the client
+    /// lives, see [`Pool::index_bytes`]).
+    pub fn index_bytes(&self) -> usize {
+        self.pools
+            .iter()
+            .filter_map(OnceSlot::get)
+            .map(Pool::index_bytes)
+            .fold(0, usize::saturating_add)
+    }
+
+    /// Whether pool `id`'s body (its buckets) is already allocated.
+    pub fn has_body(&self, id: PoolId) -> bool {
+        self.pools
+            .get(usize::from(id.0))
+            .is_some_and(|slot| slot.get().is_some())
+    }
+
     /// Every live pool with its id.
     pub fn pools(&self) -> impl Iterator<Item = (PoolId, &Pool<D>)> {
         (0u16..)

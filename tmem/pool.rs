@@ -22,7 +22,9 @@
 use super::detached::Detached;
 use super::key::{Oid, PageIndex};
 use super::object::Object;
-use crate::os::{cond_resched, lock_class, AllocError, Gfp, Map, SpinLockArray, Step};
+use crate::os::{
+    cond_resched, lock_class, map_node_bytes, AllocError, Gfp, Map, SpinLockArray, Step,
+};
 use core::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 
 /// log2 of the number of buckets of a pool.
@@ -177,6 +179,27 @@ impl<D> Pool<D> {
     /// How many objects the pool holds.
     pub fn object_count(&self) -> usize {
         self.objects.load(Ordering::Relaxed)
+    }
+
+    /// Bytes of a pool body: its buckets.
+    pub const BODY_BYTES: usize = SpinLockArray::<Bucket<D>, BUCKETS>::HEAP_BYTES;
+
+    /// Bytes a page in an object of its own adds to the index.
+    pub const NEW_PAGE_BYTES: usize =
+        map_node_bytes::<Oid, Object<D>>() + map_node_bytes::<PageIndex, D>();
+
+    /// Bytes of memory the pool's index takes: its buckets, and a map node for each object and
+    /// each page ([`map_node_bytes`], an upper bound of the kernel's allocations).
+    pub fn index_bytes(&self) -> usize {
+        let objects = self
+            .object_count()
+            .saturating_mul(map_node_bytes::<Oid, Object<D>>());
+        let pages = self
+            .page_count()
+            .saturating_mul(map_node_bytes::<PageIndex, D>());
+        Self::BODY_BYTES
+            .saturating_add(objects)
+            .saturating_add(pages)
     }
 
     fn bucket_of(oid: &Oid) -> usize {

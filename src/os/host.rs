@@ -249,6 +249,9 @@ pub struct SpinLockArray<T, const N: usize>(Box<[Mutex<T>]>);
 impl<T, const N: usize> SpinLockArray<T, N> {
     const NOT_EMPTY: () = assert!(N > 0, "a lock array needs at least one lock");
 
+    /// Bytes of the array's allocation.
+    pub const HEAP_BYTES: usize = N * core::mem::size_of::<Mutex<T>>();
+
     /// Allocates the array and fills lock `i` with `init(i)`. The locks belong to `class`.
     pub fn new(
         mut init: impl FnMut(usize) -> T,

@@ -345,6 +345,9 @@ pub struct SpinLockArray<T, const N: usize>(Pin<KBox<[SpinLock<T>; N]>>);
 impl<T, const N: usize> SpinLockArray<T, N> {
     const NOT_EMPTY: () = assert!(N > 0, "a lock array needs at least one lock");
 
+    /// Bytes of the array's allocation.
+    pub const HEAP_BYTES: usize = N * core::mem::size_of::<SpinLock<T>>();
+
     /// Allocates the array and fills lock `i` with `init(i)`, in place (the array is never built
     /// on the stack). The locks belong to lockdep class `class`.
     pub fn new(

@@ -29,6 +29,19 @@
 //! Both implementations keep the same rules: nothing here sleeps unless given [`Gfp::Kernel`],
 //! and nothing panics; a failed allocation leaves every structure as it was.
 
+/// What one entry of a [`Map`] costs in the kernel: a red-black tree node (three words of links,
+/// the key, the value) in the smallest `kmalloc` size class that holds it (a power of two, an
+/// upper bound). The host uses the same figure, so that limits behave alike in tests.
+pub const fn map_node_bytes<K, V>() -> usize {
+    let node =
+        3 * core::mem::size_of::<usize>() + core::mem::size_of::<K>() + core::mem::size_of::<V>();
+    let mut class = 8;
+    while class < node {
+        class *= 2;
+    }
+    class
+}
+
 #[cfg_attr(CONFIG_RUST, path = "kernel.rs")]
 #[cfg_attr(not(CONFIG_RUST), path = "host.rs")]
 mod imp;

@@ -3,9 +3,10 @@
 //! The pages peers keep here ("foreign" pages) and the tmem message handlers that serve them.
 //!
 //! Each client node has its own store (`zcache/remote/foreign.rs`), made when its first page
-//! arrives, whose frame budget is the per-client limit: `max_pool_percent` of this node's RAM.
-//! A put past it is answered `NO_MEMORY` and changes nothing (the client keeps its page). Pages
-//! stay compressed as the client sent them. The handlers run in the cluster's receive workers
+//! arrives. What its pages cost here, frames and index ([`ForeignLimit`]), may reach
+//! `max_pool_percent` of this node's RAM, and so may all clients' pages together. A put past
+//! either is answered `NO_MEMORY` and drops the old page at its key (the client keeps its page,
+//! and counts it as not moved). Pages stay compressed as the client sent them. The handlers run in the cluster's receive workers
 //! (process context); the registry is a mutex, and each store operation runs with local
 //! interrupts off like every store operation.
 
@@ -20,6 +21,7 @@ use crate::cluster::tmem_messages::{
 use crate::os::Gfp;
 use crate::tmem::{Oid, PoolId, PoolKind};
 use crate::zcache::remote::counters::{NODE_PAGES, RAMSTER_COUNTERS};
+use crate::zcache::remote::foreign::ForeignLimit;
 use crate::zcache::store::{GetMiss, SmallSwapPages, Store};
 use crate::zcache_kernel::{max_pool_percent, totalram_pages, PageFrames, ZStore};
 use kernel::prelude::*;
@@ -37,19 +39,24 @@ pub(super) const HANDLERS: [(TmemOp, crate::net::state::Handler, u32); 6] = [
     (TmemOp::DestroyPool, on_destroy_pool, KEY_LEN as u32),
 ];
 
-/// One client node's store, and its page counts as last published.
+/// One client node's store, and its page counts and footprint as last published.
 struct Client {
     store: KBox<ZStore>,
     eph: u64,
     pers: u64,
+    bytes: usize,
 }
 
 /// The foreign stores, by client node, and the totals of their pages.
 pub(crate) struct ForeignClients {
     clients: KVec<Option<Client>>,
+    /// Each store's frame budget.
     budget: usize,
+    limit: ForeignLimit,
     eph: u64,
     pers: u64,
+    /// Bytes all clients' pages take here.
+    bytes: usize,
     /// The compressed page of the last get answered, for `inject_wrong_pages`.
     last_answer: LastAnswer,
 }
@@ -61,7 +68,8 @@ struct LastAnswer {
 }
 
 impl ForeignClients {
-    /// No client yet; the per-client limit is `max_pool_percent` of RAM.
+    /// No client yet; each client's limit and all clients' together are `max_pool_percent` of
+    /// RAM.
     pub(super) fn new() -> Result<Self> {
         let mut clients = KVec::with_capacity(NodeNum::COUNT, GFP_KERNEL)?;
         for _ in 0..NodeNum::COUNT {
@@ -69,11 +77,17 @@ impl ForeignClients {
         }
         let percent = max_pool_percent();
         let budget = (totalram_pages() / 100).saturating_mul(percent).max(1);
+        let bytes = budget.saturating_mul(crate::os::PAGE_SIZE);
         Ok(Self {
             clients,
             budget,
+            limit: ForeignLimit {
+                per_client: bytes,
+                total: bytes,
+            },
             eph: 0,
             pers: 0,
+            bytes: 0,
             last_answer: LastAnswer {
                 bytes: KVec::from_elem(0u8, MAX_COMPRESSED_LEN as usize, GFP_KERNEL)?,
                 len: 0,
@@ -97,6 +111,7 @@ impl ForeignClients {
                 store,
                 eph: 0,
                 pers: 0,
+                bytes: 0,
             });
         }
         slot.as_ref()
@@ -118,6 +133,7 @@ impl ForeignClients {
         let (eph, pers) = client.store.zpage_counts();
         self.eph = self.eph.saturating_sub(client.eph);
         self.pers = self.pers.saturating_sub(client.pers);
+        self.bytes = self.bytes.saturating_sub(client.bytes);
         client.store.destroy_all_pools();
         let left = client.store.frames().live();
         if left != 0 {
@@ -148,9 +164,14 @@ impl ForeignClients {
             return;
         };
         let (eph, pers) = client.store.zpage_counts();
+        let bytes = client.store.footprint_bytes();
         self.eph = self.eph.saturating_sub(client.eph).saturating_add(eph);
         self.pers = self.pers.saturating_sub(client.pers).saturating_add(pers);
-        (client.eph, client.pers) = (eph, pers);
+        self.bytes = self
+            .bytes
+            .saturating_sub(client.bytes)
+            .saturating_add(bytes);
+        (client.eph, client.pers, client.bytes) = (eph, pers, bytes);
         NODE_PAGES.set_foreign(node, eph.saturating_add(pers));
         self.publish();
     }
@@ -158,6 +179,19 @@ impl ForeignClients {
     fn publish(&self) {
         RAMSTER_COUNTERS.foreign_eph_pages.set(self.eph);
         RAMSTER_COUNTERS.foreign_pers_pages.set(self.pers);
+        RAMSTER_COUNTERS
+            .foreign_bytes
+            .set(u64::try_from(self.bytes).unwrap_or(u64::MAX));
+    }
+
+    /// Bytes every client but `node` takes here, as last counted.
+    fn others_bytes(&self, node: NodeNum) -> usize {
+        let mine = self
+            .clients
+            .get(node.index())
+            .and_then(Option::as_ref)
+            .map_or(0, |c| c.bytes);
+        self.bytes.saturating_sub(mine)
     }
 }
 
@@ -194,9 +228,20 @@ fn serve(
     let index = request.key.index;
     match request.op {
         TmemOp::Put => {
+            let limit = clients.limit;
+            let others = clients.others_bytes(from);
             let store = clients.store(from)?;
             store
-                .put_compressed(pool, kind, &oid, index, request.data, Gfp::NoWait)
+                .put_within(
+                    &limit,
+                    others,
+                    pool,
+                    kind,
+                    &oid,
+                    index,
+                    request.data,
+                    Gfp::NoWait,
+                )
                 .map(|()| 0)
                 .map_err(|_| {
                     RAMSTER_COUNTERS.foreign_puts_refused.inc();

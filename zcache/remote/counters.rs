@@ -62,6 +62,8 @@ counters! {
     foreign_pers_pages: Level,
     /// Foreign puts refused (a client over its limit, or no memory).
     foreign_puts_refused: Count,
+    /// Bytes the foreign pages take here: frames and index, all clients together.
+    foreign_bytes: Level,
     /// Sum of the remote get round trips, in microseconds (with the succ_get counts: the mean).
     remote_get_us_total: Count,
     }

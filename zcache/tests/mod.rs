@@ -4,6 +4,7 @@
 
 mod bench_pages;
 mod compress;
+mod foreign_limit;
 mod packed;
 mod remote;
 mod store;
