@@ -1,6 +1,6 @@
 //! `badpeer PEER_IP PORT CLUSTER SELF_NUM PEER_NUM KEEPALIVE_MS IDLE_MS RECONNECT_MS DEAD
 //! [--key-file PATH] [--as-nobody] [--unconfigured | --stall=SECS | --junk=COUNT | --wrong-key |
-//! --trickle]`:
+//! --trickle | --flood=COUNT]`:
 //! plays a misbehaving cluster node (protocol version 2) against a ramster node listening on
 //! PEER_IP:PORT.
 //!
@@ -32,6 +32,8 @@
 //!   unanswered. Needs no key (with `--key-file`, the node's proof must verify under the real one).
 //! - `--trickle`: a good `HELLO`, one byte every half idle timeout: the node must drop the
 //!   connection about one idle timeout after the connect (the whole handshake's deadline).
+//! - `--flood=COUNT`: a good handshake, then COUNT tiny pages in objects of their own, then a
+//!   `DESTROY_POOL` of each pool (`badpeer/flood.rs`).
 //!
 //! `--as-nobody` drops to uid and gid 65534 (no supplementary groups) before anything else, and
 //! says so with the ids the kernel reports; a key file it cannot read then fails with exit
@@ -39,6 +41,9 @@
 //!
 //! Exit status 0 when every case behaved, 1 otherwise, 2 on bad usage, 3 if the key file cannot
 //! be read.
+
+#[path = "badpeer/flood.rs"]
+mod flood;
 
 use ramster::cluster::frame_mac::FrameKey;
 use ramster::cluster::handshake::{Credentials, Established, Failure, Handshake, Step};
@@ -893,7 +898,7 @@ fn parse_key(text: &str) -> Result<Vec<u8>, String> {
 
 const USAGE: &str = "usage: badpeer PEER_IP PORT CLUSTER SELF_NUM PEER_NUM KEEPALIVE_MS IDLE_MS \
 RECONNECT_MS DEAD [--key-file PATH] [--as-nobody] [--unconfigured | --stall=SECS | --junk=COUNT | \
---wrong-key | --trickle]";
+--wrong-key | --trickle | --flood=COUNT]";
 
 enum Mode {
     Cases,
@@ -902,6 +907,7 @@ enum Mode {
     Junk(u32),
     WrongKey,
     Trickle,
+    Flood(u64),
 }
 
 fn main() -> ExitCode {
@@ -931,6 +937,11 @@ fn main() -> ExitCode {
                 if let Some(v) = a.strip_prefix("--stall=") {
                     v.parse().ok().map(Mode::Stall).or_else(|| {
                         eprintln!("badpeer: --stall=SECS takes a number of seconds");
+                        std::process::exit(2)
+                    })
+                } else if let Some(v) = a.strip_prefix("--flood=") {
+                    v.parse().ok().map(Mode::Flood).or_else(|| {
+                        eprintln!("badpeer: --flood=COUNT takes a number of pages");
                         std::process::exit(2)
                     })
                 } else if let Some(v) = a.strip_prefix("--junk=") {
@@ -1001,6 +1012,7 @@ fn main() -> ExitCode {
         Mode::Junk(count) => junk(&setup, count),
         Mode::WrongKey => report("a HELLO and a PROVE under a wrong key", wrong_key(&setup)),
         Mode::Trickle => report("a HELLO trickled one byte at a time", trickle(&setup)),
+        Mode::Flood(count) => flood::flood(&setup, count),
     };
     if passed {
         ExitCode::SUCCESS
