@@ -1,6 +1,7 @@
 //! `--flood=COUNT`: a peer that holds the cluster key and floods the node with COUNT tiny
 //! persistent pages (1 byte of "compressed" data each), every one in an object of its own, spread
-//! over all 16 pool ids; then it destroys every pool it filled.
+//! over all 16 pool ids; then it destroys every pool it filled, and stays connected (answering
+//! keepalives) for [`LINGER`] so that the node sees its pools go while the link is up.
 //!
 //! Such pages cost the node far more in index than in frames. It passes when the node kept some
 //! pages and answered every put (kept, or refused with `NO_MEMORY` once the client's share was
@@ -14,9 +15,9 @@ use super::{
 };
 use ramster::cluster::frame_mac::FrameKey;
 use ramster::cluster::tmem_messages::{encode_request, PageKey, TmemOp, TmemRequest};
-use std::io::Read;
+use std::io::{ErrorKind, Read};
 use std::net::TcpStream;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const FLAG_REPLY_WANTED: u16 = 1;
 const STATUS_OK: u32 = 0;
@@ -25,6 +26,10 @@ const STATUS_NO_MEMORY: u32 = 4;
 const WINDOW: u64 = 16;
 /// Pool ids a client has.
 const POOLS: u64 = 16;
+/// How long the link stays up after the last pool was destroyed (unless the node closes it).
+const LINGER: Duration = Duration::from_secs(10);
+/// What [`read_tagged`] says when the node closed the connection.
+const CLOSED: &str = "the node closed the connection";
 
 /// Tallies of the node's answers.
 #[derive(Default)]
@@ -33,11 +38,21 @@ struct Answers {
     refused: u64,
 }
 
-/// One tagged frame from the node: its header and payload, the tag checked under `key`.
-fn read_tagged(c: &mut TcpStream, key: &mut FrameKey) -> Result<([u8; HEADER], Vec<u8>), String> {
+/// The header of one tagged frame from the node (its payload read and the tag checked under
+/// `key`); `None` if no byte of it came within the stream's read timeout.
+fn read_tagged(c: &mut TcpStream, key: &mut FrameKey) -> Result<Option<[u8; HEADER]>, String> {
     let mut head = [0u8; HEADER];
-    c.read_exact(&mut head)
-        .map_err(|e| format!("the node stopped answering: {e}"))?;
+    match c.read(&mut head[..1]) {
+        Ok(1) => {}
+        Ok(_) => return Err(CLOSED.to_string()),
+        Err(e) if e.kind() == ErrorKind::ConnectionReset => return Err(CLOSED.to_string()),
+        Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+            return Ok(None)
+        }
+        Err(e) => return Err(format!("the node stopped answering: {e}")),
+    }
+    c.read_exact(&mut head[1..])
+        .map_err(|e| format!("truncated header: {e}"))?;
     let len = be32(&head, 8) as usize;
     if len > 8192 {
         return Err(format!("a frame of {len} bytes"));
@@ -50,7 +65,7 @@ fn read_tagged(c: &mut TcpStream, key: &mut FrameKey) -> Result<([u8; HEADER], V
         .map_err(|e| format!("untagged frame: {e}"))?;
     key.open(&head, &payload, &tag)
         .map_err(|e| format!("the node's frame: {e}"))?;
-    Ok((head, payload))
+    Ok(Some(head))
 }
 
 fn page_key(i: u64) -> PageKey {
@@ -59,6 +74,14 @@ fn page_key(i: u64) -> PageKey {
         persistent: true,
         oid: [i, !i, 0xf100d],
         index: 0,
+    }
+}
+
+/// The key of a `DESTROY_POOL` of `pool`: object and index zero.
+fn pool_key(pool: u64) -> PageKey {
+    PageKey {
+        oid: [0; 3],
+        ..page_key(pool)
     }
 }
 
@@ -79,14 +102,21 @@ fn request(
 }
 
 /// Reads frames until the reply to one of our requests comes, answering the node's keepalives
-/// and refusing its own requests meanwhile; returns the reply's status.
-fn next_reply(c: &mut TcpStream, recv: &mut FrameKey, send: &mut FrameKey) -> Result<u32, String> {
+/// and refusing its own requests meanwhile; returns the reply's status, or `None` if nothing
+/// came within the stream's read timeout.
+fn next_reply(
+    c: &mut TcpStream,
+    recv: &mut FrameKey,
+    send: &mut FrameKey,
+) -> Result<Option<u32>, String> {
     loop {
-        let (head, _) = read_tagged(c, recv)?;
+        let Some(head) = read_tagged(c, recv)? else {
+            return Ok(None);
+        };
         let id = u64::from_be_bytes(head[16..24].try_into().unwrap_or_default());
         let flags = u16::from_be_bytes([head[6], head[7]]);
         match head[5] {
-            REPLY => return Ok(be32(&head, 12)),
+            REPLY => return Ok(Some(be32(&head, 12))),
             KEEPALIVE_REQUEST => {
                 let reply = sealed(send, header(VERSION, KEEPALIVE_REPLY, 0, 0, 0, id))?;
                 super::send(c, &reply)?;
@@ -120,9 +150,10 @@ fn run(s: &Setup, count: u64) -> Result<Answers, String> {
             sent += 1;
         }
         match next_reply(&mut c, &mut keys.recv, &mut keys.send)? {
-            STATUS_OK => answers.kept += 1,
-            STATUS_NO_MEMORY => answers.refused += 1,
-            st => return Err(format!("put answered with status {st}")),
+            Some(STATUS_OK) => answers.kept += 1,
+            Some(STATUS_NO_MEMORY) => answers.refused += 1,
+            Some(st) => return Err(format!("put answered with status {st}")),
+            None => return Err("no answer to a put in 30 s".to_string()),
         }
         answered += 1;
     }
@@ -134,17 +165,29 @@ fn run(s: &Setup, count: u64) -> Result<Answers, String> {
         let frame = request(
             &mut keys.send,
             TmemOp::DestroyPool,
-            page_key(pool),
+            pool_key(pool),
             &[],
             count + 1 + pool,
         )?;
         super::send(&mut c, &frame)?;
         match next_reply(&mut c, &mut keys.recv, &mut keys.send)? {
-            STATUS_OK => {}
-            st => return Err(format!("DESTROY_POOL {pool} answered with status {st}")),
+            Some(STATUS_OK) => {}
+            Some(st) => return Err(format!("DESTROY_POOL {pool} answered with status {st}")),
+            None => return Err(format!("no answer to DESTROY_POOL {pool} in 30 s")),
         }
     }
     println!("badpeer: flood: every pool destroyed");
+    let start = Instant::now();
+    c.set_read_timeout(Some(Duration::from_millis(200)))
+        .map_err(|e| e.to_string())?;
+    while start.elapsed() < LINGER {
+        match next_reply(&mut c, &mut keys.recv, &mut keys.send) {
+            Ok(None) => {}
+            Ok(Some(st)) => return Err(format!("a reply ({st}) to no request")),
+            Err(e) if e == CLOSED => break,
+            Err(e) => return Err(e),
+        }
+    }
     Ok(answers)
 }
 
