@@ -108,8 +108,8 @@ impl Outbox {
         self.0.lock(0).items.as_ref().map_or(0, |items| items.len())
     }
 
-    /// Grows the ring to hold at least `needed` flushes (to twice its size at least, so that
-    /// growing is rare). Process context, no lock held: the new ring is allocated with `gfp`,
+    /// Grows the ring to hold at least `needed` flushes (by a quarter at least, so that growing
+    /// is rare and a ring costs at most about 50 bytes per remote page). Process context, no lock held: the new ring is allocated with `gfp`,
     /// the queued flushes are moved into it under the lock, in order, and the old ring is freed
     /// after the lock is dropped.
     pub fn reserve(&self, needed: usize, gfp: Gfp) -> Result<(), AllocError> {
@@ -117,7 +117,8 @@ impl Outbox {
         if capacity >= needed {
             return Ok(());
         }
-        let mut bigger = BigArray::from_elem(FILLER, needed.max(capacity.saturating_mul(2)), gfp)?;
+        let size = needed.max(capacity.saturating_add(capacity / 4));
+        let mut bigger = BigArray::from_elem(FILLER, size, gfp)?;
         let mut guard = self.0.lock(0);
         let ring = &mut *guard;
         let Some(items) = ring.items.as_ref() else {

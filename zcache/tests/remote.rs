@@ -395,6 +395,12 @@ fn the_outbox_keeps_its_flushes_in_order_when_it_grows() {
 }
 
 #[test]
+fn a_queued_flush_costs_at_most_40_bytes() {
+    // With the ring growing by a quarter, about 50 bytes per remote page at most.
+    assert!(core::mem::size_of::<RemoteFlush>() <= 40);
+}
+
+#[test]
 fn an_outbox_that_cannot_grow_keeps_what_it_holds() {
     let outbox = Outbox::new(2, Gfp::Kernel).expect("outbox");
     let flush = RemoteFlush::Pool {
