@@ -109,9 +109,9 @@ impl Outbox {
     }
 
     /// Grows the ring to hold at least `needed` flushes (by a quarter at least, so that growing
-    /// is rare and a ring costs at most about 50 bytes per remote page). Process context, no lock held: the new ring is allocated with `gfp`,
-    /// the queued flushes are moved into it under the lock, in order, and the old ring is freed
-    /// after the lock is dropped.
+    /// is rare and a ring costs at most about 50 bytes per remote page). Process context, no
+    /// lock held: the new ring is allocated with `gfp`, the queued flushes are moved into it
+    /// under the lock, in order, and the old ring is freed after the lock is dropped.
     pub fn reserve(&self, needed: usize, gfp: Gfp) -> Result<(), AllocError> {
         let capacity = self.capacity();
         if capacity >= needed {
