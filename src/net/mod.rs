@@ -23,6 +23,7 @@ mod selftest;
 mod selftest_bench;
 mod socket;
 pub(crate) mod state;
+mod threads;
 mod workers;
 mod workqueue;
 
@@ -35,6 +36,7 @@ use kernel::str::CStr;
 use kernel::sync::{Arc, CondVar, Mutex};
 use kernel::{c_str, new_condvar, new_mutex};
 use state::{QueuePtr, State};
+use threads::OwnedThreads;
 pub(crate) use workqueue::OwnedQueue;
 
 /// Milliseconds on the monotonic clock.
@@ -107,6 +109,8 @@ pub(crate) struct Shared {
 pub(crate) struct ClusterNet {
     shared: Arc<Shared>,
     queue: Option<OwnedQueue>,
+    /// The listener, receive loops and ticker; dropped (waiting for them) before the queue.
+    threads: Option<OwnedThreads>,
     configfs: Option<Registration>,
     files: Option<Files>,
 }
@@ -117,7 +121,8 @@ impl ClusterNet {
     pub(crate) fn start() -> Result<ClusterNet> {
         check_hmac()?;
         let queue = OwnedQueue::new(c_str!("ramster_cluster"))?;
-        let state = State::new(QueuePtr::new(queue.queue()))?;
+        let threads = OwnedThreads::new()?;
+        let state = State::new(QueuePtr::new(queue.queue()), threads.handle())?;
         let mut wakers = KVec::with_capacity(requests::ENTRIES, GFP_KERNEL)?;
         for _ in 0..requests::ENTRIES {
             wakers.push(
@@ -136,14 +141,14 @@ impl ClusterNet {
         )?;
         selftest::register(&shared)?;
         let ticker = shared.clone();
-        queue
-            .queue()
-            .try_spawn(GFP_KERNEL, move || workers::tick(ticker))
-            .map_err(|_| ENOMEM)?;
+        threads
+            .handle()
+            .spawn(c_str!("ramster_tick"), None, move || workers::tick(ticker))?;
         // From here on, Drop stops the ticker.
         let mut net = ClusterNet {
             shared: shared.clone(),
             queue: Some(queue),
+            threads: Some(threads),
             configfs: None,
             files: None,
         };
@@ -186,10 +191,13 @@ impl Drop for ClusterNet {
             let mut st = self.shared.state.lock();
             st.stop_networking(&self.shared, &mut jobs);
             st.queue = None;
+            st.threads = None;
         }
         jobs.run();
         self.shared.tick.notify_all();
-        // Waits for the ticker and every worker to finish.
+        // Waits for the ticker, the listener and every receive loop to exit, then for the
+        // queue's work items.
+        drop(self.threads.take());
         drop(self.queue.take());
     }
 }

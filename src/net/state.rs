@@ -14,6 +14,7 @@ use super::conn::Conn;
 use super::jobs::{Job, Jobs};
 use super::requests::{Pending, Wake, ENTRIES, PER_PEER, WAITERS};
 use super::socket::{SockAddr, Socket};
+use super::threads::Threads;
 use super::workers;
 use super::{now_ms, Ip, Shared};
 use crate::cluster::connection::ConnId;
@@ -27,6 +28,7 @@ use crate::cluster::peer::{Peer, PeerOutput};
 use crate::cluster::status::Status;
 use crate::cluster::waiters::WaiterTable;
 use crate::cluster::wire::{Header, MessageType, HEADER_LEN};
+use kernel::c_str;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 use kernel::workqueue::Queue;
@@ -132,6 +134,8 @@ pub(crate) struct State {
     pub(crate) refusal_log: LogLimit,
     /// `None` once the module stops: no new work may be queued.
     pub(crate) queue: Option<QueuePtr>,
+    /// `None` once the module stops: no new thread may be started.
+    pub(crate) threads: Option<Threads>,
     /// When the sleeping ticker wakes up by itself.
     pub(crate) ticker_wakes_at: u64,
     /// Pinned configfs node directories (see [`super::pins`]).
@@ -158,9 +162,9 @@ fn boxed<T>(make: impl FnOnce() -> T) -> Result<KBox<T>> {
 }
 
 impl State {
-    /// An empty state that queues work on `queue`, on the heap.
+    /// An empty state that queues work on `queue` and starts threads in `threads`, on the heap.
     #[inline(never)]
-    pub(crate) fn new(queue: QueuePtr) -> Result<KBox<State>> {
+    pub(crate) fn new(queue: QueuePtr, threads: Threads) -> Result<KBox<State>> {
         let mut node_dirs = KVec::with_capacity(NODE_DIRS, GFP_KERNEL)?;
         for _ in 0..NODE_DIRS {
             node_dirs.push(None, GFP_KERNEL)?;
@@ -190,6 +194,7 @@ impl State {
             handshakes: 0,
             refusal_log: LogLimit::default(),
             queue: Some(queue),
+            threads: Some(threads),
             ticker_wakes_at: 0,
             pins: super::pins::Pins::new(),
         };
@@ -323,22 +328,19 @@ impl State {
             )
         })?;
         let listener = Arc::new(listener, GFP_KERNEL)?;
-        let queue = self.queue.ok_or(ENODEV)?;
+        let threads = self.threads.ok_or(ENODEV)?;
         let gen = self.next_gen();
         // SAFETY: `get_random_u64` has no preconditions.
         let nonce = unsafe { kernel::bindings::get_random_u64() };
         let worker_shared = shared.clone();
         let worker_listener = listener.clone();
         let timeout = self.send_timeout_ms();
-        if queue
-            .queue()
-            .try_spawn(GFP_KERNEL, move || {
-                workers::listen(worker_shared, worker_listener, gen, timeout)
-            })
-            .is_err()
-        {
+        let spawned = threads.spawn(c_str!("ramster_listen"), Some(num.get()), move || {
+            workers::listen(worker_shared, worker_listener, gen, timeout)
+        });
+        if let Err(e) = spawned {
             listener.shutdown();
-            return Err(ENOMEM);
+            return Err(e);
         }
         self.local = Some(Local {
             num,
@@ -562,7 +564,7 @@ impl State {
             return;
         };
         let timeout = self.send_timeout_ms();
-        let Some(queue) = self.queue else {
+        let Some(threads) = self.threads else {
             return;
         };
         let to = SockAddr {
@@ -570,17 +572,22 @@ impl State {
             port: ep.port,
         };
         let worker_shared = shared.clone();
-        let spawned = queue.queue().try_spawn(GFP_KERNEL, move || {
+        let spawned = threads.spawn(c_str!("ramster_link"), Some(num.get()), move || {
             workers::connect(worker_shared, num, gen, conn, to, timeout)
         });
-        if spawned.is_err() {
+        if let Err(e) = spawned {
             // The connection stays `Connecting` until the idle timeout closes it; then the
             // connector tries again.
-            pr_warn!("cluster: node {}: out of memory for a connect\n", num);
+            pr_warn!(
+                "cluster: node {}: no thread for a connect (error {})\n",
+                num,
+                e.to_errno()
+            );
         }
     }
 
-    /// Queues the handshake of a socket accepted from node `num`'s address (slot `gen`).
+    /// Starts the handshake of a socket accepted from node `num`'s address (slot `gen`) on a
+    /// thread of its own, which becomes the connection's receive loop.
     pub(crate) fn spawn_accept(
         &mut self,
         shared: &Arc<Shared>,
@@ -588,14 +595,11 @@ impl State {
         gen: u64,
         c: Arc<Conn>,
     ) -> Result {
-        let queue = self.queue.ok_or(ENODEV)?;
+        let threads = self.threads.ok_or(ENODEV)?;
         let worker_shared = shared.clone();
-        queue
-            .queue()
-            .try_spawn(GFP_KERNEL, move || {
-                workers::accept(worker_shared, num, gen, c)
-            })
-            .map_err(|_| ENOMEM)
+        threads.spawn(c_str!("ramster_link"), Some(num.get()), move || {
+            workers::accept(worker_shared, num, gen, c)
+        })
     }
 
     /// Queues the work item that pins the directories of connected nodes.

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The work items of the cluster: the listener, one connection worker per socket, and the
-//! ticker. They run on the cluster's own workqueue, in process context: they block in
-//! `accept`, `connect` and `recvmsg` and take the cluster mutex, never a spinlock.
+//! The loops of the cluster: the listener, one connection thread per socket, and the ticker.
+//! Each runs on a kernel thread of its own ([`super::threads`]), in process context: they block
+//! in `accept`, `connect` and `recvmsg` and take the cluster mutex, never a spinlock.
 //!
 //! - [`listen`] accepts connections and closes, before reading a byte, those whose source
 //!   address is not a configured node (or a node that must not connect to us), and hands the

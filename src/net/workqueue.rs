@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The cluster's own workqueue: unbound, with room for workers that block in `recvmsg` and
-//! `accept`. Dropping it waits until every work item has finished.
+//! The cluster's own workqueue, for short work (detached sends, pinning node directories); the
+//! endless loops are kernel threads ([`super::threads`]). Dropping it waits until every work
+//! item has finished.
 
 use kernel::prelude::*;
 use kernel::workqueue::Queue;

@@ -60,4 +60,12 @@ void ramster_sock_release(struct socket *sock);
 struct workqueue_struct *ramster_alloc_workqueue(const char *name);
 void ramster_destroy_workqueue(struct workqueue_struct *wq);
 
+/* Kernel threads (shim/threads.c -> src/net/threads.rs). */
+struct ramster_threads;
+struct ramster_threads *ramster_threads_new(void);
+int ramster_thread_spawn(struct ramster_threads *group, void (*fn)(void *),
+			 void *data, const char *name, int unit);
+void ramster_threads_wait(struct ramster_threads *group);
+void ramster_threads_free(struct ramster_threads *group);
+
 #endif /* RAMSTER_CLUSTER_SHIM_H */

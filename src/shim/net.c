@@ -211,9 +211,9 @@ void ramster_sock_release(struct socket *sock)
 struct workqueue_struct *ramster_alloc_workqueue(const char *name)
 {
 	/*
-	 * Workers block in recvmsg and accept: unbound, and enough of them.
-	 * Replies to page faults and reclaim arrive through them: a rescuer
-	 * runs them when no new worker can be created under memory pressure.
+	 * Short work only (detached sends, pinning): the endless loops are
+	 * kernel threads (shim/threads.c). Sends may be needed under memory
+	 * pressure: a rescuer runs them when no new worker can be created.
 	 */
 	return alloc_workqueue("%s", WQ_UNBOUND | WQ_MEM_RECLAIM,
 			       WQ_UNBOUND_MAX_ACTIVE, name);

@@ -116,6 +116,8 @@ refused "writing link" $N/b/link up "Permission denied"
 check "node a: local 1" sh -c "echo 1 > $N/a/local"
 dmesg_has "node a listens" "node 3 is local: listening on 127.0.0.1:7777"
 check "something listens on 127.0.0.1:7777" sh -c "netstat -ltn | grep -q '127.0.0.1:7777'"
+check "the listener is a kernel thread of its own" kthread ramster_listen/3
+check "so is the ticker" kthread ramster_tick
 check_eq "node a's link is local" local "$(cat $N/a/link)"
 check_eq "node b (lower number, acceptor side) waits" down "$(cat $N/b/link)"
 refused "a second local node" $N/b/local 1 "Device or resource busy"
@@ -124,6 +126,7 @@ check "auth can change while no peer is connected" sh -c "echo none > $C/auth &&
 check "auth_key can be written while networking is up" sh -c "echo ramster:test > $C/auth_key"
 check "node a: local 0" sh -c "echo 0 > $N/a/local"
 check_fails "nothing listens after local 0" sh -c "netstat -ltn | grep -q '127.0.0.1:7777'"
+check "the listener thread exits" wait_for 10 sh -c "! cat /proc/[0-9]*/comm | grep -qx ramster_listen/3"
 check "node a: local 1 again" sh -c "echo 1 > $N/a/local"
 check "rmdir the local node" rmdir $N/a
 check_fails "nothing listens once the local node is gone" sh -c "netstat -ltn | grep -q ':7777'"
@@ -135,4 +138,5 @@ check "modprobe ramster mode=ramster again" modprobe $MODULE mode=ramster
 check "mkdir cluster/again" mkdir $CFS/again
 check "rmdir cluster/again" rmdir $CFS/again
 check "rmmod ramster again" rmmod $MODULE
+check_fails "no thread of the module is left" sh -c "cat /proc/[0-9]*/comm | grep -q '^ramster_'"
 finish

@@ -19,6 +19,7 @@ C=$CFS/ramster
 check_eq "the local node shows local" local "$(cat $C/node/$SELF_NAME/link)"
 check "the link to $PEER_NAME comes up" wait_for 90 link_is $C/node/$PEER_NAME up
 dmesg_has "the peer is declared up" "cluster: node $PEER_NUM is up"
+check "the link's receive loop is a kernel thread of its own" kthread ramster_link/$PEER_NUM
 check "ramster-tools status shows the link up" \
 	sh -c "ramster-tools status | grep -E '^$PEER_NUM +$PEER_NAME +169.254.0.$((PEER_NUM + 1)) +7777 +up'"
 refused "keepalive_delay_ms while connected" $C/keepalive_delay_ms 400 "Device or resource busy"
