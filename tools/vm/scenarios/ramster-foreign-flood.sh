@@ -10,15 +10,6 @@ write_conf ramster 7777 500 4000 6 500
 PAGES=100000
 
 if [ "$NODE" = 0 ]; then
-	mf() { awk '$1 == "MemFree:" { print $2 }' /proc/meminfo; }
-	# memfree: MemFree in KiB once it has settled (two readings 2 s apart within 256 KiB).
-	memfree() {
-		now=$(mf); prev=0; n=0
-		while [ $((now - prev)) -gt 256 -o $((prev - now)) -gt 256 ] && [ $n -lt 15 ]; do
-			sleep 2; prev=$now; now=$(mf); n=$((n + 1))
-		done
-		echo "$now"
-	}
 	check "modprobe ramster mode=ramster max_pool_percent=4" \
 		modprobe $MODULE mode=ramster max_pool_percent=4
 	# The baseline before the node listens: the flood begins as soon as it does.

@@ -36,16 +36,6 @@ if [ "$NODE" = 0 ]; then
 	check "ramster-tools down" ramster-tools down
 	check "rmmod ramster" rmmod $MODULE
 else
-	mf() { awk '$1 == "MemFree:" { print $2 }' /proc/meminfo; }
-	# memfree: MemFree in KiB once it has settled (two readings 2 s apart within 256 KiB; at
-	# most 30 s): frees reach the free lists, boot and load leftovers are done.
-	memfree() {
-		now=$(mf); prev=0; n=0
-		while [ $((now - prev)) -gt 256 -o $((prev - now)) -gt 256 ] && [ $n -lt 15 ]; do
-			sleep 2; prev=$now; now=$(mf); n=$((n + 1))
-		done
-		echo "$now"
-	}
 	# MemFree moves by some hundred KiB on its own (per-CPU free lists, slabs, network buffers):
 	# 1 MiB of slack, where the pages held cost several MiB.
 	SLACK=1024
