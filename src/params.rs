@@ -43,6 +43,8 @@ pub(crate) enum Param {
     Frontswap = 2,
     /// `compressor=lz4_flex|lz4-c`.
     Compressor = 3,
+    /// `test_messages=` boolean.
+    TestMessages = 4,
 }
 
 const MODE_NAMES: [(Mode, &str); 3] = [
@@ -61,11 +63,12 @@ const FALSE_WORDS: [&str; 6] = ["n", "N", "0", "off", "no", "false"];
 
 impl Param {
     /// Every parameter, in the order `modinfo` lists them.
-    pub(crate) const ALL: [Param; 4] = [
+    pub(crate) const ALL: [Param; 5] = [
         Param::Mode,
         Param::Cleancache,
         Param::Frontswap,
         Param::Compressor,
+        Param::TestMessages,
     ];
 
     /// The parameter with the C shim's id `id`, if there is one.
@@ -80,14 +83,25 @@ impl Param {
             Param::Cleancache => "cleancache",
             Param::Frontswap => "frontswap",
             Param::Compressor => "compressor",
+            Param::TestMessages => "test_messages",
         }
+    }
+
+    /// Whether the parameter is a boolean (given without `=value`, it means "on").
+    pub(crate) fn is_bool(self) -> bool {
+        matches!(
+            self,
+            Param::Cleancache | Param::Frontswap | Param::TestMessages
+        )
     }
 
     /// The allowed values, as error messages list them.
     pub(crate) fn allowed(self) -> &'static str {
         match self {
             Param::Mode => "ramster, zcache, off",
-            Param::Cleancache | Param::Frontswap => "y, n, 1, 0, on, off, yes, no, true, false",
+            Param::Cleancache | Param::Frontswap | Param::TestMessages => {
+                "y, n, 1, 0, on, off, yes, no, true, false"
+            }
             Param::Compressor => "lz4_flex, lz4-c",
         }
     }
@@ -104,6 +118,9 @@ pub(crate) struct Config {
     pub(crate) frontswap: bool,
     /// `compressor=`.
     pub(crate) compressor: Compressor,
+    /// `test_messages=`: register the cluster's test message types (echo, sink) and the
+    /// test-only debugfs files (`cluster_selftest`, `remote_get_bench`, `inject_wrong_pages`).
+    pub(crate) test_messages: bool,
 }
 
 impl Config {
@@ -113,6 +130,7 @@ impl Config {
         cleancache: true,
         frontswap: true,
         compressor: Compressor::Lz4Flex,
+        test_messages: false,
     };
 }
 
@@ -208,7 +226,7 @@ impl Config {
         let err = ParamError { param, value };
         let word = match value {
             Some(v) => v.strip_suffix(b"\n").unwrap_or(v),
-            None if matches!(param, Param::Cleancache | Param::Frontswap) => b"y",
+            None if param.is_bool() => b"y",
             None => return Err(err),
         };
         match param {
@@ -216,6 +234,7 @@ impl Config {
             Param::Compressor => self.compressor = lookup(&COMPRESSOR_NAMES, word).ok_or(err)?,
             Param::Cleancache => self.cleancache = parse_bool(word).ok_or(err)?,
             Param::Frontswap => self.frontswap = parse_bool(word).ok_or(err)?,
+            Param::TestMessages => self.test_messages = parse_bool(word).ok_or(err)?,
         }
         Ok(())
     }
@@ -228,6 +247,7 @@ impl Config {
             Param::Compressor => name_of(&COMPRESSOR_NAMES, self.compressor),
             Param::Cleancache => yes_no(self.cleancache),
             Param::Frontswap => yes_no(self.frontswap),
+            Param::TestMessages => yes_no(self.test_messages),
         }
     }
 
@@ -242,7 +262,10 @@ impl Config {
             Compressor::Lz4Flex => 0,
             Compressor::Lz4C => 1,
         };
-        mode | (self.cleancache as u32) << 4 | (self.frontswap as u32) << 5 | compressor << 8
+        mode | (self.cleancache as u32) << 4
+            | (self.frontswap as u32) << 5
+            | (self.test_messages as u32) << 6
+            | compressor << 8
     }
 
     /// Unpacks a word made by [`Config::encode`]; `None` for any other word.
@@ -258,13 +281,14 @@ impl Config {
             1 => Compressor::Lz4C,
             _ => return None,
         };
-        if word & !0xf3f != 0 {
+        if word & !0xf7f != 0 {
             return None;
         }
         Some(Config {
             mode,
             cleancache: word & 1 << 4 != 0,
             frontswap: word & 1 << 5 != 0,
+            test_messages: word & 1 << 6 != 0,
             compressor,
         })
     }
@@ -290,12 +314,13 @@ mod tests {
         let mut all = Vec::new();
         for (mode, _) in MODE_NAMES {
             for (compressor, _) in COMPRESSOR_NAMES {
-                for bits in 0..4 {
+                for bits in 0..8 {
                     all.push(Config {
                         mode,
                         cleancache: bits & 1 != 0,
                         frontswap: bits & 2 != 0,
                         compressor,
+                        test_messages: bits & 4 != 0,
                     });
                 }
             }
@@ -304,11 +329,41 @@ mod tests {
     }
 
     #[test]
-    fn defaults_are_zcache_with_both_backends_and_lz4_flex() {
+    fn defaults_are_zcache_with_both_backends_and_lz4_flex_and_no_test_messages() {
         assert_eq!(
             Config::default().to_string(),
-            "mode=zcache cleancache=Y frontswap=Y compressor=lz4_flex"
+            "mode=zcache cleancache=Y frontswap=Y compressor=lz4_flex test_messages=N"
         );
+    }
+
+    #[test]
+    fn test_messages_is_a_boolean_off_by_default() {
+        let mut config = Config::default();
+        assert!(!config.test_messages);
+        assert_eq!(config.show(Param::TestMessages), "N");
+        config.set(Param::TestMessages, Some(b"1")).unwrap();
+        assert!(config.test_messages);
+        assert_eq!(config.show(Param::TestMessages), "Y");
+        assert_eq!(
+            config,
+            Config {
+                test_messages: true,
+                ..Config::DEFAULT
+            }
+        );
+        config.set(Param::TestMessages, Some(b"off\n")).unwrap();
+        assert!(!config.test_messages);
+        config.set(Param::TestMessages, None).unwrap();
+        assert!(config.test_messages);
+        let err = config.set(Param::TestMessages, Some(b"2")).unwrap_err();
+        assert!(config.test_messages);
+        assert_eq!(
+            err.to_string(),
+            "invalid value \"2\" for parameter test_messages; allowed values: y, n, 1, 0, on, off, \
+             yes, no, true, false"
+        );
+        assert_eq!(Param::from_id(4), Some(Param::TestMessages));
+        assert_eq!(Param::TestMessages.name(), "test_messages");
     }
 
     #[test]
@@ -369,6 +424,8 @@ mod tests {
         };
         config.set(Param::Cleancache, None).unwrap();
         assert!(config.cleancache);
+        config.set(Param::TestMessages, None).unwrap();
+        assert!(config.test_messages);
         let before = config;
         assert!(config.set(Param::Mode, None).is_err());
         assert!(config.set(Param::Compressor, None).is_err());
@@ -418,7 +475,7 @@ mod tests {
         for param in Param::ALL {
             assert_eq!(Param::from_id(param as u32), Some(param));
         }
-        assert_eq!(Param::from_id(4), None);
+        assert_eq!(Param::from_id(5), None);
         assert_eq!(Param::from_id(u32::MAX), None);
     }
 }

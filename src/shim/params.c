@@ -54,3 +54,7 @@ MODULE_PARM_DESC(frontswap, "Cache swap pages (default Y)");
 
 RAMSTER_PARAM(compressor, &ramster_enum_ops, RAMSTER_PARAM_COMPRESSOR);
 MODULE_PARM_DESC(compressor, "lz4_flex (Rust, default) or lz4-c (the kernel's LZ4)");
+
+RAMSTER_PARAM(test_messages, &ramster_bool_ops, RAMSTER_PARAM_TEST_MESSAGES);
+MODULE_PARM_DESC(test_messages,
+		 "Test-only cluster message types and debugfs files (default N)");
