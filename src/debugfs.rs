@@ -24,7 +24,7 @@ pub(crate) trait DebugFile: Send + Sync {
 }
 
 /// How many files [`Files`] can hold.
-const MAX_FILES: usize = 4;
+const MAX_FILES: usize = 8;
 
 /// The files' implementations, by id: null or a leaked `KBox<Arc<dyn DebugFile>>`.
 static FILES: [AtomicPtr<Arc<dyn DebugFile>>; MAX_FILES] =

@@ -63,7 +63,7 @@ impl kernel::Module for Ramster {
             Mode::Zcache | Mode::Ramster => Some(zcache_kernel::Backend::new(&config)?),
         };
         let mut cluster = if config.mode == Mode::Ramster {
-            Some(net::ClusterNet::start()?)
+            Some(net::ClusterNet::start(config.test_messages)?)
         } else {
             None
         };

@@ -4,15 +4,16 @@
 //! and the live heartbeat, driving the host-tested logic in `cluster/`.
 //!
 //! It runs only with `mode=ramster`: [`ClusterNet::start`] registers
-//! `/sys/kernel/config/cluster/` and debugfs `ramster/` (`cluster_selftest`, and the RAMster
-//! counters of [`crate::remote_debugfs`]); sockets open only once
-//! a node is made `local`. Everything runs in process context: configfs callbacks, the
+//! `/sys/kernel/config/cluster/` and debugfs `ramster/` (`cluster_counters`, the RAMster
+//! counters of [`crate::remote_debugfs`], and with `test_messages=Y` the test message types
+//! and `cluster_selftest`); sockets open only once a node is made `local`. Everything runs in process context: configfs callbacks, the
 //! workers of the cluster's own workqueue ([`workers`]) and senders ([`messaging`]), all
 //! serialized by one mutex over [`state::State`]. Documentation/admin-guide.rst describes the
 //! behaviour, Documentation/wire-protocol.rst the protocol.
 
 mod authenticate;
 mod conn;
+mod counters_file;
 mod jobs;
 mod logon_key;
 pub(crate) mod messaging;
@@ -113,12 +114,15 @@ pub(crate) struct ClusterNet {
     threads: Option<OwnedThreads>,
     configfs: Option<Registration>,
     files: Option<Files>,
+    /// `test_messages=Y`: the test message types and test-only debugfs files exist.
+    test_messages: bool,
 }
 
 impl ClusterNet {
-    /// Starts the cluster layer: its workqueue and ticker, configfs and debugfs.
+    /// Starts the cluster layer: its workqueue and ticker, configfs and debugfs; with
+    /// `test_messages`, also the test message types and `cluster_selftest`.
     #[inline(never)]
-    pub(crate) fn start() -> Result<ClusterNet> {
+    pub(crate) fn start(test_messages: bool) -> Result<ClusterNet> {
         check_hmac()?;
         let queue = OwnedQueue::new(c_str!("ramster_cluster"))?;
         let threads = OwnedThreads::new()?;
@@ -139,7 +143,10 @@ impl ClusterNet {
             }),
             GFP_KERNEL,
         )?;
-        selftest::register(&shared)?;
+        counters_file::register(&shared)?;
+        if test_messages {
+            selftest::register(&shared)?;
+        }
         let ticker = shared.clone();
         threads
             .handle()
@@ -151,16 +158,26 @@ impl ClusterNet {
             threads: Some(threads),
             configfs: None,
             files: None,
+            test_messages,
         };
         // debugfs before configfs: a node's counter files are made when it gets its number.
         let mut files = Files::new();
-        let selftest = Arc::new(selftest::SelftestFile(shared.clone()), GFP_KERNEL)?;
-        files.create(c_str!("cluster_selftest"), selftest, true)?;
+        let counters = Arc::new(counters_file::CountersFile(shared.clone()), GFP_KERNEL)?;
+        files.create(c_str!("cluster_counters"), counters, false)?;
+        if test_messages {
+            let selftest = Arc::new(selftest::SelftestFile(shared.clone()), GFP_KERNEL)?;
+            files.create(c_str!("cluster_selftest"), selftest, true)?;
+        }
         net.files = Some(files);
         crate::remote_debugfs::create_counters()?;
         let ops = Arc::new(nodemanager_configfs::NodeManager(shared), GFP_KERNEL)?;
         net.configfs = Some(Registration::register(ops)?);
         Ok(net)
+    }
+
+    /// Whether test-only message types and debugfs files may exist (`test_messages=Y`).
+    pub(crate) fn test_messages(&self) -> bool {
+        self.test_messages
     }
 
     /// The messaging API.

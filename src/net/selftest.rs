@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The cluster self-test: the test message types of the wire spec and the debugfs file
-//! `ramster/cluster_selftest` that lets a guest script exercise them.
+//! `ramster/cluster_selftest` that lets a guest script exercise them. Both exist only with the
+//! module parameter `test_messages=Y`.
 //!
 //! `TEST_ECHO` (0x20) replies with its own payload; `TEST_SINK` (0x21) checks that its payload
 //! is the test pattern for its length and replies `OK` (or `BAD_PAYLOAD`); both accept the
@@ -37,8 +38,6 @@ static ONE_WAY_SENT: AtomicU64 = AtomicU64::new(0);
 static ONE_WAY_FAILED: AtomicU64 = AtomicU64::new(0);
 static RECEIVED_OK: AtomicU64 = AtomicU64::new(0);
 static RECEIVED_BAD: AtomicU64 = AtomicU64::new(0);
-static NODE_UP: AtomicU64 = AtomicU64::new(0);
-static NODE_DOWN: AtomicU64 = AtomicU64::new(0);
 static FIRST_ERROR: AtomicI32 = AtomicI32::new(0);
 static FIRST_ERROR_SIZE: AtomicU64 = AtomicU64::new(0);
 static RUN_MS: AtomicU64 = AtomicU64::new(0);
@@ -74,15 +73,11 @@ fn sink(_from: NodeNum, payload: &[u8], _reply: &mut [u8]) -> core::result::Resu
     }
 }
 
-fn node_changed(_node: NodeNum, up: bool) {
-    bump(if up { &NODE_UP } else { &NODE_DOWN });
-}
-
-/// Registers the test handlers and the node callback that counts ups and downs.
+/// Registers the test handlers (only with `test_messages=Y`: without them, a peer's echo
+/// request is answered `NO_HANDLER` and its sink message discarded and counted).
 pub(crate) fn register(shared: &Shared) -> Result {
     shared.register_handler(ECHO, MAX_PAYLOAD_LEN, echo)?;
-    shared.register_handler(SINK, MAX_PAYLOAD_LEN, sink)?;
-    shared.register_node_callback(node_changed)
+    shared.register_handler(SINK, MAX_PAYLOAD_LEN, sink)
 }
 
 /// The debugfs file.
@@ -161,6 +156,7 @@ impl SelftestFile {
 impl DebugFile for SelftestFile {
     fn show(&self, out: &mut dyn Write) -> Result {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        let (node_up, node_down) = super::counters_file::node_ups_downs();
         let (unmatched, discarded, refused) = {
             let st = self.0.state.lock();
             let c = &st.counters;
@@ -184,8 +180,8 @@ impl DebugFile for SelftestFile {
             get(&ONE_WAY_FAILED),
             get(&RECEIVED_OK),
             get(&RECEIVED_BAD),
-            get(&NODE_UP),
-            get(&NODE_DOWN),
+            node_up,
+            node_down,
             FIRST_ERROR.load(Ordering::Relaxed),
             get(&FIRST_ERROR_SIZE),
             unmatched,

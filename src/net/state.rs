@@ -96,7 +96,7 @@ impl QueuePtr {
     }
 }
 
-/// Counters of things dropped on purpose.
+/// Counters of things dropped on purpose (debugfs `ramster/cluster_counters`).
 #[derive(Default)]
 pub(crate) struct Counters {
     pub(crate) replies_unmatched: u64,
@@ -104,6 +104,17 @@ pub(crate) struct Counters {
     /// Connections whose handshake failed or that were refused before it (unknown address,
     /// too many handshakes at once).
     pub(crate) connections_refused: u64,
+}
+
+impl Counters {
+    /// Every counter with its name, as debugfs `ramster/cluster_counters` shows them.
+    pub(crate) fn named(&self) -> [(&'static str, u64); 3] {
+        [
+            ("connections_refused", self.connections_refused),
+            ("replies_unmatched", self.replies_unmatched),
+            ("one_way_discarded", self.one_way_discarded),
+        ]
+    }
 }
 
 /// Everything behind the cluster mutex.

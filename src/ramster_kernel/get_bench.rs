@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The remote-get benchmark behind debugfs `ramster/remote_get_bench` (a benchmark, not a test;
-//! `make bench` runs it beside `cluster_selftest`'s raw round trip, in the same VMs).
+//! `make bench` runs it beside `cluster_selftest`'s raw round trip, in the same VMs; made only
+//! with `test_messages=Y`).
 //!
 //! Writing `NODE COUNT` (COUNT up to [`MAX_COUNT`]) puts COUNT test pages
 //! ([`crate::zcache::bench_pages`], the three kinds in turn, compressed as the store compresses

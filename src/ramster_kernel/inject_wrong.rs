@@ -6,7 +6,8 @@
 //! node served before (another page: valid compressed data, with a valid CRC-32C) instead of the
 //! page asked for; the first one, with nothing served since the write, has one byte of its page
 //! changed.
-//! A read shows how many are still to come. Root only (0600), like the rest of debugfs.
+//! A read shows how many are still to come. Root only (0600), like the rest of debugfs; made
+//! only with `test_messages=Y`.
 
 use crate::cluster::config_text::parse_decimal;
 use crate::debugfs::DebugFile;

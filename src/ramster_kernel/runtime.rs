@@ -161,10 +161,13 @@ impl RamsterNode {
             )?;
         }
         node.runtime.net.register_node_callback(node_changed)?;
-        let bench = Arc::new(GetBenchFile, GFP_KERNEL)?;
-        cluster.add_file(c_str!("remote_get_bench"), bench, true)?;
-        let inject = Arc::new(InjectWrongFile, GFP_KERNEL)?;
-        cluster.add_file(c_str!("inject_wrong_pages"), inject, true)?;
+        // A benchmark and a fault injection: test-only, like the test message types.
+        if cluster.test_messages() {
+            let bench = Arc::new(GetBenchFile, GFP_KERNEL)?;
+            cluster.add_file(c_str!("remote_get_bench"), bench, true)?;
+            let inject = Arc::new(InjectWrongFile, GFP_KERNEL)?;
+            cluster.add_file(c_str!("inject_wrong_pages"), inject, true)?;
+        }
         let queue = crate::net::OwnedQueue::new(c_str!("ramster_remotify"))?;
         let worker = node.runtime.clone();
         queue
