@@ -9,6 +9,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BUSYBOX = Path("/bin/busybox")
+# /etc/modprobe.d/ramster.conf in the image.
+MODPROBE_CONF = "options ramster test_messages=1\n"
 
 
 def _busybox_applets() -> list:
@@ -21,7 +23,8 @@ def build(out: Path, kernel_release: str, modules: list, programs: list,
     """Writes a gzip'd newc cpio to `out` and returns it.
 
     `modules` are .ko files placed in /lib/modules/<release>/extra with a modules.dep so busybox
-    modprobe finds them; `programs` go to /usr/bin. `extra` maps more paths in the image (e.g.
+    modprobe finds them, and /etc/modprobe.d/ramster.conf turns test_messages on;
+    `programs` go to /usr/bin. `extra` maps more paths in the image (e.g.
     "bench/configs/x.env") to a Path (a file or folder, copied) or a str (the file's text);
     shell scripts (*.sh) among them are made executable.
     """
@@ -43,6 +46,11 @@ def build(out: Path, kernel_release: str, modules: list, programs: list,
             shutil.copy2(ko, moddir / "extra" / Path(ko).name)
             deps.append(f"extra/{Path(ko).name}:\n")
         (moddir / "modules.dep").write_text("".join(deps))
+        # Every modprobe in the test VMs (scenarios, demo, bench) loads ramster with its test
+        # message types and test-only debugfs files; insmod, and an explicit test_messages= on
+        # the modprobe command line (given after these options), still choose.
+        (root / "etc/modprobe.d").mkdir(parents=True)
+        (root / "etc/modprobe.d/ramster.conf").write_text(MODPROBE_CONF)
         for prog in programs:
             shutil.copy2(prog, root / "usr/bin" / Path(prog).name)
         for dest, src in (extra or {}).items():

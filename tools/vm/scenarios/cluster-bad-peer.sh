@@ -51,7 +51,7 @@ if [ "$NODE" = 0 ]; then
 		"$(dmesg | grep -c 'connection closed: frame 0 failed authentication')"
 	check "the real beta connects" wait_for 120 link_is $C/node/beta up
 	# 18 cases refused before the handshake, and the unconfigured address.
-	check_eq "every refused connection is counted" 19 "$(selftest_value connections_refused)"
+	check_eq "every refused connection is counted" 19 "$(counter_value connections_refused)"
 	check "beta's messages arrived intact" \
 		wait_for 120 sh -c "[ \$(sed -n 's/^received_ok //p' $SELFTEST) -ge 67 ]"
 	check_eq "no payload arrived damaged" 0 "$(selftest_value received_bad)"

@@ -53,7 +53,7 @@ if [ "$NODE" = 0 ]; then
 	# 5 + 1 + STORM + 1 refused connections, each either logged or counted as held back.
 	check_eq "every refused connection is logged or counted" $((5 + 1 + STORM + 1)) $((logged + held))
 	check_eq "connections_refused counts them too" $((5 + 1 + STORM + 1)) \
-		"$(selftest_value connections_refused)"
+		"$(counter_value connections_refused)"
 	check "fewer than 40 lines for $((STORM + 7)) refusals" [ "$logged" -lt 40 ]
 	check_eq "beta's messages arrived intact" 0 "$(selftest_value received_bad)"
 	check "messages to beta flow after the attack" sh -c "echo '1 64' > $SELFTEST"

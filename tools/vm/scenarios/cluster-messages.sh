@@ -42,6 +42,8 @@ echo "measured: $SIZES echo round trips in $(selftest_value last_run_echo_us) us
 check "the peer's messages of every size arrived intact" \
 	wait_for 600 sh -c "[ \$(sed -n 's/^received_ok //p' $SELFTEST) -ge $((SIZES + 66)) ]"
 check_eq "no payload arrived damaged" 0 "$(selftest_value received_bad)"
-check_eq "no reply went unmatched" 0 "$(selftest_value replies_unmatched)"
+check_eq "no reply went unmatched" 0 "$(counter_value replies_unmatched)"
+check_eq "no one-way message was discarded" 0 "$(counter_value one_way_discarded)"
 grep -q . $SELFTEST && cat $SELFTEST
+cat $COUNTERS
 finish

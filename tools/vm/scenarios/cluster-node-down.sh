@@ -26,11 +26,11 @@ if [ "$NODE" = 0 ]; then
 	check "beta is declared down" wait_for 10 sh -c "dmesg | grep -qF 'cluster: node 1 is down: not heard from'"
 	ms=$(seconds_between "cluster: node 1: link down" "cluster: node 1 is down")
 	check "down within the 3 s threshold (+1 s scheduling slack) of the close (${ms} ms)" [ "$ms" -le 4000 ]
-	check "the node-down callback ran" [ "$(selftest_value node_down)" -ge 1 ]
+	check "the node-down callback ran" [ "$(counter_value node_down)" -ge 1 ]
 
 	# 2. beta comes back.
 	check "beta reconnects" wait_for 90 link_is $C/node/beta up
-	check "beta is declared up again (fresh handshake)" [ "$(selftest_value node_up)" -ge 2 ]
+	check "beta is declared up again (fresh handshake)" [ "$(counter_value node_up)" -ge 2 ]
 
 	# 3. A connected node's directory cannot be removed; messages flow after the reconnect.
 	check_eq "rmdir node/beta while connected is refused" "Device or resource busy" \
@@ -43,9 +43,9 @@ if [ "$NODE" = 0 ]; then
 	check "messages to beta flow" sh -c "echo '1 64' > $SELFTEST"
 
 	# 4. beta's VM ends.
-	downs=$(selftest_value node_down)
+	downs=$(counter_value node_down)
 	check "beta's VM ends: declared down" \
-		wait_for 120 sh -c "[ \$(sed -n 's/^node_down //p' $SELFTEST) -gt $downs ]"
+		wait_for 120 sh -c "[ \$(sed -n 's/^node_down //p' $COUNTERS) -gt $downs ]"
 	check_eq "beta's link is down" down "$(cat $C/node/beta/link)"
 	ms=$(seconds_between "cluster: node 1: link down" "cluster: node 1 is down")
 	check "down within the 3 s threshold (+1 s scheduling slack) of the close (${ms} ms)" [ "$ms" -le 4000 ]

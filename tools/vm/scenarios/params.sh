@@ -38,7 +38,7 @@ refuse() {
 
 for m in ramster zcache off; do load_with $m mode $m; done
 for c in lz4_flex lz4-c; do load_with $c compressor $c; done
-for p in cleancache frontswap; do
+for p in cleancache frontswap test_messages; do
 	for v in y Y 1 on yes true; do load_with Y $p $v; done
 	for v in n N 0 off no false; do load_with N $p $v; done
 done
@@ -52,9 +52,24 @@ check_eq "cleancache without a value is Y" Y "$(param cleancache)"
 check_eq "frontswap=0 is N" N "$(param frontswap)"
 rmmod $MODULE
 
+# test_messages: N unless asked for. insmod reads no modprobe.d; modprobe reads the test
+# image's /etc/modprobe.d/ramster.conf (test_messages=1), and an explicit value on its command
+# line comes after those options, so it wins.
+check "insmod without parameters loads" insmod /lib/modules/$(uname -r)/extra/ramster.ko
+check_eq "test_messages defaults to N" N "$(param test_messages)"
+rmmod $MODULE
+check "modprobe loads with modprobe.d's options" modprobe $MODULE
+check_eq "modprobe.d's test_messages=1 reads back Y" Y "$(param test_messages)"
+rmmod $MODULE
+check "modprobe test_messages=0 loads" modprobe $MODULE test_messages=0
+check_eq "an explicit test_messages=0 overrides modprobe.d" N "$(param test_messages)"
+check_fails "test_messages is read-only at run time" sh -c "echo 1 > $PARAMS/test_messages"
+check_eq "test_messages unchanged after the refused write" N "$(param test_messages)"
+rmmod $MODULE
+
 for v in bogus ZCACHE Zcache "zcache,off" "" lz4; do refuse mode "$v" "ramster, zcache, off"; done
 for v in zstd lzo LZ4_FLEX ""; do refuse compressor "$v" "lz4_flex, lz4-c"; done
-for p in cleancache frontswap; do
+for p in cleancache frontswap test_messages; do
 	for v in maybe 2 "" yess; do refuse $p "$v" "y, n, 1, 0, on, off, yes, no, true, false"; done
 done
 

@@ -97,6 +97,10 @@ for f in eph_pages_remoted pers_pages_remoted eph_pages_remote_failed pers_pages
 done
 check "debugfs ramster/ holds at least 26 counters, cluster_selftest and nodes/" \
 	test "$(ls $DBG | wc -l)" -ge 28
+check_eq "debugfs ramster/cluster_counters starts at zero" \
+	"connections_refused 0|replies_unmatched 0|one_way_discarded 0|node_up 0|node_down 0" \
+	"$(tr '\n' '|' < $DBG/cluster_counters | sed 's/|$//')"
+check_fails "cluster_counters cannot be written" sh -c "echo 1 > $DBG/cluster_counters"
 check_fails "a counter file cannot be written" sh -c "echo 1 > $DBG/eph_pages_remoted"
 check "debugfs ramster/nodes/ exists" test -d $DBG/nodes
 check_eq "no node, no node folder" "" "$(ls $DBG/nodes)"
