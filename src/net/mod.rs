@@ -6,8 +6,9 @@
 //! It runs only with `mode=ramster`: [`ClusterNet::start`] registers
 //! `/sys/kernel/config/cluster/` and debugfs `ramster/` (`cluster_counters`, the RAMster
 //! counters of [`crate::remote_debugfs`], and with `test_messages=Y` the test message types
-//! and `cluster_selftest`); sockets open only once a node is made `local`. Everything runs in process context: configfs callbacks, the
-//! workers of the cluster's own workqueue ([`workers`]) and senders ([`messaging`]), all
+//! and `cluster_selftest`); sockets open only once a node is made `local`. Everything runs in
+//! process context: configfs callbacks, the cluster's kernel threads ([`workers`] on
+//! [`threads`]), short work items of its workqueue, and senders ([`messaging`]), all
 //! serialized by one mutex over [`state::State`]. Documentation/admin-guide.rst describes the
 //! behaviour, Documentation/wire-protocol.rst the protocol.
 
