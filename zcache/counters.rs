@@ -206,22 +206,31 @@ counters! {
     }
 }
 
+/// The sum of three levels.
+fn sum(levels: [&Level; 3]) -> u64 {
+    levels.iter().fold(0u64, |n, l| n.saturating_add(l.get()))
+}
+
 impl Counters {
-    /// The `mm_stat`-like summary of what is stored now.
-    pub fn mm_stat(&self) -> MmStat {
-        let sum = |levels: [&Level; 3]| levels.iter().fold(0u64, |n, l| n.saturating_add(l.get()));
-        let zpages = sum([&self.eph_zpages, &self.pers_zpages, &self.packed_zpages]);
-        let zero = self.zero_filled_pages.get();
-        let pages = zpages.saturating_add(zero);
+    /// Bytes of the page frames in use (zbud and packed frames x 4096).
+    pub fn frame_bytes(&self) -> u64 {
         let frames = sum([
             &self.eph_pageframes,
             &self.pers_pageframes,
             &self.packed_pageframes,
         ]);
+        frames.saturating_mul(PAGE_SIZE as u64)
+    }
+
+    /// The `mm_stat`-like summary of what is stored now.
+    pub fn mm_stat(&self) -> MmStat {
+        let zpages = sum([&self.eph_zpages, &self.pers_zpages, &self.packed_zpages]);
+        let zero = self.zero_filled_pages.get();
+        let pages = zpages.saturating_add(zero);
         MmStat {
             orig_data_size: pages.saturating_mul(PAGE_SIZE as u64),
             compr_data_size: sum([&self.eph_zbytes, &self.pers_zbytes, &self.packed_zbytes]),
-            mem_used_total: frames.saturating_mul(PAGE_SIZE as u64),
+            mem_used_total: self.frame_bytes(),
             pages_stored: pages,
             zero_pages: zero,
         }

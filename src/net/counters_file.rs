@@ -22,12 +22,16 @@ fn node_changed(_node: NodeNum, up: bool) {
     (if up { &NODE_UP } else { &NODE_DOWN }).fetch_add(1, Ordering::Relaxed);
 }
 
-/// How many times a peer node went up and down since the module loaded.
-pub(super) fn node_ups_downs() -> (u64, u64) {
-    (
-        NODE_UP.load(Ordering::Relaxed),
-        NODE_DOWN.load(Ordering::Relaxed),
-    )
+/// Writes the counters, one `name value` per line (this file's contents, and the end of
+/// `cluster_selftest`'s).
+pub(super) fn write_counters(shared: &Shared, out: &mut dyn Write) -> core::fmt::Result {
+    let counters = shared.state.lock().counters.named();
+    let ups_downs = [
+        ("node_up", NODE_UP.load(Ordering::Relaxed)),
+        ("node_down", NODE_DOWN.load(Ordering::Relaxed)),
+    ];
+    Iterator::chain(counters.into_iter(), ups_downs)
+        .try_for_each(|(name, value)| writeln!(out, "{name} {value}"))
 }
 
 /// Registers the node callback that counts ups and downs.
@@ -40,11 +44,7 @@ pub(super) struct CountersFile(pub(super) Arc<Shared>);
 
 impl DebugFile for CountersFile {
     fn show(&self, out: &mut dyn Write) -> Result {
-        let counters = self.0.state.lock().counters.named();
-        let (up, down) = node_ups_downs();
-        Iterator::chain(counters.into_iter(), [("node_up", up), ("node_down", down)])
-            .try_for_each(|(name, value)| writeln!(out, "{name} {value}"))
-            .map_err(|_| ENOSPC)
+        write_counters(&self.0, out).map_err(|_| ENOSPC)
     }
 
     fn store(&self, _text: &[u8]) -> Result {

@@ -156,22 +156,11 @@ impl SelftestFile {
 impl DebugFile for SelftestFile {
     fn show(&self, out: &mut dyn Write) -> Result {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
-        let (node_up, node_down) = super::counters_file::node_ups_downs();
-        let (unmatched, discarded, refused) = {
-            let st = self.0.state.lock();
-            let c = &st.counters;
-            (
-                c.replies_unmatched,
-                c.one_way_discarded,
-                c.connections_refused,
-            )
-        };
         writeln!(
             out,
             "echo_ok {}\necho_failed {}\nsink_ok {}\nsink_failed {}\none_way_sent {}\n\
-             one_way_failed {}\nreceived_ok {}\nreceived_bad {}\nnode_up {}\nnode_down {}\n\
-             first_error {}\nfirst_error_size {}\nreplies_unmatched {}\none_way_discarded {}\n\
-             last_run_ms {}\nlast_run_echo_us {}\nconnections_refused {}",
+             one_way_failed {}\nreceived_ok {}\nreceived_bad {}\n\
+             first_error {}\nfirst_error_size {}\nlast_run_ms {}\nlast_run_echo_us {}",
             get(&ECHO_OK),
             get(&ECHO_FAILED),
             get(&SINK_OK),
@@ -180,16 +169,12 @@ impl DebugFile for SelftestFile {
             get(&ONE_WAY_FAILED),
             get(&RECEIVED_OK),
             get(&RECEIVED_BAD),
-            node_up,
-            node_down,
             FIRST_ERROR.load(Ordering::Relaxed),
             get(&FIRST_ERROR_SIZE),
-            unmatched,
-            discarded,
             get(&RUN_MS),
             get(&ECHO_US),
-            refused
         )
+        .and_then(|()| super::counters_file::write_counters(&self.0, out))
         .and_then(|()| super::selftest_bench::show(out))
         .map_err(|_| ENOSPC)
     }

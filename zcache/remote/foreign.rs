@@ -45,15 +45,8 @@ impl ForeignLimit {
 impl<S: FrameSource> Store<S> {
     /// Bytes this store's pages take: its frames, and the index that finds them.
     pub fn footprint_bytes(&self) -> usize {
-        let c = self.counters();
-        let frames = c
-            .eph_pageframes
-            .get()
-            .saturating_add(c.pers_pageframes.get())
-            .saturating_add(c.packed_pageframes.get());
-        usize::try_from(frames)
+        usize::try_from(self.counters().frame_bytes())
             .unwrap_or(usize::MAX)
-            .saturating_mul(PAGE_SIZE)
             .saturating_add(self.client().index_bytes())
     }
 

@@ -5,22 +5,16 @@
 
 extern crate std;
 
+use super::remote::store;
 use crate::os::{Gfp, PAGE_SIZE};
 use crate::tmem::{Oid, PoolId, PoolKind, MAX_POOLS_PER_CLIENT};
 use crate::zcache::frames::HeapFrames;
-use crate::zcache::remote::counters::{NodePages, RamsterCounters};
 use crate::zcache::remote::foreign::ForeignLimit;
 use crate::zcache::store::{PutRefused, SmallSwapPages, Store};
-use std::boxed::Box;
 
 /// A foreign store of at most `frames` frames, as the module makes one per client.
 fn client(frames: usize) -> Store<HeapFrames> {
-    let counters: &'static RamsterCounters = Box::leak(Box::new(RamsterCounters::new()));
-    let nodes: &'static NodePages = Box::leak(Box::new(NodePages::new()));
-    Store::new(HeapFrames::new(frames), false, Gfp::Kernel)
-        .expect("store")
-        .with_remote_counters(counters, nodes)
-        .with_small_swap_pages(SmallSwapPages::BesideOrPacked)
+    store(frames, false).with_small_swap_pages(SmallSwapPages::BesideOrPacked)
 }
 
 /// The key of flood page `i`: an object of its own, in one of the client's pools.

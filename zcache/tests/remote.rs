@@ -36,7 +36,8 @@ fn page(seed: u64) -> Page {
     p
 }
 
-fn store(frames: usize, exclusive_gets: bool) -> Store<HeapFrames> {
+/// A store of at most `frames` frames with `ramster/` counters of its own.
+pub(super) fn store(frames: usize, exclusive_gets: bool) -> Store<HeapFrames> {
     let counters: &'static RamsterCounters = Box::leak(Box::new(RamsterCounters::new()));
     let nodes: &'static NodePages = Box::leak(Box::new(NodePages::new()));
     Store::new(HeapFrames::new(frames), exclusive_gets, Gfp::Kernel)
