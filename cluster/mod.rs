@@ -20,6 +20,7 @@
 //!   for replies.
 //! - [`nodemanager`]: the configfs rules for the cluster and its nodes.
 //! - [`names`]: cluster and node names.
+//! - [`node_events`]: node ups and downs waiting for the node callbacks.
 //! - [`secret`]: the pre-shared master key, wiped on drop.
 //! - [`latency`]: mean and percentiles of the in-kernel benchmarks' timings.
 //! - [`log_limit`]: the rate limit of the log lines a remote host can cause.
@@ -55,6 +56,7 @@ pub mod latency;
 pub mod log_limit;
 pub mod messages;
 pub mod names;
+pub mod node_events;
 pub mod node_num;
 pub mod nodemanager;
 pub mod nodemanager_errors;

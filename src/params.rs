@@ -118,8 +118,9 @@ pub(crate) struct Config {
     pub(crate) frontswap: bool,
     /// `compressor=`.
     pub(crate) compressor: Compressor,
-    /// `test_messages=`: register the cluster's test message types (echo, sink) and the
-    /// test-only debugfs files (`cluster_selftest`, `remote_get_bench`, `inject_wrong_pages`).
+    /// `test_messages=`: register the cluster's test message types (echo, sink) and make the
+    /// test-only debugfs files (`cluster_selftest`, `remote_get_bench`, `inject_wrong_pages`,
+    /// `zcache/codec_bench`, `zcache/inject_corrupt_gets`).
     pub(crate) test_messages: bool,
 }
 

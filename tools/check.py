@@ -2,7 +2,8 @@
 """`make check`: everything that can fail, counted.
 
 Host tests (cargo test, the harness's own tests), lints (rustfmt, clippy on host and kernel
-code, checkpatch on C), the module build with no warnings, then every VM scenario, then the
+code, checkpatch on C), the hook series' kernel documentation (make htmldocs of the mm pages),
+the module build with no warnings, then every VM scenario, then the
 scenarios marked `# kasan:` again on the KASAN kernel. Each host
 test and each scenario counts once; the output ends with the line `N passed, N failed`.
 """
@@ -11,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import unittest
 from pathlib import Path
 
@@ -101,6 +103,26 @@ def lints(kdir: Path):
                cp.stdout)
 
 
+# The pages the hook series adds to the kernel's Documentation/mm/.
+HOOK_DOCS = ("frontswap", "cleancache")
+
+
+def kernel_docs(kdir: Path):
+    """`make htmldocs SPHINXDIRS=mm` of the patched tree (into a scratch directory): the hook
+    series' pages must build, with no warning or error that names them."""
+    with tempfile.TemporaryDirectory(prefix="ramster-htmldocs-") as out:
+        docs = sh(["make", "-C", str(kdir), "ARCH=x86_64", "LLVM=-19", "htmldocs",
+                   "SPHINXDIRS=mm", f"BUILDDIR={out}"])
+        built = [name for name in HOOK_DOCS if (Path(out) / "mm" / f"{name}.html").is_file()]
+    complaints = [line for line in docs.stdout.splitlines()
+                  if re.search(r"WARNING|ERROR|CRITICAL", line)
+                  and any(name in line for name in HOOK_DOCS)]
+    record(docs.returncode == 0 and len(built) == len(HOOK_DOCS) and not complaints,
+           "kernel docs: make htmldocs SPHINXDIRS=mm builds "
+           f"{', '.join(n + '.rst' for n in HOOK_DOCS)} without warnings",
+           "\n".join(complaints) or f"built: {built}\n{docs.stdout[-3000:]}")
+
+
 def kasan_pass():
     """The scenarios with a `# kasan:` header again, on the KASAN flavor of the test kernel
     (its own cached build), with ramster.ko and hooktest.ko rebuilt against it."""
@@ -157,6 +179,7 @@ def main() -> int:
         return 1
     print(f"test kernel: {kdir}", flush=True)
     lints(kdir)
+    kernel_docs(kdir)
     sh(["make", "-C", str(kdir), f"M={REPO}", "LLVM=-19", "clean"])
     build = artifacts.build_module(kdir, clippy=True)
     warnings = artifacts.build_warnings(build.stdout)

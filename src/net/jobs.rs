@@ -1,14 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Work that an event asks for but that must not run under the cluster mutex: sending a control
-//! frame (a send may block), opening or closing a connection in the right order after it, and
-//! the node callbacks. [`super::state::State::peer_event`] queues [`Job`]s; its caller runs them
+//! frame (a send may block), and opening or closing a connection in the right order after it. [`super::state::State::peer_event`] queues [`Job`]s; its caller runs them
 //! after dropping the lock: [`Jobs::run`] in a connection's own workers, [`Jobs::run_detached`]
 //! in the ticker, which must never wait on one peer's socket while every peer's timers wait.
 
 use super::conn::Conn;
-use super::state::{NodeCallback, CONTROL_MAX};
-use crate::cluster::node_num::NodeNum;
+use super::state::CONTROL_MAX;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 use kernel::workqueue::Queue;
@@ -21,8 +19,6 @@ pub(crate) enum Job {
     Open(Arc<Conn>),
     /// Close the connection (its receive worker sees the end of the stream).
     Shutdown(Arc<Conn>),
-    /// Run a node callback.
-    Callback(NodeCallback, NodeNum, bool),
 }
 
 /// A list of [`Job`]s.
@@ -38,9 +34,8 @@ impl Jobs {
             // Out of memory: a lost control frame is a lost packet; the connection's timers
             // recover (keepalive, idle timeout). Shut it so that it recovers at once.
             pr_warn!("cluster: out of memory; closing a connection\n");
-            if let Job::Send(c, ..) | Job::Open(c) | Job::Shutdown(c) = &job {
-                c.shutdown();
-            }
+            let (Job::Send(c, ..) | Job::Open(c) | Job::Shutdown(c)) = &job;
+            c.shutdown();
             return;
         }
         // Cannot fail: room was reserved.
@@ -104,6 +99,5 @@ fn run_here(job: Job) {
         Job::Send(c, frame, len) => send(&c, &frame, len),
         Job::Open(c) => c.set_open(),
         Job::Shutdown(c) => c.shutdown(),
-        Job::Callback(f, node, up) => f(node, up),
     }
 }

@@ -8,8 +8,9 @@
 //! counters of [`crate::remote_debugfs`], and with `test_messages=Y` the test message types
 //! and `cluster_selftest`); sockets open only once a node is made `local`. Everything runs in
 //! process context: configfs callbacks, the cluster's kernel threads ([`workers`] on
-//! [`threads`]), short work items of its workqueue, and senders ([`messaging`]), all
-//! serialized by one mutex over [`state::State`]. Documentation/admin-guide.rst describes the
+//! [`threads`]; the node callbacks run on one of them, [`node_callbacks`]), short work items of
+//! its workqueue, and senders ([`messaging`]), all serialized by one mutex over
+//! [`state::State`]. Documentation/admin-guide.rst describes the
 //! behaviour, Documentation/wire-protocol.rst the protocol.
 
 mod authenticate;
@@ -18,6 +19,7 @@ mod counters_file;
 mod jobs;
 mod logon_key;
 pub(crate) mod messaging;
+mod node_callbacks;
 mod nodemanager_configfs;
 mod pins;
 mod requests;
@@ -105,6 +107,9 @@ pub(crate) struct Shared {
     /// The ticker sleeps here until the next deadline or a change.
     #[pin]
     pub(crate) tick: CondVar,
+    /// The node callbacks' thread sleeps here until a node goes up or down.
+    #[pin]
+    pub(crate) node_events: CondVar,
 }
 
 /// The running cluster layer.
@@ -141,10 +146,10 @@ impl ClusterNet {
                 wakers,
                 room <- new_condvar!("ramster_cluster_room"),
                 tick <- new_condvar!("ramster_cluster_tick"),
+                node_events <- new_condvar!("ramster_cluster_node_events"),
             }),
             GFP_KERNEL,
         )?;
-        counters_file::register(&shared)?;
         if test_messages {
             selftest::register(&shared)?;
         }
@@ -152,7 +157,19 @@ impl ClusterNet {
         threads
             .handle()
             .spawn(c_str!("ramster_tick"), None, move || workers::tick(ticker))?;
-        // From here on, Drop stops the ticker.
+        let callbacks = shared.clone();
+        let spawned = threads
+            .handle()
+            .spawn(c_str!("ramster_nodes"), None, move || {
+                node_callbacks::run(callbacks)
+            });
+        if let Err(e) = spawned {
+            // Stop the ticker before `threads` waits for it.
+            shared.state.lock().queue = None;
+            shared.tick.notify_all();
+            return Err(e);
+        }
+        // From here on, Drop stops the ticker and the node callbacks' thread.
         let mut net = ClusterNet {
             shared: shared.clone(),
             queue: Some(queue),
@@ -213,8 +230,9 @@ impl Drop for ClusterNet {
         }
         jobs.run();
         self.shared.tick.notify_all();
-        // Waits for the ticker, the listener and every receive loop to exit, then for the
-        // queue's work items.
+        self.shared.node_events.notify_all();
+        // Waits for the ticker, the node callbacks (which deliver what is still recorded), the
+        // listener and every receive loop to exit, then for the queue's work items.
         drop(self.threads.take());
         drop(self.queue.take());
     }

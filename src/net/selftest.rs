@@ -12,7 +12,10 @@
 //! for every 64th size and the largest; the write fails with the first error. The last run's
 //! duration and its mean echo round trip are shown too. Writing `bench NODE COUNT` runs the
 //! benchmark of [`super::selftest_bench`] instead; `flood NODE COUNT` sends `COUNT` one-way
-//! sink messages of the largest size back to back. Reading the file shows the counters (see
+//! sink messages of the largest size back to back; `slow_down NODE MS` makes a test node
+//! callback sleep `MS` milliseconds (at most [`SLOW_DOWN_MAX_MS`]; 0: not at all) whenever
+//! `NODE` goes down, as a node-down walk of a large store takes long (scenario
+//! cluster-slow-node-down). Reading the file shows the counters (see
 //! Documentation/admin-guide.rst) and the last benchmark's numbers.
 
 use super::Shared;
@@ -22,7 +25,7 @@ use crate::cluster::status::Status;
 use crate::cluster::wire::{AppType, MessageType, MAX_PAYLOAD_LEN};
 use crate::debugfs::DebugFile;
 use core::fmt::Write;
-use core::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering};
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
@@ -42,6 +45,13 @@ static FIRST_ERROR: AtomicI32 = AtomicI32::new(0);
 static FIRST_ERROR_SIZE: AtomicU64 = AtomicU64::new(0);
 static RUN_MS: AtomicU64 = AtomicU64::new(0);
 static ECHO_US: AtomicU64 = AtomicU64::new(0);
+/// `slow_down`: the node whose downs are slow (`NO_NODE`: none), how slow, and how many were.
+const NO_NODE: u32 = u32::MAX;
+static SLOW_DOWN_NODE: AtomicU32 = AtomicU32::new(NO_NODE);
+static SLOW_DOWN_MS: AtomicU32 = AtomicU32::new(0);
+static SLOW_DOWNS: AtomicU64 = AtomicU64::new(0);
+/// The longest sleep `slow_down` may ask for.
+const SLOW_DOWN_MAX_MS: u64 = 60_000;
 
 /// Byte `i` of the test payload of length `len`.
 pub(super) fn pattern(len: usize, i: usize) -> u8 {
@@ -73,11 +83,25 @@ fn sink(_from: NodeNum, payload: &[u8], _reply: &mut [u8]) -> core::result::Resu
     }
 }
 
-/// Registers the test handlers (only with `test_messages=Y`: without them, a peer's echo
-/// request is answered `NO_HANDLER` and its sink message discarded and counted).
+/// The test node callback: sleeps in a down of the node `slow_down` named.
+fn slow_node_down(node: NodeNum, up: bool) {
+    if up || SLOW_DOWN_NODE.load(Ordering::Relaxed) != u32::from(node.get()) {
+        return;
+    }
+    let ms = SLOW_DOWN_MS.load(Ordering::Relaxed);
+    if ms > 0 {
+        crate::zcache_kernel::msleep(ms);
+        bump(&SLOW_DOWNS);
+    }
+}
+
+/// Registers the test handlers and the test node callback (only with `test_messages=Y`:
+/// without them, a peer's echo request is answered `NO_HANDLER` and its sink message discarded
+/// and counted).
 pub(crate) fn register(shared: &Shared) -> Result {
     shared.register_handler(ECHO, MAX_PAYLOAD_LEN, echo)?;
-    shared.register_handler(SINK, MAX_PAYLOAD_LEN, sink)
+    shared.register_handler(SINK, MAX_PAYLOAD_LEN, sink)?;
+    shared.register_node_callback(slow_node_down)
 }
 
 /// The debugfs file.
@@ -153,6 +177,17 @@ impl SelftestFile {
     }
 }
 
+/// `slow_down NODE MS`.
+fn slow_down(node: NodeNum, ms: usize) -> Result {
+    let ms = u32::try_from(ms)
+        .ok()
+        .filter(|ms| u64::from(*ms) <= SLOW_DOWN_MAX_MS)
+        .ok_or(EINVAL)?;
+    SLOW_DOWN_MS.store(ms, Ordering::Relaxed);
+    SLOW_DOWN_NODE.store(u32::from(node.get()), Ordering::Relaxed);
+    Ok(())
+}
+
 impl DebugFile for SelftestFile {
     fn show(&self, out: &mut dyn Write) -> Result {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
@@ -160,7 +195,8 @@ impl DebugFile for SelftestFile {
             out,
             "echo_ok {}\necho_failed {}\nsink_ok {}\nsink_failed {}\none_way_sent {}\n\
              one_way_failed {}\nreceived_ok {}\nreceived_bad {}\n\
-             first_error {}\nfirst_error_size {}\nlast_run_ms {}\nlast_run_echo_us {}",
+             first_error {}\nfirst_error_size {}\nlast_run_ms {}\nlast_run_echo_us {}\n\
+             slow_node_downs {}",
             get(&ECHO_OK),
             get(&ECHO_FAILED),
             get(&SINK_OK),
@@ -173,6 +209,7 @@ impl DebugFile for SelftestFile {
             get(&FIRST_ERROR_SIZE),
             get(&RUN_MS),
             get(&ECHO_US),
+            get(&SLOW_DOWNS),
         )
         .and_then(|()| super::counters_file::write_counters(&self.0, out))
         .and_then(|()| super::selftest_bench::show(out))
@@ -185,7 +222,7 @@ impl DebugFile for SelftestFile {
             .split(|b| *b == b' ')
             .filter(|w| !w.is_empty())
             .peekable();
-        let command = words.next_if(|w| *w == b"bench" || *w == b"flood");
+        let command = words.next_if(|w| *w == b"bench" || *w == b"flood" || *w == b"slow_down");
         let node = words
             .next()
             .and_then(|w| parse_decimal(w).ok())
@@ -203,7 +240,8 @@ impl DebugFile for SelftestFile {
             }
             return match command {
                 b"bench" => super::selftest_bench::run(&self.0, node, count),
-                _ => self.flood(node, count),
+                b"flood" => self.flood(node, count),
+                _ => slow_down(node, count),
             };
         }
         let max = match words.next() {

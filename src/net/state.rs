@@ -6,8 +6,9 @@
 //! per peer node while networking runs (the `cluster/peer.rs` state machine plus the socket of
 //! its current connection), the requests waiting for replies and the registered handlers. Every
 //! event goes through [`State::peer_event`], which runs the state machine and carries out its
-//! outputs under the lock; whatever may block (sending on a socket, callbacks) is queued as a
-//! [`Job`] and run by the caller after it dropped the lock. The lock is a mutex: everything
+//! outputs under the lock; whatever may block (sending on a socket) is queued as a [`Job`] and
+//! run by the caller after it dropped the lock, and node ups and downs are recorded for the node
+//! callbacks' own thread ([`super::node_callbacks`]). The lock is a mutex: everything
 //! here runs in process context (configfs writes, work items, senders), never in softirq.
 
 use super::conn::Conn;
@@ -22,6 +23,7 @@ use crate::cluster::connection_events::{Action, CloseReason, Event};
 use crate::cluster::heartbeat::{DownReason, NodeEvent};
 use crate::cluster::log_limit::{LogLimit, Verdict};
 use crate::cluster::messages::{Handshake, PROTOCOL_VERSION};
+use crate::cluster::node_events::NodeEvents;
 use crate::cluster::node_num::NodeNum;
 use crate::cluster::nodemanager::{NodeConfig, Subsystem};
 use crate::cluster::peer::{Peer, PeerOutput};
@@ -104,15 +106,23 @@ pub(crate) struct Counters {
     /// Connections whose handshake failed or that were refused before it (unknown address,
     /// too many handshakes at once).
     pub(crate) connections_refused: u64,
+    /// How often a peer node went up, and down.
+    pub(crate) node_up: u64,
+    pub(crate) node_down: u64,
+    /// The latest the ticker delivered a peer's timer, past its deadline (ms).
+    pub(crate) ticker_late_max_ms: u64,
 }
 
 impl Counters {
     /// Every counter with its name, as debugfs `ramster/cluster_counters` shows them.
-    pub(crate) fn named(&self) -> [(&'static str, u64); 3] {
+    pub(crate) fn named(&self) -> [(&'static str, u64); 6] {
         [
             ("connections_refused", self.connections_refused),
             ("replies_unmatched", self.replies_unmatched),
             ("one_way_discarded", self.one_way_discarded),
+            ("node_up", self.node_up),
+            ("node_down", self.node_down),
+            ("ticker_late_max_ms", self.ticker_late_max_ms),
         ]
     }
 }
@@ -138,6 +148,8 @@ pub(crate) struct State {
     pub(crate) handlers: crate::cluster::dispatch::HandlerTable,
     handler_fns: [Option<Handler>; HANDLED],
     node_callbacks: [Option<NodeCallback>; 4],
+    /// Node ups and downs the callbacks have not seen yet.
+    pub(crate) node_events: NodeEvents,
     pub(crate) counters: Counters,
     /// Handshakes of accepted sockets running now (at most [`MAX_HANDSHAKES`]).
     pub(crate) handshakes: usize,
@@ -201,6 +213,7 @@ impl State {
             handlers: crate::cluster::dispatch::HandlerTable::new(),
             handler_fns: [None; HANDLED],
             node_callbacks: [None; 4],
+            node_events: NodeEvents::default(),
             counters: Counters::default(),
             handshakes: 0,
             refusal_log: LogLimit::default(),
@@ -278,6 +291,11 @@ impl State {
             .ok_or(ENOSPC)?;
         *slot = Some(f);
         Ok(())
+    }
+
+    /// The node callbacks.
+    pub(crate) fn node_callbacks(&self) -> [Option<NodeCallback>; 4] {
+        self.node_callbacks
     }
 
     // ---- networking ----
@@ -454,7 +472,7 @@ impl State {
                 PeerOutput::Connection(action) => {
                     self.action(shared, num, gen, action, &mut step, &mut closed, jobs)
                 }
-                PeerOutput::Node(event) => self.node_event(num, gen, event, &mut step, jobs),
+                PeerOutput::Node(event) => self.node_event(shared, num, gen, event, &mut step),
             }
         }
         step
@@ -537,11 +555,11 @@ impl State {
 
     fn node_event(
         &mut self,
+        shared: &Shared,
         num: NodeNum,
         gen: u64,
         event: NodeEvent,
         step: &mut Step,
-        jobs: &mut Jobs,
     ) {
         let up = match event {
             NodeEvent::Up => {
@@ -565,9 +583,14 @@ impl State {
                 false
             }
         };
-        for f in self.node_callbacks.iter().flatten() {
-            jobs.push(Job::Callback(*f, num, up));
-        }
+        let counter = if up {
+            &mut self.counters.node_up
+        } else {
+            &mut self.counters.node_down
+        };
+        *counter = counter.saturating_add(1);
+        self.node_events.record(num, up);
+        shared.node_events.notify_all();
     }
 
     fn spawn_connect(&mut self, shared: &Arc<Shared>, num: NodeNum, gen: u64, conn: ConnId) {
@@ -647,15 +670,20 @@ impl State {
     /// Ticks every peer; returns the earliest deadline.
     pub(crate) fn tick_all(&mut self, shared: &Arc<Shared>, jobs: &mut Jobs) -> Option<u64> {
         let mut wake = Wake::default();
+        let now = now_ms();
         for num in (0..=NodeNum::MAX).filter_map(NodeNum::new) {
-            let Some(gen) = self
+            let Some((gen, deadline)) = self
                 .peers
                 .get(num.index())
                 .and_then(Option::as_ref)
-                .map(|s| s.gen)
+                .map(|s| (s.gen, s.peer.next_deadline()))
             else {
                 continue;
             };
+            if let Some(late) = deadline.and_then(|d| now.checked_sub(d)) {
+                let max = &mut self.counters.ticker_late_max_ms;
+                *max = (*max).max(late);
+            }
             wake = wake.and(self.peer_event(shared, num, gen, Event::Tick, jobs).wake);
         }
         // Requests waiting without a timeout of their own (uninterruptible senders) end here.

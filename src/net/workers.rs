@@ -46,8 +46,7 @@ pub(crate) fn listen(shared: Arc<Shared>, listener: Arc<Socket>, gen: u64, send_
             Err(e) => {
                 drop(st);
                 pr_warn!("cluster: accept failed: error {}\n", e.to_errno());
-                // SAFETY: `msleep` only sleeps; we hold no lock.
-                unsafe { kernel::bindings::msleep(100) };
+                crate::zcache_kernel::msleep(100);
                 continue;
             }
         };

@@ -552,9 +552,10 @@ fn create_counter(dir: u32, prefix: &str, name: &str, id: u32) -> Result {
     to_result(unsafe { ffi::ramster_zc_debugfs_counter(dir, buf.as_ptr().cast(), id) })
 }
 
-/// Creates `zcache/` and `zbud/` with one file per counter (and `zcache/mm_stat`,
-/// `zcache/codec_bench`, `zcache/inject_corrupt_gets`).
-fn create_debugfs(shared: &Shared) -> Result {
+/// Creates `zcache/` and `zbud/` with one file per counter (and `zcache/mm_stat`), and with
+/// `test_only` (`test_messages=Y`) the benchmark `zcache/codec_bench` and the fault injection
+/// `zcache/inject_corrupt_gets`.
+fn create_debugfs(shared: &Shared, test_only: bool) -> Result {
     // SAFETY: creates the folders; called once, before any counter file.
     to_result(unsafe { ffi::ramster_zc_debugfs_create() })?;
     for dir in [DIR_ZCACHE, DIR_ZBUD] {
@@ -567,6 +568,9 @@ fn create_debugfs(shared: &Shared) -> Result {
             id = id.wrapping_add(1);
         });
         result?;
+    }
+    if !test_only {
+        return Ok(());
     }
     codec_bench::create()?;
     super::inject::create()
@@ -665,7 +669,7 @@ impl Backend {
         unsafe { SHARED.publish(&shared) };
         backend.shared = Some(shared);
         if let Some(shared) = backend.shared.as_deref() {
-            match create_debugfs(shared) {
+            match create_debugfs(shared, config.test_messages) {
                 Ok(()) => backend.debugfs = true,
                 Err(e) => {
                     pr_warn!("zcache: no debugfs counters ({:?})\n", e);

@@ -64,10 +64,10 @@ extern "C" {
     pub(crate) fn ramster_zc_debugfs_inject() -> c_int;
 }
 
-/// Sleeps for `ms` milliseconds. Process context only.
+/// Sleeps for `ms` milliseconds. Process context only, with no spinlock held.
 pub(crate) fn msleep(ms: u32) {
-    // SAFETY: `msleep` has no preconditions beyond a context that may sleep, which every caller
-    // (module unload) is.
+    // SAFETY: `msleep` has no preconditions beyond a context that may sleep, which this
+    // function's callers promise.
     unsafe { ramster_zc_msleep(ms) };
 }
 

@@ -22,6 +22,6 @@ mod scratch;
 pub(crate) use backend::{compress_page, swap_pool, with_store, Backend, ZStore};
 pub(crate) use ffi::{
     available_pages, copy_to_swap_device, give_back_swap_page, idle_sleep, max_pool_percent,
-    totalram_pages,
+    msleep, totalram_pages,
 };
 pub(crate) use frames::PageFrames;

@@ -10,7 +10,7 @@ CACHE = Path(os.environ.get("RAMSTER_CACHE", Path.home() / ".cache/ramster"))
 CARGO_TARGET = Path(os.environ.get("CARGO_TARGET_DIR", CACHE / "cargo-target"))
 HOST_TRIPLE = "x86_64-unknown-linux-gnu"
 GUEST_PROGRAMS = ["pattern", "netcheck", "swapstress", "swaprace", "swaplost", "hookfile",
-                  "mkext4", "badpeer", "pingpong", "anonfuzz", "fsx", "addkey"]
+                  "mkext4", "badpeer", "pingpong", "anonfuzz", "fsx", "addkey", "zerorewrite"]
 # Userspace tools the guests run too, linked statically the same way.
 GUEST_TOOLS = ["ramster-tools"]
 

@@ -118,6 +118,7 @@ dmesg_has "node a listens" "node 3 is local: listening on 127.0.0.1:7777"
 check "something listens on 127.0.0.1:7777" sh -c "netstat -ltn | grep -q '127.0.0.1:7777'"
 check "the listener is a kernel thread of its own" kthread ramster_listen/3
 check "so is the ticker" kthread ramster_tick
+check "so is the node callbacks' thread" kthread ramster_nodes
 check_eq "node a's link is local" local "$(cat $N/a/link)"
 check_eq "node b (lower number, acceptor side) waits" down "$(cat $N/b/link)"
 refused "a second local node" $N/b/local 1 "Device or resource busy"

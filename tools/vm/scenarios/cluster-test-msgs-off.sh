@@ -1,5 +1,5 @@
 #!/bin/sh
-# scenario: with test_messages=0 (explicitly, over the test image's modprobe.d) node 0 has cluster_counters but no cluster_selftest, remote_get_bench or inject_wrong_pages; node 1's echo requests are answered NO_HANDLER (the sender's write fails with ENOPROTOOPT) and its one-way sink messages are discarded and counted, silently, and the link stays up
+# scenario: with test_messages=0 (explicitly, over the test image's modprobe.d) node 0 has cluster_counters but no cluster_selftest, remote_get_bench, inject_wrong_pages, zcache/codec_bench or zcache/inject_corrupt_gets; node 1's echo requests are answered NO_HANDLER (the sender's write fails with ENOPROTOOPT) and its one-way sink messages are discarded and counted, silently, and the link stays up
 # nodes: 2
 # timeout: 300
 . /scenarios/lib.sh
@@ -22,10 +22,14 @@ if [ "$NODE" = 0 ]; then
 		"$(param test_messages)"
 	check "cluster_counters exists" [ -f $COUNTERS ]
 	check_eq "cluster_counters lists the messaging counters" \
-		"connections_refused replies_unmatched one_way_discarded node_up node_down" \
+		"connections_refused replies_unmatched one_way_discarded node_up node_down ticker_late_max_ms" \
 		"$(cut -d' ' -f1 $COUNTERS | tr '\n' ' ' | sed 's/ $//')"
 	for f in cluster_selftest remote_get_bench inject_wrong_pages; do
 		check_fails "no debugfs ramster/$f without test_messages" [ -e $D/$f ]
+	done
+	check "debugfs zcache/ exists" [ -d /sys/kernel/debug/zcache ]
+	for f in codec_bench inject_corrupt_gets; do
+		check_fails "no debugfs zcache/$f without test_messages" [ -e /sys/kernel/debug/zcache/$f ]
 	done
 	check "ramster-tools up" ramster-tools up --node alpha
 	check "the link to beta comes up" wait_for 90 link_is $C/node/beta up
