@@ -17,6 +17,7 @@
 //! socket that is no longer the current one are ignored.
 
 use super::connection_events::{Action, Actions, CloseReason, Event, Outgoing};
+use super::heartbeat::Handshaken;
 use super::messages::Handshake;
 use super::node_num::NodeNum;
 use super::wire::{Header, MessageType};
@@ -162,7 +163,7 @@ impl Connection {
         }
         match event {
             Event::Tick => self.tick(now, &mut actions),
-            Event::Accepted { nonce } => self.accepted(now, nonce, &mut actions),
+            Event::Accepted { handshaken } => self.accepted(now, handshaken, &mut actions),
             Event::Stop => {
                 self.close(now, CloseReason::Stopped, &mut actions);
                 self.state = LinkState::Stopped;
@@ -188,10 +189,10 @@ impl Connection {
             Event::FrameMac { conn, error } if Some(conn) == self.current => {
                 self.close(now, CloseReason::FrameMac(error), &mut actions)
             }
-            Event::Authenticated { conn, nonce }
+            Event::Authenticated { conn, handshaken }
                 if self.is_current(conn, LinkState::Handshaking) =>
             {
-                self.authenticated(now, nonce, &mut actions)
+                self.authenticated(now, handshaken, &mut actions)
             }
             Event::Frame { conn, header } if Some(conn) == self.current => {
                 self.frame(now, conn, header, &mut actions)
@@ -250,7 +251,7 @@ impl Connection {
         actions.push(Action::Close(conn, reason));
     }
 
-    fn accepted(&mut self, now: u64, nonce: u64, actions: &mut Actions) {
+    fn accepted(&mut self, now: u64, handshaken: Handshaken, actions: &mut Actions) {
         if self.role == Role::Connector {
             return self.refuse_new_socket(actions, CloseReason::WrongDirection);
         }
@@ -260,7 +261,7 @@ impl Connection {
         self.current = Some(conn);
         self.last_heard = now;
         actions.push(Action::Adopt(conn));
-        self.authenticated(now, nonce, actions);
+        self.authenticated(now, handshaken, actions);
     }
 
     /// Closes the current socket, if any, and goes `Down`.
@@ -293,10 +294,10 @@ impl Connection {
     }
 
     /// The handshake on the current socket succeeded: the peer proved itself, the link is up.
-    fn authenticated(&mut self, now: u64, nonce: u64, actions: &mut Actions) {
+    fn authenticated(&mut self, now: u64, handshaken: Handshaken, actions: &mut Actions) {
         self.state = LinkState::Up;
         self.last_heard = now;
-        actions.push(Action::LinkUp { nonce });
+        actions.push(Action::LinkUp { handshaken });
     }
 }
 

@@ -7,6 +7,7 @@
 use super::connection::ConnId;
 use super::frame_mac::FrameMacError;
 use super::handshake::Failure;
+use super::heartbeat::Handshaken;
 use super::wire::{encode_header, Header, MessageType, WireError, HEADER_LEN};
 use core::fmt;
 
@@ -25,15 +26,15 @@ pub enum Event {
     /// A socket from the peer's address was accepted and the peer proved itself on it (the
     /// handshake finished); the answer adopts or closes it.
     Accepted {
-        /// The peer's nonce from its settings.
-        nonce: u64,
+        /// The peer's nonce and what both sides' settings said.
+        handshaken: Handshaken,
     },
     /// The connector's handshake on `conn` finished: the peer proved itself.
     Authenticated {
         /// The socket.
         conn: ConnId,
-        /// The peer's nonce from its settings.
-        nonce: u64,
+        /// The peer's nonce and what both sides' settings said.
+        handshaken: Handshaken,
     },
     /// A valid frame arrived on `conn` (header decoded, payload read in full, MAC checked).
     Frame {
@@ -96,10 +97,10 @@ pub enum Action {
     Dispatch(ConnId),
     /// Close the socket (for the socket just accepted: refuse it) and log the reason.
     Close(ConnId, CloseReason),
-    /// The handshake succeeded: tell the heartbeat, with the peer's nonce.
+    /// The handshake succeeded: tell the heartbeat.
     LinkUp {
-        /// The peer's nonce from its handshake.
-        nonce: u64,
+        /// The peer's nonce and what both sides' settings said.
+        handshaken: Handshaken,
     },
     /// A link that was up is gone: wake its waiters with `ENOTCONN`, tell the heartbeat.
     LinkDown,

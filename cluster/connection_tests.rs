@@ -43,6 +43,7 @@ fn handshake(sender: u8, receiver: u8, nonce: u64) -> Handshake {
         sender: node(sender),
         receiver: node(receiver),
         nonce,
+        period: 0,
         timeouts: Timeouts::DEFAULT,
         cluster: ClusterName::new(b"test").unwrap(),
     }
@@ -76,11 +77,13 @@ fn connector_up() -> Connection {
     let mut c = connector_handshaking();
     let authenticated = Event::Authenticated {
         conn: ConnId(1),
-        nonce: 22,
+        handshaken: Handshaken::fresh(22, 1),
     };
     assert_eq!(
         actions(c.handle(0, authenticated)),
-        [Action::LinkUp { nonce: 22 }]
+        [Action::LinkUp {
+            handshaken: Handshaken::fresh(22, 1)
+        }]
     );
     assert_eq!(c.state(), LinkState::Up);
     c
@@ -92,8 +95,18 @@ fn acceptor_up() -> Connection {
     assert_eq!(actions(c.handle(0, Event::Tick)), []);
     assert_eq!(c.next_deadline(), None, "an acceptor waits for the peer");
     assert_eq!(
-        actions(c.handle(0, Event::Accepted { nonce: 11 })),
-        [Action::Adopt(ConnId(1)), Action::LinkUp { nonce: 11 }]
+        actions(c.handle(
+            0,
+            Event::Accepted {
+                handshaken: Handshaken::fresh(11, 1)
+            }
+        )),
+        [
+            Action::Adopt(ConnId(1)),
+            Action::LinkUp {
+                handshaken: Handshaken::fresh(11, 1)
+            }
+        ]
     );
     assert_eq!(c.state(), LinkState::Up);
     c
@@ -145,7 +158,7 @@ fn a_handshake_that_never_finishes_closes_on_the_idle_timeout() {
     // A handshake that finishes too late is about a socket already closed.
     let late = Event::Authenticated {
         conn: ConnId(1),
-        nonce: 22,
+        handshaken: Handshaken::fresh(22, 1),
     };
     assert_eq!(actions(c.handle(IDLE + 1, late)), []);
     assert_eq!(c.state(), LinkState::Down);
@@ -222,7 +235,7 @@ fn a_connector_is_up_only_once_its_current_socket_is_authenticated() {
     // Not before the connect finished: the handshake cannot have run.
     let early = Event::Authenticated {
         conn: ConnId(1),
-        nonce: 22,
+        handshaken: Handshaken::fresh(22, 1),
     };
     assert_eq!(actions(c.handle(1, early)), []);
     assert_eq!(c.state(), LinkState::Connecting);
@@ -237,12 +250,17 @@ fn a_connector_is_up_only_once_its_current_socket_is_authenticated() {
     for stale in [0, 2] {
         let other = Event::Authenticated {
             conn: ConnId(stale),
-            nonce: 22,
+            handshaken: Handshaken::fresh(22, 1),
         };
         assert_eq!(actions(c.handle(3, other)), []);
         assert_eq!(c.state(), LinkState::Handshaking);
     }
-    assert_eq!(actions(c.handle(4, early)), [Action::LinkUp { nonce: 22 }]);
+    assert_eq!(
+        actions(c.handle(4, early)),
+        [Action::LinkUp {
+            handshaken: Handshaken::fresh(22, 1)
+        }]
+    );
     // The silence counts from the handshake's end.
     assert_eq!(c.next_deadline(), Some(4 + KEEPALIVE));
     // A second one for the same socket changes nothing.
@@ -267,18 +285,20 @@ fn a_connector_ignores_the_authentication_of_a_socket_it_gave_up() {
     // The old socket's handshake finishing late must not bring the link up on socket 2.
     let stale = Event::Authenticated {
         conn: ConnId(1),
-        nonce: 22,
+        handshaken: Handshaken::fresh(22, 1),
     };
     assert_eq!(actions(c.handle(10 + RECONNECT + 1, stale)), []);
     assert_eq!(c.state(), LinkState::Handshaking);
     assert_eq!(c.current(), Some(ConnId(2)));
     let current = Event::Authenticated {
         conn: ConnId(2),
-        nonce: 23,
+        handshaken: Handshaken::fresh(23, 1),
     };
     assert_eq!(
         actions(c.handle(10 + RECONNECT + 2, current)),
-        [Action::LinkUp { nonce: 23 }]
+        [Action::LinkUp {
+            handshaken: Handshaken::fresh(23, 1)
+        }]
     );
 }
 
@@ -496,7 +516,7 @@ fn stale_sockets_are_ignored() {
         for conn in [0, 1, 2] {
             let again = Event::Authenticated {
                 conn: ConnId(conn),
-                nonce: 99,
+                handshaken: Handshaken::fresh(99, 1),
             };
             assert_eq!(actions(c.handle(5, again)), []);
         }
@@ -508,12 +528,19 @@ fn stale_sockets_are_ignored() {
 fn a_new_authenticated_connection_from_the_peer_replaces_the_old_one() {
     let mut c = acceptor_up();
     assert_eq!(
-        actions(c.handle(10, Event::Accepted { nonce: 12 })),
+        actions(c.handle(
+            10,
+            Event::Accepted {
+                handshaken: Handshaken::fresh(12, 1)
+            }
+        )),
         [
             Action::Close(ConnId(1), CloseReason::Replaced),
             Action::LinkDown,
             Action::Adopt(ConnId(2)),
-            Action::LinkUp { nonce: 12 },
+            Action::LinkUp {
+                handshaken: Handshaken::fresh(12, 1)
+            },
         ]
     );
     assert_eq!(c.state(), LinkState::Up);
@@ -528,8 +555,18 @@ fn a_new_authenticated_connection_from_the_peer_replaces_the_old_one() {
     // After a close the next one is adopted without a replacement.
     c.handle(12, Event::Closed { conn: ConnId(2) });
     assert_eq!(
-        actions(c.handle(13, Event::Accepted { nonce: 12 })),
-        [Action::Adopt(ConnId(3)), Action::LinkUp { nonce: 12 }]
+        actions(c.handle(
+            13,
+            Event::Accepted {
+                handshaken: Handshaken::fresh(12, 1)
+            }
+        )),
+        [
+            Action::Adopt(ConnId(3)),
+            Action::LinkUp {
+                handshaken: Handshaken::fresh(12, 1)
+            }
+        ]
     );
 }
 
@@ -539,7 +576,7 @@ fn the_acceptor_never_waits_for_authentication() {
     let mut c = Connection::new(handshake(0, 1, 22), 0).unwrap();
     let authenticated = Event::Authenticated {
         conn: ConnId(1),
-        nonce: 11,
+        handshaken: Handshaken::fresh(11, 1),
     };
     assert_eq!(actions(c.handle(0, authenticated)), []);
     assert_eq!(c.state(), LinkState::Down);
@@ -551,7 +588,12 @@ fn the_connector_refuses_incoming_connections() {
     for mut c in [connector_up(), connector_handshaking()] {
         let state = c.state();
         assert_eq!(
-            actions(c.handle(10, Event::Accepted { nonce: 12 })),
+            actions(c.handle(
+                10,
+                Event::Accepted {
+                    handshaken: Handshaken::fresh(12, 1)
+                }
+            )),
             [Action::Close(ConnId(2), CloseReason::WrongDirection)]
         );
         assert_eq!(c.state(), state);
@@ -581,12 +623,17 @@ fn declared_down_closes_and_stop_is_final() {
     assert_eq!(c.next_deadline(), None);
     assert_eq!(actions(c.handle(u64::MAX, Event::Tick)), []);
     assert_eq!(
-        actions(c.handle(u64::MAX, Event::Accepted { nonce: 12 })),
+        actions(c.handle(
+            u64::MAX,
+            Event::Accepted {
+                handshaken: Handshaken::fresh(12, 1)
+            }
+        )),
         [Action::Close(ConnId(3), CloseReason::Stopped)]
     );
     let authenticated = Event::Authenticated {
         conn: ConnId(2),
-        nonce: 12,
+        handshaken: Handshaken::fresh(12, 1),
     };
     assert_eq!(actions(c.handle(u64::MAX, authenticated)), []);
     assert_eq!(c.state(), LinkState::Stopped);
@@ -698,10 +745,10 @@ proptest! {
             let event = match step {
                 Step::Tick => Event::Tick,
                 Step::ConnectDone { which, ok } => Event::ConnectDone { conn: pick(&c, which), ok },
-                Step::Accepted { nonce } => Event::Accepted { nonce },
+                Step::Accepted { nonce } => Event::Accepted { handshaken: Handshaken::fresh(nonce, 1) },
                 Step::Authenticated { which, nonce } => Event::Authenticated {
                     conn: pick(&c, which),
-                    nonce,
+                    handshaken: Handshaken::fresh(nonce, 1),
                 },
                 Step::HandshakeFrame { which, msg_type } => Event::Frame {
                     conn: pick(&c, which),
@@ -751,20 +798,20 @@ proptest! {
                         let is_connect = matches!(action, Action::Connect(_));
                         prop_assert_eq!(is_connect, connector, "only the connector connects");
                     }
-                    Action::LinkUp { nonce } => {
+                    Action::LinkUp { handshaken } => {
                         prop_assert!(!link_up);
                         // Only a finished handshake brings the link up: on the acceptor an
                         // accepted socket, on the connector its current socket's handshake.
                         match event {
-                            Event::Accepted { nonce: n } => {
+                            Event::Accepted { handshaken: n } => {
                                 prop_assert!(!connector);
-                                prop_assert_eq!(nonce, n);
+                                prop_assert_eq!(handshaken, n);
                             }
-                            Event::Authenticated { conn, nonce: n } => {
+                            Event::Authenticated { conn, handshaken: n } => {
                                 prop_assert!(connector);
                                 prop_assert_eq!(before.current(), Some(conn));
                                 prop_assert_eq!(before.state(), LinkState::Handshaking);
-                                prop_assert_eq!(nonce, n);
+                                prop_assert_eq!(handshaken, n);
                             }
                             _ => prop_assert!(false, "link up on {:?}", event),
                         }

@@ -40,8 +40,11 @@ use core::fmt;
 pub const VERSIONS: (u16, u16) = (2, 2);
 /// Feature bit: every frame after the handshake carries a MAC (required in version 2).
 pub const FEATURE_FRAME_MAC: u32 = 1;
-/// The features this code offers.
-pub const FEATURES: u32 = FEATURE_FRAME_MAC;
+/// Feature bit: the settings carry the up period the sender holds the receiver in, so that a
+/// node down seen by one side only is seen by both (required).
+pub const FEATURE_PERIODS: u32 = 2;
+/// The features this code offers, and requires of its peer.
+pub const FEATURES: u32 = FEATURE_FRAME_MAC | FEATURE_PERIODS;
 
 /// Bytes in a challenge.
 pub const NONCE_LEN: usize = 32;
@@ -63,6 +66,7 @@ const LABEL_PROVE: &[u8] = b"RMST2 prove";
 const LABEL_WELCOME: &[u8] = b"RMST2 welcome";
 const LABEL_C2A: &[u8] = b"RMST2 frames connector to acceptor";
 const LABEL_A2C: &[u8] = b"RMST2 frames acceptor to connector";
+const LABEL_SESSION: &[u8] = b"RMST2 up period";
 
 /// The key a node authenticates with.
 #[derive(Clone, Copy)]
@@ -160,6 +164,8 @@ pub struct Established {
     pub send: FrameKey,
     /// The key and sequence of frames we receive.
     pub recv: FrameKey,
+    /// This handshake's name for an up period it starts, the same on both sides (never 0).
+    pub session: u64,
 }
 
 /// What the glue does after a step.
@@ -373,8 +379,8 @@ impl Handshake {
         if min > max || max < VERSIONS.0 || min > VERSIONS.1 {
             return self.refuse(out, Status::VersionMismatch, Failure::Version(min, max));
         }
-        if features & FEATURE_FRAME_MAC == 0 {
-            let failure = Failure::Features(features, FEATURE_FRAME_MAC);
+        if features & FEATURES != FEATURES {
+            let failure = Failure::Features(features, FEATURES);
             return self.refuse(out, Status::VersionMismatch, failure);
         }
         if sender != self.ours.receiver || receiver != self.ours.sender {
@@ -446,7 +452,7 @@ impl Handshake {
         if !(VERSIONS.0..=VERSIONS.1).contains(&version) {
             return Err(Failure::Version(version, version));
         }
-        if features & FEATURE_FRAME_MAC == 0 || features & !FEATURES != 0 {
+        if features != FEATURES {
             return Err(Failure::Features(features, FEATURES));
         }
         if auth != self.auth {
@@ -515,7 +521,16 @@ impl Handshake {
             Role::Connector => (c2a, a2c),
             Role::Acceptor => (a2c, c2a),
         };
-        Ok(Established { peer, send, recv })
+        let session = pair.mac(&[LABEL_SESSION, &self.chain])?;
+        let session = session
+            .first_chunk::<8>()
+            .map_or(1, |head| u64::from_be_bytes(*head).max(1));
+        Ok(Established {
+            peer,
+            send,
+            recv,
+            session,
+        })
     }
 }
 

@@ -22,6 +22,7 @@ fn settings(sender: u8, receiver: u8, nonce: u64) -> Settings {
         sender: NodeNum::new(sender).unwrap(),
         receiver: NodeNum::new(receiver).unwrap(),
         nonce,
+        period: 0,
         timeouts: Timeouts::DEFAULT,
         cluster: ClusterName::new(b"test").unwrap(),
     }

@@ -2,9 +2,10 @@
 
 //! The handshake payload, shared by `HANDSHAKE` and `HANDSHAKE_REPLY`, and the handshake checks.
 //!
-//! Layout (88 bytes, big-endian; see Documentation/wire-protocol.rst): protocol version u32,
+//! Layout (96 bytes, big-endian; see Documentation/wire-protocol.rst): protocol version u32,
 //! sender node u8, receiver node u8, reserved u16, nonce u64, idle timeout u32, keepalive delay
-//! u32, reconnect delay u32, dead threshold u32, cluster name (56 bytes, zero-padded).
+//! u32, reconnect delay u32, dead threshold u32, cluster name (56 bytes, zero-padded), period
+//! u64.
 
 use super::be_bytes::{read_u16, read_u32, read_u64, read_u8};
 use super::be_bytes::{write_u16, write_u32, write_u64, write_u8};
@@ -17,7 +18,7 @@ use core::fmt;
 /// The protocol version this code speaks.
 pub const PROTOCOL_VERSION: u32 = 2;
 /// Bytes in a handshake payload.
-pub const HANDSHAKE_LEN: usize = 88;
+pub const HANDSHAKE_LEN: usize = 96;
 
 const OFFSET_VERSION: usize = 0;
 const OFFSET_SENDER: usize = 4;
@@ -29,6 +30,8 @@ const OFFSET_KEEPALIVE: usize = 20;
 const OFFSET_RECONNECT: usize = 24;
 const OFFSET_DEAD_THRESHOLD: usize = 28;
 const OFFSET_CLUSTER: usize = 32;
+const OFFSET_PERIOD: usize = 88;
+const CLUSTER_END: usize = OFFSET_PERIOD;
 
 /// A decoded handshake payload.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,6 +44,9 @@ pub struct Handshake {
     pub receiver: NodeNum,
     /// Random per run of the sender's local node: a new value means the sender restarted.
     pub nonce: u64,
+    /// The up period the sender holds the receiver in (see [`super::heartbeat`]), 0 if it
+    /// holds it down: both sides name the same period, or they start a new one.
+    pub period: u64,
     /// The sender's timing settings.
     pub timeouts: Timeouts,
     /// The sender's cluster name.
@@ -141,12 +147,13 @@ impl Handshake {
         if reserved != 0 {
             return Err(HandshakeError::Reserved(reserved));
         }
-        let name_field = bytes.get(OFFSET_CLUSTER..).ok_or(short)?;
+        let name_field = bytes.get(OFFSET_CLUSTER..CLUSTER_END).ok_or(short)?;
         Ok(Handshake {
             protocol_version: u32_at(OFFSET_VERSION)?,
             sender: node_at(bytes, OFFSET_SENDER)?,
             receiver: node_at(bytes, OFFSET_RECEIVER)?,
             nonce: read_u64(bytes, OFFSET_NONCE).ok_or(short)?,
+            period: read_u64(bytes, OFFSET_PERIOD).ok_or(short)?,
             timeouts: Timeouts {
                 idle_timeout_ms: u32_at(OFFSET_IDLE)?,
                 keepalive_delay_ms: u32_at(OFFSET_KEEPALIVE)?,
@@ -171,8 +178,9 @@ impl Handshake {
             && write_u32(field, OFFSET_IDLE, t.idle_timeout_ms)
             && write_u32(field, OFFSET_KEEPALIVE, t.keepalive_delay_ms)
             && write_u32(field, OFFSET_RECONNECT, t.reconnect_delay_ms)
-            && write_u32(field, OFFSET_DEAD_THRESHOLD, t.dead_threshold);
-        match field.get_mut(OFFSET_CLUSTER..) {
+            && write_u32(field, OFFSET_DEAD_THRESHOLD, t.dead_threshold)
+            && write_u64(field, OFFSET_PERIOD, self.period);
+        match field.get_mut(OFFSET_CLUSTER..CLUSTER_END) {
             Some(name) if written && name.len() == ClusterName::CAPACITY => {
                 name.copy_from_slice(self.cluster.padded());
                 Ok(())

@@ -11,6 +11,7 @@ fn ours() -> Handshake {
         sender: NodeNum::new(1).unwrap(),
         receiver: NodeNum::new(0).unwrap(),
         nonce: 0x1122_3344_5566_7788,
+        period: 0,
         timeouts: Timeouts::DEFAULT,
         cluster: ClusterName::new(b"ramster").unwrap(),
     }
@@ -22,6 +23,7 @@ fn theirs() -> Handshake {
         sender: NodeNum::new(0).unwrap(),
         receiver: NodeNum::new(1).unwrap(),
         nonce: 99,
+        period: 0,
         ..ours()
     }
 }
@@ -46,16 +48,24 @@ fn layout() {
     assert_eq!(&bytes[24..28], &2_000u32.to_be_bytes());
     assert_eq!(&bytes[28..32], &31u32.to_be_bytes());
     assert_eq!(&bytes[32..40], b"ramster\0");
-    assert!(bytes[40..].iter().all(|b| *b == 0));
+    assert!(bytes[40..88].iter().all(|b| *b == 0));
+    assert_eq!(&bytes[88..96], &[0; 8], "held down: period 0");
     assert_eq!(Handshake::decode(&bytes), Ok(ours()));
+    let held_up = Handshake {
+        period: 0x0102_0304_0506_0708,
+        ..ours()
+    };
+    let bytes = encoded(&held_up);
+    assert_eq!(&bytes[88..96], &[1, 2, 3, 4, 5, 6, 7, 8]);
+    assert_eq!(Handshake::decode(&bytes), Ok(held_up));
 }
 
 #[test]
 fn malformed_payloads_are_refused() {
     let good = encoded(&ours());
     assert_eq!(
-        Handshake::decode(&good[..87]),
-        Err(HandshakeError::Length(87))
+        Handshake::decode(&good[..95]),
+        Err(HandshakeError::Length(95))
     );
     let mut bad_node = good;
     bad_node[5] = 255;
@@ -76,7 +86,7 @@ fn malformed_payloads_are_refused() {
         Err(HandshakeError::ClusterName(_))
     ));
     let mut out = [0u8; HANDSHAKE_LEN - 1];
-    assert_eq!(ours().encode(&mut out), Err(HandshakeError::Length(87)));
+    assert_eq!(ours().encode(&mut out), Err(HandshakeError::Length(95)));
 }
 
 #[test]
@@ -141,6 +151,7 @@ prop_compose! {
         sender in 0u8..=254,
         receiver in 0u8..=254,
         nonce in any::<u64>(),
+        period in any::<u64>(),
         t in any::<(u32, u32, u32, u32)>(),
         name in "[!-.0-~]{1,56}",
     ) -> Handshake {
@@ -149,6 +160,7 @@ prop_compose! {
             sender: NodeNum::new(sender).unwrap(),
             receiver: NodeNum::new(receiver).unwrap(),
             nonce,
+            period,
             timeouts: Timeouts {
                 idle_timeout_ms: t.0,
                 keepalive_delay_ms: t.1,

@@ -8,6 +8,9 @@
 //! closes the connection when the heartbeat declares the node down. The glue carries out the
 //! connection [`Action`]s and runs the node-down and node-up callbacks for the [`NodeEvent`]s.
 //!
+//! A link whose handshake the heartbeat refuses (we promised the peer we kept it up, and it went
+//! down since) is closed at once.
+//!
 //! Invariant: the link is `Up` only while the node is up.
 
 use super::connection::Connection;
@@ -81,6 +84,20 @@ impl Peer {
         self.heartbeat.liveness()
     }
 
+    /// The up period our handshake settings name for the node (0: we hold it down).
+    pub fn period(&self) -> u64 {
+        self.heartbeat.period()
+    }
+
+    /// Declares the node silent now, at time `now` (`cluster_selftest`'s `expire`: what a one-way
+    /// loss does to this side only).
+    pub fn expire(&mut self, now: u64) -> PeerOutputs {
+        let mut out = PeerOutputs::new();
+        let events = self.heartbeat.handle(now, Input::Expire);
+        self.node_events(now, events, &mut out);
+        out
+    }
+
     /// The latest time at which the glue must deliver [`Event::Tick`].
     pub fn next_deadline(&self) -> Option<u64> {
         match (
@@ -128,10 +145,13 @@ impl Peer {
     fn connection_event(&mut self, now: u64, event: Event, out: &mut PeerOutputs) {
         for action in self.connection.handle(now, event).iter() {
             out.push(PeerOutput::Connection(action));
-            if let Action::LinkUp { nonce } = action {
-                let events = self.heartbeat.handle(now, Input::Handshaken(nonce));
+            if let Action::LinkUp { handshaken } = action {
+                let events = self.heartbeat.handle(now, Input::Handshaken(handshaken));
                 for node_event in events.iter() {
                     out.push(PeerOutput::Node(node_event));
+                }
+                if events.close_link() {
+                    self.connection_event(now, Event::DeclaredDown, out);
                 }
             }
         }

@@ -7,7 +7,7 @@ extern crate std;
 use super::*;
 use crate::cluster::connection::{ConnId, LinkState};
 use crate::cluster::connection_events::{CloseReason, Outgoing};
-use crate::cluster::heartbeat::DownReason;
+use crate::cluster::heartbeat::{DownReason, Handshaken};
 use crate::cluster::messages::PROTOCOL_VERSION;
 use crate::cluster::names::ClusterName;
 use crate::cluster::node_num::NodeNum;
@@ -34,6 +34,7 @@ fn handshake(sender: u8, receiver: u8, nonce: u64) -> Handshake {
         sender: NodeNum::new(sender).unwrap(),
         receiver: NodeNum::new(receiver).unwrap(),
         nonce,
+        period: 0,
         timeouts: timeouts(),
         cluster: ClusterName::new(b"test").unwrap(),
     }
@@ -43,10 +44,25 @@ fn outputs(o: PeerOutputs) -> Vec<PeerOutput> {
     o.iter().collect()
 }
 
+/// The handshake node 0 finishes with node 1 (nonce `nonce`) at time `now`: it starts period
+/// `now + 1` if one starts; node 1 names the period node 0 holds it in if it is the same run
+/// (it kept node 0 up), none if it restarted.
+fn handshaken(peer: &Peer, now: u64, nonce: u64) -> Handshaken {
+    let held = peer.period();
+    let same_run = peer.heartbeat.nonce() == Some(nonce);
+    Handshaken {
+        nonce,
+        session: now + 1,
+        ours: held,
+        theirs: if same_run { held } else { 0 },
+    }
+}
+
 /// Node 0 accepting node 1 (nonce `nonce`) at time `now` on a new socket whose handshake the glue
 /// finished; returns the socket.
 fn accept(peer: &mut Peer, now: u64, nonce: u64) -> (ConnId, Vec<PeerOutput>) {
-    let out = outputs(peer.handle(now, Event::Accepted { nonce }));
+    let handshaken = handshaken(peer, now, nonce);
+    let out = outputs(peer.handle(now, Event::Accepted { handshaken }));
     let adopted = out.iter().find_map(|o| match o {
         PeerOutput::Connection(Action::Adopt(conn)) => Some(*conn),
         _ => None,
@@ -66,7 +82,9 @@ fn handshake_brings_the_node_up() {
         out,
         [
             PeerOutput::Connection(Action::Adopt(conn)),
-            PeerOutput::Connection(Action::LinkUp { nonce: 9 }),
+            PeerOutput::Connection(Action::LinkUp {
+                handshaken: Handshaken::fresh(9, 1)
+            }),
             PeerOutput::Node(NodeEvent::Up),
         ]
     );
@@ -89,12 +107,14 @@ fn the_connectors_authenticated_socket_brings_the_node_up() {
     assert_eq!(peer.liveness(), Liveness::Down);
     let authenticated = Event::Authenticated {
         conn: ConnId(1),
-        nonce: 9,
+        handshaken: Handshaken::fresh(9, 1),
     };
     assert_eq!(
         outputs(peer.handle(2, authenticated)),
         [
-            PeerOutput::Connection(Action::LinkUp { nonce: 9 }),
+            PeerOutput::Connection(Action::LinkUp {
+                handshaken: Handshaken::fresh(9, 1)
+            }),
             PeerOutput::Node(NodeEvent::Up),
         ]
     );
@@ -110,13 +130,17 @@ fn the_connectors_authenticated_socket_brings_the_node_up() {
             ok: true,
         },
     );
+    let same_period = handshaken(&peer, 601, 9);
+    assert_eq!((same_period.ours, same_period.theirs), (1, 1));
     let again = Event::Authenticated {
         conn: ConnId(2),
-        nonce: 9,
+        handshaken: same_period,
     };
     assert_eq!(
         outputs(peer.handle(601, again)),
-        [PeerOutput::Connection(Action::LinkUp { nonce: 9 })]
+        [PeerOutput::Connection(Action::LinkUp {
+            handshaken: same_period
+        })]
     );
 }
 
@@ -177,7 +201,14 @@ fn a_restarted_peer_goes_down_and_up_and_keeps_its_new_socket() {
             PeerOutput::Connection(Action::Close(old, CloseReason::Replaced)),
             PeerOutput::Connection(Action::LinkDown),
             PeerOutput::Connection(Action::Adopt(conn)),
-            PeerOutput::Connection(Action::LinkUp { nonce: 10 }),
+            PeerOutput::Connection(Action::LinkUp {
+                handshaken: Handshaken {
+                    nonce: 10,
+                    session: 101,
+                    ours: 1,
+                    theirs: 0
+                }
+            }),
             PeerOutput::Node(NodeEvent::Down(DownReason::Restarted)),
             PeerOutput::Node(NodeEvent::Up),
         ]
@@ -197,7 +228,14 @@ fn a_new_socket_of_the_same_run_replaces_the_old_one_and_the_node_stays_up() {
             PeerOutput::Connection(Action::Close(old, CloseReason::Replaced)),
             PeerOutput::Connection(Action::LinkDown),
             PeerOutput::Connection(Action::Adopt(conn)),
-            PeerOutput::Connection(Action::LinkUp { nonce: 9 }),
+            PeerOutput::Connection(Action::LinkUp {
+                handshaken: Handshaken {
+                    nonce: 9,
+                    session: 101,
+                    ours: 1,
+                    theirs: 1
+                }
+            }),
         ]
     );
     assert_eq!(peer.liveness(), Liveness::Up);
@@ -275,4 +313,43 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn a_link_begun_in_a_period_this_side_left_closes_at_once() {
+    let mut peer = Peer::new(handshake(0, 1, 5), 0).unwrap();
+    let (old, _) = accept(&mut peer, 0, 9);
+    assert_eq!(peer.period(), 1);
+    assert_eq!(
+        outputs(peer.expire(1)),
+        [
+            PeerOutput::Node(NodeEvent::Down(DownReason::Silent)),
+            PeerOutput::Connection(Action::Close(old, CloseReason::DeclaredDown)),
+            PeerOutput::Connection(Action::LinkDown),
+        ]
+    );
+    // A handshake in which both sides named period 1 (begun before the expiry) finishes now.
+    let stale = Handshaken {
+        nonce: 9,
+        session: 3,
+        ours: 1,
+        theirs: 1,
+    };
+    let out = outputs(peer.handle(2, Event::Accepted { handshaken: stale }));
+    let Some(PeerOutput::Connection(Action::Adopt(conn))) = out.first().copied() else {
+        panic!("not adopted: {out:?}");
+    };
+    assert_eq!(
+        out[1..],
+        [
+            PeerOutput::Connection(Action::LinkUp { handshaken: stale }),
+            PeerOutput::Connection(Action::Close(conn, CloseReason::DeclaredDown)),
+            PeerOutput::Connection(Action::LinkDown),
+        ]
+    );
+    assert_eq!(peer.liveness(), Liveness::Down);
+    // The next handshake names no period from here: both start a new one.
+    let (_, out) = accept(&mut peer, 3, 9);
+    assert!(out.contains(&PeerOutput::Node(NodeEvent::Up)), "{out:?}");
+    assert_eq!(peer.period(), 4);
 }

@@ -19,6 +19,7 @@ use crate::cluster::frame_mac::FrameKey;
 use crate::cluster::handshake::{
     refuse_version, Credentials, Established, Failure, Handshake, Step, MAX_HANDSHAKE_FRAME,
 };
+use crate::cluster::heartbeat::Handshaken;
 use crate::cluster::messages::Handshake as Settings;
 use crate::cluster::node_num::NodeNum;
 use crate::cluster::nodemanager::AuthSetting;
@@ -85,8 +86,24 @@ impl fmt::Display for Ended {
 pub(crate) struct Link {
     /// The peer's nonce (a new one: it restarted).
     pub(crate) nonce: u64,
+    /// The up period the peer holds us in (0: down).
+    pub(crate) period: u64,
+    /// The up period this handshake starts, if one starts.
+    pub(crate) session: u64,
     /// The key and sequence of the frames it sends us.
     pub(crate) recv: FrameKey,
+}
+
+impl Link {
+    /// What the handshake tells the heartbeat, given the settings we sent.
+    pub(crate) fn handshaken(&self, ours: &Settings) -> Handshaken {
+        Handshaken {
+            nonce: self.nonce,
+            session: self.session,
+            ours: ours.period,
+            theirs: self.period,
+        }
+    }
 }
 
 /// Accepts the handshake of the peer that `ours.receiver` must be, on `c`.
@@ -165,6 +182,7 @@ fn drive(c: &Conn, mut hs: Handshake, first: &[u8], timeout_ms: u32) -> Result<L
                     peer,
                     send: key,
                     recv: recv_key,
+                    session,
                 },
             ) => {
                 if n > 0 {
@@ -173,6 +191,8 @@ fn drive(c: &Conn, mut hs: Handshake, first: &[u8], timeout_ms: u32) -> Result<L
                 c.seal_with(key);
                 return Ok(Link {
                     nonce: peer.nonce,
+                    period: peer.period,
+                    session,
                     recv: recv_key,
                 });
             }

@@ -15,7 +15,8 @@
 //! sink messages of the largest size back to back; `slow_down NODE MS` makes a test node
 //! callback sleep `MS` milliseconds (at most [`SLOW_DOWN_MAX_MS`]; 0: not at all) whenever
 //! `NODE` goes down, as a node-down walk of a large store takes long (scenario
-//! cluster-slow-node-down). Reading the file shows the counters (see
+//! cluster-slow-node-down); `expire NODE` declares `NODE` down now, as its silence would, on this
+//! side only (what a one-way loss does; scenario ramster-one-sided-down). Reading the file shows the counters (see
 //! Documentation/admin-guide.rst) and the last benchmark's numbers.
 
 use super::Shared;
@@ -222,13 +223,20 @@ impl DebugFile for SelftestFile {
             .split(|b| *b == b' ')
             .filter(|w| !w.is_empty())
             .peekable();
-        let command = words.next_if(|w| *w == b"bench" || *w == b"flood" || *w == b"slow_down");
+        let command =
+            words.next_if(|w| matches!(*w, b"bench" | b"flood" | b"slow_down" | b"expire"));
         let node = words
             .next()
             .and_then(|w| parse_decimal(w).ok())
             .and_then(|n| u8::try_from(n).ok())
             .and_then(NodeNum::new)
             .ok_or(EINVAL)?;
+        if command == Some(b"expire") {
+            if words.next().is_some() {
+                return Err(EINVAL);
+            }
+            return super::workers::expire(&self.0, node);
+        }
         if let Some(command) = command {
             let count = words
                 .next()

@@ -26,7 +26,7 @@ use crate::cluster::messages::{Handshake, PROTOCOL_VERSION};
 use crate::cluster::node_events::NodeEvents;
 use crate::cluster::node_num::NodeNum;
 use crate::cluster::nodemanager::{NodeConfig, Subsystem};
-use crate::cluster::peer::{Peer, PeerOutput};
+use crate::cluster::peer::{Peer, PeerOutput, PeerOutputs};
 use crate::cluster::status::Status;
 use crate::cluster::waiters::WaiterTable;
 use crate::cluster::wire::{Header, MessageType, HEADER_LEN};
@@ -319,12 +319,18 @@ impl State {
     /// Our settings towards `peer`, as the handshake sends them.
     pub(crate) fn handshake(&mut self, peer: NodeNum) -> Option<Handshake> {
         let (local, nonce) = self.local.as_ref().map(|l| (l.num, l.nonce))?;
+        let period = self
+            .peers
+            .get(peer.index())
+            .and_then(Option::as_ref)
+            .map_or(0, |s| s.peer.period());
         let cluster = self.subsystem.cluster()?;
         Some(Handshake {
             protocol_version: PROTOCOL_VERSION,
             sender: local,
             receiver: peer,
             nonce,
+            period,
             timeouts: *cluster.timeouts(),
             cluster: *cluster.name(),
         })
@@ -454,12 +460,45 @@ impl State {
         event: Event,
         jobs: &mut Jobs,
     ) -> Step {
+        let Some(slot) = self.slot(num, gen) else {
+            return Step::default();
+        };
+        let outputs = slot.peer.handle(now_ms(), event);
+        self.carry_out(shared, num, gen, outputs, jobs)
+    }
+
+    /// Declares node `num` silent now, as a one-way loss would on this side only (the test hook
+    /// `cluster_selftest expire NODE`); `ENOENT` if it is not a peer.
+    pub(crate) fn expire_peer(
+        &mut self,
+        shared: &Arc<Shared>,
+        num: NodeNum,
+        jobs: &mut Jobs,
+    ) -> Result<Step> {
+        let slot = self
+            .peers
+            .get_mut(num.index())
+            .and_then(Option::as_mut)
+            .ok_or(ENOENT)?;
+        let gen = slot.gen;
+        let outputs = slot.peer.expire(now_ms());
+        Ok(self.carry_out(shared, num, gen, outputs, jobs))
+    }
+
+    /// Carries out the outputs of one step of peer `num`'s slot `gen`.
+    fn carry_out(
+        &mut self,
+        shared: &Arc<Shared>,
+        num: NodeNum,
+        gen: u64,
+        outputs: PeerOutputs,
+        jobs: &mut Jobs,
+    ) -> Step {
         let mut step = Step::default();
         let now = now_ms();
         let Some(slot) = self.slot(num, gen) else {
             return step;
         };
-        let outputs = slot.peer.handle(now, event);
         let deadline = slot.peer.next_deadline();
         // A new, earlier deadline (a link that came up, a connect) must wake the ticker.
         if deadline.is_some_and(|t| t < self.ticker_wakes_at) {
@@ -571,6 +610,9 @@ impl State {
                     DownReason::Silent => "not heard from for dead_threshold keepalive delays",
                     DownReason::Restarted => "it restarted",
                     DownReason::Removed => "removed from the configuration",
+                    DownReason::OutOfStep => {
+                        "its handshake shows it declared this node down meanwhile"
+                    }
                 };
                 pr_notice!("cluster: node {} is down: {}\n", num, why);
                 let current = self

@@ -108,10 +108,15 @@ pub(crate) fn accept(shared: Arc<Shared>, num: NodeNum, gen: u64, c: Arc<Conn>) 
             return;
         }
     };
-    if let Some((_, auth, _)) = &setup {
-        auth.warn_if_none(num);
-    }
-    let event = Event::Accepted { nonce: link.nonce };
+    let Some((ours, auth, _)) = &setup else {
+        drop(st);
+        c.shutdown();
+        return;
+    };
+    auth.warn_if_none(num);
+    let event = Event::Accepted {
+        handshaken: link.handshaken(ours),
+    };
     let step = st.peer_event(&shared, num, gen, event, &mut jobs);
     let adopted = match (step.adopted, st.slot(num, gen)) {
         (Some(conn), Some(slot)) => {
@@ -185,15 +190,16 @@ pub(crate) fn connect(
         None => Err(Ended::Io(ENODEV)),
     };
     let event = match &result {
-        Ok(link) => {
-            if let Some((_, auth)) = &setup {
+        Ok(link) => match &setup {
+            Some((ours, auth)) => {
                 auth.warn_if_none(num);
+                Event::Authenticated {
+                    conn,
+                    handshaken: link.handshaken(ours),
+                }
             }
-            Event::Authenticated {
-                conn,
-                nonce: link.nonce,
-            }
-        }
+            None => Event::Closed { conn },
+        },
         Err(Ended::Failed(failure)) => Event::HandshakeFailed {
             conn,
             failure: *failure,
@@ -215,6 +221,18 @@ fn deliver(shared: &Arc<Shared>, num: NodeNum, gen: u64, event: Event) {
     drop(st);
     step.wake.notify(shared);
     jobs.run();
+}
+
+/// Declares node `num` silent now, on this side only (`cluster_selftest expire NODE`).
+pub(crate) fn expire(shared: &Arc<Shared>, num: NodeNum) -> Result {
+    let mut jobs = Jobs::new();
+    let mut st = shared.state.lock();
+    let step = st.expire_peer(shared, num, &mut jobs);
+    drop(st);
+    let step = step?;
+    step.wake.notify(shared);
+    jobs.run();
+    Ok(())
 }
 
 /// Sends a `REPLY` to `request_id` on `c`; a failed send closes the connection.

@@ -32,19 +32,24 @@ def frame(msg_type: int, payload: bytes = b"", flags: int = 0, status: int = 0, 
     return struct.pack(">IBBHIIQ", MAGIC, VERSION, msg_type, flags, len(payload), status, rid) + payload
 
 
+# FRAME_MAC (bit 0) and PERIODS (bit 1): both required.
+FEATURES = 3
+
+
 def hello(sender: int, receiver: int) -> bytes:
-    """Versions 2..=2, the frame MAC feature, the nodes, auth = none, a challenge."""
-    return struct.pack(">HHIBBBB", 2, 2, 1, sender, receiver, 0, 0) + bytes(range(NONCE_LEN))
+    """Versions 2..=2, the frame MAC and periods features, the nodes, auth = none, a challenge."""
+    return struct.pack(">HHIBBBB", 2, 2, FEATURES, sender, receiver, 0, 0) + bytes(range(NONCE_LEN))
 
 
 def challenge() -> bytes:
-    """Version 2, highest 2, the frame MAC feature, auth = none, a challenge, a proof."""
-    return struct.pack(">HHIB3x", 2, 2, 1, 0) + bytes(range(NONCE_LEN, 2 * NONCE_LEN)) + bytes(MAC_LEN)
+    """Version 2, highest 2, the frame MAC and periods features, auth = none, a challenge, a proof."""
+    return struct.pack(">HHIB3x", 2, 2, FEATURES, 0) + bytes(range(NONCE_LEN, 2 * NONCE_LEN)) + bytes(MAC_LEN)
 
 
 def settings(sender: int, receiver: int) -> bytes:
     name = b"fuzz".ljust(56, b"\0")
-    return struct.pack(">IBBHQIIII", 2, sender, receiver, 0, 7, 30000, 2000, 2000, 31) + name
+    period = 0
+    return struct.pack(">IBBHQIIII", 2, sender, receiver, 0, 7, 30000, 2000, 2000, 31) + name + struct.pack(">Q", period)
 
 
 def key(pool: int = 1, oid=(1, 2, 3), index: int = 4) -> bytes:

@@ -24,6 +24,7 @@ use libfuzzer_sys::fuzz_target;
 use ramster::cluster::connection::Connection;
 use ramster::cluster::connection_events::Event;
 use ramster::cluster::handshake::{Credentials, Handshake, Step, MAX_HANDSHAKE_FRAME};
+use ramster::cluster::heartbeat::Handshaken;
 use ramster::cluster::messages::{Handshake as Settings, HANDSHAKE_LEN, PROTOCOL_VERSION};
 use ramster::cluster::names::ClusterName;
 use ramster::cluster::node_num::NodeNum;
@@ -38,6 +39,7 @@ fn settings(sender: u8, receiver: u8) -> Option<Settings> {
         sender: NodeNum::new(sender)?,
         receiver: NodeNum::new(receiver)?,
         nonce: 1,
+        period: 0,
         timeouts: Timeouts::DEFAULT,
         cluster: ClusterName::new(b"fuzz").ok()?,
     })
@@ -103,7 +105,12 @@ fuzz_target!(|data: &[u8]| {
     let mut connector = Handshake::connect(connector_settings, Credentials::None, &mut hello)
         .ok()
         .map(|(hs, _)| hs);
-    let _ = connection.handle(0, Event::Accepted { nonce: 2 });
+    let _ = connection.handle(
+        0,
+        Event::Accepted {
+            handshaken: Handshaken::fresh(2, 1),
+        },
+    );
     let mut rest = data;
     let mut now = 0u64;
     let mut reencoded = [0u8; MAX_FRAME_LEN];
@@ -122,7 +129,12 @@ fuzz_target!(|data: &[u8]| {
         let _ = connection.handle(now, Event::Tick);
         if connection.current().is_none() {
             let nonce = frame.header.request_id;
-            let _ = connection.handle(now, Event::Accepted { nonce });
+            let _ = connection.handle(
+                now,
+                Event::Accepted {
+                    handshaken: Handshaken::fresh(nonce, 1),
+                },
+            );
         }
         if let Some(conn) = connection.current() {
             let event = Event::Frame {

@@ -73,8 +73,12 @@ const WELCOME: u8 = 0x07;
 const TEST_ECHO: u8 = 0x20;
 const HELLO_LEN: usize = 44;
 const CHALLENGE_LEN: usize = 76;
-const PROVE_LEN: usize = 120;
-const SETTINGS_LEN: usize = 88;
+const PROVE_LEN: usize = 128;
+const SETTINGS_LEN: usize = 96;
+/// The settings of protocol version 1.
+const V1_SETTINGS_LEN: usize = 88;
+/// `FRAME_MAC` and `PERIODS`, both required.
+const FEATURES: u32 = 3;
 const PROOF: usize = 32;
 const TAG: usize = 16;
 const VERSION_MISMATCH: u32 = 16;
@@ -108,6 +112,8 @@ impl Setup {
             sender: NodeNum::new(self.self_num).ok_or("bad SELF_NUM")?,
             receiver: NodeNum::new(self.peer_num).ok_or("bad PEER_NUM")?,
             nonce: 0x0bad_9eea_0000_0001,
+            // A peer that holds the node down: it keeps nothing of it.
+            period: 0,
             timeouts: Timeouts {
                 idle_timeout_ms: idle,
                 keepalive_delay_ms: keepalive,
@@ -138,18 +144,19 @@ fn header(version: u8, msg_type: u8, flags: u16, len: u32, status: u32, id: u64)
     h
 }
 
-/// A `HELLO` frame: versions 2..=2, `FRAME_MAC`, the node numbers, `auth`, the reserved byte.
+/// A `HELLO` frame: versions 2..=2, `FRAME_MAC` and `PERIODS`, the node numbers, `auth`, the
+/// reserved byte.
 fn hello(sender: u8, receiver: u8, auth: u8, reserved: u8, challenge: &[u8; 32]) -> Vec<u8> {
     let mut f = header(VERSION, HELLO, 0, HELLO_LEN as u32, 0, 0);
     f.extend_from_slice(&2u16.to_be_bytes());
     f.extend_from_slice(&2u16.to_be_bytes());
-    f.extend_from_slice(&1u32.to_be_bytes());
+    f.extend_from_slice(&FEATURES.to_be_bytes());
     f.extend_from_slice(&[sender, receiver, auth, reserved]);
     f.extend_from_slice(challenge);
     f
 }
 
-/// The 88-byte settings of `PROVE` and `WELCOME`.
+/// The 96-byte settings of `PROVE` and `WELCOME`: period 0 (this peer holds nothing).
 fn settings(s: &Setup, cluster: &str, timeouts: [u32; 4]) -> Vec<u8> {
     let mut p = Vec::with_capacity(SETTINGS_LEN);
     p.extend_from_slice(&2u32.to_be_bytes());
@@ -161,13 +168,15 @@ fn settings(s: &Setup, cluster: &str, timeouts: [u32; 4]) -> Vec<u8> {
     let mut name = [0u8; 56];
     name[..cluster.len()].copy_from_slice(cluster.as_bytes());
     p.extend_from_slice(&name);
+    p.extend_from_slice(&0u64.to_be_bytes());
     p
 }
 
 /// A version-1 `HANDSHAKE` frame (the old protocol: version byte 1, 88-byte settings).
 fn v1_handshake(s: &Setup) -> Vec<u8> {
-    let mut f = header(1, 0x01, 0, SETTINGS_LEN as u32, 0, 0);
+    let mut f = header(1, 0x01, 0, V1_SETTINGS_LEN as u32, 0, 0);
     let mut p = settings(s, &s.cluster, s.timeouts);
+    p.truncate(V1_SETTINGS_LEN);
     p[..4].copy_from_slice(&1u32.to_be_bytes());
     f.extend_from_slice(&p);
     f
