@@ -85,6 +85,11 @@ impl Shared {
         self.state.lock().add_node_callback(f)
     }
 
+    /// Whether node `to` is up (in an up period with this node), whether or not its link is.
+    pub(crate) fn node_is_up(&self, to: NodeNum) -> bool {
+        self.state.lock().node_is_up(to)
+    }
+
     /// Sends a one-way message of `msg_type` to node `to`.
     pub(crate) fn send_one_way(
         &self,

@@ -241,6 +241,14 @@ impl State {
         self.waiters.next_deadline()
     }
 
+    /// Whether node `to` is up.
+    pub(crate) fn node_is_up(&self, to: NodeNum) -> bool {
+        self.peers
+            .get(to.index())
+            .and_then(Option::as_ref)
+            .is_some_and(|slot| slot.peer.liveness() == Liveness::Up)
+    }
+
     /// The open connection to `to`, for a sender: `ENOTCONN` if there is none.
     pub(crate) fn open_conn(&mut self, to: NodeNum) -> Result<(Arc<Conn>, ConnId)> {
         let slot = self

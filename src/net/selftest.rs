@@ -16,13 +16,17 @@
 //! callback sleep `MS` milliseconds (at most [`SLOW_DOWN_MAX_MS`]; 0: not at all) whenever
 //! `NODE` goes down, as a node-down walk of a large store takes long (scenario
 //! cluster-slow-node-down); `expire NODE` declares `NODE` down now, as its silence would, on this
-//! side only (what a one-way loss does; scenario ramster-one-sided-down). Reading the file shows the counters (see
+//! side only (what a one-way loss does; scenario ramster-one-sided-down); `lose_put_replies
+//! NODE COUNT` loses the replies to the next `COUNT` (at most 1000) `TMEM_PUT` requests of
+//! `NODE`, closing the connection instead, as a link that breaks just then does (the page is
+//! stored; scenario ramster-lost-put-reply). Reading the file shows the counters (see
 //! Documentation/admin-guide.rst) and the last benchmark's numbers.
 
 use super::Shared;
 use crate::cluster::config_text::parse_decimal;
 use crate::cluster::node_num::NodeNum;
 use crate::cluster::status::Status;
+use crate::cluster::tmem_messages::TmemOp;
 use crate::cluster::wire::{AppType, MessageType, MAX_PAYLOAD_LEN};
 use crate::debugfs::DebugFile;
 use core::fmt::Write;
@@ -53,6 +57,13 @@ static SLOW_DOWN_MS: AtomicU32 = AtomicU32::new(0);
 static SLOW_DOWNS: AtomicU64 = AtomicU64::new(0);
 /// The longest sleep `slow_down` may ask for.
 const SLOW_DOWN_MAX_MS: u64 = 60_000;
+/// `lose_put_replies`: the node whose put replies are lost (`NO_NODE`: none), how many more,
+/// and how many were.
+static LOSE_PUTS_NODE: AtomicU32 = AtomicU32::new(NO_NODE);
+static LOSE_PUTS_LEFT: AtomicU32 = AtomicU32::new(0);
+static LOST_PUT_REPLIES: AtomicU64 = AtomicU64::new(0);
+/// The most put replies `lose_put_replies` may lose.
+const LOSE_PUTS_MAX: usize = 1000;
 
 /// Byte `i` of the test payload of length `len`.
 pub(super) fn pattern(len: usize, i: usize) -> u8 {
@@ -94,6 +105,31 @@ fn slow_node_down(node: NodeNum, up: bool) {
         crate::zcache_kernel::msleep(ms);
         bump(&SLOW_DOWNS);
     }
+}
+
+/// Whether the reply to this request of `from` must be lost, the connection closed instead
+/// (`lose_put_replies`): the peer stored the page, but its owner never learns it.
+pub(crate) fn lose_reply(from: NodeNum, msg_type: MessageType) -> bool {
+    let lose = msg_type == MessageType::Tmem(TmemOp::Put)
+        && LOSE_PUTS_NODE.load(Ordering::Relaxed) == u32::from(from.get())
+        && LOSE_PUTS_LEFT
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+            .is_ok();
+    if lose {
+        bump(&LOST_PUT_REPLIES);
+    }
+    lose
+}
+
+/// `lose_put_replies NODE COUNT`.
+fn lose_put_replies(node: NodeNum, count: usize) -> Result {
+    if count > LOSE_PUTS_MAX {
+        return Err(EINVAL);
+    }
+    let count = u32::try_from(count).map_err(|_| EINVAL)?;
+    LOSE_PUTS_LEFT.store(count, Ordering::Relaxed);
+    LOSE_PUTS_NODE.store(u32::from(node.get()), Ordering::Relaxed);
+    Ok(())
 }
 
 /// Registers the test handlers and the test node callback (only with `test_messages=Y`:
@@ -197,7 +233,7 @@ impl DebugFile for SelftestFile {
             "echo_ok {}\necho_failed {}\nsink_ok {}\nsink_failed {}\none_way_sent {}\n\
              one_way_failed {}\nreceived_ok {}\nreceived_bad {}\n\
              first_error {}\nfirst_error_size {}\nlast_run_ms {}\nlast_run_echo_us {}\n\
-             slow_node_downs {}",
+             slow_node_downs {}\nlost_put_replies {}",
             get(&ECHO_OK),
             get(&ECHO_FAILED),
             get(&SINK_OK),
@@ -211,6 +247,7 @@ impl DebugFile for SelftestFile {
             get(&RUN_MS),
             get(&ECHO_US),
             get(&SLOW_DOWNS),
+            get(&LOST_PUT_REPLIES),
         )
         .and_then(|()| super::counters_file::write_counters(&self.0, out))
         .and_then(|()| super::selftest_bench::show(out))
@@ -223,8 +260,12 @@ impl DebugFile for SelftestFile {
             .split(|b| *b == b' ')
             .filter(|w| !w.is_empty())
             .peekable();
-        let command =
-            words.next_if(|w| matches!(*w, b"bench" | b"flood" | b"slow_down" | b"expire"));
+        let command = words.next_if(|w| {
+            matches!(
+                *w,
+                b"bench" | b"flood" | b"slow_down" | b"expire" | b"lose_put_replies"
+            )
+        });
         let node = words
             .next()
             .and_then(|w| parse_decimal(w).ok())
@@ -249,6 +290,7 @@ impl DebugFile for SelftestFile {
             return match command {
                 b"bench" => super::selftest_bench::run(&self.0, node, count),
                 b"flood" => self.flood(node, count),
+                b"lose_put_replies" => lose_put_replies(node, count),
                 _ => slow_down(node, count),
             };
         }

@@ -324,6 +324,12 @@ pub(crate) fn receive(
         }
         if let Some(handler) = call {
             let result = handler(num, payload, &mut reply);
+            if header.reply_wanted && super::selftest::lose_reply(num, header.msg_type) {
+                // A test hook (`test_messages=Y` only): the link breaks before the reply.
+                c.shutdown();
+                deliver(&shared, num, gen, Event::Closed { conn });
+                break;
+            }
             if header.reply_wanted {
                 match result.map(|len| reply.get(..len)) {
                     Ok(Some(data)) => send_reply(&c, header.request_id, Status::Ok, data),

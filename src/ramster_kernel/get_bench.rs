@@ -93,16 +93,18 @@ impl<'a> RunPool<'a> {
 
 impl Drop for RunPool<'_> {
     fn drop(&mut self) {
-        // The connection delivers this before any later put that reuses the id.
+        // The connection delivers this before any later put that reuses the id. If the peer
+        // cannot be reached, its next node-down drops the pool (and counts nothing here: a
+        // test-only benchmark).
         with_runtime(|rt| {
-            send_flush(
+            let _ = send_flush(
                 rt,
                 RemoteFlush::Pool {
                     node: self.node,
                     pool: self.id,
                     kind: ZbudKind::Persistent,
                 },
-            )
+            );
         });
         self.store.destroy_pool(self.id);
     }

@@ -31,6 +31,7 @@ use crate::cluster::wire::MessageType;
 use crate::net::now_ms;
 use crate::os::Gfp;
 use crate::tmem::{Oid, PoolId};
+use crate::zcache::counters::Count;
 use crate::zcache::remote::counters::RAMSTER_COUNTERS;
 use crate::zcache::remote::knobs::KNOBS;
 use crate::zcache::remote::outbox::RemoteFlush;
@@ -104,9 +105,9 @@ fn run_once(
     paused_until: &mut u64,
     shrink_at: &mut u64,
 ) -> usize {
-    send_flushes(rt, store);
+    let flushed = send_flushes(rt, store);
     let mut moved = 0;
-    if now_ms() >= *paused_until {
+    if flushed && now_ms() >= *paused_until {
         if let Some(target) = rt.target() {
             match remotify(rt, store, target, buffers) {
                 Ok(n) => moved = n,
@@ -258,79 +259,85 @@ fn move_page(
         .page_tags()
         .tag(&key.tagged(target), zpage)
         .map_err(|_| NotMoved::Skip)?;
+    let flush = RemoteFlush::Page {
+        node: target,
+        pool: d.owner.pool,
+        kind: d.kind,
+        oid: d.owner.oid,
+        index: d.owner.index,
+    };
     match put_page(rt.net(), target, &key, zpage, &mut b.payload) {
         Ok(()) => {}
         Err(PutFailed::BadRequest) => return Err(NotMoved::Skip),
         Err(PutFailed::Peer(_)) => {
             failed.inc();
+            // The peer may have stored the page before its answer was lost (a timeout, a link
+            // that broke and healed within the dead window, so no node down): the flush, sent
+            // before any new page, makes sure no copy stays behind that nobody asks for.
+            store
+                .outbox()
+                .push_or_count(flush, &c.remote_page_flushes_failed);
             return Err(NotMoved::Stop);
         }
     }
-    let committed = store.remotify_commit(d, target, tag);
-    if committed {
+    if store.remotify_commit(d, target, tag) {
         remoted.inc();
     } else {
         // Taken, flushed or replaced while travelling: the peer's copy is stale.
-        send_flush(
-            rt,
-            RemoteFlush::Page {
-                node: target,
-                pool: d.owner.pool,
-                kind: d.kind,
-                oid: d.owner.oid,
-                index: d.owner.index,
-            },
-        );
+        store
+            .outbox()
+            .push_or_count(flush, &c.remote_page_flushes_failed);
     }
     Ok(())
 }
 
-/// Sends the flushes the store queued.
-fn send_flushes(rt: &Runtime, store: &ZStore) {
+/// Sends the flushes the store queued; false if one of them must wait for the next round (its
+/// node is up but could not be reached: no page may move before it).
+fn send_flushes(rt: &Runtime, store: &ZStore) -> bool {
     while let Some(flush) = store.outbox().pop() {
-        send_flush(rt, flush);
+        if send_flush(rt, flush).is_ok() {
+            continue;
+        }
+        if !rt.net().node_is_up(flush.node()) {
+            // Down: the node's next handshake starts a new up period, in which it holds
+            // nothing of ours (cluster/heartbeat.rs). The flush is not needed any more.
+            flush_counters(&flush).1.inc();
+            continue;
+        }
+        if !store.outbox().push_front(flush) {
+            flush_counters(&flush).1.inc();
+        }
+        return false;
+    }
+    true
+}
+
+/// The counters of a flush's kind: sent, and given up.
+fn flush_counters(flush: &RemoteFlush) -> (&'static Count, &'static Count) {
+    let c = &RAMSTER_COUNTERS;
+    match flush {
+        RemoteFlush::Page { .. } => (&c.remote_pages_flushed, &c.remote_page_flushes_failed),
+        RemoteFlush::Object { .. } | RemoteFlush::Pool { .. } => {
+            (&c.remote_objects_flushed, &c.remote_object_flushes_failed)
+        }
     }
 }
 
-/// Sends one flush (one-way: the connection keeps it in order with the puts).
-pub(super) fn send_flush(rt: &Runtime, flush: RemoteFlush) {
-    let c = &RAMSTER_COUNTERS;
-    let (op, pool, kind, oid, index, done, failed) = match flush {
+/// Sends one flush (one-way: the connection keeps it in order with the puts); counts it if
+/// sent.
+pub(super) fn send_flush(rt: &Runtime, flush: RemoteFlush) -> Result {
+    let (op, pool, kind, oid, index) = match flush {
         RemoteFlush::Page {
             pool,
             kind,
             oid,
             index,
             ..
-        } => (
-            TmemOp::Flush,
-            pool,
-            kind,
-            oid,
-            index,
-            &c.remote_pages_flushed,
-            &c.remote_page_flushes_failed,
-        ),
+        } => (TmemOp::Flush, pool, kind, oid, index),
         RemoteFlush::Object {
             pool, kind, oid, ..
-        } => (
-            TmemOp::FlushObject,
-            pool,
-            kind,
-            oid,
-            0,
-            &c.remote_objects_flushed,
-            &c.remote_object_flushes_failed,
-        ),
-        RemoteFlush::Pool { pool, kind, .. } => (
-            TmemOp::DestroyPool,
-            pool,
-            kind,
-            Oid([0; 3]),
-            0,
-            &c.remote_objects_flushed,
-            &c.remote_object_flushes_failed,
-        ),
+        } => (TmemOp::FlushObject, pool, kind, oid, 0),
+        RemoteFlush::Pool { pool, kind, .. } => (TmemOp::DestroyPool, pool, kind, Oid([0; 3]), 0),
     };
     let key = RemoteKey {
         pool: PoolId(pool.0),
@@ -344,14 +351,9 @@ pub(super) fn send_flush(rt: &Runtime, flush: RemoteFlush) {
         data: &[],
     };
     let mut payload = [0u8; KEY_LEN];
-    let sent = encode_request(&request, &mut payload)
-        .map_err(|_| EINVAL)
-        .and_then(|_| {
-            rt.net()
-                .send_one_way(flush.node(), MessageType::Tmem(op), &payload)
-        });
-    match sent {
-        Ok(()) => done.inc(),
-        Err(_) => failed.inc(),
-    }
+    encode_request(&request, &mut payload).map_err(|_| EINVAL)?;
+    rt.net()
+        .send_one_way(flush.node(), MessageType::Tmem(op), &payload)?;
+    flush_counters(&flush).0.inc();
+    Ok(())
 }

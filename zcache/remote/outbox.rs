@@ -164,6 +164,34 @@ impl Outbox {
         true
     }
 
+    /// Puts `flush`, just taken with [`Outbox::pop`] and not sent, back in front of the others;
+    /// false (and nothing queued) if the outbox is full. The slot it had is free unless a push
+    /// took it, and every push has a slot of its own (see above).
+    pub fn push_front(&self, flush: RemoteFlush) -> bool {
+        let mut guard = self.0.lock(0);
+        let ring = &mut *guard;
+        let Some(items) = ring.items.as_mut() else {
+            return false;
+        };
+        if ring.len >= items.len() {
+            return false;
+        }
+        let Some(head) = ring
+            .head
+            .checked_add(items.len().saturating_sub(1))
+            .and_then(|h| h.checked_rem(items.len()))
+        else {
+            return false;
+        };
+        match items.get_mut(head) {
+            Some(slot) => *slot = flush,
+            None => return false,
+        }
+        ring.head = head;
+        ring.len = ring.len.saturating_add(1);
+        true
+    }
+
     /// Queues `flush`, or counts it in `failed` if the outbox is full.
     pub fn push_or_count(&self, flush: RemoteFlush, failed: &Count) {
         if !self.push(flush) {

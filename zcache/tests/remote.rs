@@ -396,6 +396,38 @@ fn the_outbox_keeps_its_flushes_in_order_when_it_grows() {
 }
 
 #[test]
+fn a_flush_that_could_not_be_sent_goes_back_in_front() {
+    let outbox = Outbox::new(3, Gfp::Kernel).expect("outbox");
+    let flush = |index| RemoteFlush::Page {
+        node: node(1),
+        pool: PoolId(1),
+        kind: ZbudKind::Persistent,
+        oid: oid(1),
+        index,
+    };
+    for i in 0..3 {
+        assert!(outbox.push(flush(i)));
+    }
+    assert!(!outbox.push_front(flush(99)), "full at 3");
+    assert_eq!(outbox.pop(), Some(flush(0)));
+    assert!(outbox.push_front(flush(0)));
+    assert_eq!(outbox.len(), 3);
+    // Across the start of the ring, twice.
+    for round in 0..2 {
+        assert_eq!(outbox.pop(), Some(flush(0)), "round {round}");
+        assert!(outbox.push_front(flush(0)));
+    }
+    for i in 0..3 {
+        assert_eq!(outbox.pop(), Some(flush(i)));
+    }
+    assert_eq!(outbox.pop(), None);
+    assert!(outbox.push_front(flush(7)));
+    assert!(outbox.push(flush(8)));
+    assert_eq!(outbox.pop(), Some(flush(7)));
+    assert_eq!(outbox.pop(), Some(flush(8)));
+}
+
+#[test]
 fn a_queued_flush_costs_at_most_40_bytes() {
     // With the ring growing by a quarter, about 50 bytes per remote page at most.
     assert!(core::mem::size_of::<RemoteFlush>() <= 40);
