@@ -81,6 +81,13 @@ struct Ring {
 /// The ring behind its lock.
 pub struct Outbox(SpinLockArray<Ring, 1>);
 
+/// Which end of the ring a flush joins.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum End {
+    Front,
+    Back,
+}
+
 /// What fills a slot that holds no flush.
 const FILLER: RemoteFlush = RemoteFlush::Pool {
     node: NodeNum::FIRST,
@@ -145,49 +152,40 @@ impl Outbox {
 
     /// Queues `flush`; false (and nothing queued) if the outbox is full.
     pub fn push(&self, flush: RemoteFlush) -> bool {
-        let mut guard = self.0.lock(0);
-        let ring = &mut *guard;
-        let Some(items) = ring.items.as_mut() else {
-            return false;
-        };
-        if ring.len >= items.len() {
-            return false;
-        }
-        let Some(tail) = ring.head.saturating_add(ring.len).checked_rem(items.len()) else {
-            return false;
-        };
-        match items.get_mut(tail) {
-            Some(slot) => *slot = flush,
-            None => return false,
-        }
-        ring.len = ring.len.saturating_add(1);
-        true
+        self.insert(flush, End::Back)
     }
 
     /// Puts `flush`, just taken with [`Outbox::pop`] and not sent, back in front of the others;
     /// false (and nothing queued) if the outbox is full. The slot it had is free unless a push
     /// took it, and every push has a slot of its own (see above).
     pub fn push_front(&self, flush: RemoteFlush) -> bool {
+        self.insert(flush, End::Front)
+    }
+
+    fn insert(&self, flush: RemoteFlush, end: End) -> bool {
         let mut guard = self.0.lock(0);
         let ring = &mut *guard;
         let Some(items) = ring.items.as_mut() else {
             return false;
         };
-        if ring.len >= items.len() {
+        let size = items.len();
+        if ring.len >= size {
             return false;
         }
-        let Some(head) = ring
-            .head
-            .checked_add(items.len().saturating_sub(1))
-            .and_then(|h| h.checked_rem(items.len()))
-        else {
+        let at = match end {
+            End::Back => ring.head.checked_add(ring.len),
+            End::Front => ring.head.checked_add(size.saturating_sub(1)),
+        };
+        let Some(at) = at.and_then(|i| i.checked_rem(size)) else {
             return false;
         };
-        match items.get_mut(head) {
+        match items.get_mut(at) {
             Some(slot) => *slot = flush,
             None => return false,
         }
-        ring.head = head;
+        if end == End::Front {
+            ring.head = at;
+        }
         ring.len = ring.len.saturating_add(1);
         true
     }

@@ -363,34 +363,38 @@ fn a_burst_of_flushes_beyond_the_first_outbox_loses_none() {
     assert!(local.outbox().is_empty());
 }
 
-#[test]
-fn the_outbox_keeps_its_flushes_in_order_when_it_grows() {
-    let outbox = Outbox::new(8, Gfp::Kernel).expect("outbox");
-    let flush = |index| RemoteFlush::Page {
+/// A flush of page `index` of object 1 of pool 1 on node 1.
+fn page_flush(index: u32) -> RemoteFlush {
+    RemoteFlush::Page {
         node: node(1),
         pool: PoolId(1),
         kind: ZbudKind::Persistent,
         oid: oid(1),
         index,
-    };
+    }
+}
+
+#[test]
+fn the_outbox_keeps_its_flushes_in_order_when_it_grows() {
+    let outbox = Outbox::new(8, Gfp::Kernel).expect("outbox");
     // Wrap the ring: head at 3, five flushes queued across its end.
     for i in 0..5 {
-        assert!(outbox.push(flush(i)));
+        assert!(outbox.push(page_flush(i)));
     }
     for i in 0..3 {
-        assert_eq!(outbox.pop(), Some(flush(i)));
+        assert_eq!(outbox.pop(), Some(page_flush(i)));
     }
     for i in 5..11 {
-        assert!(outbox.push(flush(i)));
+        assert!(outbox.push(page_flush(i)));
     }
-    assert!(!outbox.push(flush(99)), "full at 8");
+    assert!(!outbox.push(page_flush(99)), "full at 8");
     outbox.reserve(20, Gfp::Kernel).expect("grows");
     assert!(outbox.capacity() >= 20);
     for i in 11..20 {
-        assert!(outbox.push(flush(i)));
+        assert!(outbox.push(page_flush(i)));
     }
     for i in 3..20 {
-        assert_eq!(outbox.pop(), Some(flush(i)));
+        assert_eq!(outbox.pop(), Some(page_flush(i)));
     }
     assert_eq!(outbox.pop(), None);
 }
@@ -398,33 +402,26 @@ fn the_outbox_keeps_its_flushes_in_order_when_it_grows() {
 #[test]
 fn a_flush_that_could_not_be_sent_goes_back_in_front() {
     let outbox = Outbox::new(3, Gfp::Kernel).expect("outbox");
-    let flush = |index| RemoteFlush::Page {
-        node: node(1),
-        pool: PoolId(1),
-        kind: ZbudKind::Persistent,
-        oid: oid(1),
-        index,
-    };
     for i in 0..3 {
-        assert!(outbox.push(flush(i)));
+        assert!(outbox.push(page_flush(i)));
     }
-    assert!(!outbox.push_front(flush(99)), "full at 3");
-    assert_eq!(outbox.pop(), Some(flush(0)));
-    assert!(outbox.push_front(flush(0)));
+    assert!(!outbox.push_front(page_flush(99)), "full at 3");
+    assert_eq!(outbox.pop(), Some(page_flush(0)));
+    assert!(outbox.push_front(page_flush(0)));
     assert_eq!(outbox.len(), 3);
     // Across the start of the ring, twice.
     for round in 0..2 {
-        assert_eq!(outbox.pop(), Some(flush(0)), "round {round}");
-        assert!(outbox.push_front(flush(0)));
+        assert_eq!(outbox.pop(), Some(page_flush(0)), "round {round}");
+        assert!(outbox.push_front(page_flush(0)));
     }
     for i in 0..3 {
-        assert_eq!(outbox.pop(), Some(flush(i)));
+        assert_eq!(outbox.pop(), Some(page_flush(i)));
     }
     assert_eq!(outbox.pop(), None);
-    assert!(outbox.push_front(flush(7)));
-    assert!(outbox.push(flush(8)));
-    assert_eq!(outbox.pop(), Some(flush(7)));
-    assert_eq!(outbox.pop(), Some(flush(8)));
+    assert!(outbox.push_front(page_flush(7)));
+    assert!(outbox.push(page_flush(8)));
+    assert_eq!(outbox.pop(), Some(page_flush(7)));
+    assert_eq!(outbox.pop(), Some(page_flush(8)));
 }
 
 #[test]

@@ -18,10 +18,7 @@ if [ "$NODE" = 0 ]; then
 	ramster_up alpha
 	check "swapon" swap_on
 	check "node 1 has measured its baseline" wait_for 300 markers 1
-	rm -f /tmp/swapstress.filled /tmp/swapstress.go
-	swapstress 224 11 --hold --partial > /tmp/hold.out 2>&1 &
-	HOLD_PID=$!
-	check "more than $PAGES swap pages move to node 1" push_until_remote $PAGES
+	check "more than $PAGES swap pages move to node 1" hold_remote 11 $PAGES
 	check "node 1 has measured what they cost it" wait_for 300 markers 2
 	echo "  remote_pers_pages = $(rc remote_pers_pages) when node 0 goes down"
 	# Down for good: node 0 never comes back.

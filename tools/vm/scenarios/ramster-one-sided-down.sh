@@ -20,10 +20,7 @@ if [ "$NODE" = 0 ]; then
 	ramster_up alpha
 	check "swapon" swap_on
 	check "node 1 is ready" wait_for 300 markers 1
-	rm -f /tmp/swapstress.filled /tmp/swapstress.go
-	swapstress 224 13 --hold --partial > /tmp/hold.out 2>&1 &
-	HOLD_PID=$!
-	check "more than $PAGES swap pages move to node 1" push_until_remote $PAGES
+	check "more than $PAGES swap pages move to node 1" hold_remote 13 $PAGES
 	# Nothing moves from here on: what node 1 holds afterwards can only be an orphan.
 	check "remotify off" sh -c "echo 0 > $SYS/pers_remotify_enable && echo 0 > $SYS/eph_remotify_enable"
 	echo "  remote_pers_pages = $(rc remote_pers_pages) when node 0 declares node 1 down"
