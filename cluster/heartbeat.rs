@@ -17,8 +17,8 @@
 //! handshake that finished on one side only. One case remains: both named the same period but
 //! this side left it while the handshake ran (its heartbeat expired meanwhile). The peer goes on
 //! in the old period, so this side closes the new link at once and names no period next time.
-//! The returned
-//! [`NodeEvent`]s are the callbacks the glue runs (fail waiters, handle that node's remote pages)
+//!
+//! The returned [`NodeEvent`]s are the callbacks the glue runs (fail waiters, handle that node's remote pages)
 //! and, for a down node, the cue to send [`super::connection_events::Event::DeclaredDown`] to the
 //! connection.
 
