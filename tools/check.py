@@ -2,7 +2,8 @@
 """`make check`: everything that can fail, counted.
 
 Host tests (cargo test, the harness's own tests), lints (rustfmt, clippy on host and kernel
-code, checkpatch on C), the hook series' kernel documentation (make htmldocs of the mm pages),
+code, checkpatch on C), Documentation/*.rst parsed by docutils, the hook series' kernel
+documentation (make htmldocs of the mm pages),
 the module build with no warnings, then every VM scenario, then the
 scenarios marked `# kasan:` again on the KASAN kernel. Each host
 test and each scenario counts once; the output ends with the line `N passed, N failed`.
@@ -123,6 +124,24 @@ def kernel_docs(kdir: Path):
            "\n".join(complaints) or f"built: {built}\n{docs.stdout[-3000:]}")
 
 
+def rst_pages():
+    """Every Documentation/*.rst parses with docutils without a warning (a malformed table, a
+    broken title): what GitHub's renderer and Sphinx would stumble on. After the kernel tree,
+    whose set-up installs python3-sphinx (and with it docutils)."""
+    import io
+    import docutils.core
+    problems = []
+    for page in sorted((REPO / "Documentation").glob("*.rst")):
+        warnings = io.StringIO()
+        docutils.core.publish_doctree(
+            page.read_text(), source_path=str(page.relative_to(REPO)),
+            settings_overrides={"report_level": 2, "halt_level": 5, "warning_stream": warnings})
+        if warnings.getvalue():
+            problems.append(warnings.getvalue())
+    record(not problems, "docs: every Documentation/*.rst parses without docutils warnings",
+           "\n".join(problems)[:3000])
+
+
 def kasan_pass():
     """The scenarios with a `# kasan:` header again, on the KASAN flavor of the test kernel
     (its own cached build), with ramster.ko and hooktest.ko rebuilt against it."""
@@ -179,6 +198,7 @@ def main() -> int:
         return 1
     print(f"test kernel: {kdir}", flush=True)
     lints(kdir)
+    rst_pages()
     kernel_docs(kdir)
     sh(["make", "-C", str(kdir), f"M={REPO}", "LLVM=-19", "clean"])
     build = artifacts.build_module(kdir, clippy=True)
