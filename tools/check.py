@@ -129,7 +129,11 @@ def rst_pages():
     broken title): what GitHub's renderer and Sphinx would stumble on. After the kernel tree,
     whose set-up installs python3-sphinx (and with it docutils)."""
     import io
-    import docutils.core
+    try:
+        import docutils.core
+    except ImportError:
+        record(False, "docs: docutils is missing (pip install docutils)")
+        return
     problems = []
     for page in sorted((REPO / "Documentation").glob("*.rst")):
         warnings = io.StringIO()
