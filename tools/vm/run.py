@@ -14,7 +14,6 @@ import dataclasses
 import os
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +23,7 @@ import artifacts  # noqa: E402
 import cluster  # noqa: E402
 import initramfs  # noqa: E402
 import scenario as scenarios  # noqa: E402
+import schedule  # noqa: E402
 import verdict  # noqa: E402
 
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
@@ -97,17 +97,7 @@ def run_all(kdir: Path, names=None, report=print, kasan: bool = False) -> list:
             report(f"     console logs: {logs_of(o.name)}/")
         outcomes.append(o)
 
-    # Single-node scenarios run side by side, one per host core (their workloads are mostly
-    # one busy vCPU each); two-node scenarios run alone afterwards, since their timing checks
-    # (heartbeat deadlines) should not compete with other VMs.
-    singles = [s for s in chosen if s.nodes == 1]
-    with ThreadPoolExecutor(max_workers=VM_JOBS) as pool:
-        for future in as_completed([pool.submit(run_one, s, kdir, image, label)
-                                    for s in singles]):
-            done(future.result())
-    for s in chosen:
-        if s.nodes > 1:
-            done(run_one(s, kdir, image, label))
+    schedule.run_scheduled(chosen, VM_JOBS, lambda s: run_one(s, kdir, image, label), done)
     return outcomes
 
 

@@ -1,4 +1,5 @@
-"""Tests of scenario headers: every shipped scenario parses; malformed headers are refused."""
+"""Tests of scenario headers: every shipped scenario parses and has its row in
+Documentation/testing.rst; malformed headers are refused."""
 
 import tempfile
 import unittest
@@ -7,6 +8,7 @@ from pathlib import Path
 import scenario
 
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
+TESTING_RST = Path(__file__).resolve().parents[2] / "Documentation/testing.rst"
 
 
 class ScenarioTest(unittest.TestCase):
@@ -27,19 +29,26 @@ class ScenarioTest(unittest.TestCase):
         for s in loaded:
             self.assertTrue(s.description, s.name)
 
+    def test_every_shipped_scenario_has_a_row_in_testing_rst(self):
+        rows = {line.split()[0] for line in TESTING_RST.read_text().splitlines()
+                if line[:1].isalpha() and "  " in line}
+        missing = [s.name for s in scenario.load_all(SCENARIOS) if s.name not in rows]
+        self.assertEqual(missing, [], "scenarios without a row in the table of testing.rst")
+
     def test_header_fields(self):
         s = scenario.load(self.write("#!/bin/sh\n# scenario: x\n# nodes: 2\n# memory: 512M\n"
                                      "# timeout: 30\n# append: a=b c=d\n# disk: 2G\n# kasan: 384M\n"
-                                     "body\n"))
-        self.assertEqual((s.nodes, s.memory, s.timeout, s.append, s.disk, s.kasan),
-                         (2, "512M", 30, "a=b c=d", "2G", "384M"))
+                                     "# alone: yes\nbody\n"))
+        self.assertEqual((s.nodes, s.memory, s.timeout, s.append, s.disk, s.kasan, s.alone),
+                         (2, "512M", 30, "a=b c=d", "2G", "384M", True))
 
-    def test_kasan_is_optional(self):
+    def test_kasan_and_alone_are_optional(self):
         s = scenario.load(self.write("#!/bin/sh\n# scenario: x\nbody\n"))
-        self.assertEqual(s.kasan, "")
+        self.assertEqual((s.kasan, s.alone), ("", False))
 
     def test_bad_headers_are_refused(self):
-        for header in ["# nodes: 3\n", "# memory: lots\n", "# kasan: yes\n", "# colour: red\n", "# timeout: x\n"]:
+        for header in ["# nodes: 3\n", "# memory: lots\n", "# kasan: yes\n", "# colour: red\n", "# timeout: x\n",
+                       "# alone: no\n"]:
             with self.subTest(header=header):
                 with self.assertRaises(ValueError):
                     scenario.load(self.write("#!/bin/sh\n# scenario: x\n" + header))

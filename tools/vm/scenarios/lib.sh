@@ -4,8 +4,9 @@ FAILED=0
 MODULE=ramster
 PARAMS=/sys/module/$MODULE/parameters
 
-pass() { echo "ok - $*"; }
-fail() { echo "not ok - $*"; FAILED=$((FAILED + 1)); }
+# Each result ends with the guest's uptime in brackets: where a slow scenario spends its time.
+pass() { read -r up _ < /proc/uptime; echo "ok - $* [${up} s]"; }
+fail() { read -r up _ < /proc/uptime; echo "not ok - $* [${up} s]"; FAILED=$((FAILED + 1)); }
 
 # check WHAT CMD...: CMD must succeed.
 check() {
