@@ -1,12 +1,38 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The command line: `ramster-tools [OPTIONS] COMMAND`, options before or after the command,
-//! as `--name value` or `--name=value`.
+//! The command line, defined once with clap: `ramster-tools [OPTIONS] COMMAND [OPTIONS]`.
+//!
+//! The same definitions make `--help`, the shell completions (`ramster-tools completions
+//! SHELL`) and the manual page (`ramster-tools man`, see [`crate::manpage`]). The options that
+//! say where things are (`--config`, `--node`, the mount points) and the timeout overrides are
+//! global: they may come before or after the command.
 
 use crate::conf::TimeoutSettings;
-use ramster::cluster::config_text::parse_decimal;
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use ramster::cluster::timeouts::{DEAD_THRESHOLD_RANGE, DELAY_MS_RANGE};
 use std::path::PathBuf;
+
+/// `--watch`'s seconds: at least one, at most a day.
+pub const WATCH_RANGE: (u32, u32) = (1, 86_400);
+
+/// What ramster-tools is, for `--help` and the manual page's DESCRIPTION.
+const ABOUT: &str = "set up a ramster cluster node through configfs and show its state";
+const LONG_ABOUT: &str = "\
+ramster-tools reads the cluster description in /etc/ramster.conf (the ocfs2 cluster.conf \
+stanza format) and creates the matching directories and attributes under \
+/sys/kernel/config/cluster/, where the ramster kernel module's node manager checks every \
+value. Run it with the same file on every node of the cluster.";
+
+/// The shells `completions` writes a script for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    /// bash
+    Bash,
+    /// zsh
+    Zsh,
+    /// fish
+    Fish,
+}
 
 /// What to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,10 +47,12 @@ pub enum Command {
     Status,
     /// Make a new cluster key.
     Keygen,
-    /// Print the usage.
-    Help,
-    /// Print the version.
-    Version,
+    /// Check the configuration file and the key file without touching the kernel.
+    Check,
+    /// Print a shell completion script.
+    Completions(Shell),
+    /// Print the manual page (roff).
+    Man,
 }
 
 /// Everything the command line says.
@@ -40,7 +68,7 @@ pub struct Invocation {
     pub debugfs_root: PathBuf,
     /// `--node`: the local node's name (default: the hostname).
     pub node: Option<String>,
-    /// `--json`.
+    /// `status --json`.
     pub json: bool,
     /// `status --watch SECONDS`: print the status again every SECONDS.
     pub watch: Option<u32>,
@@ -54,174 +82,195 @@ pub struct Invocation {
     pub force: bool,
 }
 
-/// The text `--help` prints.
-pub const USAGE: &str = "\
-usage: ramster-tools [OPTIONS] COMMAND
-
-Sets up this node's ramster cluster through configfs from a configuration file in the ocfs2
-cluster.conf format, and shows its state.
-
-commands:
-  configure    create the cluster and its nodes in configfs (networking stays off)
-  up           configure, then mark the local node local: starts networking
-  down         stop networking, remove the nodes and the cluster
-  status       show the cluster, its nodes, link states and page counters
-  keygen       make a new cluster key (32 random bytes as 64 hexadecimal digits) for
-               key_file: on standard output, or into --output PATH
-
-options:
-  --config PATH              configuration file (default /etc/ramster.conf)
-  --node NAME                the local node's name in the file (default: the hostname)
-  --configfs-root PATH       where configfs is mounted (default /sys/kernel/config)
-  --debugfs-root PATH        where debugfs is mounted (default /sys/kernel/debug)
-  --json                     status: print JSON instead of a table
-  -w, --watch SECONDS        status: print it again every SECONDS (1..=86400) until
-                             interrupted
-  --count N                  status --watch: stop after N prints (1..=4294967295)
-  --idle-timeout-ms N        override idle_timeout_ms (1..=86400000)
-  --keepalive-delay-ms N     override keepalive_delay_ms (1..=86400000)
-  --reconnect-delay-ms N     override reconnect_delay_ms (1..=86400000)
-  --dead-threshold N         override heartbeat/dead_threshold (3..=65535)
-  --output PATH              keygen: write the key to a new file PATH, mode 0600
-  --force                    keygen --output: replace PATH if it exists
-  -h, --help                 show this help
-  -V, --version              show the version
-
-See ramster-tools(8).
-";
-
-/// Options followed by a value.
-const VALUE_OPTIONS: [&str; 12] = [
-    "--config",
-    "--output",
-    "--watch",
-    "-w",
-    "--count",
-    "--configfs-root",
-    "--debugfs-root",
-    "--node",
-    "--idle-timeout-ms",
-    "--keepalive-delay-ms",
-    "--reconnect-delay-ms",
-    "--dead-threshold",
-];
-/// `--watch`'s seconds: at least one, at most a day.
-pub const WATCH_RANGE: (u32, u32) = (1, 86_400);
-
-/// Options without a value.
-const SWITCHES: [&str; 6] = ["--json", "--force", "-h", "--help", "-V", "--version"];
-
-fn number(flag: &str, value: &str, (min, max): (u32, u32)) -> Result<u32, String> {
-    let n = parse_decimal(value.as_bytes()).map_err(|e| format!("{flag}: '{value}': {e}"))?;
-    u32::try_from(n)
-        .ok()
-        .filter(|n| (min..=max).contains(n))
-        .ok_or_else(|| format!("{flag}: {n} is outside {min}..={max}"))
+/// The command line as clap sees it.
+#[derive(Debug, Parser)]
+#[command(name = "ramster-tools", version, about = ABOUT, long_about = LONG_ABOUT,
+          after_help = "See ramster-tools(8).", propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Commands,
+    #[command(flatten)]
+    global: Global,
 }
 
-/// Parses the arguments after the program name. `Err` is a usage error message.
-pub fn parse(args: &[String]) -> Result<Invocation, String> {
-    let mut invocation = Invocation {
-        command: Command::Help,
-        config: PathBuf::from("/etc/ramster.conf"),
-        configfs_root: PathBuf::from("/sys/kernel/config"),
-        debugfs_root: PathBuf::from("/sys/kernel/debug"),
-        node: None,
-        json: false,
-        watch: None,
-        count: None,
-        timeouts: TimeoutSettings::default(),
-        output: None,
-        force: false,
-    };
-    let mut command = None;
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((flag, value)) if flag.starts_with("--") => (flag, Some(value.to_string())),
-            _ => (arg.as_str(), None),
+/// The options every command takes, before or after it.
+#[derive(Debug, Args)]
+struct Global {
+    /// Configuration file
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        default_value = "/etc/ramster.conf"
+    )]
+    config: PathBuf,
+    /// The local node's name in the file (default: the hostname)
+    #[arg(long, global = true, value_name = "NAME")]
+    node: Option<String>,
+    /// Where configfs is mounted (a plain directory works too, to try a configuration out)
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        default_value = "/sys/kernel/config"
+    )]
+    configfs_root: PathBuf,
+    /// Where debugfs is mounted
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        default_value = "/sys/kernel/debug"
+    )]
+    debugfs_root: PathBuf,
+    /// Override the file's idle_timeout_ms (1 to 86400000; must be equal on all nodes)
+    #[arg(long, global = true, value_name = "MS", value_parser = in_range(DELAY_MS_RANGE))]
+    idle_timeout_ms: Option<u32>,
+    /// Override the file's keepalive_delay_ms (below the idle timeout; equal on all nodes)
+    #[arg(long, global = true, value_name = "MS", value_parser = in_range(DELAY_MS_RANGE))]
+    keepalive_delay_ms: Option<u32>,
+    /// Override the file's reconnect_delay_ms (equal on all nodes)
+    #[arg(long, global = true, value_name = "MS", value_parser = in_range(DELAY_MS_RANGE))]
+    reconnect_delay_ms: Option<u32>,
+    /// Override the dead threshold (3 to 65535): a node not heard from for this many keepalive
+    /// delays is declared down
+    #[arg(long, global = true, value_name = "N", value_parser = in_range(DEAD_THRESHOLD_RANGE))]
+    dead_threshold: Option<u32>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Commands {
+    /// Create the cluster and its nodes in configfs (networking stays off)
+    #[command(long_about = "\
+Create the cluster directory, set the timeouts and the dead threshold if the file or the \
+options give them, and create every node with its ipv4_address, ipv4_port and num. Networking \
+stays off. Attributes that already hold the wanted value are left alone, so running it twice is \
+harmless; an attribute that holds another value is an error. Then write the cluster's auth (psk \
+or none) and, with psk, give the kernel the key in key_file: it is added to the process keyring \
+as logon key ramster:CLUSTER, its description written to auth_key, from which the kernel copies \
+it, and the keyring key is revoked and unlinked. The key file is checked before anything is \
+written. With auth = none a warning says that cluster links are not authenticated. If networking \
+is already running, the kernel keeps its settings and nothing is written.")]
+    Configure,
+    /// Configure, then mark the local node local: starts networking
+    #[command(long_about = "\
+Configure, then write 1 to the local node's local attribute, which starts the kernel's listener \
+and its connections to the other nodes. The local node is the one named by --node or, without \
+it, the one whose name is the hostname.")]
+    Up,
+    /// Stop networking, remove the nodes and the cluster
+    #[command(long_about = "\
+Write 0 to local (closing every connection), remove every node directory and the cluster \
+directory. The configuration file is not read.")]
+    Down,
+    /// Show the cluster, its nodes, link states and page counters
+    #[command(long_about = "\
+Print the cluster's auth, its timeouts and a table of the nodes: number, name, address, port, \
+link state (local, down, connecting, handshaking, up, stopped) and page counters: for the local \
+node the pages in its own compressed store (LOCAL_PAGES), and per node the pages this node \
+keeps there (REMOTE_PAGES) and the pages that node keeps here (FOREIGN_PAGES). A value the \
+kernel does not provide shows as -.")]
+    Status(StatusArgs),
+    /// Make a new cluster key (32 random bytes as 64 hexadecimal digits) for key_file
+    #[command(long_about = "\
+Print a new cluster key: 32 random bytes from /dev/urandom as 64 hexadecimal digits and a \
+newline. With --output PATH write it to a new file PATH with mode 0600 instead (--force \
+replaces an existing one).")]
+    Keygen(KeygenArgs),
+    /// Check the configuration file and its key file without touching the kernel
+    #[command(long_about = "\
+Read the configuration file and check it as configure would: the stanzas and every value (an \
+error names its line), the key file with auth = psk (its format, owner and mode), the timeout \
+overrides, and, with --node, that the file names that node. Nothing in configfs, debugfs or the \
+keyring is read or written.")]
+    Check,
+    /// Print a completion script for SHELL on standard output
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print the manual page (roff) on standard output
+    Man,
+}
+
+#[derive(Debug, Args)]
+struct StatusArgs {
+    /// Print JSON instead of a table
+    #[arg(long)]
+    json: bool,
+    /// Print it again every SECONDS (1 to 86400) until interrupted; on a terminal each table
+    /// replaces the last
+    #[arg(short, long, value_name = "SECONDS", value_parser = in_range(WATCH_RANGE))]
+    watch: Option<u32>,
+    /// With --watch: stop after N prints
+    #[arg(long, value_name = "N", requires = "watch", value_parser = in_range((1, u32::MAX)))]
+    count: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+struct KeygenArgs {
+    /// Write the key to a new file PATH, mode 0600, instead of standard output
+    #[arg(long, value_name = "PATH", value_parser = clap::builder::NonEmptyStringValueParser::new())]
+    output: Option<String>,
+    /// Replace PATH if it exists
+    #[arg(long, requires = "output")]
+    force: bool,
+}
+
+/// A value parser for a decimal `u32` in `min..=max`.
+fn in_range((min, max): (u32, u32)) -> clap::builder::RangedI64ValueParser<u32> {
+    clap::value_parser!(u32).range(i64::from(min)..=i64::from(max))
+}
+
+impl Cli {
+    /// What the parsed command line says.
+    fn invocation(self) -> Invocation {
+        let g = self.global;
+        let mut invocation = Invocation {
+            command: Command::Check,
+            config: g.config,
+            configfs_root: g.configfs_root,
+            debugfs_root: g.debugfs_root,
+            node: g.node,
+            json: false,
+            watch: None,
+            count: None,
+            timeouts: TimeoutSettings {
+                idle_timeout_ms: g.idle_timeout_ms,
+                keepalive_delay_ms: g.keepalive_delay_ms,
+                reconnect_delay_ms: g.reconnect_delay_ms,
+                dead_threshold: g.dead_threshold,
+            },
+            output: None,
+            force: false,
         };
-        let takes_value = VALUE_OPTIONS.contains(&flag);
-        if flag.starts_with('-') && !takes_value && !SWITCHES.contains(&flag) {
-            return Err(format!("unknown option {flag}"));
-        }
-        let value = if takes_value {
-            match inline {
-                Some(v) => v,
-                None => args
-                    .next()
-                    .cloned()
-                    .ok_or_else(|| format!("{flag} needs a value"))?,
+        invocation.command = match self.command {
+            Commands::Configure => Command::Configure,
+            Commands::Up => Command::Up,
+            Commands::Down => Command::Down,
+            Commands::Status(s) => {
+                (invocation.json, invocation.watch, invocation.count) = (s.json, s.watch, s.count);
+                Command::Status
             }
-        } else if inline.is_some() {
-            return Err(format!("{flag} takes no value"));
-        } else {
-            String::new()
+            Commands::Keygen(k) => {
+                invocation.output = k.output.map(PathBuf::from);
+                invocation.force = k.force;
+                Command::Keygen
+            }
+            Commands::Check => Command::Check,
+            Commands::Completions { shell } => Command::Completions(shell),
+            Commands::Man => Command::Man,
         };
-        let t = &mut invocation.timeouts;
-        match flag {
-            "-h" | "--help" => {
-                return Ok(Invocation {
-                    command: Command::Help,
-                    ..invocation
-                })
-            }
-            "-V" | "--version" => {
-                return Ok(Invocation {
-                    command: Command::Version,
-                    ..invocation
-                })
-            }
-            "--json" => invocation.json = true,
-            "--force" => invocation.force = true,
-            "--output" if value.is_empty() => return Err("--output needs a path".to_string()),
-            "--output" => invocation.output = Some(PathBuf::from(value)),
-            "-w" | "--watch" => invocation.watch = Some(number(flag, &value, WATCH_RANGE)?),
-            "--count" => invocation.count = Some(number(flag, &value, (1, u32::MAX))?),
-            "--config" => invocation.config = PathBuf::from(value),
-            "--configfs-root" => invocation.configfs_root = PathBuf::from(value),
-            "--debugfs-root" => invocation.debugfs_root = PathBuf::from(value),
-            "--node" => invocation.node = Some(value),
-            "--idle-timeout-ms" => t.idle_timeout_ms = Some(number(flag, &value, DELAY_MS_RANGE)?),
-            "--keepalive-delay-ms" => {
-                t.keepalive_delay_ms = Some(number(flag, &value, DELAY_MS_RANGE)?)
-            }
-            "--reconnect-delay-ms" => {
-                t.reconnect_delay_ms = Some(number(flag, &value, DELAY_MS_RANGE)?)
-            }
-            "--dead-threshold" => {
-                t.dead_threshold = Some(number(flag, &value, DEAD_THRESHOLD_RANGE)?)
-            }
-            word => {
-                let parsed = match word {
-                    "configure" => Command::Configure,
-                    "up" => Command::Up,
-                    "down" => Command::Down,
-                    "status" => Command::Status,
-                    "keygen" => Command::Keygen,
-                    "help" => Command::Help,
-                    _ => return Err(format!("unknown command '{word}'")),
-                };
-                if command.replace(parsed).is_some() {
-                    return Err(format!("more than one command ('{word}')"));
-                }
-            }
-        }
+        invocation
     }
-    invocation.command = command.ok_or("no command given")?;
-    if invocation.command != Command::Status && invocation.watch.is_some() {
-        return Err("--watch is an option of status only".to_string());
-    }
-    if invocation.count.is_some() && invocation.watch.is_none() {
-        return Err("--count needs --watch".to_string());
-    }
-    if invocation.command != Command::Keygen && invocation.output.is_some() {
-        return Err("--output is an option of keygen only".to_string());
-    }
-    if invocation.force && invocation.output.is_none() {
-        return Err("--force needs keygen --output".to_string());
-    }
-    Ok(invocation)
+}
+
+/// Parses the arguments after the program name. `Err` is clap's: a usage error, or the text of
+/// `--help` or `--version` (`Error::exit` prints it where it belongs).
+pub fn parse(args: &[String]) -> Result<Invocation, clap::Error> {
+    let argv = std::iter::once("ramster-tools").chain(args.iter().map(String::as_str));
+    Cli::try_parse_from(argv).map(Cli::invocation)
 }
 
 #[cfg(test)]

@@ -1,11 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Tests of the command-line parser.
+//! Tests of the command line.
 
 use super::*;
+use clap::error::ErrorKind;
+use clap::CommandFactory;
 
 fn args(line: &str) -> Vec<String> {
     line.split_whitespace().map(String::from).collect()
+}
+
+/// The error a line gets: its kind and its message.
+fn refused(line: &str) -> (ErrorKind, String) {
+    let error = parse(&args(line)).expect_err(line);
+    (error.kind(), error.to_string())
+}
+
+#[test]
+fn the_definitions_are_consistent() {
+    Cli::command().debug_assert();
 }
 
 #[test]
@@ -21,29 +34,47 @@ fn defaults() {
     assert_eq!(inv.count, None);
     assert_eq!(inv.output, None);
     assert!(!inv.force);
+    assert_eq!(inv.timeouts, TimeoutSettings::default());
+}
+
+#[test]
+fn every_command() {
+    for (line, command) in [
+        ("configure", Command::Configure),
+        ("up", Command::Up),
+        ("down", Command::Down),
+        ("status", Command::Status),
+        ("keygen", Command::Keygen),
+        ("check", Command::Check),
+        ("completions bash", Command::Completions(Shell::Bash)),
+        ("completions zsh", Command::Completions(Shell::Zsh)),
+        ("completions fish", Command::Completions(Shell::Fish)),
+        ("man", Command::Man),
+    ] {
+        assert_eq!(parse(&args(line)).unwrap().command, command, "{line}");
+    }
 }
 
 #[test]
 fn keygen() {
-    let inv = parse(&args("keygen")).unwrap();
+    let inv = parse(&args("keygen --output /etc/ramster.key")).unwrap();
     assert_eq!(
         (inv.command, inv.output, inv.force),
-        (Command::Keygen, None, false)
+        (
+            Command::Keygen,
+            Some(PathBuf::from("/etc/ramster.key")),
+            false
+        )
     );
-    let inv = parse(&args("keygen --output /etc/ramster.key")).unwrap();
-    assert_eq!(inv.output, Some(PathBuf::from("/etc/ramster.key")));
-    let inv = parse(&args("--force keygen --output=/k")).unwrap();
+    let inv = parse(&args("keygen --force --output=/k")).unwrap();
     assert_eq!((inv.output, inv.force), (Some(PathBuf::from("/k")), true));
-    assert!(USAGE.contains("\n  keygen "));
-    assert!(USAGE.contains("\n  --output PATH "));
-    assert!(USAGE.contains("\n  --force "));
 }
 
 #[test]
 fn watch_and_count() {
     let inv = parse(&args("status --watch 2")).unwrap();
     assert_eq!((inv.watch, inv.count), (Some(2), None));
-    let inv = parse(&args("-w 5 status --count=3")).unwrap();
+    let inv = parse(&args("status -w 5 --count=3")).unwrap();
     assert_eq!((inv.watch, inv.count), (Some(5), Some(3)));
     let inv = parse(&args("status --watch=86400 --count 4294967295 --json")).unwrap();
     assert_eq!((inv.watch, inv.count), (Some(86_400), Some(u32::MAX)));
@@ -51,7 +82,7 @@ fn watch_and_count() {
 }
 
 #[test]
-fn options_anywhere_in_both_spellings() {
+fn global_options_before_or_after_the_command_in_both_spellings() {
     let inv = parse(&args(
         "--config /tmp/r.conf up --node=alpha --configfs-root /x --dead-threshold=500 \
          --idle-timeout-ms 1000000 --keepalive-delay-ms 1 --reconnect-delay-ms 86400000",
@@ -65,68 +96,107 @@ fn options_anywhere_in_both_spellings() {
     assert_eq!(inv.timeouts.idle_timeout_ms, Some(1_000_000));
     assert_eq!(inv.timeouts.keepalive_delay_ms, Some(1));
     assert_eq!(inv.timeouts.reconnect_delay_ms, Some(86_400_000));
-    assert!(parse(&args("status --json")).unwrap().json);
+    let inv = parse(&args("--node beta --debugfs-root /d status --json")).unwrap();
+    assert_eq!(
+        (inv.node.as_deref(), inv.debugfs_root, inv.json),
+        (Some("beta"), PathBuf::from("/d"), true)
+    );
 }
 
 #[test]
-fn help_and_version_win() {
-    assert_eq!(parse(&args("up --help")).unwrap().command, Command::Help);
-    assert_eq!(parse(&args("-V")).unwrap().command, Command::Version);
-    assert_eq!(parse(&args("help")).unwrap().command, Command::Help);
+fn help_and_version_are_not_errors_of_use() {
+    for line in ["--help", "up --help", "help", "help status", "-h"] {
+        assert_eq!(refused(line).0, ErrorKind::DisplayHelp, "{line}");
+    }
+    assert_eq!(refused("-V").0, ErrorKind::DisplayVersion);
+    let help = Cli::command().render_long_help().to_string();
+    for word in [
+        "configure",
+        "up",
+        "down",
+        "status",
+        "keygen",
+        "check",
+        "completions",
+        "man",
+    ] {
+        assert!(help.contains(&format!("\n  {word} ")), "{word}");
+    }
 }
 
 #[test]
-fn usage_errors() {
-    for (line, message) in [
-        ("", "no command given"),
-        ("start", "unknown command 'start'"),
-        ("up down", "more than one command ('down')"),
-        ("up --bogus", "unknown option --bogus"),
-        ("up --node", "--node needs a value"),
-        ("status --json=1", "--json takes no value"),
+fn usage_errors_name_what_is_wrong() {
+    for (line, kind, says) in [
+        (
+            "",
+            ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand,
+            "<COMMAND>",
+        ),
+        ("start", ErrorKind::InvalidSubcommand, "'start'"),
+        ("up down", ErrorKind::UnknownArgument, "'down'"),
+        ("up --bogus", ErrorKind::UnknownArgument, "'--bogus'"),
+        ("up --node", ErrorKind::InvalidValue, "--node <NAME>"),
+        ("status --json=1", ErrorKind::TooManyValues, "--json"),
         (
             "up --dead-threshold 2",
-            "--dead-threshold: 2 is outside 3..=65535",
+            ErrorKind::ValueValidation,
+            "2 is not in 3..=65535",
         ),
         (
             "up --idle-timeout-ms 0",
-            "--idle-timeout-ms: 0 is outside 1..=86400000",
+            ErrorKind::ValueValidation,
+            "0 is not in 1..=86400000",
         ),
-        ("status --watch", "--watch needs a value"),
-        ("status -w", "-w needs a value"),
-        ("status --watch 0", "--watch: 0 is outside 1..=86400"),
-        (
-            "status --watch 86401",
-            "--watch: 86401 is outside 1..=86400",
-        ),
-        ("status -w x", "-w: 'x': not a decimal number"),
-        ("status --watch -1", "--watch: '-1': not a decimal number"),
-        (
-            "status --watch 1 --count 0",
-            "--count: 0 is outside 1..=4294967295",
-        ),
-        ("status --watch 1 --count", "--count needs a value"),
-        ("status --count 3", "--count needs --watch"),
-        ("up --watch 1", "--watch is an option of status only"),
-        (
-            "configure -w 1 --count 1",
-            "--watch is an option of status only",
-        ),
-        ("keygen --output", "--output needs a value"),
-        ("keygen --output=", "--output needs a path"),
-        ("keygen --force", "--force needs keygen --output"),
-        ("keygen --force=1 --output /k", "--force takes no value"),
-        ("up --output /k", "--output is an option of keygen only"),
-        (
-            "status --output /k --force",
-            "--output is an option of keygen only",
-        ),
-        ("keygen up", "more than one command ('up')"),
         (
             "up --idle-timeout-ms x",
-            "--idle-timeout-ms: 'x': not a decimal number",
+            ErrorKind::ValueValidation,
+            "invalid digit",
         ),
+        (
+            "status --watch",
+            ErrorKind::InvalidValue,
+            "--watch <SECONDS>",
+        ),
+        (
+            "status --watch 0",
+            ErrorKind::ValueValidation,
+            "0 is not in 1..=86400",
+        ),
+        (
+            "status --watch 86401",
+            ErrorKind::ValueValidation,
+            "86401 is not in 1..=86400",
+        ),
+        ("status -w -1", ErrorKind::UnknownArgument, "'-1'"),
+        (
+            "status --watch 1 --count 0",
+            ErrorKind::ValueValidation,
+            "0 is not in 1..=4294967295",
+        ),
+        (
+            "status --count 3",
+            ErrorKind::MissingRequiredArgument,
+            "--watch <SECONDS>",
+        ),
+        ("up --watch 1", ErrorKind::UnknownArgument, "'--watch'"),
+        ("up --json", ErrorKind::UnknownArgument, "'--json'"),
+        (
+            "keygen --output=",
+            ErrorKind::InvalidValue,
+            "--output <PATH>",
+        ),
+        (
+            "keygen --force",
+            ErrorKind::MissingRequiredArgument,
+            "--output <PATH>",
+        ),
+        ("up --output /k", ErrorKind::UnknownArgument, "'--output'"),
+        ("keygen up", ErrorKind::UnknownArgument, "'up'"),
+        ("completions", ErrorKind::MissingRequiredArgument, "<SHELL>"),
+        ("completions tcsh", ErrorKind::InvalidValue, "'tcsh'"),
     ] {
-        assert_eq!(parse(&args(line)), Err(message.to_string()), "{line}");
+        let (got, message) = refused(line);
+        assert_eq!(got, kind, "{line}: {message}");
+        assert!(message.contains(says), "{line}: {message}");
     }
 }

@@ -2,13 +2,15 @@
 
 //! What each command does, returning the text to print (and warnings for standard error).
 
-use crate::cli::{Command, Invocation, USAGE};
+use crate::cli::{Cli, Command, Invocation, Shell};
 use crate::conf::{self, Auth, ClusterConf};
 use crate::configfs::Configfs;
 use crate::error::ToolError;
 use crate::key::{self, Key};
 use crate::keyring::Keyring;
 use crate::status;
+use clap::CommandFactory;
+use ramster::cluster::timeouts::Timeouts;
 use std::fs;
 
 /// What a successful command prints.
@@ -114,6 +116,74 @@ fn apply_auth(
     Ok(warnings)
 }
 
+/// `check`: the configuration file, its key file and the overrides, as `configure` and `up`
+/// would check them, without touching configfs, debugfs or the keyring.
+fn check(invocation: &Invocation) -> Result<Output, ToolError> {
+    let conf = read_conf(invocation)?;
+    let path = invocation.config.display();
+    let key = match &conf.auth {
+        Auth::Psk { key_file } => {
+            key::read_key_file(key_file)?;
+            format!(" (key file {})", key_file.display())
+        }
+        Auth::None => String::new(),
+    };
+    let t = conf
+        .timeouts
+        .overridden_by(&invocation.timeouts)
+        .applied_to(Timeouts::DEFAULT);
+    if t.keepalive_delay_ms >= t.idle_timeout_ms {
+        return Err(ToolError(format!(
+            "{path} with the options: keepalive_delay_ms ({}) must be below idle_timeout_ms ({})",
+            t.keepalive_delay_ms, t.idle_timeout_ms
+        )));
+    }
+    if let Some(name) = &invocation.node {
+        if !conf.nodes.iter().any(|n| &n.name == name) {
+            return Err(ToolError(format!("{path}: no node named '{name}'")));
+        }
+    }
+    let mut output = Output::text(format!(
+        "{path}: cluster {} with {} nodes, auth {}{key}: ok\n",
+        conf.name,
+        conf.nodes.len(),
+        conf.auth.word()
+    ));
+    if conf.auth == Auth::None {
+        output.warnings.push(format!(
+            "cluster links are not authenticated (auth = none in {path})"
+        ));
+    }
+    Ok(output)
+}
+
+/// `completions SHELL`: the completion script clap_complete makes from the definitions.
+fn completions(shell: Shell) -> String {
+    let mut script = Vec::new();
+    let mut cmd = Cli::command();
+    match shell {
+        Shell::Bash => clap_complete::generate(
+            clap_complete::Shell::Bash,
+            &mut cmd,
+            "ramster-tools",
+            &mut script,
+        ),
+        Shell::Zsh => clap_complete::generate(
+            clap_complete::Shell::Zsh,
+            &mut cmd,
+            "ramster-tools",
+            &mut script,
+        ),
+        Shell::Fish => clap_complete::generate(
+            clap_complete::Shell::Fish,
+            &mut cmd,
+            "ramster-tools",
+            &mut script,
+        ),
+    }
+    String::from_utf8_lossy(&script).into_owned()
+}
+
 /// Runs `invocation`; `local_name` gives the local node's name when `--node` is absent, and
 /// `keyring` takes the cluster key to the kernel.
 pub fn run(
@@ -123,11 +193,9 @@ pub fn run(
 ) -> Result<Output, ToolError> {
     let configfs = Configfs::new(&invocation.configfs_root);
     match invocation.command {
-        Command::Help => Ok(Output::text(USAGE.to_string())),
-        Command::Version => Ok(Output::text(format!(
-            "ramster-tools {}\n",
-            env!("CARGO_PKG_VERSION")
-        ))),
+        Command::Check => check(invocation),
+        Command::Completions(shell) => Ok(Output::text(completions(shell))),
+        Command::Man => Ok(Output::text(crate::manpage::render())),
         Command::Keygen => {
             let key = key::generate()?;
             match &invocation.output {

@@ -198,18 +198,109 @@ fn errors_name_the_file_and_line_or_the_node() {
 }
 
 #[test]
-fn help_and_version() {
+fn check_reads_the_files_and_touches_nothing() {
+    if !running_as_root() {
+        eprintln!("key files must be owned by root: test skipped");
+        return;
+    }
     let s = Setup::new(TWO_NODES);
-    assert!(s
-        .run("--help", "x")
-        .unwrap()
-        .text
-        .starts_with("usage: ramster-tools"));
-    assert!(s
-        .run("--version", "x")
-        .unwrap()
-        .text
-        .starts_with("ramster-tools 0.1.0"));
+    let out = s.run("check --node beta", "x").unwrap();
+    assert!(
+        out.text.ends_with(&format!(
+            "ramster.conf: cluster ramster with 2 nodes, auth psk (key file {}): ok\n",
+            s.key_file().display()
+        )),
+        "{}",
+        out.text
+    );
+    assert!(out.warnings.is_empty());
+    // Nothing was created in configfs, nothing handed to the keyring.
+    assert_eq!(
+        fs::read_dir(s.root.path().join("cluster")).unwrap().count(),
+        0
+    );
+    assert!(s.calls().is_empty());
+    // An unknown node, a bad override, a bad key file, an error in the file: each refused.
+    let err = s.run("check --node gamma", "x").unwrap_err().0;
+    assert!(
+        err.ends_with("ramster.conf: no node named 'gamma'"),
+        "{err}"
+    );
+    let err = s
+        .run("check --keepalive-delay-ms 40000", "x")
+        .unwrap_err()
+        .0;
+    assert!(
+        err.ends_with(
+            "with the options: keepalive_delay_ms (40000) must be below idle_timeout_ms (30000)"
+        ),
+        "{err}"
+    );
+    write_file(&s.key_file(), "not a key\n", 0o600);
+    let err = s.run("check", "x").unwrap_err().0;
+    assert!(err.contains("not a hexadecimal digit at byte 1"), "{err}");
+    fs::write(
+        s.conf_dir.path().join("ramster.conf"),
+        TWO_NODES.replace("number = 1", "number = 300"),
+    )
+    .unwrap();
+    let err = s.run("check", "x").unwrap_err().0;
+    assert!(err.contains("ramster.conf: line 14: "), "{err}");
+    assert_eq!(
+        fs::read_dir(s.root.path().join("cluster")).unwrap().count(),
+        0
+    );
+}
+
+#[test]
+fn check_warns_about_auth_none() {
+    let s = Setup::new(&TWO_NODES.replace("\tkey_file = /etc/ramster.key\n", "\tauth = none\n"));
+    let out = s.run("check", "x").unwrap();
+    assert!(
+        out.text
+            .ends_with("cluster ramster with 2 nodes, auth none: ok\n"),
+        "{}",
+        out.text
+    );
+    assert_eq!(out.warnings.len(), 1);
+    assert!(out.warnings[0].starts_with("cluster links are not authenticated"));
+}
+
+#[test]
+fn completions_know_every_command_and_parse_in_bash() {
+    let s = Setup::new(TWO_NODES);
+    for shell in ["bash", "zsh", "fish"] {
+        let script = s.run(&format!("completions {shell}"), "x").unwrap().text;
+        for word in [
+            "configure",
+            "keygen",
+            "check",
+            "config",
+            "watch",
+            "dead-threshold",
+        ] {
+            assert!(script.contains(word), "{shell}: {word}");
+        }
+    }
+    let script = s.run("completions bash", "x").unwrap().text;
+    let path = s.conf_dir.path().join("ramster-tools.bash");
+    fs::write(&path, script).unwrap();
+    let syntax = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&path)
+        .status();
+    // bash is on every machine this builds on; without it the check cannot run.
+    if let Ok(status) = syntax {
+        assert!(status.success(), "bash -n refused the completion script");
+    }
+}
+
+#[test]
+fn man_prints_the_manual_page() {
+    let s = Setup::new(TWO_NODES);
+    let page = s.run("man", "x").unwrap().text;
+    assert!(page.contains(".TH ramster-tools 8"), "{}", &page[..200]);
+    assert_eq!(page, crate::manpage::render());
 }
 
 #[test]

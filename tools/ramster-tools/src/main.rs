@@ -8,9 +8,9 @@ mod commands;
 mod conf;
 mod configfs;
 mod error;
-mod json;
 mod key;
 mod keyring;
+mod manpage;
 mod status;
 #[cfg(test)]
 mod test_fixtures;
@@ -23,10 +23,9 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let invocation = match cli::parse(&args) {
         Ok(invocation) => invocation,
-        Err(message) => {
-            eprintln!("ramster-tools: {message}\ntry 'ramster-tools --help'");
-            return ExitCode::from(2);
-        }
+        // Usage errors on standard error with status 2; --help and --version on standard
+        // output with status 0.
+        Err(error) => error.exit(),
     };
     let result = match invocation.watch {
         None => commands::run(&invocation, commands::hostname, &keyring::ProcessKeyring)

@@ -18,8 +18,8 @@
 
 use crate::configfs::{read_attr, Configfs};
 use crate::error::ToolError;
-use crate::json;
 use ramster::cluster::timeouts::Timeouts;
+use serde_json::{json, Value};
 use std::path::Path;
 
 /// The page counters read per node.
@@ -185,39 +185,49 @@ pub fn table(status: &Option<ClusterStatus>) -> String {
     out
 }
 
+/// A counter read as text: a JSON number if it is a decimal number, else `null`.
+fn number_or_null(value: &Option<String>) -> Value {
+    value
+        .as_deref()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map_or(Value::Null, Value::from)
+}
+
 /// The status as one JSON object.
 pub fn to_json(status: &Option<ClusterStatus>) -> String {
     let Some(cluster) = status else {
         return "{\"cluster\":null}\n".to_string();
     };
     let t = &cluster.timeouts;
-    let nodes: Vec<String> = cluster
+    let nodes: Vec<Value> = cluster
         .nodes
         .iter()
         .map(|n| {
-            json::object(&[
-                ("name", json::string(&n.name)),
-                ("num", json::number_or_null(&n.num)),
-                ("ipv4_address", json::string_or_null(&n.address)),
-                ("ipv4_port", json::number_or_null(&n.port)),
-                ("local", n.local.to_string()),
-                ("link", json::string(link_word(n))),
-                ("local_pages", json::number_or_null(&n.local_pages)),
-                (COUNTERS[0], json::number_or_null(&n.counters[0])),
-                (COUNTERS[1], json::number_or_null(&n.counters[1])),
-            ])
+            json!({
+                "name": n.name,
+                "num": number_or_null(&n.num),
+                "ipv4_address": n.address,
+                "ipv4_port": number_or_null(&n.port),
+                "local": n.local,
+                "link": link_word(n),
+                "local_pages": number_or_null(&n.local_pages),
+                COUNTERS[0]: number_or_null(&n.counters[0]),
+                COUNTERS[1]: number_or_null(&n.counters[1]),
+            })
         })
         .collect();
-    let cluster = json::object(&[
-        ("name", json::string(&cluster.name)),
-        ("auth", json::string_or_null(&cluster.auth)),
-        ("idle_timeout_ms", t.idle_timeout_ms.to_string()),
-        ("keepalive_delay_ms", t.keepalive_delay_ms.to_string()),
-        ("reconnect_delay_ms", t.reconnect_delay_ms.to_string()),
-        ("dead_threshold", t.dead_threshold.to_string()),
-        ("nodes", format!("[{}]", nodes.join(","))),
-    ]);
-    format!("{{\"cluster\":{cluster}}}\n")
+    let status = json!({
+        "cluster": {
+            "name": cluster.name,
+            "auth": cluster.auth,
+            "idle_timeout_ms": t.idle_timeout_ms,
+            "keepalive_delay_ms": t.keepalive_delay_ms,
+            "reconnect_delay_ms": t.reconnect_delay_ms,
+            "dead_threshold": t.dead_threshold,
+            "nodes": nodes,
+        }
+    });
+    format!("{status}\n")
 }
 
 #[cfg(test)]
