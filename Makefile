@@ -9,6 +9,10 @@
 #   make demo           boot the two-node test cluster and show ramster on both nodes
 #   make bench          benchmarks (not tests): zcache vs zswap vs disk swap, lz4_flex vs C LZ4,
 #                       in-kernel messaging vs userspace TCP, tmem on the host; prints tables
+#   make install         ramster.ko (modules_install, into extra/), ramster-tools, its manual
+#                        page and shell completions; DESTDIR and PREFIX (default /usr/local)
+#   make dkms-add        the sources (git HEAD) into /usr/src/ramster-VERSION, added to DKMS
+#                        (then: dkms build/install ramster/VERSION; see Documentation/install.rst)
 #   make clean
 
 LLVM ?= -19
@@ -19,7 +23,12 @@ ifeq ($(KDIR),)
 KDIR = $(shell tools/kernel/build.sh | tail -n1)
 endif
 
-.PHONY: all modules clippy clean check demo bench
+# The version DKMS and the tools carry: the workspace's.
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+.PHONY: all modules clippy clean check demo bench install install-module install-tools dkms-add
 
 all: modules
 
@@ -32,6 +41,35 @@ clippy:
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=$(LLVM) clean
+
+install: install-module install-tools
+
+# modules_install puts ramster.ko under $(DESTDIR)/lib/modules/<release>/extra/ and runs depmod
+# there.
+install-module: modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=$(LLVM) INSTALL_MOD_PATH=$(DESTDIR) \
+		INSTALL_MOD_DIR=extra modules_install
+
+TOOLS_BIN = $(CARGO_TARGET_DIR)/release/ramster-tools
+install-tools:
+	cargo build --release --locked -p ramster-tools
+	install -D -m 0755 $(TOOLS_BIN) $(DESTDIR)$(PREFIX)/sbin/ramster-tools
+	install -D -m 0644 tools/ramster-tools/ramster-tools.8 \
+		$(DESTDIR)$(PREFIX)/share/man/man8/ramster-tools.8
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	$(TOOLS_BIN) completions bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/ramster-tools
+	$(TOOLS_BIN) completions zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_ramster-tools
+	$(TOOLS_BIN) completions fish > \
+		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/ramster-tools.fish
+
+# DKMS builds from /usr/src/ramster-$(VERSION): the committed sources (git archive of HEAD).
+dkms-add:
+	rm -rf $(DESTDIR)/usr/src/ramster-$(VERSION)
+	install -d $(DESTDIR)/usr/src
+	git archive --prefix=ramster-$(VERSION)/ HEAD | tar -x -C $(DESTDIR)/usr/src
+	dkms add ramster/$(VERSION)
 
 check:
 	python3 tools/check.py

@@ -5,7 +5,7 @@ Host tests (cargo test, the harness's own tests), lints (rustfmt, clippy on host
 code, checkpatch on C), Documentation/*.rst parsed by docutils, the hook series' kernel
 documentation (make htmldocs of the mm pages),
 the module build with no warnings, then every VM scenario, then the
-scenarios marked `# kasan:` again on the KASAN kernel. Each host
+scenarios marked `# kasan:` again on the KASAN kernel, then make install and DKMS. Each host
 test and each scenario counts once; the output ends with the line `N passed, N failed`.
 """
 
@@ -18,8 +18,10 @@ import unittest
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "vm"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import artifacts  # noqa: E402
+import packaging_check  # noqa: E402
 import run  # noqa: E402
 
 REPO = artifacts.REPO
@@ -166,6 +168,19 @@ def kasan_pass():
         failed += sum(not o.passed for o in outcomes)
 
 
+def packaging(kdir: Path):
+    """make install into a scratch DESTDIR, then DKMS add/build/install for the test kernel
+    (tools/packaging_check.py). Last, after the KASAN pass: make install rebuilds ramster.ko
+    for the test kernel."""
+    release = artifacts.kernel_release(kdir)
+    problems = packaging_check.make_install(REPO, kdir, release, artifacts.env())
+    record(not problems, "install: make install puts ramster.ko (depmod run), ramster-tools, its "
+           "manual page and completions under DESTDIR", "\n".join(problems))
+    problems = packaging_check.dkms(REPO, kdir, release, artifacts.env())
+    record(not problems, f"install: dkms add, build and install ramster for {release}",
+           "\n".join(problems))
+
+
 # The largest stack frame a function of ramster.ko may have. Kernel stacks are 16 KiB and, without
 # VMAP_STACK (the test kernel, like tinyconfig, has none), an overflow silently corrupts the memory
 # below the stack: a 12.5 KiB module init once did, and user processes crashed (a page table and a
@@ -218,6 +233,7 @@ def main() -> int:
         passed += sum(o.passed for o in outcomes)
         failed += sum(not o.passed for o in outcomes)
     kasan_pass()
+    packaging(kdir)
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

@@ -1,0 +1,107 @@
+"""make check's installation checks: `make install` into a scratch DESTDIR, and DKMS adding,
+building and installing ramster.ko for the test kernel from the committed sources.
+
+DKMS installs only for a kernel whose /lib/modules/<release> exists; the test kernel is not
+installed on the host, so its directory is made for the check (with `build` pointing at the
+test kernel's tree, as a headers package does) and removed again with everything DKMS put
+there. Needs root (DKMS writes /usr/src, /var/lib/dkms and /lib/modules), as make check does.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+
+def _run(cmd, repo: Path, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, cwd=repo, env=env, text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def _vermagic(ko: Path, env: dict) -> str:
+    out = subprocess.run(["modinfo", "-F", "vermagic", str(ko)], env=env, text=True,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return out.stdout.strip() if out.returncode == 0 else f"modinfo failed: {out.stdout}"
+
+
+def version(repo: Path) -> str:
+    """The workspace's version, which dkms.conf must carry too."""
+    return re.search(r'^version = "(.*)"', (repo / "Cargo.toml").read_text(), re.M).group(1)
+
+
+def make_install(repo: Path, kdir: Path, release: str, env: dict) -> list:
+    """`make install` into a scratch DESTDIR; returns what is wrong (empty: all good)."""
+    problems = []
+    with tempfile.TemporaryDirectory(prefix="ramster-install-") as dest:
+        out = _run(["make", f"KDIR={kdir}", f"DESTDIR={dest}", "PREFIX=/usr", "install"],
+                   repo, env)
+        if out.returncode != 0:
+            return [f"make install failed:\n{out.stdout[-3000:]}"]
+        root = Path(dest)
+        ko = root / "lib/modules" / release / "extra/ramster.ko"
+        if not ko.is_file():
+            problems.append(f"no {ko.relative_to(root)}")
+        elif not _vermagic(ko, env).startswith(release + " "):
+            problems.append(f"{ko.name}: vermagic '{_vermagic(ko, env)}', not {release}")
+        if not (root / "lib/modules" / release / "modules.dep").is_file():
+            problems.append("depmod did not run on the installed tree")
+        tools = root / "usr/sbin/ramster-tools"
+        ran = _run([str(tools), "--version"], repo, env) if tools.is_file() else None
+        if ran is None or ran.returncode != 0 or not ran.stdout.startswith("ramster-tools "):
+            problems.append(f"usr/sbin/ramster-tools --version: {ran.stdout if ran else 'missing'}")
+        for path, must_hold in [
+            ("usr/share/man/man8/ramster-tools.8", ".TH ramster-tools 8"),
+            ("usr/share/bash-completion/completions/ramster-tools", "ramster-tools"),
+            ("usr/share/zsh/site-functions/_ramster-tools", "#compdef ramster-tools"),
+            ("usr/share/fish/vendor_completions.d/ramster-tools.fish", "complete -c ramster-tools"),
+        ]:
+            file = root / path
+            if not file.is_file() or must_hold not in file.read_text():
+                problems.append(f"{path}: missing, or without '{must_hold}'")
+    return problems
+
+
+def dkms(repo: Path, kdir: Path, release: str, env: dict) -> list:
+    """dkms add / build / install / remove for the test kernel; returns what is wrong."""
+    if os.geteuid() != 0:
+        return ["DKMS needs root (make check runs as root)"]
+    if shutil.which("dkms") is None:
+        return ["dkms is not installed (tools/kernel/install-deps.sh installs it)"]
+    ver = version(repo)
+    conf = (repo / "dkms.conf").read_text()
+    if f'PACKAGE_VERSION="{ver}"' not in conf:
+        return [f"dkms.conf's PACKAGE_VERSION is not the workspace's version {ver}"]
+    moddir = Path("/lib/modules") / release
+    made_moddir = not moddir.exists()
+    problems = []
+
+    def step(*cmd) -> bool:
+        out = _run(list(cmd), repo, env)
+        if out.returncode != 0:
+            problems.append(f"{' '.join(cmd)} failed:\n{out.stdout[-3000:]}")
+        return out.returncode == 0
+
+    def forget() -> None:
+        _run(["dkms", "remove", f"ramster/{ver}", "--all"], repo, env)
+        shutil.rmtree(f"/usr/src/ramster-{ver}", ignore_errors=True)
+
+    forget()
+    try:
+        if made_moddir:
+            moddir.mkdir(parents=True)
+            (moddir / "build").symlink_to(kdir)
+        if (step("make", "dkms-add")
+                and step("dkms", "build", f"ramster/{ver}", "-k", release)
+                and step("dkms", "install", f"ramster/{ver}", "-k", release)):
+            ko = moddir / "updates/dkms/ramster.ko"
+            if not ko.is_file():
+                problems.append(f"dkms install left no {ko}")
+            elif not _vermagic(ko, env).startswith(release + " "):
+                problems.append(f"{ko}: vermagic '{_vermagic(ko, env)}', not {release}")
+    finally:
+        forget()
+        if made_moddir:
+            shutil.rmtree(moddir, ignore_errors=True)
+    return problems
