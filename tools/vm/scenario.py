@@ -9,8 +9,8 @@
     # kasan: guest RAM for a second run on the KASAN kernel, e.g. 384M (optional: the
     #        scenario is part of make check's KASAN pass; KASAN's shadow and quarantine take
     #        much of a small guest's memory, so it names its own size)
-    # alone: yes                     (optional: no other VM runs meanwhile; for scenarios
-    #                                 that time microseconds, like the irqsoff bounds)
+    # quiet: yes                     (optional: no two-node scenario runs meanwhile, only
+    #                                 single-node ones; for scenarios that time microseconds)
     # expect-failure: text a failure reason must contain (harness self-tests only: the
     #                 scenario passes when the verdict fails for that reason)
 """
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 KEYS = {"scenario", "nodes", "memory", "timeout", "append", "disk", "expect-failure", "kasan",
-        "alone"}
+        "quiet"}
 SIZE = re.compile(r"^[1-9][0-9]*[MG]$")
 
 
@@ -36,7 +36,7 @@ class Scenario:
     disk: str = "1G"
     expect_failure: str = ""
     kasan: str = ""
-    alone: bool = False
+    quiet: bool = False
 
 
 def load(path: Path) -> Scenario:
@@ -63,9 +63,9 @@ def load(path: Path) -> Scenario:
             setattr(s, key, fields[key])
     if "timeout" in fields:
         s.timeout = int(fields["timeout"])
-    if fields.get("alone", "yes") != "yes":
-        raise ValueError(f"{path}: alone must be yes (or left out)")
-    s.alone = "alone" in fields
+    if fields.get("quiet", "yes") != "yes":
+        raise ValueError(f"{path}: quiet must be yes (or left out)")
+    s.quiet = "quiet" in fields
     s.append = fields.get("append", "")
     s.expect_failure = fields.get("expect-failure", "")
     return s

@@ -2,14 +2,15 @@
 
 The host has `jobs` cores (2 here) and every guest is one TCG vCPU thread. A single-node
 scenario keeps about one core busy; a two-node one about 1.2, since one node mostly waits for the
-other (measured: the host was 40% idle through ramster-remotify). So:
+other (measured: the host was 40% idle through ramster-remotify). So `jobs` lanes run at once:
 
-- scenarios marked `# alone: yes` (they time microseconds: the irqsoff bounds) run first, one at a
-  time, with no other VM;
-- then lane 0 runs the two-node scenarios one after another, while the other jobs - 1 lanes run
-  single-node ones; lane 0 joins them once its two-node scenarios are done. No two two-node
-  scenarios ever overlap: their heartbeat deadlines should not compete with each other;
-- each list runs longest first (by its timeout), so that no long scenario starts last.
+- lane 0 runs the scenarios marked `# quiet: yes` (they time microseconds: the irqsoff bounds),
+  then the two-node scenarios, one after another, then single-node ones;
+- the other lanes run single-node scenarios only.
+
+So a quiet scenario only ever has single-node neighbours (never more busy vCPUs than cores), and
+no two two-node scenarios overlap: their heartbeat deadlines do not compete with each other.
+Each list runs longest first (by its timeout), so that no long scenario starts last.
 """
 
 import threading
@@ -24,9 +25,9 @@ def longest_first(scenarios) -> list:
 def run_scheduled(chosen: list, jobs: int, run, done) -> None:
     """Runs each scenario of `chosen` once with `run(s)` and passes what it returns to `done`
     (called from one thread at a time)."""
-    alone = longest_first(s for s in chosen if s.alone)
-    pairs = longest_first(s for s in chosen if s.nodes > 1 and not s.alone)
-    singles = deque(longest_first(s for s in chosen if s.nodes == 1 and not s.alone))
+    quiet = longest_first(s for s in chosen if s.quiet)
+    pairs = longest_first(s for s in chosen if s.nodes > 1 and not s.quiet)
+    singles = deque(longest_first(s for s in chosen if s.nodes == 1 and not s.quiet))
     lock = threading.Lock()
 
     def report(outcome) -> None:
@@ -43,10 +44,9 @@ def run_scheduled(chosen: list, jobs: int, run, done) -> None:
         while (s := next_single()) is not None:
             report(run(s))
 
-    for s in alone:
-        report(run(s))
     jobs = max(jobs, 1)
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        lanes = [pool.submit(lane, pairs)] + [pool.submit(lane, []) for _ in range(jobs - 1)]
+        lanes = [pool.submit(lane, quiet + pairs)]
+        lanes += [pool.submit(lane, []) for _ in range(jobs - 1)]
         for finished in lanes:
             finished.result()

@@ -2,7 +2,6 @@
 # scenario: the module's longest interrupts-off section (irqsoff.inc) stays below 15 ms while node 1 drops the 10000 swap pages node 0 kept there when node 0 goes down (drop_client); every page of node 0 verified, those node 1 held read from the swap device
 # nodes: 2
 # memory: 384M
-# alone: yes
 # timeout: 1500
 . /scenarios/lib.sh
 . /scenarios/hooks.inc

@@ -1,7 +1,7 @@
 #!/bin/sh
-# scenario: the module's longest interrupts-off section (irqsoff tracer, and the module's own sections from the preemptirq events) while it walks a whole store stays below 15 ms: a cleancache pool of 32768 pages destroyed at umount and at unload (and, as a control, dropped 256 pages at a time), an unload draining 90000 swap pages; every page verified. ramster-irqsoff measures a peer's store dropped
+# scenario: the module's longest interrupts-off section (irqsoff tracer, and the module's own sections from the preemptirq events) while it walks a whole store stays below 15 ms: a cleancache pool of 32768 pages destroyed at umount and at unload (and, as a control, dropped 256 pages at a time), an unload draining 90000 swap pages; every cleancache page verified (zcache-unload verifies the drain's swap pages). ramster-irqsoff measures a peer's store dropped
 # memory: 384M
-# alone: yes
+# quiet: yes
 # timeout: 1500
 . /scenarios/lib.sh
 . /scenarios/hooks.inc
@@ -91,7 +91,9 @@ measure "rmmod (drain and destroy the store)" "$held" rmmod ramster
 check "rmmod ramster while it holds them" test $STATUS = 0
 check_bound "rmmod with a full frontswap store"
 dmesg_has "unload wrote them back" "swap pages back to their swap devices"
-touch /tmp/swapstress.go
-hold_finish "every page is intact after the unload"
+# The pages the drain wrote back are not read again here: zcache-unload verifies every page of
+# the same unload path, and reading 384 MiB back would double this scenario's time.
+kill "$HOLD_PID"
+wait "$HOLD_PID" 2>/dev/null
 check "swapoff" swapoff /dev/vda
 finish
