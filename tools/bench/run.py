@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """`make bench`: benchmarks, not tests. Boots the test VMs once per configuration (configs.py),
-runs the host tmem microbenchmark, and prints tables of ratios measured in this one run
+runs the host tmem microbenchmark and the native lz4_flex vs C LZ4 one, and prints tables of ratios measured in this one run
 (report.py). Documentation/benchmarks.rst describes every row.
 
     python3 tools/bench/run.py [CONFIG ...]     (default: every configuration)
@@ -90,10 +90,20 @@ def tmem_bench() -> report.Run:
     return report.Run(c, [out.stdout], problems, 0.0)
 
 
+def lz4_native_bench() -> report.Run:
+    """lz4_flex against the C LZ4 library natively on the host, on codec_bench's pages."""
+    out = subprocess.run(["cargo", "bench", "--quiet", "--locked", "--bench", "lz4"],
+                         cwd=artifacts.REPO, env=artifacts.env(),
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    problems = [] if out.returncode == 0 else [f"cargo bench failed:\n{out.stdout[-2000:]}"]
+    c = configs.Config("lz4-native", "host", "codec-native")
+    return report.Run(c, [out.stdout], problems, 0.0)
+
+
 def main() -> int:
     names = sys.argv[1:]
     chosen = [c for c in configs.CONFIGS if not names or c.name in names]
-    unknown = set(names) - {c.name for c in configs.CONFIGS} - {"tmem"}
+    unknown = set(names) - {c.name for c in configs.CONFIGS} - {"tmem", "lz4-native"}
     if unknown:
         raise SystemExit(f"unknown configurations: {', '.join(sorted(unknown))}")
     kdir = Path(os.environ["KDIR"]) if os.environ.get("KDIR") else artifacts.kernel_tree()
@@ -111,6 +121,9 @@ def main() -> int:
     if not names or "tmem" in names:
         print("bench: host tmem microbenchmark (cargo bench --bench tmem)", flush=True)
         runs.append(tmem_bench())
+    if not names or "lz4-native" in names:
+        print("bench: lz4_flex vs C LZ4 natively (cargo bench --bench lz4)", flush=True)
+        runs.append(lz4_native_bench())
     for c in chosen:
         print(f"bench: {c.name} ({c.nodes} node{'s' if c.nodes > 1 else ''}, {c.memory})",
               flush=True)

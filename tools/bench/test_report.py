@@ -68,6 +68,19 @@ class ReportTest(unittest.TestCase):
         assert "compress 0.90x met, decompress 0.90x met" in text
         assert "1.00x userspace's mean (rounds: 1.00x 1.00x), met" in text
 
+    def test_native_codec_table(self):
+        native = configs.Config("lz4-native", "host", "codec-native")
+        console = ("lz4 native: lz4_flex vs C LZ4 1.10.0 on this host\n"
+                   + CODEC.replace("compress_ns 2000", "compress_ns 1500"))
+        text, ok = report.render([report.Run(native, [console], [], 0.0)], "6.12", "make bench")
+        assert ok, text
+        assert "lz4 native: lz4_flex vs C LZ4 1.10.0 on this host" in text
+        assert "Per-page LZ4 natively on this host" in text
+        assert "compress 1.20x met, decompress 0.90x met" in text
+        empty = report.Run(native, ["lz4 native: nothing measured\n"], [], 0.0)
+        text, ok = report.render([empty], "6.12", "make bench")
+        assert not ok and "no codec_bench results" in text
+
     def test_ramster_summary_targets(self):
         ramster = "\n".join(f"BENCH-RESULT: {k} {v}" for k, v in [
             ("pers_pages_remoted", 500), ("remote_pers_pages_succ_get", 100),
