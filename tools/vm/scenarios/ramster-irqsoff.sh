@@ -1,5 +1,5 @@
 #!/bin/sh
-# scenario: the module's longest interrupts-off section (irqsoff.inc) stays below 15 ms while node 1 drops the 10000 swap pages node 0 kept there when node 0 goes down (drop_client); every page of node 0 verified, those node 1 held read from the swap device
+# scenario: the module's longest interrupts-off section (irqsoff.inc) stays below 15 ms while node 1 drops the 10000 swap pages node 0 kept there when node 0 goes down (drop_client); node 0 reads nothing back (ramster-foreign-leak and ramster-peer-death verify that path)
 # nodes: 2
 # memory: 384M
 # timeout: 1500
@@ -38,7 +38,11 @@ if [ "$NODE" = 0 ]; then
 	check "node 1 is declared down" wait_for 120 sh -c "dmesg | grep -qF 'cluster: node 1 is down'"
 	# Node 1 declares node 0 down within 3 s, drops its pages and measures: stay idle.
 	sleep 20
-	hold_finish "every page verified, those node 1 held read from the swap device"
+	# Its pages are not read back here (that would double this scenario's time):
+	# ramster-foreign-leak and ramster-peer-death verify every page after the same kind of down.
+	# Everything in the memory cgroup (HOLD_PID is the shell that started the workload).
+	check "the workload is killed" sh -c "echo 1 > $CG/cgroup.kill"
+	wait "$HOLD_PID" 2>/dev/null
 	show_ramster
 	check_eq "no page failed to decompress" 0 "$(zc corrupt_pages)"
 	check "swapoff" swapoff /dev/vda

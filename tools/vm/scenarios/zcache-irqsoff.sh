@@ -93,7 +93,8 @@ check_bound "rmmod with a full frontswap store"
 dmesg_has "unload wrote them back" "swap pages back to their swap devices"
 # The pages the drain wrote back are not read again here: zcache-unload verifies every page of
 # the same unload path, and reading 384 MiB back would double this scenario's time.
-kill "$HOLD_PID"
+# Everything in the memory cgroup (HOLD_PID is the shell that started the workload).
+check "the workload is killed" sh -c "echo 1 > $CG/cgroup.kill"
 wait "$HOLD_PID" 2>/dev/null
 check "swapoff" swapoff /dev/vda
 finish
