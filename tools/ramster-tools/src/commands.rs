@@ -10,7 +10,6 @@ use crate::key::{self, Key};
 use crate::keyring::Keyring;
 use crate::status;
 use clap::CommandFactory;
-use ramster::cluster::timeouts::Timeouts;
 use std::fs;
 
 /// What a successful command prints.
@@ -128,16 +127,10 @@ fn check(invocation: &Invocation) -> Result<Output, ToolError> {
         }
         Auth::None => String::new(),
     };
-    let t = conf
-        .timeouts
+    conf.timeouts
         .overridden_by(&invocation.timeouts)
-        .applied_to(Timeouts::DEFAULT);
-    if t.keepalive_delay_ms >= t.idle_timeout_ms {
-        return Err(ToolError(format!(
-            "{path} with the options: keepalive_delay_ms ({}) must be below idle_timeout_ms ({})",
-            t.keepalive_delay_ms, t.idle_timeout_ms
-        )));
-    }
+        .check_order()
+        .map_err(|e| ToolError(format!("{path} with the options: {e}")))?;
     if let Some(name) = &invocation.node {
         if !conf.nodes.iter().any(|n| &n.name == name) {
             return Err(ToolError(format!("{path}: no node named '{name}'")));
@@ -160,27 +153,12 @@ fn check(invocation: &Invocation) -> Result<Output, ToolError> {
 /// `completions SHELL`: the completion script clap_complete makes from the definitions.
 fn completions(shell: Shell) -> String {
     let mut script = Vec::new();
-    let mut cmd = Cli::command();
-    match shell {
-        Shell::Bash => clap_complete::generate(
-            clap_complete::Shell::Bash,
-            &mut cmd,
-            "ramster-tools",
-            &mut script,
-        ),
-        Shell::Zsh => clap_complete::generate(
-            clap_complete::Shell::Zsh,
-            &mut cmd,
-            "ramster-tools",
-            &mut script,
-        ),
-        Shell::Fish => clap_complete::generate(
-            clap_complete::Shell::Fish,
-            &mut cmd,
-            "ramster-tools",
-            &mut script,
-        ),
-    }
+    let shell = match shell {
+        Shell::Bash => clap_complete::Shell::Bash,
+        Shell::Zsh => clap_complete::Shell::Zsh,
+        Shell::Fish => clap_complete::Shell::Fish,
+    };
+    clap_complete::generate(shell, &mut Cli::command(), "ramster-tools", &mut script);
     String::from_utf8_lossy(&script).into_owned()
 }
 

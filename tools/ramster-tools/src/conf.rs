@@ -53,6 +53,19 @@ impl TimeoutSettings {
         }
     }
 
+    /// Whether these settings, over the kernel's defaults, keep the keepalive delay below the
+    /// idle timeout (the kernel refuses anything else); `Err` says why not.
+    pub fn check_order(&self) -> Result<(), String> {
+        let t = self.applied_to(Timeouts::DEFAULT);
+        if t.keepalive_delay_ms >= t.idle_timeout_ms {
+            return Err(format!(
+                "keepalive_delay_ms ({}) must be below idle_timeout_ms ({})",
+                t.keepalive_delay_ms, t.idle_timeout_ms
+            ));
+        }
+        Ok(())
+    }
+
     /// These settings, with those of `overrides` taking precedence.
     pub fn overridden_by(&self, overrides: &TimeoutSettings) -> TimeoutSettings {
         TimeoutSettings {
@@ -257,16 +270,9 @@ fn timeout_settings(stanza: &Stanza<'_>) -> Result<TimeoutSettings, ConfError> {
         reconnect_delay_ms: setting("reconnect_delay_ms", DELAY_MS_RANGE)?,
         dead_threshold: setting("dead_threshold", DEAD_THRESHOLD_RANGE)?,
     };
-    let t = settings.applied_to(Timeouts::DEFAULT);
-    if t.keepalive_delay_ms >= t.idle_timeout_ms {
-        return Err(error(
-            stanza.line,
-            format!(
-                "cluster: keepalive_delay_ms ({}) must be below idle_timeout_ms ({})",
-                t.keepalive_delay_ms, t.idle_timeout_ms
-            ),
-        ));
-    }
+    settings
+        .check_order()
+        .map_err(|e| error(stanza.line, format!("cluster: {e}")))?;
     Ok(settings)
 }
 
