@@ -20,10 +20,15 @@ def _run(cmd, repo: Path, env: dict) -> subprocess.CompletedProcess:
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
-def _vermagic(ko: Path, env: dict) -> str:
-    out = subprocess.run(["modinfo", "-F", "vermagic", str(ko)], env=env, text=True,
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    return out.stdout.strip() if out.returncode == 0 else f"modinfo failed: {out.stdout}"
+def _module_problems(ko: Path, release: str, repo: Path, env: dict) -> list:
+    """What is wrong with the installed module `ko`: missing, or built for another kernel."""
+    if not ko.is_file():
+        return [f"no {ko}"]
+    out = _run(["modinfo", "-F", "vermagic", str(ko)], repo, env)
+    vermagic = out.stdout.strip() if out.returncode == 0 else f"modinfo failed: {out.stdout}"
+    if vermagic.startswith(release + " "):
+        return []
+    return [f"{ko}: vermagic '{vermagic}', not {release}"]
 
 
 def version(repo: Path) -> str:
@@ -40,11 +45,8 @@ def make_install(repo: Path, kdir: Path, release: str, env: dict) -> list:
         if out.returncode != 0:
             return [f"make install failed:\n{out.stdout[-3000:]}"]
         root = Path(dest)
-        ko = root / "lib/modules" / release / "extra/ramster.ko"
-        if not ko.is_file():
-            problems.append(f"no {ko.relative_to(root)}")
-        elif not _vermagic(ko, env).startswith(release + " "):
-            problems.append(f"{ko.name}: vermagic '{_vermagic(ko, env)}', not {release}")
+        problems += _module_problems(root / "lib/modules" / release / "extra/ramster.ko",
+                                     release, repo, env)
         if not (root / "lib/modules" / release / "modules.dep").is_file():
             problems.append("depmod did not run on the installed tree")
         tools = root / "usr/sbin/ramster-tools"
@@ -95,11 +97,7 @@ def dkms(repo: Path, kdir: Path, release: str, env: dict) -> list:
         if (step("make", "dkms-add")
                 and step("dkms", "build", f"ramster/{ver}", "-k", release)
                 and step("dkms", "install", f"ramster/{ver}", "-k", release)):
-            ko = moddir / "updates/dkms/ramster.ko"
-            if not ko.is_file():
-                problems.append(f"dkms install left no {ko}")
-            elif not _vermagic(ko, env).startswith(release + " "):
-                problems.append(f"{ko}: vermagic '{_vermagic(ko, env)}', not {release}")
+            problems += _module_problems(moddir / "updates/dkms/ramster.ko", release, repo, env)
     finally:
         forget()
         if made_moddir:
