@@ -15,8 +15,10 @@
 //!    acceptor's settings, or a status saying which one differs, and its final proof.
 //!
 //! The pair key is HMAC-SHA256(master key, "RMST2 pair key" || cluster name || lower node ||
-//! higher node): a node that knows the master key of another cluster, or only its own pair's key,
-//! cannot pose as a third node. Each proof is a MAC under the pair key with a label of its own
+//! higher node) ([`derive_pair_key`]): a node that knows the master key of another cluster, or
+//! only its own pairs' keys, cannot pose as a third node. A node may hold only its own pairs'
+//! keys ([`Credentials::PairKey`], from a node key set that `ramster-tools keyset` derives), so
+//! that a node taken over cannot derive the keys of pairs it is not in. Each proof is a MAC under the pair key with a label of its own
 //! (so a proof of one role or step cannot be reflected as another) over the frame's header and
 //! payload and the previous proof, so it covers the whole transcript: versions, features, both
 //! node numbers, both challenges, the auth mode and both sides' settings. A peer that changes any
@@ -30,7 +32,9 @@ use super::be_bytes::{read_u16, read_u32, read_u8, write_u16, write_u32, write_u
 use super::connection::Role;
 use super::frame_mac::FrameKey;
 use super::messages::{Handshake as Settings, HandshakeError, Mismatch, HANDSHAKE_LEN};
+use super::names::ClusterName;
 use super::node_num::NodeNum;
+use super::secret::zeroize;
 use super::status::Status;
 use super::wire::{decode_header, encode_header, Header, MessageType, WireError, HEADER_LEN};
 use crate::os::{ct_eq, random_bytes, CryptoError, Hmac, MAC_LEN};
@@ -73,15 +77,18 @@ const LABEL_SESSION: &[u8] = b"RMST2 up period";
 pub enum Credentials<'a> {
     /// `auth = none`: no key; the peer must run without one too.
     None,
-    /// `auth = psk` with the cluster's master key (`None`: not configured yet).
+    /// `auth = psk` with the cluster's master key (`None`: not configured yet); the pair key
+    /// is derived from it.
     Psk(Option<&'a [u8]>),
+    /// `auth = psk` with the key of this pair itself (from a node key set), used as it is.
+    PairKey(&'a [u8]),
 }
 
 impl Credentials<'_> {
     fn wire(self) -> u8 {
         match self {
             Credentials::None => 0,
-            Credentials::Psk(_) => 1,
+            Credentials::Psk(_) | Credentials::PairKey(_) => 1,
         }
     }
 }
@@ -218,11 +225,29 @@ fn proof(
     pair.mac(&[label, chain, frame])
 }
 
-/// The pair key of nodes `a` and `b` in `cluster` under `master`.
-fn pair_key(master: &[u8], cluster: &[u8], a: NodeNum, b: NodeNum) -> Result<Hmac, CryptoError> {
+/// The pair key of nodes `a` and `b` (in either order) of `cluster` under `master`: what a node
+/// key set holds for that pair, and what the handshake authenticates that pair with.
+pub fn derive_pair_key(
+    master: &[u8],
+    cluster: &ClusterName,
+    a: NodeNum,
+    b: NodeNum,
+) -> Result<[u8; MAC_LEN], CryptoError> {
     let (lo, hi) = if a < b { (a, b) } else { (b, a) };
-    let key = Hmac::new(master)?.mac(&[LABEL_PAIR, cluster, &[lo.get(), hi.get()]])?;
-    Hmac::new(&key)
+    Hmac::new(master)?.mac(&[LABEL_PAIR, cluster.padded(), &[lo.get(), hi.get()]])
+}
+
+/// The pair key of nodes `a` and `b` of `cluster` under `master`, ready to make proofs.
+fn pair_key(
+    master: &[u8],
+    cluster: &ClusterName,
+    a: NodeNum,
+    b: NodeNum,
+) -> Result<Hmac, CryptoError> {
+    let mut key = derive_pair_key(master, cluster, a, b)?;
+    let hmac = Hmac::new(&key);
+    zeroize(&mut key);
+    hmac
 }
 
 fn header_of(frame: &[u8]) -> Result<Header, Failure> {
@@ -259,12 +284,10 @@ impl Handshake {
     fn new(role: Role, ours: Settings, credentials: Credentials<'_>) -> Result<Self, Failure> {
         let pair = match credentials {
             Credentials::None => Some(zero_key_pair(&ours)?),
-            Credentials::Psk(Some(master)) => Some(pair_key(
-                master,
-                ours.cluster.padded(),
-                ours.sender,
-                ours.receiver,
-            )?),
+            Credentials::Psk(Some(master)) => {
+                Some(pair_key(master, &ours.cluster, ours.sender, ours.receiver)?)
+            }
+            Credentials::PairKey(key) => Some(Hmac::new(key)?),
             Credentials::Psk(None) => None,
         };
         let mut challenge = [0u8; NONCE_LEN];
@@ -545,7 +568,7 @@ pub fn refuse_version(out: &mut [u8]) -> usize {
 
 /// The pair "key" of `auth = none`: derived from 32 zero bytes.
 fn zero_key_pair(ours: &Settings) -> Result<Hmac, CryptoError> {
-    pair_key(&[0; 32], ours.cluster.padded(), ours.sender, ours.receiver)
+    pair_key(&[0; 32], &ours.cluster, ours.sender, ours.receiver)
 }
 
 fn node(p: &[u8], offset: usize) -> Result<NodeNum, Failure> {

@@ -24,6 +24,10 @@
 //!   (`EINVAL`). It may be written at any time, also while peers are connected: links that are
 //!   up keep going, and every connection made after the write (new or reconnecting)
 //!   authenticates with the new key. It is write-only: a read shows nothing (`EACCES`);
+//! - a node's `auth_key` takes the same description and key lengths for the key this node shares
+//!   with that node (a node key set holds only its own pairs' keys); it needs the node's `num`
+//!   first (`EINVAL`), is write-only like the cluster's, and for that pair it replaces the key
+//!   derived from the master key;
 //! - a connected node cannot be removed, nor the local node while any peer is connected (`EBUSY`).
 
 use super::config_text::trim_newline;
@@ -155,6 +159,13 @@ pub fn load_auth_key(
         ReadKeyError::BadKey(k) => ConfigError::BadKey(desc, k),
         ReadKeyError::Errno(n) => ConfigError::KeyUnreadable(desc, n),
     })
+}
+
+/// The node whose pair key a write to `node/<name>/auth_key` sets (the key this node shares
+/// with it, from a node key set: it replaces the key derived from the cluster's master key for
+/// that pair). The key is kept by node number, so `num` must be written first (`EINVAL`).
+pub fn pair_key_node(node: &NodeConfig) -> Result<NodeNum, ConfigError> {
+    node.num.ok_or(ConfigError::PairKeyNeedsNum)
 }
 
 /// Where a numbered node listens.

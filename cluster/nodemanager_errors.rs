@@ -53,6 +53,8 @@ pub enum ConfigError {
     BadKey(KeyDescription, KeyError),
     /// The keyring refused to give the key (its positive errno: revoked, expired, ...).
     KeyUnreadable(KeyDescription, i32),
+    /// A node's `auth_key` was written before its `num`.
+    PairKeyNeedsNum,
 }
 
 impl ConfigError {
@@ -67,7 +69,8 @@ impl ConfigError {
             | ConfigError::BadAuth
             | ConfigError::BadKeyDescription(_)
             | ConfigError::KeyDescriptionNoPrefix
-            | ConfigError::BadKey(..) => errno::EINVAL,
+            | ConfigError::BadKey(..)
+            | ConfigError::PairKeyNeedsNum => errno::EINVAL,
             ConfigError::NoKey(_) => errno::ENOKEY,
             ConfigError::KeyUnreadable(_, n) => *n,
             ConfigError::BadName(NameError::TooLong(_)) => errno::ENAMETOOLONG,
@@ -131,6 +134,10 @@ impl fmt::Display for ConfigError {
                  ramster-tools or keyctl add logon {d} <key> @u"
             ),
             ConfigError::BadKey(d, e) => write!(f, "auth_key: logon key \"{d}\": {e}"),
+            ConfigError::PairKeyNeedsNum => f.write_str(
+                "auth_key: write the node's num first: the key shared with a node is kept by \
+                 its number",
+            ),
             ConfigError::KeyUnreadable(d, n) => {
                 write!(f, "auth_key: cannot read logon key \"{d}\": error {n}")
             }

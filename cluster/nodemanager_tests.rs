@@ -416,6 +416,21 @@ fn auth_key_errors() {
 }
 
 #[test]
+fn a_nodes_pair_key_is_kept_by_its_number_so_num_comes_first() {
+    let mut sub = cluster();
+    let c = sub.cluster().unwrap();
+    let fresh = c.make_node(b"gamma").unwrap();
+    assert_eq!(pair_key_node(&fresh), Err(ConfigError::PairKeyNeedsNum));
+    assert_eq!(errno_of(pair_key_node(&fresh)), errno::EINVAL);
+    assert_eq!(
+        ConfigError::PairKeyNeedsNum.to_string(),
+        "auth_key: write the node's num first: the key shared with a node is kept by its number"
+    );
+    let node = numbered(c, "gamma", 2);
+    assert_eq!(pair_key_node(&node), Ok(NodeNum::new(2).unwrap()));
+}
+
+#[test]
 fn connected_nodes_cannot_be_removed() {
     let mut sub = cluster();
     let c = sub.cluster().unwrap();

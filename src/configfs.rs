@@ -42,6 +42,8 @@ pub(crate) enum Attr {
     Auth,
     /// `cluster/<c>/auth_key` (write-only).
     AuthKey,
+    /// `node/<n>/auth_key` (write-only).
+    NodeAuthKey,
 }
 
 impl Attr {
@@ -59,6 +61,7 @@ impl Attr {
             8 => Attr::Link,
             9 => Attr::Auth,
             10 => Attr::AuthKey,
+            11 => Attr::NodeAuthKey,
             _ => return None,
         })
     }

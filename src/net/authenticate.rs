@@ -9,8 +9,9 @@
 //! that connects and says nothing, or trickles, holds a worker at most that long. On success the
 //! connection gets its send key and the caller its receive key; the socket is then the peer's.
 //!
-//! The key is read from the cluster configuration under the cluster mutex and copied out (a
-//! [`MasterKey`] wipes itself when dropped); the handshake's crypto runs without the mutex.
+//! The key (the pair's own, else the master key) is read from the cluster configuration under the
+//! cluster mutex and copied out (a [`MasterKey`] wipes itself when dropped); the handshake's crypto
+//! runs without the mutex.
 
 use super::conn::Conn;
 use super::socket::{Deadline, Received};
@@ -32,17 +33,22 @@ use kernel::prelude::*;
 pub(crate) enum LocalAuth {
     /// `auth = none`.
     None,
-    /// `auth = psk`, with the key if one was given.
+    /// `auth = psk`, with the master key if one was given.
     Psk(Option<MasterKey>),
+    /// `auth = psk`, with the key of this pair (`node/<n>/auth_key`).
+    PairKey(MasterKey),
 }
 
 impl LocalAuth {
-    /// The setting of the configured cluster (`None` if there is no cluster).
-    pub(crate) fn of(st: &mut State) -> Option<LocalAuth> {
+    /// The setting of the configured cluster for a connection with node `peer` (`None` if
+    /// there is no cluster): the pair's own key if it has one, else the master key.
+    pub(crate) fn of(st: &mut State, peer: NodeNum) -> Option<LocalAuth> {
+        let pair_key = st.pair_keys.get(peer).cloned();
         let cluster = st.subsystem.cluster()?;
-        Some(match cluster.auth() {
-            AuthSetting::None => LocalAuth::None,
-            AuthSetting::Psk(key) => LocalAuth::Psk(key.cloned()),
+        Some(match (cluster.auth(), pair_key) {
+            (AuthSetting::None, _) => LocalAuth::None,
+            (AuthSetting::Psk(_), Some(key)) => LocalAuth::PairKey(key),
+            (AuthSetting::Psk(master), None) => LocalAuth::Psk(master.cloned()),
         })
     }
 
@@ -50,6 +56,7 @@ impl LocalAuth {
         match self {
             LocalAuth::None => Credentials::None,
             LocalAuth::Psk(key) => Credentials::Psk(key.as_ref().map(MasterKey::as_bytes)),
+            LocalAuth::PairKey(key) => Credentials::PairKey(key.as_bytes()),
         }
     }
 

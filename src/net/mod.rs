@@ -21,6 +21,7 @@ mod logon_key;
 pub(crate) mod messaging;
 mod node_callbacks;
 mod nodemanager_configfs;
+mod pair_keys;
 mod pins;
 mod requests;
 mod selftest;

@@ -9,15 +9,16 @@
 //! `EHOSTDOWN`, the node-down callbacks run), and removing the local node stops networking; both
 //! are logged.
 //!
-//! `auth_key` is write-only: its write reads the named `logon` key from the writer's keyrings
-//! (`logon_key.rs`) before the state lock is taken, then keeps it in the cluster; it never
-//! restarts a connection (links that are up keep their session; the next connection uses the
-//! new key). A read of it is refused with `EACCES`.
+//! Both `auth_key` files are write-only: a write reads the named `logon` key from the writer's
+//! keyrings (`logon_key.rs`) before the state lock is taken, then keeps it: the cluster's as its
+//! master key, a node's as the key of the pair with that node (`pair_keys.rs`). Neither restarts
+//! a connection (links that are up keep their session; the next connection uses the new key). A
+//! read of either is refused with `EACCES`.
 
 use super::jobs::Jobs;
 use super::Shared;
 use crate::cluster::nodemanager::{
-    load_auth_key, ClusterAttr, ConfigError, NetworkingChange, NodeAttr,
+    load_auth_key, pair_key_node, ClusterAttr, ConfigError, NetworkingChange, NodeAttr,
 };
 use crate::configfs::{Attr, ConfigfsOps, NodeId};
 use core::fmt::Write;
@@ -37,6 +38,7 @@ enum Target {
     Node(NodeAttr),
     Link,
     AuthKey,
+    NodeAuthKey,
 }
 
 fn target(attr: Attr) -> Target {
@@ -52,6 +54,7 @@ fn target(attr: Attr) -> Target {
         Attr::Link => Target::Link,
         Attr::Auth => Target::Cluster(ClusterAttr::Auth),
         Attr::AuthKey => Target::AuthKey,
+        Attr::NodeAuthKey => Target::NodeAuthKey,
     }
 }
 
@@ -94,6 +97,7 @@ impl ConfigfsOps for NodeManager {
             return;
         };
         if let Some(num) = config.num() {
+            st.pair_keys.remove(num);
             crate::remote_debugfs::node_removed(num);
             let connected = st.subsystem.cluster().is_some_and(|c| c.is_connected(num));
             if config.is_local() {
@@ -136,15 +140,17 @@ impl ConfigfsOps for NodeManager {
                 let word = st.link_word(config.ok_or(ENODEV)?.num());
                 return out.write_str(word).map_err(|_| ENOSPC);
             }
-            // Write-only: nothing about the key is ever shown.
-            Target::AuthKey => return Err(EACCES),
+            // Write-only: nothing about the keys is ever shown.
+            Target::AuthKey | Target::NodeAuthKey => return Err(EACCES),
         };
         write!(out, "{}", shown).map_err(|_| ENOSPC)
     }
 
     fn store(&self, attr: Attr, node: Option<NodeId>, text: &[u8]) -> Result {
-        if let Target::AuthKey = target(attr) {
-            return self.store_auth_key(text);
+        match target(attr) {
+            Target::AuthKey => return self.store_auth_key(text),
+            Target::NodeAuthKey => return self.store_pair_key(node, text),
+            _ => {}
         }
         let mut jobs = Jobs::new();
         let mut st = self.0.state.lock();
@@ -169,8 +175,8 @@ impl ConfigfsOps for NodeManager {
             }
             Target::Node(a) => self.store_node(&mut st, a, node, text, &mut jobs),
             Target::Link => Err(EPERM),
-            // Handled above, without the lock.
-            Target::AuthKey => Err(EINVAL),
+            // Handled above: the key is read without the lock.
+            Target::AuthKey | Target::NodeAuthKey => Err(EINVAL),
         };
         drop(st);
         jobs.run();
@@ -189,6 +195,27 @@ impl NodeManager {
         pr_info!(
             "cluster: {}: new pre-shared key; connections made from now on use it\n",
             cluster.name()
+        );
+        Ok(())
+    }
+
+    /// A write to `node/<n>/auth_key`: like [`Self::store_auth_key`], for the key of the pair
+    /// with that node, which must be numbered.
+    fn store_pair_key(&self, node: Option<NodeId>, text: &[u8]) -> Result {
+        let key = load_auth_key(text, super::logon_key::read).map_err(|e| refuse("write", e))?;
+        let mut st = self.0.state.lock();
+        let config = node
+            .and_then(|n| st.node_dirs.get(n.0).copied().flatten())
+            .ok_or(ENODEV)?;
+        let num = pair_key_node(&config).map_err(|e| {
+            pr_err!("cluster: node {}: write: {}\n", config.name(), e);
+            Error::from_errno(-e.errno())
+        })?;
+        st.pair_keys.set(num, key)?;
+        pr_info!(
+            "cluster: node {} ({}): new pair key; connections made from now on use it\n",
+            config.name(),
+            num
         );
         Ok(())
     }

@@ -130,6 +130,8 @@ impl Counters {
 /// Everything behind the cluster mutex.
 pub(crate) struct State {
     pub(crate) subsystem: KBox<Subsystem>,
+    /// The keys this node shares with single peers (`node/<n>/auth_key`).
+    pub(crate) pair_keys: super::pair_keys::PairKeys,
     /// configfs node directories by [`crate::configfs::NodeId`].
     pub(crate) node_dirs: KVec<Option<NodeConfig>>,
     /// Peers by node number (length [`NodeNum::COUNT`]) while networking runs.
@@ -202,6 +204,7 @@ impl State {
         }
         let state = State {
             subsystem: boxed(Subsystem::new)?,
+            pair_keys: super::pair_keys::PairKeys::new(),
             node_dirs,
             peers,
             local: None,

@@ -86,7 +86,7 @@ pub(crate) fn accept(shared: Arc<Shared>, num: NodeNum, gen: u64, c: Arc<Conn>) 
         let mut st = shared.state.lock();
         let timeout = st.send_timeout_ms();
         st.handshake(num)
-            .zip(LocalAuth::of(&mut st))
+            .zip(LocalAuth::of(&mut st, num))
             .map(|(ours, auth)| (ours, auth, timeout))
     };
     let result = match &setup {
@@ -169,7 +169,7 @@ pub(crate) fn connect(
         Event::ConnectDone { conn, ok },
         &mut jobs,
     );
-    let setup = st.handshake(num).zip(LocalAuth::of(&mut st));
+    let setup = st.handshake(num).zip(LocalAuth::of(&mut st, num));
     drop(st);
     jobs.run();
     let c = match opened {

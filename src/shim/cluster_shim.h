@@ -24,6 +24,7 @@ struct workqueue_struct;
 #define RAMSTER_CFS_LINK		8
 #define RAMSTER_CFS_AUTH		9
 #define RAMSTER_CFS_AUTH_KEY		10
+#define RAMSTER_CFS_NODE_AUTH_KEY	11
 
 int ramster_cfs_make_cluster(const char *name);
 void ramster_cfs_drop_cluster(void);

@@ -6,13 +6,14 @@
  *                                         reconnect_delay_ms,auth,auth_key}
  *   /sys/kernel/config/cluster/<cluster>/heartbeat/dead_threshold
  *   /sys/kernel/config/cluster/<cluster>/node/<node>/{num,ipv4_address,
- *                                                     ipv4_port,local,link}
+ *                                                     ipv4_port,local,link,
+ *                                                     auth_key}
  *
  * Linux 6.12 has no Rust configfs abstraction, so this file owns the configfs
  * objects and forwards every mkdir, rmdir, read and write to Rust
  * (src/configfs.rs), which applies the rules of cluster/nodemanager.rs. A
  * node directory is known to Rust by a small id that Rust hands out.
- * auth_key is write-only (mode 0200, no show): configfs refuses to open it for
+ * Both auth_key files are write-only (mode 0200, no show): configfs refuses to open it for
  * reading with EACCES, so nothing about the key can be read back.
  */
 #include <linux/configfs.h>
@@ -94,6 +95,14 @@ RAMSTER_NODE_ATTR(ipv4_address, RAMSTER_CFS_IPV4_ADDRESS);
 RAMSTER_NODE_ATTR(ipv4_port, RAMSTER_CFS_IPV4_PORT);
 RAMSTER_NODE_ATTR(local, RAMSTER_CFS_LOCAL);
 
+static ssize_t nd_auth_key_store(struct config_item *item, const char *page,
+				 size_t len)
+{
+	return ramster_cfs_store(RAMSTER_CFS_NODE_AUTH_KEY, to_node(item)->id,
+				 page, len);
+}
+CONFIGFS_ATTR_WO(nd_, auth_key);
+
 static ssize_t nd_link_show(struct config_item *item, char *page)
 {
 	return ramster_cfs_show(RAMSTER_CFS_LINK, to_node(item)->id, page);
@@ -106,6 +115,7 @@ static struct configfs_attribute *ramster_node_attrs[] = {
 	&nd_attr_ipv4_port,
 	&nd_attr_local,
 	&nd_attr_link,
+	&nd_attr_auth_key,
 	NULL,
 };
 

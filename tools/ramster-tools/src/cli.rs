@@ -47,6 +47,8 @@ pub enum Command {
     Status,
     /// Make a new cluster key.
     Keygen,
+    /// Derive a node's key set from the cluster key.
+    Keyset,
     /// Check the configuration file and the key file without touching the kernel.
     Check,
     /// Print a shell completion script.
@@ -76,10 +78,12 @@ pub struct Invocation {
     pub count: Option<u32>,
     /// `--idle-timeout-ms` and friends, which override the file.
     pub timeouts: TimeoutSettings,
-    /// `keygen --output PATH`: write the key to PATH instead of standard output.
+    /// `keygen` or `keyset --output PATH`: write the key to PATH instead of standard output.
     pub output: Option<PathBuf>,
-    /// `keygen --output PATH --force`: replace an existing PATH.
+    /// `--output PATH --force`: replace an existing PATH.
     pub force: bool,
+    /// `keyset --master PATH`: the cluster key file.
+    pub master: Option<PathBuf>,
 }
 
 /// The command line as clap sees it.
@@ -177,6 +181,16 @@ Print a new cluster key: 32 random bytes from /dev/urandom as 64 hexadecimal dig
 newline. With --output PATH write it to a new file PATH with mode 0600 instead (--force \
 replaces an existing one).")]
     Keygen(KeygenArgs),
+    /// Write the key set of node --node: its pairs' keys, derived from the cluster key
+    #[command(long_about = "\
+Derive the key set of the node named by --node (required) from the cluster key in --master: \
+one key per other node of the configuration file, the key of that pair (the same key the \
+kernel derives from the cluster key). Print it, or with --output PATH write it to a new file \
+PATH with mode 0600 (--force replaces an existing one). Copy it to that node only and name it \
+in the node's key_file: the node then authenticates with every other node, whether they hold \
+the cluster key or their own key sets, without holding the cluster key itself, so that a node \
+taken over cannot pose as any other. Make the sets again when nodes are added.")]
+    Keyset(KeysetArgs),
     /// Check the configuration file and its key file without touching the kernel
     #[command(long_about = "\
 Read the configuration file and check it as configure would: the stanzas and every value (an \
@@ -210,6 +224,22 @@ struct StatusArgs {
 
 #[derive(Debug, Args)]
 struct KeygenArgs {
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+struct KeysetArgs {
+    /// The cluster key file (as keygen writes it)
+    #[arg(long, value_name = "PATH", required = true,
+          value_parser = clap::builder::NonEmptyStringValueParser::new())]
+    master: String,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+struct OutputArgs {
     /// Write the key to a new file PATH, mode 0600, instead of standard output
     #[arg(long, value_name = "PATH", value_parser = clap::builder::NonEmptyStringValueParser::new())]
     output: Option<String>,
@@ -244,6 +274,7 @@ impl Cli {
             },
             output: None,
             force: false,
+            master: None,
         };
         invocation.command = match self.command {
             Commands::Configure => Command::Configure,
@@ -254,9 +285,15 @@ impl Cli {
                 Command::Status
             }
             Commands::Keygen(k) => {
-                invocation.output = k.output.map(PathBuf::from);
-                invocation.force = k.force;
+                invocation.output = k.output.output.map(PathBuf::from);
+                invocation.force = k.output.force;
                 Command::Keygen
+            }
+            Commands::Keyset(k) => {
+                invocation.output = k.output.output.map(PathBuf::from);
+                invocation.force = k.output.force;
+                invocation.master = Some(PathBuf::from(k.master));
+                Command::Keyset
             }
             Commands::Check => Command::Check,
             Commands::Completions { shell } => Command::Completions(shell),

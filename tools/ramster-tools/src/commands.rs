@@ -3,13 +3,15 @@
 //! What each command does, returning the text to print (and warnings for standard error).
 
 use crate::cli::{Cli, Command, Invocation, Shell};
-use crate::conf::{self, Auth, ClusterConf};
+use crate::conf::{self, Auth, ClusterConf, NodeConf};
 use crate::configfs::Configfs;
 use crate::error::ToolError;
-use crate::key::{self, Key};
-use crate::keyring::Keyring;
+use crate::key::{self, KeyFile};
+use crate::keyring::{KeySerial, Keyring};
+use crate::keyset::KeySet;
 use crate::status;
 use clap::CommandFactory;
+use ramster::cluster::node_num::NodeNum;
 use std::fs;
 
 /// What a successful command prints.
@@ -53,15 +55,51 @@ pub fn key_description(cluster: &str) -> String {
     format!("ramster:{cluster}")
 }
 
+/// The description of the `logon` key that carries the key of the pair with node `node`.
+pub fn pair_key_description(cluster: &str, node: NodeNum) -> String {
+    format!("ramster:{cluster}:{node}")
+}
+
+/// Adds `payload` to `keyring` as `description`, has `write` give the description to the
+/// kernel (which copies the key), then revokes and unlinks it. Failing to remove it is a
+/// warning: the process keyring goes when the tool exits.
+fn hand_over(
+    keyring: &dyn Keyring,
+    description: &str,
+    payload: &[u8],
+    write: impl FnOnce() -> Result<(), ToolError>,
+    warnings: &mut Vec<String>,
+) -> Result<(), ToolError> {
+    let serial: KeySerial = keyring.add_logon(description, payload).map_err(|e| {
+        let hint = match e.raw_os_error() {
+            Some(libc::ENOSYS) => " (the kernel has no key retention service: CONFIG_KEYS)",
+            _ => "",
+        };
+        ToolError(format!(
+            "adding the key to the process keyring as logon key '{description}': \
+             {e}{hint}"
+        ))
+    })?;
+    let sent = write();
+    if let Err(e) = keyring.remove(serial) {
+        warnings.push(format!(
+            "removing logon key '{description}' from the process keyring: {e} (the keyring \
+             goes when ramster-tools exits)"
+        ));
+    }
+    sent
+}
+
 /// Gives the kernel the cluster's authentication settings: writes `auth`, and for `psk` hands
-/// `key` over through `keyring` (see [`crate::keyring`]). Runs after the cluster directory
-/// exists and before any node is made local: the kernel takes them only while networking is
+/// the key file's keys over through `keyring` (see [`crate::keyring`]): the cluster key to the
+/// cluster's `auth_key`, or each key of a node key set to its node's. Runs after the nodes are
+/// numbered and before any node is made local: the kernel takes them only while networking is
 /// stopped. If it is running already, nothing is written. Returns warnings.
 fn apply_auth(
     configfs: &Configfs,
     conf: &ClusterConf,
     config: &std::path::Path,
-    key: Option<&Key>,
+    key: Option<&KeyFile>,
     keyring: &dyn Keyring,
 ) -> Result<Vec<String>, ToolError> {
     let mut warnings = Vec::new();
@@ -90,29 +128,95 @@ fn apply_auth(
         return Ok(warnings);
     }
     configfs.set_auth(&conf.name, conf.auth.word())?;
-    let Some(key) = key else {
-        return Ok(warnings);
+    match key {
+        None => {}
+        Some(KeyFile::Cluster(key)) => {
+            let description = key_description(&conf.name);
+            hand_over(
+                keyring,
+                &description,
+                key.bytes(),
+                || configfs.set_auth_key(&conf.name, &description),
+                &mut warnings,
+            )?;
+        }
+        Some(KeyFile::Set(set)) => {
+            for node in conf.nodes.iter().filter(|n| n.number != set.node) {
+                // check_key_set found a key for every other node.
+                let Some(key) = set.key_for(node.number) else {
+                    continue;
+                };
+                let description = pair_key_description(&conf.name, node.number);
+                hand_over(
+                    keyring,
+                    &description,
+                    key.bytes(),
+                    || configfs.set_node_auth_key(&conf.name, &node.name, &description),
+                    &mut warnings,
+                )?;
+            }
+        }
+    }
+    Ok(warnings)
+}
+
+/// Reads the key file of `conf` (if `auth = psk`) and, for a key set, checks it against `conf`
+/// and against the local node `local` if one is given. Returns the keys and warnings.
+fn read_keys(
+    conf: &ClusterConf,
+    local: Option<&NodeConf>,
+) -> Result<(Option<KeyFile>, Vec<String>), ToolError> {
+    let Auth::Psk { key_file } = &conf.auth else {
+        return Ok((None, Vec::new()));
     };
-    let description = key_description(&conf.name);
-    let serial = keyring.add_logon(&description, key.bytes()).map_err(|e| {
-        let hint = match e.raw_os_error() {
-            Some(libc::ENOSYS) => " (the kernel has no key retention service: CONFIG_KEYS)",
-            _ => "",
-        };
+    let keys = key::read_any_key_file(key_file)?;
+    let mut warnings = Vec::new();
+    if let KeyFile::Set(set) = &keys {
+        let (owner, extra) = set.check_against(conf, key_file)?;
+        if let Some(local) = local.filter(|l| l.number != owner.number) {
+            return Err(ToolError(format!(
+                "key set {} is node {}'s ({}), not the local node {}'s ({})",
+                key_file.display(),
+                owner.number,
+                owner.name,
+                local.number,
+                local.name
+            )));
+        }
+        warnings = extra;
+    }
+    Ok((Some(keys), warnings))
+}
+
+/// `keyset`: the key set of node `--node`, derived from the cluster key in `--master`.
+fn keyset(invocation: &Invocation) -> Result<Output, ToolError> {
+    let conf = read_conf(invocation)?;
+    let (Some(master), Some(name)) = (&invocation.master, &invocation.node) else {
+        return Err(ToolError(
+            "keyset needs --master PATH and --node NAME".into(),
+        ));
+    };
+    let node = conf.nodes.iter().find(|n| &n.name == name).ok_or_else(|| {
         ToolError(format!(
-            "adding the cluster key to the process keyring as logon key '{description}': \
-             {e}{hint}"
+            "no node named '{name}' in {}",
+            invocation.config.display()
         ))
     })?;
-    let sent = configfs.set_auth_key(&conf.name, &description);
-    if let Err(e) = keyring.remove(serial) {
-        warnings.push(format!(
-            "removing logon key '{description}' from the process keyring: {e} (the keyring \
-             goes when ramster-tools exits)"
-        ));
+    let set = KeySet::derive(&key::read_key_file(master)?, &conf, node)?;
+    let text = set.to_text(&node.name);
+    match &invocation.output {
+        None => Ok(Output::text(text)),
+        Some(path) => {
+            key::write_secret_file(path, &text, invocation.force, "a node's key set")?;
+            Ok(Output::text(format!(
+                "wrote node {} ({})'s key set to {} (mode 0600): copy it to that node only and \
+                 name it in its key_file\n",
+                node.number,
+                node.name,
+                path.display()
+            )))
+        }
     }
-    sent?;
-    Ok(warnings)
 }
 
 /// `check`: the configuration file, its key file and the overrides, as `configure` and `up`
@@ -120,28 +224,37 @@ fn apply_auth(
 fn check(invocation: &Invocation) -> Result<Output, ToolError> {
     let conf = read_conf(invocation)?;
     let path = invocation.config.display();
-    let key = match &conf.auth {
-        Auth::Psk { key_file } => {
-            key::read_key_file(key_file)?;
-            format!(" (key file {})", key_file.display())
-        }
-        Auth::None => String::new(),
+    let local = match &invocation.node {
+        Some(name) => Some(
+            conf.nodes
+                .iter()
+                .find(|n| &n.name == name)
+                .ok_or_else(|| ToolError(format!("{path}: no node named '{name}'")))?,
+        ),
+        None => None,
+    };
+    let (keys, warnings) = read_keys(&conf, local)?;
+    let key = match (&conf.auth, &keys) {
+        (Auth::Psk { key_file }, Some(KeyFile::Set(set))) => format!(
+            " (key set {} of node {} with {} pair keys)",
+            key_file.display(),
+            set.node,
+            set.pairs.len()
+        ),
+        (Auth::Psk { key_file }, _) => format!(" (key file {})", key_file.display()),
+        (Auth::None, _) => String::new(),
     };
     conf.timeouts
         .overridden_by(&invocation.timeouts)
         .check_order()
         .map_err(|e| ToolError(format!("{path} with the options: {e}")))?;
-    if let Some(name) = &invocation.node {
-        if !conf.nodes.iter().any(|n| &n.name == name) {
-            return Err(ToolError(format!("{path}: no node named '{name}'")));
-        }
-    }
     let mut output = Output::text(format!(
         "{path}: cluster {} with {} nodes, auth {}{key}: ok\n",
         conf.name,
         conf.nodes.len(),
         conf.auth.word()
     ));
+    output.warnings = warnings;
     if conf.auth == Auth::None {
         output.warnings.push(format!(
             "cluster links are not authenticated (auth = none in {path})"
@@ -174,6 +287,7 @@ pub fn run(
         Command::Check => check(invocation),
         Command::Completions(shell) => Ok(Output::text(completions(shell))),
         Command::Man => Ok(Output::text(crate::manpage::render())),
+        Command::Keyset => keyset(invocation),
         Command::Keygen => {
             let key = key::generate()?;
             match &invocation.output {
@@ -202,10 +316,6 @@ pub fn run(
         Command::Configure | Command::Up => {
             // Everything the files say is checked before configfs is touched.
             let conf = read_conf(invocation)?;
-            let key = match &conf.auth {
-                Auth::Psk { key_file } => Some(key::read_key_file(key_file)?),
-                Auth::None => None,
-            };
             let local = match invocation.command {
                 Command::Up => {
                     let name = match &invocation.node {
@@ -222,13 +332,14 @@ pub fn run(
                 }
                 _ => None,
             };
+            let (keys, mut warnings) = read_keys(&conf, local)?;
             let settings = conf.timeouts.overridden_by(&invocation.timeouts);
-            let mut warnings = configfs.configure(&conf, &settings)?;
+            warnings.extend(configfs.configure(&conf, &settings)?);
             warnings.extend(apply_auth(
                 &configfs,
                 &conf,
                 &invocation.config,
-                key.as_ref(),
+                keys.as_ref(),
                 keyring,
             )?);
             let mut text = format!(

@@ -487,7 +487,7 @@ fn keyring_and_kernel_refusals_stop_before_networking() {
     let err = s.run("up", "beta").unwrap_err().0;
     assert_eq!(
         err,
-        "adding the cluster key to the process keyring as logon key 'ramster:ramster': \
+        "adding the key to the process keyring as logon key 'ramster:ramster': \
          Function not implemented (os error 38) (the kernel has no key retention service: \
          CONFIG_KEYS)"
     );
@@ -538,4 +538,78 @@ fn keygen_prints_or_writes_a_key() {
         let key = crate::key::read_key_file(&path).unwrap();
         assert_eq!(key.to_line(), fs::read_to_string(&path).unwrap());
     }
+}
+
+#[test]
+fn keyset_writes_a_nodes_pair_keys_and_up_hands_each_to_its_node() {
+    if !running_as_root() {
+        eprintln!("key files must be owned by root: test skipped");
+        return;
+    }
+    let s = Setup::new(TWO_NODES);
+    let master = s.key_file().display().to_string();
+    // keyset needs the node it is for.
+    assert_eq!(
+        s.run(&format!("keyset --master {master}"), "x")
+            .unwrap_err()
+            .0,
+        "keyset needs --master PATH and --node NAME"
+    );
+    let printed = s
+        .run(&format!("keyset --master {master} --node beta"), "x")
+        .unwrap()
+        .text;
+    let set = crate::keyset::parse(printed.as_bytes()).unwrap();
+    assert_eq!(set.node.get(), 1);
+    assert!(
+        !printed.contains(KEY_HEX),
+        "the cluster key is not in the set"
+    );
+    let path = s.conf_dir.path().join("beta.keys");
+    let out = s
+        .run(
+            &format!(
+                "keyset --master {master} --node beta --output {}",
+                path.display()
+            ),
+            "x",
+        )
+        .unwrap();
+    assert!(
+        out.text.starts_with("wrote node 1 (beta)'s key set to"),
+        "{}",
+        out.text
+    );
+    assert_eq!(fs::read_to_string(&path).unwrap(), printed);
+
+    // beta's key_file is its key set: up gives alpha's directory the pair key, the cluster none.
+    fs::rename(&path, s.key_file()).unwrap();
+    let check = s.run("check --node beta", "x").unwrap();
+    assert!(check.text.contains("(key set "), "{}", check.text);
+    assert!(
+        check.text.contains("of node 1 with 1 pair keys): ok"),
+        "{}",
+        check.text
+    );
+    assert_eq!(
+        s.run("up", "alpha").unwrap_err().0,
+        format!(
+            "key set {} is node 1's (beta), not the local node 0's (alpha)",
+            s.key_file().display()
+        )
+    );
+    assert!(s.calls().is_empty(), "nothing was handed over");
+    s.run("up", "beta").unwrap();
+    let node_key = fs::read_to_string(s.root.path().join("cluster/ramster/node/alpha/auth_key"));
+    assert_eq!(node_key.unwrap(), "ramster:ramster:0\n");
+    assert_eq!(s.cluster_file("auth_key"), None);
+    let pair = set.key_for(NodeNum::new(0).unwrap()).unwrap().to_hex();
+    assert_eq!(
+        s.calls(),
+        [
+            format!("add logon ramster:ramster:0 {pair}"),
+            "remove 42 after auth_key None, local false".to_string(),
+        ]
+    );
+    assert_eq!(s.local_of("beta").as_deref(), Some("1\n"));
 }

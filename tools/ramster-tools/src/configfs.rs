@@ -30,8 +30,15 @@ const TIMEOUT_FILES: [&str; 3] = [
 /// The cluster directory's authentication attributes: the mode, and the write-only key
 /// description (see [`crate::keyring`]).
 const AUTH_FILES: [&str; 2] = ["auth", "auth_key"];
-/// A node directory's attributes.
-pub const NODE_FILES: [&str; 5] = ["num", "ipv4_address", "ipv4_port", "local", "link"];
+/// A node directory's attributes (`auth_key`: the write-only key of the pair with that node).
+pub const NODE_FILES: [&str; 6] = [
+    "num",
+    "ipv4_address",
+    "ipv4_port",
+    "local",
+    "link",
+    "auth_key",
+];
 const DEAD_THRESHOLD: &str = "heartbeat/dead_threshold";
 
 /// The configfs tree under a root (normally /sys/kernel/config).
@@ -285,6 +292,20 @@ impl Configfs {
     /// copies the `logon` key with that description from this process's keyrings.
     pub fn set_auth_key(&self, cluster: &str, description: &str) -> Result<(), ToolError> {
         write_attr(&self.cluster_dir(cluster).join(AUTH_FILES[1]), description)
+    }
+
+    /// Writes a key description to node `node`'s write-only `auth_key` attribute: the kernel
+    /// copies that `logon` key as the key of the pair (this node, `node`).
+    pub fn set_node_auth_key(
+        &self,
+        cluster: &str,
+        node: &str,
+        description: &str,
+    ) -> Result<(), ToolError> {
+        write_attr(
+            &self.node_dir(cluster, node).join(NODE_FILES[5]),
+            description,
+        )
     }
 
     /// Whether a node of the cluster is `local`: the kernel's networking is running.

@@ -2,12 +2,15 @@
 
 //! The cluster's pre-shared key (`auth = psk`): the key file and `keygen`.
 //!
-//! A key file holds one line of 64 hexadecimal digits (32 bytes), with or without a final
-//! newline, and nothing else. Like ssh's private keys it must be a regular file owned by root
-//! and neither readable nor writable by group or others (`chmod 600`); anything else is refused
-//! before configfs is touched. Error messages never show the file's content.
+//! A key file holds either the cluster key, one line of 64 hexadecimal digits (32 bytes) with or
+//! without a final newline and nothing else, or a node key set ([`crate::keyset`]), whose first
+//! line that is not a comment starts with `cluster`. Like ssh's private keys it must be a
+//! regular file owned by root and neither readable nor writable by group or others (`chmod
+//! 600`); anything else is refused before configfs is touched. Error messages never show the
+//! file's content.
 
 use crate::error::ToolError;
+use crate::keyset::{self, KeySet};
 use std::fmt;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -17,8 +20,8 @@ use std::path::{Path, PathBuf};
 /// The key's length in bytes.
 pub const KEY_BYTES: usize = 32;
 
-/// The longest key file read: a valid one has 65 bytes at most.
-const MAX_READ: u64 = 2 * KEY_BYTES as u64 + 2;
+/// The longest key file read: a key set of 255 nodes has about 20 KiB.
+const MAX_READ: u64 = 64 * 1024;
 
 /// What to do about a key file that is refused.
 const KEYGEN_HINT: &str = "make one with 'ramster-tools keygen --output PATH'";
@@ -34,17 +37,34 @@ impl fmt::Debug for Key {
 }
 
 impl Key {
+    /// A key of these bytes.
+    pub fn from_bytes(bytes: [u8; KEY_BYTES]) -> Key {
+        Key(bytes)
+    }
+
     /// The raw bytes (what the kernel gets).
     pub fn bytes(&self) -> &[u8; KEY_BYTES] {
         &self.0
     }
 
+    /// 64 lower-case hexadecimal digits.
+    pub fn to_hex(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
     /// The key file's content: 64 lower-case hexadecimal digits and a newline.
     pub fn to_line(&self) -> String {
-        let mut line: String = self.0.iter().map(|b| format!("{b:02x}")).collect();
-        line.push('\n');
-        line
+        self.to_hex() + "\n"
     }
+}
+
+/// What a key file holds.
+#[derive(Debug, PartialEq, Eq)]
+pub enum KeyFile {
+    /// The cluster key, from which the kernel derives every pair's key.
+    Cluster(Key),
+    /// One node's key set: only the keys of its own pairs.
+    Set(KeySet),
 }
 
 fn hex_digit(c: u8) -> Option<u8> {
@@ -115,8 +135,19 @@ pub fn check_key_file_metadata(
     Ok(())
 }
 
-/// Reads and checks the key file at `path` (see the module's documentation).
+/// Reads and checks the key file at `path`, which must hold the cluster key.
 pub fn read_key_file(path: &Path) -> Result<Key, ToolError> {
+    match read_any_key_file(path)? {
+        KeyFile::Cluster(key) => Ok(key),
+        KeyFile::Set(_) => Err(ToolError(format!(
+            "key file {} holds a node key set, not the cluster key",
+            path.display()
+        ))),
+    }
+}
+
+/// Reads and checks the key file at `path`: the cluster key or a node key set.
+pub fn read_any_key_file(path: &Path) -> Result<KeyFile, ToolError> {
     // O_NONBLOCK: a FIFO in its place must not hang the tool (it is refused below).
     let mut file = OpenOptions::new()
         .read(true)
@@ -140,11 +171,19 @@ pub fn read_key_file(path: &Path) -> Result<Key, ToolError> {
         .map_err(|e| ToolError::io("reading key file", path, &e))?;
     if text.len() as u64 >= MAX_READ {
         return Err(ToolError(format!(
-            "key file {} is too long: expected one line of 64 hexadecimal digits (32 bytes)",
+            "key file {} is too long: expected one line of 64 hexadecimal digits (32 bytes) \
+             or a node key set",
             path.display()
         )));
     }
-    parse_key(&text).map_err(|e| ToolError(format!("key file {} {e}", path.display())))
+    if keyset::looks_like_a_key_set(&text) {
+        return keyset::parse(&text)
+            .map(KeyFile::Set)
+            .map_err(|e| ToolError(format!("key set {}: {e}", path.display())));
+    }
+    parse_key(&text)
+        .map(KeyFile::Cluster)
+        .map_err(|e| ToolError(format!("key file {} {e}", path.display())))
 }
 
 /// A new random key from the kernel's random number generator (/dev/urandom).
@@ -157,8 +196,8 @@ pub fn generate() -> Result<Key, ToolError> {
     Ok(Key(key))
 }
 
-/// Creates `path` with mode 0600 and writes `key` into it; `Err` (and no file) if it exists.
-fn create_key_file(path: &Path, key: &Key) -> Result<(), ToolError> {
+/// Creates `path` with mode 0600 and writes `text` into it; `Err` (and no file) if it exists.
+fn create_secret_file(path: &Path, text: &str) -> Result<(), ToolError> {
     let mut file = OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -166,7 +205,7 @@ fn create_key_file(path: &Path, key: &Key) -> Result<(), ToolError> {
         .open(path)
         .map_err(|e| ToolError::io("creating", path, &e))?;
     let written = file
-        .write_all(key.to_line().as_bytes())
+        .write_all(text.as_bytes())
         .and_then(|()| file.sync_all());
     if let Err(e) = written {
         let _ = fs::remove_file(path);
@@ -175,15 +214,26 @@ fn create_key_file(path: &Path, key: &Key) -> Result<(), ToolError> {
     Ok(())
 }
 
-/// Writes `key` to a new file `path` with mode 0600. An existing `path` is an error unless
-/// `force`; then the key goes into a new file beside it that replaces it (rename), so that the
-/// key is never in a file with another mode, and a failure leaves the old file as it was.
+/// Writes `key` to a new file `path` with mode 0600 (see [`write_secret_file`]).
 pub fn write_key_file(path: &Path, key: &Key, force: bool) -> Result<(), ToolError> {
+    write_secret_file(path, &key.to_line(), force, "every node needs the same key")
+}
+
+/// Writes `text` (key material) to a new file `path` with mode 0600. An existing `path` is an
+/// error, which ends with `hint`, unless `force`; then the text goes into a new file beside it
+/// that replaces it (rename), so that the key is never in a file with another mode, and a
+/// failure leaves the old file as it was.
+pub fn write_secret_file(
+    path: &Path,
+    text: &str,
+    force: bool,
+    hint: &str,
+) -> Result<(), ToolError> {
     if !force {
-        return create_key_file(path, key).map_err(|e| {
+        return create_secret_file(path, text).map_err(|e| {
             if path.symlink_metadata().is_ok() {
                 ToolError(format!(
-                    "{} exists: give --force to replace it (every node needs the same key)",
+                    "{} exists: give --force to replace it ({hint})",
                     path.display()
                 ))
             } else {
@@ -201,7 +251,7 @@ pub fn write_key_file(path: &Path, key: &Key, force: bool) -> Result<(), ToolErr
     temp_name.push(name);
     temp_name.push(format!(".ramster-tools-{}", std::process::id()));
     let temp: PathBuf = path.with_file_name(temp_name);
-    create_key_file(&temp, key)?;
+    create_secret_file(&temp, text)?;
     fs::rename(&temp, path).map_err(|e| {
         let _ = fs::remove_file(&temp);
         ToolError::io("replacing", path, &e)

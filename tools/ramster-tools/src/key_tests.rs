@@ -161,13 +161,33 @@ fn refuses_bad_key_files_saying_why() {
     assert!(error.contains("is not a regular file"), "{error}");
 
     if running_as_root() {
-        write_file(&path, &KEY_LINE.repeat(3), 0o600);
+        write_file(&path, &KEY_LINE.repeat(1100), 0o600);
         assert_eq!(
             read_key_file(&path).unwrap_err().0,
             format!(
                 "key file {shown} is too long: expected one line of 64 hexadecimal digits \
-                 (32 bytes)"
+                 (32 bytes) or a node key set"
             )
+        );
+        write_file(&path, &KEY_LINE.repeat(3), 0o600);
+        assert_eq!(
+            read_key_file(&path).unwrap_err().0,
+            format!(
+                "key file {shown} has a second line at byte 65: expected one line of 64 \
+                 hexadecimal digits (32 bytes)"
+            )
+        );
+        write_file(&path, "cluster ramster\nnode 1\n", 0o600);
+        assert_eq!(
+            read_any_key_file(&path).unwrap_err().0,
+            format!("key set {shown}: has no pair line")
+        );
+        let set = format!("cluster ramster\nnode 1\npair 0 {KEY_LINE}");
+        write_file(&path, &set, 0o600);
+        assert!(matches!(read_any_key_file(&path), Ok(KeyFile::Set(_))));
+        assert_eq!(
+            read_key_file(&path).unwrap_err().0,
+            format!("key file {shown} holds a node key set, not the cluster key")
         );
         write_file(&path, &KEY_LINE[2..], 0o600);
         assert_eq!(

@@ -10,6 +10,7 @@ mod configfs;
 mod error;
 mod key;
 mod keyring;
+mod keyset;
 mod manpage;
 mod status;
 #[cfg(test)]

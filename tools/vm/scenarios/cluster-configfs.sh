@@ -1,5 +1,5 @@
 #!/bin/sh
-# scenario: the cluster configfs tree: only with mode=ramster; defaults; every bad mkdir and write refused with its errno and a log line, changing nothing; auth and the write-only auth_key (logon keys from the keyring); local starts and stops the listener
+# scenario: the cluster configfs tree: only with mode=ramster; defaults; every bad mkdir and write refused with its errno and a log line, changing nothing; auth and the write-only auth_key of the cluster and of each node (logon keys from the keyring); local starts and stops the listener
 # timeout: 240
 . /scenarios/lib.sh
 . /scenarios/cluster.inc
@@ -83,6 +83,8 @@ check_eq "a new node is not local" 0 "$(cat $N/a/local)"
 refused "num before address and port" $N/a/num 0 "Invalid argument"
 dmesg_has "num before address and port is logged" "num: write ipv4_address and ipv4_port first"
 refused "local before num" $N/a/local 1 "Invalid argument"
+refused "a node's auth_key before its num" $N/a/auth_key ramster:test "Invalid argument"
+dmesg_has "a node's auth_key before its num is logged" "auth_key: write the node's num first"
 refused "address 1.2.3" $N/a/ipv4_address 1.2.3 "Invalid argument"
 refused "address 256.1.1.1" $N/a/ipv4_address 256.1.1.1 "Invalid argument"
 refused "address 010.0.0.1" $N/a/ipv4_address 010.0.0.1 "Invalid argument"
@@ -106,6 +108,13 @@ check "node b: address 10.9.9.9, port 7777" sh -c "echo 10.9.9.9 > $N/b/ipv4_add
 refused "num taken by node a" $N/b/num 3 "File exists"
 dmesg_has "a taken num is logged" "num: node number 3 is taken"
 check "node b: num 1" sh -c "echo 1 > $N/b/num"
+check_eq "a node's auth_key is write-only (mode 0200)" "--w-------" "$(ls -l $N/b/auth_key | cut -c1-10)"
+refused "a node's auth_key naming a missing key" $N/b/auth_key ramster:missing "Required key not available"
+refused "a node's auth_key with a 4-byte key" $N/b/auth_key ramster:short "Invalid argument"
+check "node b's auth_key ramster:test is accepted" sh -c "echo ramster:test > $N/b/auth_key"
+dmesg_has "node b's pair key is logged" "cluster: node b (1): new pair key"
+check_eq "reading a node's auth_key is refused: Permission denied" "Permission denied" \
+	"$(cat $N/b/auth_key 2>&1 | sed 's/.*: //')"
 refused "local 2" $N/b/local 2 "Invalid argument"
 refused "local on an address this machine does not have" $N/b/local 1 "Cannot assign requested address"
 check_eq "node b stayed not local" 0 "$(cat $N/b/local)"

@@ -1,5 +1,5 @@
 //! `badpeer PEER_IP PORT CLUSTER SELF_NUM PEER_NUM KEEPALIVE_MS IDLE_MS RECONNECT_MS DEAD
-//! [--key-file PATH] [--as-nobody] [--unconfigured | --stall=SECS | --junk=COUNT | --wrong-key |
+//! [--key-file PATH | --pair-key-file PATH] [--as-nobody] [--unconfigured | --stall=SECS | --junk=COUNT | --wrong-key |
 //! --trickle | --flood=COUNT]`:
 //! plays a misbehaving cluster node (protocol version 2) against a ramster node listening on
 //! PEER_IP:PORT.
@@ -29,11 +29,16 @@
 //!   dropped unanswered. Needs no key.
 //! - `--wrong-key`: a `HELLO` and a `PROVE` under a random key that is not the cluster's: the
 //!   node's `CHALLENGE` proof must not verify under it, and the `PROVE` must be dropped
-//!   unanswered. Needs no key (with `--key-file`, the node's proof must verify under the real one).
+//!   unanswered. Needs no key (with `--key-file`, the node's proof must verify under the real one;
+//!   with `--pair-key-file`, that key is the wrong one: another pair's key posing as this pair's).
 //! - `--trickle`: a good `HELLO`, one byte every half idle timeout: the node must drop the
 //!   connection about one idle timeout after the connect (the whole handshake's deadline).
 //! - `--flood=COUNT`: a good handshake, then COUNT tiny pages in objects of their own, then a
 //!   `DESTROY_POOL` of each pool (`badpeer/flood.rs`).
+//!
+//! `--pair-key-file PATH` reads the key of the pair (SELF_NUM, PEER_NUM) instead of the cluster
+//! key, as a node with a key set (`ramster-tools keyset`) holds it, for the honest handshakes;
+//! the hand-made proofs of the cases need the cluster key.
 //!
 //! `--as-nobody` drops to uid and gid 65534 (no supplementary groups) before anything else, and
 //! says so with the ids the kernel reports; a key file it cannot read then fails with exit
@@ -101,6 +106,8 @@ struct Setup {
     /// idle, keepalive, reconnect, dead threshold.
     timeouts: [u32; 4],
     key: Option<Vec<u8>>,
+    /// `key` is the pair's key (`--pair-key-file`), not the cluster key.
+    pair_key: bool,
 }
 
 impl Setup {
@@ -129,6 +136,23 @@ impl Setup {
         self.key
             .as_deref()
             .ok_or_else(|| "this case needs --key-file".to_string())
+    }
+
+    /// What the library's handshake authenticates with: the cluster key or the pair's.
+    fn credentials(&self) -> Result<Credentials<'_>, String> {
+        let key = self.key()?;
+        Ok(match self.pair_key {
+            true => Credentials::PairKey(key),
+            false => Credentials::Psk(Some(key)),
+        })
+    }
+
+    /// The cluster key, for the proofs made by hand.
+    fn master_key(&self) -> Result<&[u8], String> {
+        match self.pair_key {
+            true => Err("this case needs --key-file, not --pair-key-file".to_string()),
+            false => self.key(),
+        }
     }
 }
 
@@ -205,7 +229,15 @@ struct Transcript {
 impl Transcript {
     /// Starts from our `HELLO` frame.
     fn new(s: &Setup, master: &[u8], hello: &[u8]) -> Result<Transcript, String> {
-        let pair = pair_key(master, &s.cluster, s.self_num, s.peer_num)?;
+        Transcript::start(pair_key(master, &s.cluster, s.self_num, s.peer_num)?, hello)
+    }
+
+    /// Starts from our `HELLO` frame under the pair key `pair` itself.
+    fn with_pair_key(pair: &[u8], hello: &[u8]) -> Result<Transcript, String> {
+        Transcript::start(Hmac::new(pair).map_err(|_| "HMAC key")?, hello)
+    }
+
+    fn start(pair: Hmac, hello: &[u8]) -> Result<Transcript, String> {
         let chain = mac(&pair, &[b"RMST2 hello", hello])?;
         Ok(Transcript { pair, chain })
     }
@@ -350,9 +382,8 @@ fn case(s: &Setup, data: &[u8], eof: bool, answer: Answer) -> Result<(), String>
 /// A good handshake with the library's code: the connection and its frame keys.
 fn good_handshake(s: &Setup) -> Result<(TcpStream, Established), String> {
     let mut out = [0u8; HEADER + PROVE_LEN];
-    let (mut hs, len) =
-        Handshake::connect(s.settings()?, Credentials::Psk(Some(s.key()?)), &mut out)
-            .map_err(|f| format!("handshake: {f}"))?;
+    let (mut hs, len) = Handshake::connect(s.settings()?, s.credentials()?, &mut out)
+        .map_err(|f| format!("handshake: {f}"))?;
     let mut c = connect(s.peer)?;
     send(&mut c, &out[..len])?;
     loop {
@@ -448,7 +479,7 @@ fn settings_refused(s: &Setup, prove_settings: &[u8], status: u32) -> Result<(),
     let mut challenge = [0u8; 32];
     ramster::os::random_bytes(&mut challenge);
     let hello = hello(s.self_num, s.peer_num, 1, 0, &challenge);
-    let mut t = Transcript::new(s, s.key()?, &hello)?;
+    let mut t = Transcript::new(s, s.master_key()?, &hello)?;
     let mut c = connect(s.peer)?;
     send(&mut c, &hello)?;
     let ch = read_frame(&mut c)?;
@@ -483,8 +514,18 @@ fn settings_refused(s: &Setup, prove_settings: &[u8], status: u32) -> Result<(),
 fn wrong_key(s: &Setup) -> Result<(), String> {
     let mut wrong = [0u8; 32];
     ramster::os::random_bytes(&mut wrong);
+    // With --pair-key-file, the wrong key is that one (another pair's, from a node's key set),
+    // used as this pair's key.
+    let stolen = match s.pair_key {
+        true => Some(s.key()?),
+        false => None,
+    };
+    let credentials = match stolen {
+        Some(key) => Credentials::PairKey(key),
+        None => Credentials::Psk(Some(&wrong)),
+    };
     let mut out = [0u8; HEADER + PROVE_LEN];
-    let (mut hs, len) = Handshake::connect(s.settings()?, Credentials::Psk(Some(&wrong)), &mut out)
+    let (mut hs, len) = Handshake::connect(s.settings()?, credentials, &mut out)
         .map_err(|f| format!("handshake: {f}"))?;
     let hello = out[..len].to_vec();
     let mut c = connect(s.peer)?;
@@ -494,14 +535,17 @@ fn wrong_key(s: &Setup) -> Result<(), String> {
     match hs.on_frame(&ch, &mut out) {
         Step::Fail(0, Failure::BadProof) => {}
         Step::Fail(_, f) => return Err(format!("the node's CHALLENGE: {f}")),
-        _ => return Err("the node's CHALLENGE proof checks out under a random key".into()),
+        _ => return Err("the node's CHALLENGE proof checks out under the wrong key".into()),
     }
-    if let Some(key) = &s.key {
+    if let (false, Some(key)) = (s.pair_key, &s.key) {
         if !Transcript::new(s, key, &hello)?.check(b"RMST2 challenge", &ch)? {
             return Err("the node's CHALLENGE proof does not check out under the real key".into());
         }
     }
-    let mut t = Transcript::new(s, &wrong, &hello)?;
+    let mut t = match stolen {
+        Some(key) => Transcript::with_pair_key(key, &hello)?,
+        None => Transcript::new(s, &wrong, &hello)?,
+    };
     t.check(b"RMST2 challenge", &ch)?;
     send(&mut c, &t.prove(&settings(s, &s.cluster, s.timeouts))?)?;
     match read_to_close(&mut c)? {
@@ -515,9 +559,8 @@ fn wrong_key(s: &Setup) -> Result<(), String> {
 fn silent_after_hello(s: &Setup) -> Result<(), String> {
     let idle = Duration::from_millis(u64::from(s.timeouts[0]));
     let mut out = [0u8; HEADER + PROVE_LEN];
-    let (mut hs, len) =
-        Handshake::connect(s.settings()?, Credentials::Psk(Some(s.key()?)), &mut out)
-            .map_err(|f| format!("handshake: {f}"))?;
+    let (mut hs, len) = Handshake::connect(s.settings()?, s.credentials()?, &mut out)
+        .map_err(|f| format!("handshake: {f}"))?;
     let mut c = connect(s.peer)?;
     c.set_read_timeout(Some(idle + WAIT))
         .map_err(|e| e.to_string())?;
@@ -550,7 +593,7 @@ fn silent_after_hello(s: &Setup) -> Result<(), String> {
 fn trickle(s: &Setup) -> Result<(), String> {
     let idle = Duration::from_millis(u64::from(s.timeouts[0]));
     let mut out = [0u8; HEADER + PROVE_LEN];
-    let (_, len) = Handshake::connect(s.settings()?, Credentials::Psk(Some(s.key()?)), &mut out)
+    let (_, len) = Handshake::connect(s.settings()?, s.credentials()?, &mut out)
         .map_err(|f| format!("handshake: {f}"))?;
     let mut c = connect(s.peer)?;
     c.set_read_timeout(Some(idle / 2))
@@ -816,9 +859,8 @@ fn run(s: &Setup) -> bool {
 fn unconfigured(s: &Setup) -> bool {
     let result: Result<(), String> = (|| {
         let mut out = [0u8; HEADER + PROVE_LEN];
-        let (_, len) =
-            Handshake::connect(s.settings()?, Credentials::Psk(Some(s.key()?)), &mut out)
-                .map_err(|f| format!("handshake: {f}"))?;
+        let (_, len) = Handshake::connect(s.settings()?, s.credentials()?, &mut out)
+            .map_err(|f| format!("handshake: {f}"))?;
         case(s, &out[..len], false, Answer::Nothing)
     })();
     report("a valid HELLO from an unconfigured address", result)
@@ -906,7 +948,7 @@ fn parse_key(text: &str) -> Result<Vec<u8>, String> {
 }
 
 const USAGE: &str = "usage: badpeer PEER_IP PORT CLUSTER SELF_NUM PEER_NUM KEEPALIVE_MS IDLE_MS \
-RECONNECT_MS DEAD [--key-file PATH] [--as-nobody] [--unconfigured | --stall=SECS | --junk=COUNT | \
+RECONNECT_MS DEAD [--key-file PATH | --pair-key-file PATH] [--as-nobody] [--unconfigured | --stall=SECS | --junk=COUNT | \
 --wrong-key | --trickle | --flood=COUNT]";
 
 enum Mode {
@@ -923,6 +965,7 @@ fn main() -> ExitCode {
     let mut positional = Vec::new();
     let mut modes = Vec::new();
     let mut key_file = None;
+    let mut pair_key = false;
     let mut as_nobody = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -934,7 +977,8 @@ fn main() -> ExitCode {
                 as_nobody = true;
                 None
             }
-            "--key-file" => {
+            "--key-file" | "--pair-key-file" => {
+                pair_key = a == "--pair-key-file";
                 key_file = args.next();
                 if key_file.is_none() {
                     eprintln!("{USAGE}");
@@ -984,6 +1028,7 @@ fn main() -> ExitCode {
                 dead.parse().ok()?,
             ],
             key: None,
+            pair_key,
         })
     })();
     let (Some(mut setup), true) = (
@@ -1047,6 +1092,7 @@ mod tests {
             peer_num: 0,
             timeouts: [4000, 500, 500, 6],
             key: Some(KEY.to_vec()),
+            pair_key: false,
         }
     }
 
