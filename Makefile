@@ -28,7 +28,8 @@ VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all modules clippy clean check demo bench install install-module install-tools dkms-add
+.PHONY: all modules clippy clean check demo bench install install-module install-tools \
+	install-service dkms-add
 
 all: modules
 
@@ -42,7 +43,7 @@ clippy:
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=$(LLVM) clean
 
-install: install-module install-tools
+install: install-module install-tools install-service
 
 # modules_install puts ramster.ko under $(DESTDIR)/lib/modules/<release>/extra/ and runs depmod
 # there.
@@ -63,6 +64,19 @@ install-tools:
 	$(TOOLS_BIN) completions zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_ramster-tools
 	$(TOOLS_BIN) completions fish > \
 		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/ramster-tools.fish
+
+# The service (Documentation/install.rst): the script both the systemd unit and the init script
+# run, and their settings in /etc/default/ramster (kept if it exists).
+SYSTEMD_UNIT_DIR ?= $(or $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null),/lib/systemd/system)
+install-service:
+	install -D -m 0755 tools/service/ramster-service $(DESTDIR)$(PREFIX)/lib/ramster/ramster-service
+	install -d $(DESTDIR)$(SYSTEMD_UNIT_DIR) $(DESTDIR)/etc/init.d
+	sed 's|@LIBDIR@|$(PREFIX)/lib|g' tools/service/ramster.service.in > \
+		$(DESTDIR)$(SYSTEMD_UNIT_DIR)/ramster.service
+	sed 's|@LIBDIR@|$(PREFIX)/lib|g' tools/service/ramster.init.in > $(DESTDIR)/etc/init.d/ramster
+	chmod 0755 $(DESTDIR)/etc/init.d/ramster
+	[ -e $(DESTDIR)/etc/default/ramster ] || \
+		install -D -m 0644 tools/service/ramster.default $(DESTDIR)/etc/default/ramster
 
 # DKMS builds from /usr/src/ramster-$(VERSION): the committed sources (git archive of HEAD).
 dkms-add:

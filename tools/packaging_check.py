@@ -62,6 +62,48 @@ def make_install(repo: Path, kdir: Path, release: str, env: dict) -> list:
             file = root / path
             if not file.is_file() or must_hold not in file.read_text():
                 problems.append(f"{path}: missing, or without '{must_hold}'")
+        problems += _service_problems(root, repo, env)
+    return problems
+
+
+def _service_problems(root: Path, repo: Path, env: dict) -> list:
+    """What is wrong with the installed service files under `root` (installed with
+    PREFIX=/usr): the unit passes `systemd-analyze verify` without a word, the scripts parse,
+    the init script and the service script refuse bad use with their exit statuses."""
+    problems = []
+    script = root / "usr/lib/ramster/ramster-service"
+    init = root / "etc/init.d/ramster"
+    unit = root / "lib/systemd/system/ramster.service"
+    for path in (script, init):
+        if not os.access(path, os.X_OK):
+            problems.append(f"{path.relative_to(root)}: missing or not executable")
+    if problems or not unit.is_file() or not (root / "etc/default/ramster").is_file():
+        return problems + ["the service files are not all installed"]
+    for path in (script, init):
+        out = _run(["sh", "-n", str(path)], repo, env)
+        if out.returncode != 0:
+            problems.append(f"sh -n {path.relative_to(root)}: {out.stdout}")
+    # The unit as installed names /usr/lib/ramster/ramster-service: verify a copy that names
+    # the file under `root`, so that systemd checks it exists and is executable.
+    copy = root / "ramster.service"
+    copy.write_text(unit.read_text().replace("/usr/lib/ramster/", f"{root}/usr/lib/ramster/"))
+    out = _run(["systemd-analyze", "verify", "--man=no", str(copy)], repo, env)
+    copy.unlink()
+    if out.returncode != 0 or out.stdout.strip():
+        problems.append(f"systemd-analyze verify ramster.service: {out.stdout.strip()}")
+    bad_defaults = root / "bad-defaults"
+    bad_defaults.write_text("RAMSTER_MODE=fast\n")
+    no_defaults = root / "no-defaults"
+    for cmd, defaults, status, says in [
+        ([str(init), "bogus"], no_defaults, 3, "usage:"),
+        ([str(script), "bogus"], no_defaults, 2, "usage:"),
+        ([str(script), "status"], bad_defaults, 1, "RAMSTER_MODE in"),
+    ]:
+        out = _run(cmd, repo, dict(env, RAMSTER_DEFAULTS=str(defaults)))
+        if out.returncode != status or says not in out.stdout:
+            problems.append(f"{' '.join(cmd)}: status {out.returncode}, said {out.stdout!r}; "
+                            f"wanted status {status} and '{says}'")
+    bad_defaults.unlink()
     return problems
 
 

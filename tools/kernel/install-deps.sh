@@ -6,7 +6,7 @@ set -euo pipefail
 BINDGEN_VERSION=0.73.2
 DEBS=(linux-source-6.12 clang-19 lld-19 llvm-19 libclang-19-dev flex bison bc libelf-dev
       libssl-dev dwarves cpio qemu-system-x86 busybox-static xz-utils patch e2fsprogs
-      python3-sphinx dkms)
+      python3-sphinx dkms systemd)
 
 missing=()
 for p in "${DEBS[@]}"; do

@@ -39,6 +39,9 @@ def build(out: Path, kernel_release: str, modules: list, programs: list,
         shutil.copy2(HERE / "guest/init.sh", root / "init")
         shutil.copytree(HERE / "scenarios", root / "scenarios")
         shutil.copytree(HERE / "demo", root / "demo")
+        # The service script where `make install` puts it (PREFIX=/usr).
+        (root / "usr/lib/ramster").mkdir(parents=True)
+        shutil.copy2(HERE.parent / "service/ramster-service", root / "usr/lib/ramster")
         moddir = root / "lib/modules" / kernel_release
         (moddir / "extra").mkdir(parents=True)
         deps = []
