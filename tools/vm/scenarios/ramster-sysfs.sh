@@ -5,6 +5,7 @@
 . /scenarios/hooks.inc
 . /scenarios/zcache.inc
 . /scenarios/cluster.inc
+. /scenarios/ramster.inc
 
 SYS=/sys/kernel/mm/ramster
 DBG=/sys/kernel/debug/ramster
@@ -142,8 +143,6 @@ check_eq "node 3's folder appears" 3 "$(ls $DBG/nodes)"
 check_eq "nodes/3/remote_pages reads 0" 0 "$(cat $DBG/nodes/3/remote_pages)"
 check_eq "nodes/3/foreign_pages reads 0" 0 "$(cat $DBG/nodes/3/foreign_pages)"
 check_eq "nodes/3/foreign_bytes reads 0" 0 "$(cat $DBG/nodes/3/foreign_bytes)"
-# peer_stat: node link remote_pages foreign_pages foreign_bytes (sysfs-abi.rst).
-peer_line() { as_nobody "cat $SYS/peer_stat" | awk -v n="$1" '$1 == n { $1 = $1; print }'; }
 check_eq "peer_stat: node 3, networking stopped" "3 stopped 0 0 0" "$(peer_line 3)"
 check "a node b" mkdir -p $CFS/test/node/b
 B=$CFS/test/node/b
@@ -152,9 +151,8 @@ check "node b: 127.0.0.2:7778, num 4" sh -c \
 check "node a: local 1" sh -c "echo 1 > $N/local"
 check_eq "peer_stat has one line, for the peer (not the local node)" 1 \
 	"$(as_nobody "cat $SYS/peer_stat" | wc -l)"
-check_eq "peer_stat: node 4, its configfs link word, debugfs nodes/4/'s counters" \
-	"4 $(cat $B/link) $(cat $DBG/nodes/4/remote_pages) $(cat $DBG/nodes/4/foreign_pages) $(cat $DBG/nodes/4/foreign_bytes)" \
-	"$(peer_line 4)"
+check "peer_stat: node 4, its configfs link word, debugfs nodes/4/'s counters" \
+	peer_agrees 4 "$(cat $B/link)"
 as_nobody "ramster-tools status" > /tmp/status
 check_eq "ramster-tools status runs as nobody" 0 $?
 cat /tmp/status
