@@ -270,6 +270,11 @@ impl Subsystem {
         self.cluster.as_mut()
     }
 
+    /// The cluster, if one exists, to read.
+    pub fn cluster_ref(&self) -> Option<&Cluster> {
+        self.cluster.as_ref()
+    }
+
     /// rmdir `cluster/<name>` (configfs only allows it once its nodes are gone).
     pub fn drop_cluster(&mut self) {
         self.cluster = None;
@@ -328,6 +333,13 @@ impl Cluster {
     /// Where node `num` listens, if such a node is numbered.
     pub fn endpoint(&self, num: NodeNum) -> Option<Endpoint> {
         self.endpoints.get(num.index()).copied().flatten()
+    }
+
+    /// The peers: every numbered node but the local one, in increasing order.
+    pub fn peers(&self) -> impl Iterator<Item = NodeNum> + '_ {
+        (0..=NodeNum::MAX)
+            .filter_map(NodeNum::new)
+            .filter(|n| self.endpoint(*n).is_some() && self.local != Some(*n))
     }
 
     /// The node with IPv4 address `addr` (to check an accepted connection's source).

@@ -431,6 +431,23 @@ fn a_nodes_pair_key_is_kept_by_its_number_so_num_comes_first() {
 }
 
 #[test]
+fn peers_are_the_numbered_nodes_but_the_local_one_in_order() {
+    let mut sub = cluster();
+    let c = sub.cluster().unwrap();
+    let peers = |c: &Cluster| c.peers().map(NodeNum::get).collect::<Vec<_>>();
+    let mut seven = numbered(c, "seven", 7);
+    c.make_node(b"unnumbered").unwrap();
+    numbered(c, "two", 2);
+    numbered(c, "last", 254);
+    assert_eq!(peers(c), [2, 7, 254]);
+    c.write_node(&mut seven, NodeAttr::Local, b"1").unwrap();
+    assert_eq!(peers(c), [2, 254]);
+    c.write_node(&mut seven, NodeAttr::Local, b"0").unwrap();
+    assert_eq!(peers(c), [2, 7, 254]);
+    assert_eq!(sub.cluster_ref().map(peers), Some(std::vec![2, 7, 254]));
+}
+
+#[test]
 fn connected_nodes_cannot_be_removed() {
     let mut sub = cluster();
     let c = sub.cluster().unwrap();

@@ -21,6 +21,11 @@ impl<'a> BufWriter<'a> {
     pub(crate) fn written(&self) -> isize {
         isize::try_from(self.len).unwrap_or(0)
     }
+
+    /// How many bytes were written.
+    pub(crate) fn len_written(&self) -> usize {
+        self.len
+    }
 }
 
 impl fmt::Write for BufWriter<'_> {

@@ -43,9 +43,10 @@ module! {
 /// store it uses.
 struct Ramster {
     config: Config,
-    /// `/sys/kernel/mm/ramster/`: only with `mode=ramster`, made after the cluster layer;
+    /// `/sys/kernel/mm/ramster/`: `mm_stat` with a store; with `mode=ramster` also the
+    /// settings and `peer_stat`. Made after what its files read (the store, RAMster mode);
     /// declared first so that it is removed first at unload.
-    _sysfs: Option<sysfs::SysfsKnobs>,
+    _sysfs: Option<sysfs::SysfsFiles>,
     /// RAMster mode (remotify, remote gets, foreign pages): only with `mode=ramster`.
     _ramster: Option<ramster_kernel::RamsterNode>,
     /// The cluster layer (configfs, sockets, heartbeat): only with `mode=ramster`.
@@ -71,10 +72,9 @@ impl kernel::Module for Ramster {
             (Some(cluster), Some(_)) => Some(ramster_kernel::RamsterNode::start(cluster)?),
             _ => None,
         };
-        let sysfs = if config.mode == Mode::Ramster {
-            Some(sysfs::SysfsKnobs::register()?)
-        } else {
-            None
+        let sysfs = match config.mode {
+            Mode::Off => None,
+            mode => Some(sysfs::SysfsFiles::register(mode)?),
         };
         Ok(Ramster {
             config,

@@ -2,7 +2,7 @@
 
 //! The RAMster counters in debugfs `ramster/`: one read-only file per
 //! [`RamsterCounters`](crate::zcache::remote::counters::RamsterCounters) name, and
-//! `ramster/nodes/<num>/{remote_pages,foreign_pages}` from
+//! `ramster/nodes/<num>/{remote_pages,foreign_pages,foreign_bytes}` from
 //! [`NODE_PAGES`](crate::zcache::remote::counters::NODE_PAGES) for every node number that has a
 //! configfs node.
 //!
@@ -21,6 +21,7 @@ use kernel::prelude::*;
 const GROUP_RAMSTER: u32 = 2;
 const GROUP_NODE_REMOTE: u32 = 3;
 const GROUP_NODE_FOREIGN: u32 = 4;
+const GROUP_NODE_FOREIGN_BYTES: u32 = 5;
 
 extern "C" {
     fn ramster_debugfs_counters_create() -> c_int;
@@ -104,6 +105,7 @@ fn counter(group: u32, id: u32) -> Option<u64> {
         }
         GROUP_NODE_REMOTE => node().map(|n| NODE_PAGES.remote(n)),
         GROUP_NODE_FOREIGN => node().map(|n| NODE_PAGES.foreign(n)),
+        GROUP_NODE_FOREIGN_BYTES => node().map(|n| NODE_PAGES.foreign_bytes(n)),
         _ => None,
     }
 }

@@ -2,15 +2,20 @@
 
 //! `/sys/kernel/mm/ramster/`, as a safe Rust type over `shim/sysfs.c`.
 //!
-//! [`SysfsKnobs::register`] makes the directory and one file per
-//! [`Knob`](crate::zcache::remote::knobs::Knob); dropping the [`SysfsKnobs`] removes them. Reads
-//! and writes arrive in the `extern "C"` functions here by file id and go to
-//! [`KNOBS`](crate::zcache::remote::knobs::KNOBS). A refused write logs one line saying why and
-//! becomes an errno only at the C boundary: `EINVAL` for a bad value, `EACCES` for a read-only
-//! file (sysfs itself refuses those first: they have no store method).
+//! [`SysfsFiles::register`] makes the directory and one file per
+//! [`SysfsFile`](crate::zcache::sysfs_files::SysfsFile) the module's mode has; dropping the
+//! [`SysfsFiles`] removes them. Reads and writes arrive in the `extern "C"` functions here by
+//! file id. Settings go to [`KNOBS`](crate::zcache::remote::knobs::KNOBS): a refused write logs
+//! one line saying why and becomes an errno only at the C boundary: `EINVAL` for a bad value,
+//! `EACCES` for a read-only file (sysfs itself refuses those first: they have no store method).
+//! The statistics (`mm_stat`, `peer_stat`) are formatted by the logic they come from
+//! ([`crate::zcache_kernel::write_mm_stat`], [`crate::ramster_kernel::peer_stat`]); a read takes
+//! no spinlock.
 
 use crate::buf_writer::BufWriter;
-use crate::zcache::remote::knobs::{Knob, KnobError, KNOBS};
+use crate::params::Mode;
+use crate::zcache::remote::knobs::{KnobError, KNOBS};
+use crate::zcache::sysfs_files::SysfsFile;
 use kernel::error::to_result;
 use kernel::ffi::{c_char, c_int, c_uint};
 use kernel::prelude::*;
@@ -27,17 +32,21 @@ extern "C" {
 }
 
 /// The registered `/sys/kernel/mm/ramster/` directory; only one exists at a time.
-pub(crate) struct SysfsKnobs(());
+pub(crate) struct SysfsFiles(());
 
-impl SysfsKnobs {
-    /// Makes `/sys/kernel/mm/ramster/` and its files.
-    pub(crate) fn register() -> Result<SysfsKnobs> {
+impl SysfsFiles {
+    /// Makes `/sys/kernel/mm/ramster/` and the files `mode` has. What the files read must
+    /// exist until this is dropped: the zcache store, and with `mode=ramster` RAMster mode.
+    pub(crate) fn register(mode: Mode) -> Result<SysfsFiles> {
         // SAFETY: no preconditions; refuses (`EEXIST`) while a directory is registered.
         to_result(unsafe { ramster_sysfs_create() })?;
-        // From here on, dropping `knobs` removes the directory and what was added.
-        let knobs = SysfsKnobs(());
-        for (id, knob) in Knob::ALL.iter().enumerate() {
-            let name = knob.name();
+        // From here on, dropping `files` removes the directory and what was added.
+        let files = SysfsFiles(());
+        for (id, file) in SysfsFile::ALL.iter().enumerate() {
+            if !file.exists_in(mode) {
+                continue;
+            }
+            let name = file.name();
             let id = c_uint::try_from(id).map_err(|_| EINVAL)?;
             // SAFETY: `name` is valid for `name.len()` bytes during the call (the shim copies
             // it); the directory exists (created above).
@@ -46,26 +55,37 @@ impl SysfsKnobs {
                     id,
                     name.as_ptr().cast(),
                     name.len(),
-                    c_int::from(knob.writable()),
+                    c_int::from(file.writable()),
                 )
             })?;
         }
-        Ok(knobs)
+        Ok(files)
     }
 }
 
-impl Drop for SysfsKnobs {
+impl Drop for SysfsFiles {
     fn drop(&mut self) {
         // SAFETY: removes what `register` made; waits for running reads and writes.
         unsafe { ramster_sysfs_remove() };
     }
 }
 
-fn knob(id: c_uint) -> Result<Knob> {
+fn file(id: c_uint) -> Result<SysfsFile> {
     usize::try_from(id)
         .ok()
-        .and_then(Knob::from_id)
+        .and_then(SysfsFile::from_id)
         .ok_or(EINVAL)
+}
+
+/// What a read of `file` shows, written into `buf`; returns its length.
+fn show(file: SysfsFile, buf: &mut [u8]) -> Result<usize> {
+    let mut out = BufWriter::new(buf);
+    match file {
+        SysfsFile::Knob(knob) => KNOBS.show(knob, &mut out).map_err(|_| ENOSPC)?,
+        SysfsFile::MmStat => crate::zcache_kernel::write_mm_stat(&mut out)?,
+        SysfsFile::PeerStat => return crate::ramster_kernel::peer_stat(buf),
+    }
+    Ok(out.len_written())
 }
 
 /// A read of file `id`: writes at most `size` bytes to `buf`, returns how many.
@@ -77,10 +97,8 @@ fn knob(id: c_uint) -> Result<Knob> {
 unsafe extern "C" fn ramster_sysfs_show(id: c_uint, buf: *mut c_char, size: usize) -> isize {
     // SAFETY: the shim passes sysfs's page buffer of `size` bytes (this function's contract).
     let buf = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), size) };
-    let mut out = BufWriter::new(buf);
-    let shown = knob(id).and_then(|k| KNOBS.show(k, &mut out).map_err(|_| ENOSPC));
-    match shown {
-        Ok(()) => out.written(),
+    match file(id).and_then(|f| show(f, buf)) {
+        Ok(len) => isize::try_from(len).unwrap_or(0),
         Err(e) => e.to_errno() as isize,
     }
 }
@@ -94,8 +112,11 @@ unsafe extern "C" fn ramster_sysfs_show(id: c_uint, buf: *mut c_char, size: usiz
 unsafe extern "C" fn ramster_sysfs_store(id: c_uint, buf: *const c_char, len: usize) -> isize {
     // SAFETY: the shim passes sysfs's copy of the written bytes (this function's contract).
     let text = unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), len) };
-    let Ok(knob) = knob(id) else {
-        return EINVAL.to_errno() as isize;
+    let knob = match file(id) {
+        Ok(SysfsFile::Knob(knob)) => knob,
+        // Statistics have no store method: sysfs refuses their writes before this.
+        Ok(_) => return EACCES.to_errno() as isize,
+        Err(e) => return e.to_errno() as isize,
     };
     match KNOBS.store(knob, text) {
         Ok(()) => 0,

@@ -14,6 +14,7 @@
 //! - [`counters`]: the `zcache/` and `zbud/` debugfs counters and the `mm_stat` summary;
 //! - [`store`]: all of the above behind tmem: the operations the backends call;
 //! - [`remote`]: RAMster's remote pages: counters, settings;
+//! - [`sysfs_files`]: the files of `/sys/kernel/mm/ramster/` and the modes that have them;
 //! - [`bench_pages`]: the test pages of the in-kernel benchmarks.
 
 pub mod bench_pages;
@@ -26,6 +27,7 @@ pub mod remote;
 pub mod slab_arena;
 pub mod store;
 pub mod swapkey;
+pub mod sysfs_files;
 pub mod zbud;
 pub mod zero;
 

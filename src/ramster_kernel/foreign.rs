@@ -145,7 +145,7 @@ impl ForeignClients {
         }
         // The store goes with any frame still in it: a dropped frame frees its page.
         drop(client);
-        NODE_PAGES.set_foreign(node, 0);
+        NODE_PAGES.set_foreign(node, 0, 0);
         self.publish();
         eph.saturating_add(pers)
     }
@@ -172,7 +172,8 @@ impl ForeignClients {
             .saturating_sub(client.bytes)
             .saturating_add(bytes);
         (client.eph, client.pers, client.bytes) = (eph, pers, bytes);
-        NODE_PAGES.set_foreign(node, eph.saturating_add(pers));
+        let bytes = u64::try_from(bytes).unwrap_or(u64::MAX);
+        NODE_PAGES.set_foreign(node, eph.saturating_add(pers), bytes);
         self.publish();
     }
 

@@ -9,7 +9,8 @@
 //! - [`put`]: a put of one compressed page on a peer;
 //! - [`fetch`]: a get of a page kept on a peer (request, sleep, decompress);
 //! - [`foreign`]: the tmem message handlers that keep peers' pages here;
-//! - [`get_bench`]: debugfs `ramster/remote_get_bench`, the remote get measured in the kernel.
+//! - [`get_bench`]: debugfs `ramster/remote_get_bench`, the remote get measured in the kernel;
+//! - [`peer_stat`]: sysfs `peer_stat`, one line per peer node.
 //!
 //! Everything here runs in process context; the store's locks are taken with local interrupts
 //! off, as everywhere (their lock API does it: [`crate::os::SpinLockArray`]). The host-tested
@@ -20,11 +21,13 @@ mod fetch;
 mod foreign;
 mod get_bench;
 mod inject_wrong;
+mod peer_stat;
 mod put;
 mod remotify;
 mod runtime;
 
 pub(crate) use fetch::{fetch, peer_answered};
+pub(crate) use peer_stat::peer_stat;
 pub(crate) use runtime::RamsterNode;
 
 use crate::cluster::node_num::NodeNum;

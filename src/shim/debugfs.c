@@ -221,6 +221,10 @@ int ramster_debugfs_node_add(u32 num)
 		ret = ramster_debugfs_counter_file(d, "foreign_pages",
 						   RAMSTER_COUNTERS_NODE_FOREIGN,
 						   num);
+	if (!ret)
+		ret = ramster_debugfs_counter_file(d, "foreign_bytes",
+						   RAMSTER_COUNTERS_NODE_FOREIGN_BYTES,
+						   num);
 	if (ret) {
 		debugfs_remove_recursive(d);
 		ramster_debugfs_node[num] = NULL;

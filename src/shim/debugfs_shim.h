@@ -18,6 +18,7 @@ struct dentry;
 #define RAMSTER_COUNTERS_RAMSTER	2	/* ramster/<counter> */
 #define RAMSTER_COUNTERS_NODE_REMOTE	3	/* ramster/nodes/<id>/remote_pages */
 #define RAMSTER_COUNTERS_NODE_FOREIGN	4	/* ramster/nodes/<id>/foreign_pages */
+#define RAMSTER_COUNTERS_NODE_FOREIGN_BYTES 5	/* .../<id>/foreign_bytes */
 
 /* Node numbers 0..254. */
 #define RAMSTER_DEBUGFS_NODES		255

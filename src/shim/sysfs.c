@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /sys/kernel/mm/ramster/: the RAMster settings (mode=ramster only).
+ * /sys/kernel/mm/ramster/: the statistics any user may read (mm_stat with
+ * mode=zcache and mode=ramster, peer_stat) and the RAMster settings
+ * (mode=ramster only).
  *
- * The files, their modes and their rules are Rust's (zcache/remote/knobs.rs,
- * glue in src/sysfs.rs): Rust adds each file by id, name and mode, and every
- * read and write is forwarded to ramster_sysfs_show()/ramster_sysfs_store()
- * with the file's id. Read-only files have no store method, so a write to one
- * is refused by sysfs itself (EACCES) before it reaches the module.
+ * The files, their modes and their rules are Rust's (zcache/sysfs_files.rs,
+ * zcache/remote/knobs.rs, glue in src/sysfs.rs): Rust adds each file by id,
+ * name and mode, and every read and write is forwarded to
+ * ramster_sysfs_show()/ramster_sysfs_store() with the file's id. Read-only
+ * files have no store method, so a write to one is refused by sysfs itself
+ * (EACCES) before it reaches the module.
  *
  * mm_kobj (/sys/kernel/mm) is not exported to modules in 6.12, so the
  * "mm" directory is looked up under kernel_kobj: a kobject's sysfs directory

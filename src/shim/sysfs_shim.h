@@ -9,7 +9,7 @@
 #include <linux/types.h>
 
 /* At most this many files; ids are 0 .. RAMSTER_SYSFS_MAX_FILES - 1. */
-#define RAMSTER_SYSFS_MAX_FILES 8
+#define RAMSTER_SYSFS_MAX_FILES 16
 
 /* Implemented in Rust (src/sysfs.rs). */
 ssize_t ramster_sysfs_show(unsigned int id, char *buf, size_t size);

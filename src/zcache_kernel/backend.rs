@@ -527,6 +527,16 @@ unsafe extern "C" fn ramster_zc_counter(dir: u32, id: u32, val: *mut u64) -> c_i
     }
 }
 
+/// Writes the `mm_stat` line (debugfs `zcache/mm_stat`, sysfs `mm_stat`) to `out`: `ENODEV`
+/// without a store, `E2BIG` if `out` is full. Lock-free: it reads the store's counters.
+pub(crate) fn write_mm_stat(out: &mut impl Write) -> Result {
+    match with_shared(|shared| write!(out, "{}", shared.store.counters().mm_stat())) {
+        Some(Ok(())) => Ok(()),
+        Some(Err(_)) => Err(E2BIG),
+        None => Err(ENODEV),
+    }
+}
+
 /// # Safety
 ///
 /// `buf` must be valid for writes of `size` bytes.
@@ -535,10 +545,9 @@ unsafe extern "C" fn ramster_zc_mm_stat(buf: *mut c_char, size: usize) -> isize 
     // SAFETY: `buf` is writable for `size` bytes (this function's contract).
     let buf = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), size) };
     let mut w = BufWriter::new(buf);
-    match with_shared(|shared| write!(w, "{}", shared.store.counters().mm_stat())) {
-        Some(Ok(())) => w.written(),
-        Some(Err(_)) => E2BIG.to_errno() as isize,
-        None => ENODEV.to_errno() as isize,
+    match write_mm_stat(&mut w) {
+        Ok(()) => w.written(),
+        Err(e) => e.to_errno() as isize,
     }
 }
 

@@ -11,6 +11,10 @@ HERE = Path(__file__).resolve().parent
 BUSYBOX = Path("/bin/busybox")
 # /etc/modprobe.d/ramster.conf in the image.
 MODPROBE_CONF = "options ramster test_messages=1\n"
+# /etc/passwd and /etc/group in the image: root, and nobody for the scenarios that read files
+# unprivileged (`as_nobody` in scenarios/lib.sh runs busybox su, which needs them).
+PASSWD = "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/sh\n"
+GROUP = "root:x:0:\nnogroup:x:65534:\n"
 
 
 def _busybox_applets() -> list:
@@ -54,6 +58,8 @@ def build(out: Path, kernel_release: str, modules: list, programs: list,
         # the modprobe command line (given after these options), still choose.
         (root / "etc/modprobe.d").mkdir(parents=True)
         (root / "etc/modprobe.d/ramster.conf").write_text(MODPROBE_CONF)
+        (root / "etc/passwd").write_text(PASSWD)
+        (root / "etc/group").write_text(GROUP)
         for prog in programs:
             shutil.copy2(prog, root / "usr/bin" / Path(prog).name)
         for dest, src in (extra or {}).items():

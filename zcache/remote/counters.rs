@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The `ramster/` debugfs counters, with the original's names, and the per-node page counts
-//! that `ramster-tools status` shows (`ramster/nodes/<num>/{remote_pages,foreign_pages}`).
+//! (`ramster/nodes/<num>/{remote_pages,foreign_pages,foreign_bytes}` in debugfs, and the lines of
+//! sysfs `peer_stat`, which `ramster-tools status` shows).
 //!
 //! One static [`RAMSTER_COUNTERS`] and one static [`NODE_PAGES`] exist: the remote store, the
 //! remotify worker and the message handlers update them; debugfs reads them. Relaxed atomics:
@@ -72,10 +73,11 @@ counters! {
 /// The `ramster/` counters.
 pub static RAMSTER_COUNTERS: RamsterCounters = RamsterCounters::new();
 
-/// Pages per peer node, in both directions.
+/// Pages per peer node, in both directions, and the bytes each peer's pages take here.
 pub struct NodePages {
     remote: [AtomicU64; NodeNum::COUNT],
     foreign: [AtomicU64; NodeNum::COUNT],
+    foreign_bytes: [AtomicU64; NodeNum::COUNT],
 }
 
 /// The per-node page counts.
@@ -95,6 +97,7 @@ impl NodePages {
         Self {
             remote: [const { AtomicU64::new(0) }; NodeNum::COUNT],
             foreign: [const { AtomicU64::new(0) }; NodeNum::COUNT],
+            foreign_bytes: [const { AtomicU64::new(0) }; NodeNum::COUNT],
         }
     }
 
@@ -108,6 +111,11 @@ impl NodePages {
         self.foreign[node.index()].load(Ordering::Relaxed)
     }
 
+    /// Bytes the pages `node` keeps here take: frames and index.
+    pub fn foreign_bytes(&self, node: NodeNum) -> u64 {
+        self.foreign_bytes[node.index()].load(Ordering::Relaxed)
+    }
+
     /// Changes the count of pages kept on `node` by `delta` (never below zero).
     pub fn add_remote(&self, node: NodeNum, delta: i64) {
         add(self.remote.get(node.index()), delta);
@@ -118,10 +126,14 @@ impl NodePages {
         add(self.foreign.get(node.index()), delta);
     }
 
-    /// Sets the count of pages `node` keeps here (after its pages were dropped: 0).
-    pub fn set_foreign(&self, node: NodeNum, value: u64) {
+    /// Sets the count of pages `node` keeps here and the bytes they take (after its pages were
+    /// dropped: 0 and 0).
+    pub fn set_foreign(&self, node: NodeNum, pages: u64, bytes: u64) {
         if let Some(c) = self.foreign.get(node.index()) {
-            c.store(value, Ordering::Relaxed);
+            c.store(pages, Ordering::Relaxed);
+        }
+        if let Some(c) = self.foreign_bytes.get(node.index()) {
+            c.store(bytes, Ordering::Relaxed);
         }
     }
 

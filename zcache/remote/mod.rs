@@ -7,11 +7,13 @@
 //! - [`outbox`]: remote flushes waiting to be sent;
 //! - [`page_tag`]: the owner's keyed tag of each page it keeps on a peer, checked on every get;
 //! - [`remotify`]: moving pages to a peer, and the peer-death policy;
-//! - [`foreign`]: the pages peers keep here.
+//! - [`foreign`]: the pages peers keep here;
+//! - [`peer_stat`]: the per-peer lines of sysfs `peer_stat`.
 
 pub mod counters;
 pub mod foreign;
 pub mod knobs;
 pub mod outbox;
 pub mod page_tag;
+pub mod peer_stat;
 pub mod remotify;

@@ -66,8 +66,8 @@ pub struct Invocation {
     pub config: PathBuf,
     /// `--configfs-root`.
     pub configfs_root: PathBuf,
-    /// `--debugfs-root`.
-    pub debugfs_root: PathBuf,
+    /// `--sysfs-root`.
+    pub sysfs_root: PathBuf,
     /// `--node`: the local node's name (default: the hostname).
     pub node: Option<String>,
     /// `status --json`.
@@ -119,14 +119,9 @@ struct Global {
         default_value = "/sys/kernel/config"
     )]
     configfs_root: PathBuf,
-    /// Where debugfs is mounted
-    #[arg(
-        long,
-        global = true,
-        value_name = "PATH",
-        default_value = "/sys/kernel/debug"
-    )]
-    debugfs_root: PathBuf,
+    /// Where sysfs is mounted (status reads kernel/mm/ramster/ there)
+    #[arg(long, global = true, value_name = "PATH", default_value = "/sys")]
+    sysfs_root: PathBuf,
     /// Override the file's idle_timeout_ms (1 to 86400000; must be equal on all nodes)
     #[arg(long, global = true, value_name = "MS", value_parser = in_range(DELAY_MS_RANGE))]
     idle_timeout_ms: Option<u32>,
@@ -173,7 +168,8 @@ Print the cluster's auth, its timeouts and a table of the nodes: number, name, a
 link state (local, down, connecting, handshaking, up, stopped) and page counters: for the local \
 node the pages in its own compressed store (LOCAL_PAGES), and per node the pages this node \
 keeps there (REMOTE_PAGES) and the pages that node keeps here (FOREIGN_PAGES). A value the \
-kernel does not provide shows as -.")]
+kernel does not provide shows as -. Everything comes from configfs and from the statistics any \
+user may read in sysfs (kernel/mm/ramster/mm_stat and peer_stat): no root needed.")]
     Status(StatusArgs),
     /// Make a new cluster key (32 random bytes as 64 hexadecimal digits) for key_file
     #[command(long_about = "\
@@ -195,7 +191,7 @@ taken over cannot pose as any other. Make the sets again when nodes are added.")
     #[command(long_about = "\
 Read the configuration file and check it as configure would: the stanzas and every value (an \
 error names its line), the key file with auth = psk (its format, owner and mode), the timeout \
-overrides, and, with --node, that the file names that node. Nothing in configfs, debugfs or the \
+overrides, and, with --node, that the file names that node. Nothing in configfs, sysfs or the \
 keyring is read or written.")]
     Check,
     /// Print a completion script for SHELL on standard output
@@ -261,7 +257,7 @@ impl Cli {
             command: Command::Check,
             config: g.config,
             configfs_root: g.configfs_root,
-            debugfs_root: g.debugfs_root,
+            sysfs_root: g.sysfs_root,
             node: g.node,
             json: false,
             watch: None,

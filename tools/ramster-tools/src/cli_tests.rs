@@ -27,7 +27,7 @@ fn defaults() {
     assert_eq!(inv.command, Command::Status);
     assert_eq!(inv.config, PathBuf::from("/etc/ramster.conf"));
     assert_eq!(inv.configfs_root, PathBuf::from("/sys/kernel/config"));
-    assert_eq!(inv.debugfs_root, PathBuf::from("/sys/kernel/debug"));
+    assert_eq!(inv.sysfs_root, PathBuf::from("/sys"));
     assert_eq!(inv.node, None);
     assert!(!inv.json);
     assert_eq!(inv.watch, None);
@@ -96,9 +96,9 @@ fn global_options_before_or_after_the_command_in_both_spellings() {
     assert_eq!(inv.timeouts.idle_timeout_ms, Some(1_000_000));
     assert_eq!(inv.timeouts.keepalive_delay_ms, Some(1));
     assert_eq!(inv.timeouts.reconnect_delay_ms, Some(86_400_000));
-    let inv = parse(&args("--node beta --debugfs-root /d status --json")).unwrap();
+    let inv = parse(&args("--node beta --sysfs-root /d status --json")).unwrap();
     assert_eq!(
-        (inv.node.as_deref(), inv.debugfs_root, inv.json),
+        (inv.node.as_deref(), inv.sysfs_root, inv.json),
         (Some("beta"), PathBuf::from("/d"), true)
     );
 }

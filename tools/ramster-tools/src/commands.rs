@@ -220,7 +220,7 @@ fn keyset(invocation: &Invocation) -> Result<Output, ToolError> {
 }
 
 /// `check`: the configuration file, its key file and the overrides, as `configure` and `up`
-/// would check them, without touching configfs, debugfs or the keyring.
+/// would check them, without touching configfs, sysfs or the keyring.
 fn check(invocation: &Invocation) -> Result<Output, ToolError> {
     let conf = read_conf(invocation)?;
     let path = invocation.config.display();
@@ -302,7 +302,7 @@ pub fn run(
             }
         }
         Command::Status => {
-            let status = status::read(&configfs, &invocation.debugfs_root)?;
+            let status = status::read(&configfs, &invocation.sysfs_root)?;
             Ok(Output::text(if invocation.json {
                 status::to_json(&status)
             } else {

@@ -85,7 +85,7 @@ impl Setup {
         args.extend([
             "--configfs-root".to_string(),
             self.root.path().display().to_string(),
-            "--debugfs-root".to_string(),
+            "--sysfs-root".to_string(),
             self.conf_dir.path().display().to_string(),
             "--config".to_string(),
             self.conf_dir

@@ -2,43 +2,68 @@
 
 //! `ramster-tools status`: what the kernel says about the cluster, as a table or as JSON.
 //!
-//! Node settings and link states come from configfs (see [`crate::configfs`]); page counters
-//! from debugfs, one directory per node number:
+//! Node settings and link states come from configfs (see [`crate::configfs`]); page counts from
+//! the statistics any user may read in sysfs (`Documentation/sysfs-abi.rst`), so `status` needs
+//! no root and no debugfs:
 //!
 //! ```text
-//! <debugfs>/ramster/nodes/<num>/remote_pages    pages this node keeps on node <num>
-//! <debugfs>/ramster/nodes/<num>/foreign_pages   pages node <num> keeps on this node
+//! <sysfs>/kernel/mm/ramster/mm_stat     the local store: its 4th field, pages_stored, is the
+//!                                       local node's local_pages
+//! <sysfs>/kernel/mm/ramster/peer_stat   a line per peer: node link remote_pages foreign_pages ...
 //! ```
 //!
-//! The local node also shows `local_pages`, the pages in its own compressed store: the sum of
-//! the zcache counters [`LOCAL_COUNTERS`] (`<debugfs>/zcache/<counter>`).
-//!
-//! A file that does not exist shows as `-` (`null` in JSON): the kernel does not provide it (a
-//! node folder appears when its configfs node gets its number; zcache/ is absent with mode=off).
+//! A value the kernel does not provide shows as `-` (`null` in JSON): no `peer_stat` line for a
+//! node (the local node has none, nor a node before its number is written), no `mm_stat`
+//! (`mode=off`), or a field that is not a number.
 
 use crate::configfs::{read_attr, Configfs};
 use crate::error::ToolError;
 use ramster::cluster::timeouts::Timeouts;
 use serde_json::{json, Value};
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
-/// The page counters read per node.
+/// The page counters shown per node.
 pub const COUNTERS: [&str; 2] = ["remote_pages", "foreign_pages"];
 
-/// The zcache counters whose sum is the local node's `local_pages`.
-pub const LOCAL_COUNTERS: [&str; 3] = ["eph_zpages", "pers_zpages", "zero_filled_pages"];
+/// The statistics folder under the sysfs mount point.
+pub const STAT_DIR: &str = "kernel/mm/ramster";
 
-/// Pages in this node's own compressed store, if debugfs shows all of [`LOCAL_COUNTERS`].
-pub fn local_pages(debugfs: &Path) -> Result<Option<String>, ToolError> {
-    let mut total = 0u64;
-    for name in LOCAL_COUNTERS {
-        let value = read_attr(&debugfs.join("zcache").join(name))?;
-        match value.and_then(|v| v.parse::<u64>().ok()) {
-            Some(n) => total = total.saturating_add(n),
-            None => return Ok(None),
-        }
+/// The position of `pages_stored` among `mm_stat`'s fields.
+const MM_STAT_PAGES_STORED: usize = 3;
+
+/// The positions of the [`COUNTERS`] among a `peer_stat` line's fields (after the node number
+/// and the link state).
+const PEER_STAT_COUNTERS: [usize; 2] = [2, 3];
+
+fn stat_file(sysfs: &Path, name: &str) -> PathBuf {
+    sysfs.join(STAT_DIR).join(name)
+}
+
+/// Field `i` of a whitespace-separated line, if it is a decimal number.
+fn number_field(line: &str, i: usize) -> Option<String> {
+    let field = line.split_whitespace().nth(i)?;
+    field.parse::<u64>().ok().map(|_| field.to_string())
+}
+
+/// Pages in this node's own compressed store (`mm_stat`'s `pages_stored`), if sysfs shows it.
+pub fn local_pages(sysfs: &Path) -> Result<Option<String>, ToolError> {
+    let line = read_attr(&stat_file(sysfs, "mm_stat"))?;
+    Ok(line.and_then(|l| number_field(&l, MM_STAT_PAGES_STORED)))
+}
+
+/// The [`COUNTERS`] of every node `peer_stat` has a line for, by node number.
+pub fn peer_counters(sysfs: &Path) -> Result<BTreeMap<String, [Option<String>; 2]>, ToolError> {
+    let text = read_attr(&stat_file(sysfs, "peer_stat"))?.unwrap_or_default();
+    let mut peers = BTreeMap::new();
+    for line in text.lines() {
+        let Some(node) = number_field(line, 0) else {
+            continue;
+        };
+        let counters = PEER_STAT_COUNTERS.map(|i| number_field(line, i));
+        peers.insert(node, counters);
     }
-    Ok(Some(total.to_string()))
+    Ok(peers)
 }
 
 /// One node as the kernel shows it.
@@ -76,23 +101,24 @@ pub struct ClusterStatus {
 }
 
 /// Reads the status; `None` if no cluster is configured.
-pub fn read(configfs: &Configfs, debugfs: &Path) -> Result<Option<ClusterStatus>, ToolError> {
+pub fn read(configfs: &Configfs, sysfs: &Path) -> Result<Option<ClusterStatus>, ToolError> {
     let Some(name) = configfs.cluster()? else {
         return Ok(None);
     };
+    let peers = peer_counters(sysfs)?;
     let mut nodes = Vec::new();
     for node in configfs.nodes(&name)? {
         let dir = configfs.node_dir(&name, &node);
         let num = read_attr(&dir.join("num"))?;
-        let counter = |file: &str| match &num {
-            Some(n) => read_attr(&debugfs.join("ramster/nodes").join(n).join(file)),
-            None => Ok(None),
-        };
+        let counters = num
+            .as_ref()
+            .and_then(|n| peers.get(n).cloned())
+            .unwrap_or_default();
         let local = read_attr(&dir.join("local"))?.as_deref() == Some("1");
         nodes.push(NodeStatus {
             name: node,
-            counters: [counter(COUNTERS[0])?, counter(COUNTERS[1])?],
-            local_pages: if local { local_pages(debugfs)? } else { None },
+            counters,
+            local_pages: if local { local_pages(sysfs)? } else { None },
             address: read_attr(&dir.join("ipv4_address"))?,
             port: read_attr(&dir.join("ipv4_port"))?,
             local,

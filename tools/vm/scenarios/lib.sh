@@ -30,6 +30,10 @@ dmesg_has() {
 	if dmesg | grep -qF -- "$2"; then pass "$1"; else fail "$1 (no '$2' in dmesg)"; fi
 }
 
+# as_nobody 'SHELL COMMAND': runs it as user nobody (uid and gid 65534, no other group; busybox
+# su with the image's /etc/passwd); its exit status.
+as_nobody() { su -s /bin/sh -c "$1" nobody; }
+
 loaded() { [ -d /sys/module/$MODULE ]; }
 param() { cat "$PARAMS/$1"; }
 

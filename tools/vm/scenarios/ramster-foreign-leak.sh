@@ -1,5 +1,5 @@
 #!/bin/sh
-# scenario: RAMster mode: node 1 keeps thousands of node 0's swap pages; node 0 goes down for good (its network cut) and reads them from its swap device, every page verified; node 1 frees them: its counters say 0 and its MemFree comes back to the baseline, again after rmmod
+# scenario: RAMster mode: node 1 keeps thousands of node 0's swap pages (both nodes' sysfs peer_stat, read by nobody, agree with debugfs); node 0 goes down for good (its network cut) and reads them from its swap device, every page verified; node 1 frees them: its counters say 0 and its MemFree comes back to the baseline, again after rmmod
 # nodes: 2
 # memory: 128M
 # timeout: 2400
@@ -19,6 +19,10 @@ if [ "$NODE" = 0 ]; then
 	check "swapon" swap_on
 	check "node 1 has measured its baseline" wait_for 300 markers 1
 	check "more than $PAGES swap pages move to node 1" hold_remote 11 $PAGES
+	check "sysfs peer_stat (read by nobody): node 1 up, as debugfs nodes/1/ counts it" \
+		wait_for 10 peer_agrees 1 up
+	check_gt "peer_stat: more than $PAGES pages kept on node 1" \
+		"$(peer_line 1 | awk '{ print $3 }')" $PAGES
 	check "node 1 has measured what they cost it" wait_for 300 markers 2
 	echo "  remote_pers_pages = $(rc remote_pers_pages) when node 0 goes down"
 	# Down for good: node 0 never comes back.
@@ -44,6 +48,13 @@ else
 	check "more than $PAGES of node 0's pages arrive" wait_for 1500 counter_above foreign_pers_pages $PAGES
 	hold_kib=$(memfree)
 	held=$(rc foreign_pers_pages)
+	check "sysfs peer_stat (read by nobody): node 0 up, as debugfs nodes/0/ counts it" \
+		wait_for 10 peer_agrees 0 up
+	echo "  peer_stat: $(peer_line 0)"
+	check_gt "peer_stat: more than $PAGES of node 0's pages here" \
+		"$(peer_line 0 | awk '{ print $4 }')" $PAGES
+	check_gt "peer_stat: they take more than 1 KiB each here" \
+		"$(peer_line 0 | awk '{ print $5 }')" $((PAGES * 1024))
 	check "tell node 0 to go" marker
 	show_ramster
 	echo "  MemFree: $boot_kib KiB before modprobe, $base_kib KiB after, $hold_kib KiB holding $held pages"
