@@ -51,7 +51,7 @@ else
 	check "node 0's pages arrive" wait_for 1500 counter_above foreign_pers_pages 300
 	check "node 0 leaves" wait_for 1500 sh -c "[ \$(cat $CFS/ramster/node/alpha/link) != up ]"
 	check "node 0's pages are dropped here" wait_for 60 sh -c \
-		"[ \$(rc foreign_pers_pages) = 0 ] && [ \$(rc foreign_eph_pages) = 0 ]"
+		"[ \$(cat $RD/foreign_pers_pages) = 0 ] && [ \$(cat $RD/foreign_eph_pages) = 0 ]"
 	$SVC status > /tmp/status.out; rc=$?
 	cat /tmp/status.out
 	check_eq "status while running: 0" 0 "$rc"
