@@ -200,6 +200,12 @@ def cluster_table(runs: list) -> list:
         out.append("rr MB/s: one request at a time (payload / mean round trip); stream: count "
                    "messages back to back, then one round trip; p50, p99: median over rounds")
         out += [f"link (busybox ping, 56 bytes): {line}" for line in r.lines("BENCH-INFO:")]
+        noauth = latency(r, "noauth_count", "noauth_rtt")
+        cost = paths["bench"].mean_ns / noauth.mean_ns
+        out.append(f"authentication (a HMAC-SHA256 tag on every frame, auth = psk) against "
+                   f"auth = none, same link, same rounds: round trip {us(paths['bench'].mean_ns)} "
+                   f"us vs {us(noauth.mean_ns)} us = {cost:.2f}x (rounds: "
+                   f"{per_round(paths['bench'], noauth)})")
         ratio = paths["bench"].mean_ns / paths["pingpong"].mean_ns
         out.append(f"target: in-kernel round trip no slower than userspace: "
                    f"{ratio:.2f}x userspace's mean (rounds: "

@@ -38,6 +38,10 @@ def cluster_console(get_means=(250000, 250000)):
                   for k, v in [("payload", 4096), ("count", 50), ("rtt_mean_ns", 200000),
                                ("rtt_p50_ns", 190000), ("rtt_p99_ns", 400000),
                                ("rtt_total_ns", 10000000), ("stream_ns", 5000000)]]
+        lines += [f"BENCH-RESULT: round{n} noauth_{k} {v}"
+                  for k, v in [("payload", 4096), ("count", 50), ("rtt_mean_ns", 160000),
+                               ("rtt_p50_ns", 190000), ("rtt_p99_ns", 400000),
+                               ("rtt_total_ns", 10000000), ("stream_ns", 5000000)]]
         lines += [f"BENCH-RESULT: round{n} getbench_{k} {v}" for k, v in
                   [("count", 50), ("zbytes_mean", 1600), ("get_mean_ns", get_mean),
                    ("get_p50_ns", 240000), ("get_p99_ns", 500000), ("put_mean_ns", 300000),
@@ -67,6 +71,12 @@ class ReportTest(unittest.TestCase):
         assert ok, text
         assert "compress 0.90x met, decompress 0.90x met" in text
         assert "1.00x userspace's mean (rounds: 1.00x 1.00x), met" in text
+        assert "auth = none, same link, same rounds: round trip 200.0 us vs 160.0 us = 1.25x " \
+            "(rounds: 1.25x 1.25x)" in text
+        missing = CLUSTER.replace("BENCH-RESULT: round1 noauth_rtt_mean_ns 160000", "")
+        text, ok = report.render([report.Run(config("cluster"), [missing, ""], [], 1.0)],
+                                 "6.12", "make bench")
+        assert not ok and "no number for 'round1 noauth_rtt_mean_ns'" in text
 
     def test_native_codec_table(self):
         native = configs.Config("lz4-native", "host", "codec-native")
