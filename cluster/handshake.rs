@@ -25,7 +25,8 @@
 //! of them, replays an old handshake or answers with another key fails a proof.
 //!
 //! The two frame keys ([`super::frame_mac`]) are MACs of the last proof under the pair key, one
-//! per direction. With `auth = none` on both sides the master key is 32 zero bytes: the same
+//! per direction; a link that encrypts ([`Payloads::Encrypted`], `auth` byte 2, which both sides
+//! must send) derives one AES-256 key per direction the same way, under labels of their own. With `auth = none` on both sides the master key is 32 zero bytes: the same
 //! frames and checks, but they prove nothing, only that both sides run without a key.
 
 use super::be_bytes::{read_u16, read_u32, read_u8, write_u16, write_u32, write_u8};
@@ -71,6 +72,8 @@ const LABEL_WELCOME: &[u8] = b"RMST2 welcome";
 const LABEL_C2A: &[u8] = b"RMST2 frames connector to acceptor";
 const LABEL_A2C: &[u8] = b"RMST2 frames acceptor to connector";
 const LABEL_SESSION: &[u8] = b"RMST2 up period";
+const LABEL_C2A_CIPHER: &[u8] = b"RMST2 cipher connector to acceptor";
+const LABEL_A2C_CIPHER: &[u8] = b"RMST2 cipher acceptor to connector";
 
 /// The key a node authenticates with.
 #[derive(Clone, Copy)]
@@ -84,11 +87,40 @@ pub enum Credentials<'a> {
     PairKey(&'a [u8]),
 }
 
+/// Whether the link encrypts its frames' payloads (the cluster's `encryption` setting).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Payloads {
+    /// Authenticated only: payloads travel in the clear.
+    Clear,
+    /// Payloads encrypted with AES-256-CTR under per-direction keys, then authenticated
+    /// ([`super::frame_mac`]). Needs a key: never with `auth = none`.
+    Encrypted,
+}
+
+/// The `auth` byte of `HELLO` and `CHALLENGE`: how the sender protects the link. Both sides
+/// must say the same, else the acceptor refuses with `AUTH_MISMATCH`.
+const AUTH_NONE: u8 = 0;
+const AUTH_PSK: u8 = 1;
+const AUTH_PSK_ENCRYPTED: u8 = 2;
+
+/// What an `auth` byte means, for messages.
+fn auth_words(auth: u8) -> &'static str {
+    match auth {
+        AUTH_NONE => "auth = none",
+        AUTH_PSK => "auth = psk without encryption",
+        AUTH_PSK_ENCRYPTED => "auth = psk with encryption",
+        _ => "an unknown auth mode",
+    }
+}
+
 impl Credentials<'_> {
-    fn wire(self) -> u8 {
-        match self {
-            Credentials::None => 0,
-            Credentials::Psk(_) | Credentials::PairKey(_) => 1,
+    /// The `auth` byte, or `None` for encryption without a key.
+    fn wire(self, payloads: Payloads) -> Option<u8> {
+        match (self, payloads) {
+            (Credentials::None, Payloads::Clear) => Some(AUTH_NONE),
+            (Credentials::None, Payloads::Encrypted) => None,
+            (_, Payloads::Clear) => Some(AUTH_PSK),
+            (_, Payloads::Encrypted) => Some(AUTH_PSK_ENCRYPTED),
         }
     }
 }
@@ -106,10 +138,13 @@ pub enum Failure {
     Version(u16, u16),
     /// The peer needs the feature set `.0`; we offer `.1`.
     Features(u32, u32),
-    /// The peer's `auth` mode differs from ours (peer authenticates: `.0`).
-    AuthMismatch(bool),
+    /// The peer's `auth` byte (`.0`) differs from ours (`.1`): with or without a key, with or
+    /// without encryption.
+    AuthMismatch(u8, u8),
     /// The local node authenticates but has no key.
     NoLocalKey,
+    /// Encryption was asked for with `auth = none`.
+    EncryptionWithoutKey,
     /// The peer says it is node `.0` talking to `.1`; it must be `.2` talking to `.3`.
     Nodes(NodeNum, NodeNum, NodeNum, NodeNum),
     /// A proof did not check out: the peer has another key or cluster name, or it is an attacker.
@@ -136,13 +171,16 @@ impl fmt::Display for Failure {
             Failure::Features(peer, ours) => {
                 write!(f, "peer features {peer:#x} lack required ones of {ours:#x}")
             }
-            Failure::AuthMismatch(true) => {
-                f.write_str("peer authenticates with a key, this node runs with auth = none")
-            }
-            Failure::AuthMismatch(false) => {
-                f.write_str("peer runs with auth = none, this node requires a key")
-            }
+            Failure::AuthMismatch(peer, ours) => write!(
+                f,
+                "the peer runs with {}, this node with {}",
+                auth_words(*peer),
+                auth_words(*ours)
+            ),
             Failure::NoLocalKey => f.write_str("auth = psk but no key was given (auth_key)"),
+            Failure::EncryptionWithoutKey => {
+                f.write_str("encryption needs auth = psk: with auth = none there is no key")
+            }
             Failure::Nodes(ps, pr, es, er) => write!(
                 f,
                 "peer says node {ps} talking to node {pr}, expected node {es} talking to node {er}"
@@ -281,7 +319,15 @@ fn split_proof(frame: &[u8]) -> (&[u8], &[u8]) {
 }
 
 impl Handshake {
-    fn new(role: Role, ours: Settings, credentials: Credentials<'_>) -> Result<Self, Failure> {
+    fn new(
+        role: Role,
+        ours: Settings,
+        credentials: Credentials<'_>,
+        payloads: Payloads,
+    ) -> Result<Self, Failure> {
+        let auth = credentials
+            .wire(payloads)
+            .ok_or(Failure::EncryptionWithoutKey)?;
         let pair = match credentials {
             Credentials::None => Some(zero_key_pair(&ours)?),
             Credentials::Psk(Some(master)) => {
@@ -296,7 +342,7 @@ impl Handshake {
             role,
             stage: Stage::First,
             ours,
-            auth: credentials.wire(),
+            auth,
             pair,
             challenge,
             chain: [0; MAC_LEN],
@@ -308,9 +354,10 @@ impl Handshake {
     pub fn connect(
         ours: Settings,
         credentials: Credentials<'_>,
+        payloads: Payloads,
         out: &mut [u8],
     ) -> Result<(Handshake, usize), Failure> {
-        let hs = Handshake::new(Role::Connector, ours, credentials)?;
+        let hs = Handshake::new(Role::Connector, ours, credentials, payloads)?;
         if hs.pair.is_none() {
             return Err(Failure::NoLocalKey);
         }
@@ -330,8 +377,12 @@ impl Handshake {
     }
 
     /// The acceptor's side, for a socket from the address of node `ours.receiver`.
-    pub fn accept(ours: Settings, credentials: Credentials<'_>) -> Result<Handshake, Failure> {
-        Handshake::new(Role::Acceptor, ours, credentials)
+    pub fn accept(
+        ours: Settings,
+        credentials: Credentials<'_>,
+        payloads: Payloads,
+    ) -> Result<Handshake, Failure> {
+        Handshake::new(Role::Acceptor, ours, credentials, payloads)
     }
 
     /// The MAC of the connector's whole `HELLO` frame: what the acceptor's proof chains to.
@@ -394,7 +445,7 @@ impl Handshake {
         let receiver = node(p, 9)?;
         let auth = read_u8(p, 10).ok_or(short)?;
         let zero = read_u8(p, 11).ok_or(short)?;
-        if zero != 0 || auth > 1 {
+        if zero != 0 || auth > AUTH_PSK_ENCRYPTED {
             return Err(Failure::BadPayload(HandshakeError::Reserved(u16::from(
                 zero | auth,
             ))));
@@ -411,7 +462,8 @@ impl Handshake {
             return self.refuse(out, Status::UnknownNode, failure);
         }
         if auth != self.auth {
-            return self.refuse(out, Status::AuthMismatch, Failure::AuthMismatch(auth == 1));
+            let failure = Failure::AuthMismatch(auth, self.auth);
+            return self.refuse(out, Status::AuthMismatch, failure);
         }
         if self.pair.is_none() {
             return self.refuse(out, Status::NoKey, Failure::NoLocalKey);
@@ -479,7 +531,7 @@ impl Handshake {
             return Err(Failure::Features(features, FEATURES));
         }
         if auth != self.auth {
-            return Err(Failure::AuthMismatch(auth == 1));
+            return Err(Failure::AuthMismatch(auth, self.auth));
         }
         // The acceptor proves itself first: nothing about this node is sent before.
         self.check(LABEL_CHALLENGE, frame)?;
@@ -535,11 +587,28 @@ impl Handshake {
         Ok(Step::Done(0, self.established(peer)?))
     }
 
+    /// One direction's frame key from the last proof, with its cipher if the link encrypts.
+    fn frame_key(
+        &self,
+        pair: &Hmac,
+        mac_label: &[u8],
+        cipher_label: &[u8],
+    ) -> Result<FrameKey, Failure> {
+        let key = FrameKey::new(&pair.mac(&[mac_label, &self.chain])?)?;
+        if self.auth != AUTH_PSK_ENCRYPTED {
+            return Ok(key);
+        }
+        let mut cipher_key = pair.mac(&[cipher_label, &self.chain])?;
+        let key = key.with_cipher(&cipher_key);
+        zeroize(&mut cipher_key);
+        Ok(key?)
+    }
+
     /// The frame keys, from the last proof.
     fn established(&self, peer: Settings) -> Result<Established, Failure> {
         let pair = self.pair.as_ref().ok_or(Failure::NoLocalKey)?;
-        let c2a = FrameKey::new(&pair.mac(&[LABEL_C2A, &self.chain])?)?;
-        let a2c = FrameKey::new(&pair.mac(&[LABEL_A2C, &self.chain])?)?;
+        let c2a = self.frame_key(pair, LABEL_C2A, LABEL_C2A_CIPHER)?;
+        let a2c = self.frame_key(pair, LABEL_A2C, LABEL_A2C_CIPHER)?;
         let (send, recv) = match self.role {
             Role::Connector => (c2a, a2c),
             Role::Acceptor => (a2c, c2a),

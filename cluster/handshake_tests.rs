@@ -30,13 +30,24 @@ fn settings(sender: u8, receiver: u8, nonce: u64) -> Settings {
 
 /// Node 1 connects to node 0.
 fn connector(creds: Credentials<'_>) -> Result<(Handshake, Vec<u8>), Failure> {
+    connector_with(creds, Payloads::Clear)
+}
+
+fn connector_with(
+    creds: Credentials<'_>,
+    payloads: Payloads,
+) -> Result<(Handshake, Vec<u8>), Failure> {
     let mut out = [0u8; MAX_HANDSHAKE_FRAME];
-    let (hs, len) = Handshake::connect(settings(1, 0, 11), creds, &mut out)?;
+    let (hs, len) = Handshake::connect(settings(1, 0, 11), creds, payloads, &mut out)?;
     Ok((hs, out[..len].to_vec()))
 }
 
 fn acceptor(creds: Credentials<'_>) -> Handshake {
-    Handshake::accept(settings(0, 1, 22), creds).unwrap()
+    acceptor_with(creds, Payloads::Clear)
+}
+
+fn acceptor_with(creds: Credentials<'_>, payloads: Payloads) -> Handshake {
+    Handshake::accept(settings(0, 1, 22), creds, payloads).unwrap()
 }
 
 /// The result of one side's step: the frame to send (maybe empty) and the outcome.
@@ -75,8 +86,16 @@ fn run(
     c_creds: Credentials<'_>,
     a_creds: Credentials<'_>,
 ) -> ([Vec<u8>; 4], Established, Established) {
-    let (mut c, hello) = connector(c_creds).unwrap();
-    let mut a = acceptor(a_creds);
+    run_with(c_creds, a_creds, Payloads::Clear)
+}
+
+fn run_with(
+    c_creds: Credentials<'_>,
+    a_creds: Credentials<'_>,
+    payloads: Payloads,
+) -> ([Vec<u8>; 4], Established, Established) {
+    let (mut c, hello) = connector_with(c_creds, payloads).unwrap();
+    let mut a = acceptor_with(a_creds, payloads);
     let challenge = next(step(&mut a, &hello));
     let prove = next(step(&mut c, &challenge));
     let Outcome::Done(welcome, a_est) = step(&mut a, &prove) else {
@@ -89,14 +108,22 @@ fn run(
     ([hello, challenge, prove, welcome], *c_est, *a_est)
 }
 
-fn frames_flow(c: &mut Established, a: &mut Established) {
-    let tag = c.send.seal(b"head", b"to acceptor").unwrap();
-    a.recv.open(b"head", b"to acceptor", &tag).unwrap();
-    let tag = a.send.seal(b"head", b"to connector").unwrap();
-    c.recv.open(b"head", b"to connector", &tag).unwrap();
+/// Frames go both ways; returns what the first one carried on the wire.
+fn frames_flow(c: &mut Established, a: &mut Established) -> Vec<u8> {
+    let mut payload = *b"to acceptor";
+    let tag = c.send.seal_in_place(b"head", &mut payload).unwrap();
+    let wire = payload.to_vec();
+    a.recv.open(b"head", &mut payload, &tag).unwrap();
+    assert_eq!(&payload, b"to acceptor");
+    let mut payload = *b"to connector";
+    let tag = a.send.seal_in_place(b"head", &mut payload).unwrap();
+    c.recv.open(b"head", &mut payload, &tag).unwrap();
+    assert_eq!(&payload, b"to connector");
     // A frame sealed for one direction does not open in the other.
-    let tag = c.send.seal(b"head", b"x").unwrap();
-    assert!(c.recv.open(b"head", b"x", &tag).is_err());
+    let mut payload = *b"x";
+    let tag = c.send.seal_in_place(b"head", &mut payload).unwrap();
+    assert!(c.recv.open(b"head", &mut payload, &tag).is_err());
+    wire
 }
 
 #[test]
@@ -187,6 +214,55 @@ fn the_key_of_another_pair_does_not_pose_as_this_one() {
 }
 
 #[test]
+fn with_encryption_on_both_sides_payloads_are_encrypted_each_way() {
+    let (frames, mut c, mut a) = run_with(
+        Credentials::Psk(Some(KEY)),
+        Credentials::Psk(Some(KEY)),
+        Payloads::Encrypted,
+    );
+    assert_eq!(
+        frames[0][HEADER_LEN + 10],
+        2,
+        "HELLO says: psk with encryption"
+    );
+    let wire = frames_flow(&mut c, &mut a);
+    assert_ne!(&wire[..], b"to acceptor");
+    // Without encryption the same frame goes out as it is.
+    let (_, mut c, mut a) = run(Credentials::Psk(Some(KEY)), Credentials::Psk(Some(KEY)));
+    assert_eq!(&frames_flow(&mut c, &mut a)[..], b"to acceptor");
+}
+
+#[test]
+fn encryption_on_one_side_only_is_refused_with_a_status_saying_so() {
+    for (c_payloads, a_payloads) in [
+        (Payloads::Encrypted, Payloads::Clear),
+        (Payloads::Clear, Payloads::Encrypted),
+    ] {
+        let (mut c, hello) = connector_with(Credentials::Psk(Some(KEY)), c_payloads).unwrap();
+        let mut a = acceptor_with(Credentials::Psk(Some(KEY)), a_payloads);
+        let (refusal, f) = failure(step(&mut a, &hello));
+        assert_eq!(
+            decode_header(&refusal).unwrap().status,
+            Status::AuthMismatch
+        );
+        let (_, cf) = failure(step(&mut c, &refusal));
+        assert_eq!(cf, Failure::PeerRefused(Status::AuthMismatch));
+        let text = std::format!("{f}");
+        if c_payloads == Payloads::Encrypted {
+            assert_eq!(
+                text,
+                "the peer runs with auth = psk with encryption, this node with auth = psk \
+                 without encryption"
+            );
+        }
+    }
+    assert_eq!(
+        connector_with(Credentials::None, Payloads::Encrypted).err(),
+        Some(Failure::EncryptionWithoutKey)
+    );
+}
+
+#[test]
 fn hello_tells_nothing_about_the_node_but_its_number() {
     let (_, hello) = connector(Credentials::Psk(Some(KEY))).unwrap();
     let text = &hello[HEADER_LEN..];
@@ -265,7 +341,12 @@ fn mode_and_key_mismatches_are_refused_with_a_status() {
 fn other_nodes_are_refused() {
     let (_, hello) = connector(Credentials::Psk(Some(KEY))).unwrap();
     // The acceptor expected node 2 from this address.
-    let mut a = Handshake::accept(settings(0, 2, 22), Credentials::Psk(Some(KEY))).unwrap();
+    let mut a = Handshake::accept(
+        settings(0, 2, 22),
+        Credentials::Psk(Some(KEY)),
+        Payloads::Clear,
+    )
+    .unwrap();
     let (refusal, f) = failure(step(&mut a, &hello));
     assert!(matches!(f, Failure::Nodes(..)));
     assert_eq!(decode_header(&refusal).unwrap().status, Status::UnknownNode);
@@ -292,7 +373,7 @@ fn settings_that_differ_are_refused_after_both_proved_themselves() {
     let (mut c, hello) = connector(Credentials::Psk(Some(KEY))).unwrap();
     let mut ours = settings(0, 1, 22);
     ours.timeouts.dead_threshold += 1;
-    let mut a = Handshake::accept(ours, Credentials::Psk(Some(KEY))).unwrap();
+    let mut a = Handshake::accept(ours, Credentials::Psk(Some(KEY)), Payloads::Clear).unwrap();
     let challenge = next(step(&mut a, &hello));
     let prove = next(step(&mut c, &challenge));
     let (welcome, f) = failure(step(&mut a, &prove));

@@ -19,6 +19,9 @@
 //! - `auth` is `psk` (the default: peers prove they hold the pre-shared key) or `none`
 //!   (`EINVAL` for anything else), and, like the timeouts, does not change while a peer is
 //!   connected (`EBUSY`);
+//! - `encryption` is `none` (the default) or `aes-256-ctr` (payloads encrypted), follows the
+//!   same rules, and is never on with `auth = none` (either write that would make it so gets
+//!   `EINVAL`);
 //! - `auth_key` names a `logon` key in the writer's keyrings, `<prefix>:<name>` of 1-64 printable
 //!   bytes without space or `/` (`EINVAL`); the key must exist (`ENOKEY`) and be 16-64 bytes
 //!   (`EINVAL`). It may be written at any time, also while peers are connected: links that are
@@ -51,6 +54,8 @@ pub enum ClusterAttr {
     DeadThreshold,
     /// `auth`: `psk` or `none`.
     Auth,
+    /// `encryption`: `none` or `aes-256-ctr`.
+    Encryption,
 }
 
 /// An attribute of a node directory.
@@ -75,6 +80,7 @@ impl ClusterAttr {
             ClusterAttr::ReconnectDelayMs => "reconnect_delay_ms",
             ClusterAttr::DeadThreshold => "dead_threshold",
             ClusterAttr::Auth => "auth",
+            ClusterAttr::Encryption => "encryption",
         }
     }
 }
@@ -119,6 +125,35 @@ impl AuthMode {
             b"psk" => Ok(AuthMode::Psk),
             b"none" => Ok(AuthMode::None),
             _ => Err(ConfigError::BadAuth),
+        }
+    }
+}
+
+/// Whether links encrypt their payloads: the `encryption` attribute.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum EncryptionMode {
+    /// `none` (the default): payloads are authenticated, not encrypted.
+    #[default]
+    None,
+    /// `aes-256-ctr`: payloads are encrypted, then authenticated; needs `auth = psk`.
+    Aes256Ctr,
+}
+
+impl EncryptionMode {
+    /// The word a read shows and a write takes.
+    pub fn word(self) -> &'static str {
+        match self {
+            EncryptionMode::None => "none",
+            EncryptionMode::Aes256Ctr => "aes-256-ctr",
+        }
+    }
+
+    /// `none` or `aes-256-ctr` (one trailing newline allowed).
+    pub fn parse(text: &[u8]) -> Result<EncryptionMode, ConfigError> {
+        match trim_newline(text) {
+            b"none" => Ok(EncryptionMode::None),
+            b"aes-256-ctr" => Ok(EncryptionMode::Aes256Ctr),
+            _ => Err(ConfigError::BadEncryption),
         }
     }
 }
@@ -239,6 +274,7 @@ pub struct Cluster {
     local: Option<NodeNum>,
     connected: [u64; 4],
     auth: AuthMode,
+    encryption: EncryptionMode,
     key: Option<MasterKey>,
 }
 
@@ -296,6 +332,7 @@ impl Cluster {
         local: None,
         connected: [0; 4],
         auth: AuthMode::Psk,
+        encryption: EncryptionMode::None,
         key: None,
     };
 
@@ -316,6 +353,11 @@ impl Cluster {
             AuthMode::None => AuthSetting::None,
             AuthMode::Psk => AuthSetting::Psk(self.key.as_ref()),
         }
+    }
+
+    /// Whether links encrypt their payloads (the `encryption` attribute).
+    pub fn encryption(&self) -> EncryptionMode {
+        self.encryption
     }
 
     /// Keeps `key` (from [`load_auth_key`]) as the pre-shared key, in place of the last one,
@@ -385,6 +427,7 @@ impl Cluster {
             ClusterAttr::ReconnectDelayMs => t.reconnect_delay_ms,
             ClusterAttr::DeadThreshold => t.dead_threshold,
             ClusterAttr::Auth => return Shown::Word(self.auth.word()),
+            ClusterAttr::Encryption => return Shown::Word(self.encryption.word()),
         };
         Shown::Number(u64::from(value))
     }
@@ -395,9 +438,24 @@ impl Cluster {
         if self.first_connected().is_some() {
             return Err(ConfigError::TimeoutsWhileConnected(name));
         }
-        if attr == ClusterAttr::Auth {
-            self.auth = AuthMode::parse(text)?;
-            return Ok(());
+        match attr {
+            ClusterAttr::Auth => {
+                let auth = AuthMode::parse(text)?;
+                if auth == AuthMode::None && self.encryption != EncryptionMode::None {
+                    return Err(ConfigError::EncryptionNeedsPsk);
+                }
+                self.auth = auth;
+                return Ok(());
+            }
+            ClusterAttr::Encryption => {
+                let encryption = EncryptionMode::parse(text)?;
+                if encryption != EncryptionMode::None && self.auth == AuthMode::None {
+                    return Err(ConfigError::EncryptionNeedsPsk);
+                }
+                self.encryption = encryption;
+                return Ok(());
+            }
+            _ => {}
         }
         let (min, max) = match attr {
             ClusterAttr::DeadThreshold => DEAD_THRESHOLD_RANGE,
@@ -419,7 +477,7 @@ impl Cluster {
             ClusterAttr::KeepaliveDelayMs => t.keepalive_delay_ms = value,
             ClusterAttr::ReconnectDelayMs => t.reconnect_delay_ms = value,
             ClusterAttr::DeadThreshold => t.dead_threshold = value,
-            ClusterAttr::Auth => {}
+            ClusterAttr::Auth | ClusterAttr::Encryption => {}
         }
         if t.keepalive_delay_ms >= t.idle_timeout_ms {
             return Err(ConfigError::KeepaliveNotBelowIdle(

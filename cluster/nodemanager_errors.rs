@@ -43,6 +43,10 @@ pub enum ConfigError {
     BadName(NameError),
     /// `auth` is neither `psk` nor `none`.
     BadAuth,
+    /// `encryption` is neither `none` nor `aes-256-ctr`.
+    BadEncryption,
+    /// Encryption on with `auth = none`.
+    EncryptionNeedsPsk,
     /// The `auth_key` text is not a valid key description.
     BadKeyDescription(NameError),
     /// The `auth_key` text has no `<prefix>:`, which every `logon` key description has.
@@ -67,6 +71,8 @@ impl ConfigError {
             | ConfigError::LocalNeedsAll
             | ConfigError::KeepaliveNotBelowIdle(..)
             | ConfigError::BadAuth
+            | ConfigError::BadEncryption
+            | ConfigError::EncryptionNeedsPsk
             | ConfigError::BadKeyDescription(_)
             | ConfigError::KeyDescriptionNoPrefix
             | ConfigError::BadKey(..)
@@ -123,6 +129,11 @@ impl fmt::Display for ConfigError {
             ConfigError::ClusterExists => f.write_str("only one cluster can be configured"),
             ConfigError::BadName(e) => write!(f, "directory name: {e}"),
             ConfigError::BadAuth => f.write_str("auth: must be psk or none"),
+            ConfigError::BadEncryption => f.write_str("encryption: must be none or aes-256-ctr"),
+            ConfigError::EncryptionNeedsPsk => f.write_str(
+                "encryption needs auth = psk (a key): set auth to psk first, or encryption to \
+                 none before auth",
+            ),
             ConfigError::BadKeyDescription(e) => write!(f, "auth_key: key description: {e}"),
             ConfigError::KeyDescriptionNoPrefix => f.write_str(
                 "auth_key: key description: a logon key's description is <prefix>:<name>, \

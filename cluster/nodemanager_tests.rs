@@ -312,6 +312,48 @@ fn auth_is_psk_or_none_and_frozen_while_connected() {
     assert_eq!(c.auth(), AuthSetting::Psk(None));
 }
 
+#[test]
+fn encryption_is_none_or_aes_needs_psk_and_is_frozen_while_connected() {
+    let mut sub = cluster();
+    let c = sub.cluster().unwrap();
+    assert_eq!(c.show(ClusterAttr::Encryption).to_string(), "none");
+    assert_eq!(c.encryption(), EncryptionMode::None);
+    c.write(ClusterAttr::Encryption, b"aes-256-ctr\n").unwrap();
+    assert_eq!(c.show(ClusterAttr::Encryption).to_string(), "aes-256-ctr");
+    for bad in [&b"aes"[..], b"AES-256-CTR", b"", b"on", b"aes-256-ctr "] {
+        assert_eq!(
+            c.write(ClusterAttr::Encryption, bad),
+            Err(ConfigError::BadEncryption),
+            "{bad:?}"
+        );
+    }
+    // Never on without a key: auth = none is refused while it is on, and the other way round.
+    let no_key = c.write(ClusterAttr::Auth, b"none");
+    assert_eq!(no_key, Err(ConfigError::EncryptionNeedsPsk));
+    assert_eq!(errno_of(no_key), errno::EINVAL);
+    assert_eq!(c.show(ClusterAttr::Auth).to_string(), "psk");
+    c.write(ClusterAttr::Encryption, b"none").unwrap();
+    c.write(ClusterAttr::Auth, b"none").unwrap();
+    assert_eq!(
+        c.write(ClusterAttr::Encryption, b"aes-256-ctr"),
+        Err(ConfigError::EncryptionNeedsPsk)
+    );
+    assert_eq!(c.encryption(), EncryptionMode::None);
+    assert_eq!(
+        ConfigError::EncryptionNeedsPsk.to_string(),
+        "encryption needs auth = psk (a key): set auth to psk first, or encryption to none \
+         before auth"
+    );
+    c.write(ClusterAttr::Auth, b"psk").unwrap();
+    let two = NodeNum::new(2).unwrap();
+    c.set_connected(two, true);
+    assert_eq!(
+        c.write(ClusterAttr::Encryption, b"aes-256-ctr"),
+        Err(ConfigError::TimeoutsWhileConnected("encryption"))
+    );
+    assert_eq!(c.encryption(), EncryptionMode::None);
+}
+
 /// A keyring holding `ramster:test` (`len` bytes of 0x42) and `ramster:revoked` (revoked).
 fn keyring(
     len: usize,
@@ -516,7 +558,8 @@ fn any_op() -> impl Strategy<Value = Op> {
         Just(ClusterAttr::KeepaliveDelayMs),
         Just(ClusterAttr::ReconnectDelayMs),
         Just(ClusterAttr::DeadThreshold),
-        Just(ClusterAttr::Auth)
+        Just(ClusterAttr::Auth),
+        Just(ClusterAttr::Encryption)
     ];
     let key_text = prop_oneof![
         Just(b"ramster:test\n".to_vec()),

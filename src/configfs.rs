@@ -44,6 +44,8 @@ pub(crate) enum Attr {
     AuthKey,
     /// `node/<n>/auth_key` (write-only).
     NodeAuthKey,
+    /// `cluster/<c>/encryption`.
+    Encryption,
 }
 
 impl Attr {
@@ -62,6 +64,7 @@ impl Attr {
             9 => Attr::Auth,
             10 => Attr::AuthKey,
             11 => Attr::NodeAuthKey,
+            12 => Attr::Encryption,
             _ => return None,
         })
     }

@@ -18,19 +18,20 @@ use super::socket::{Deadline, Received};
 use super::state::State;
 use crate::cluster::frame_mac::FrameKey;
 use crate::cluster::handshake::{
-    refuse_version, Credentials, Established, Failure, Handshake, Step, MAX_HANDSHAKE_FRAME,
+    refuse_version, Credentials, Established, Failure, Handshake, Payloads, Step,
+    MAX_HANDSHAKE_FRAME,
 };
 use crate::cluster::heartbeat::Handshaken;
 use crate::cluster::messages::Handshake as Settings;
 use crate::cluster::node_num::NodeNum;
-use crate::cluster::nodemanager::AuthSetting;
+use crate::cluster::nodemanager::{AuthSetting, EncryptionMode};
 use crate::cluster::secret::MasterKey;
 use crate::cluster::wire::{decode_header, WireError, HEADER_LEN};
 use core::fmt;
 use kernel::prelude::*;
 
-/// The local node's key setting, copied out of the configuration.
-pub(crate) enum LocalAuth {
+/// The local node's key, copied out of the configuration.
+enum LocalKey {
     /// `auth = none`.
     None,
     /// `auth = psk`, with the master key if one was given.
@@ -39,30 +40,41 @@ pub(crate) enum LocalAuth {
     PairKey(MasterKey),
 }
 
+/// How the local node protects a link: its key and whether payloads are encrypted.
+pub(crate) struct LocalAuth {
+    key: LocalKey,
+    payloads: Payloads,
+}
+
 impl LocalAuth {
     /// The setting of the configured cluster for a connection with node `peer` (`None` if
     /// there is no cluster): the pair's own key if it has one, else the master key.
     pub(crate) fn of(st: &mut State, peer: NodeNum) -> Option<LocalAuth> {
         let pair_key = st.pair_keys.get(peer).cloned();
         let cluster = st.subsystem.cluster()?;
-        Some(match (cluster.auth(), pair_key) {
-            (AuthSetting::None, _) => LocalAuth::None,
-            (AuthSetting::Psk(_), Some(key)) => LocalAuth::PairKey(key),
-            (AuthSetting::Psk(master), None) => LocalAuth::Psk(master.cloned()),
-        })
+        let key = match (cluster.auth(), pair_key) {
+            (AuthSetting::None, _) => LocalKey::None,
+            (AuthSetting::Psk(_), Some(key)) => LocalKey::PairKey(key),
+            (AuthSetting::Psk(master), None) => LocalKey::Psk(master.cloned()),
+        };
+        let payloads = match cluster.encryption() {
+            EncryptionMode::None => Payloads::Clear,
+            EncryptionMode::Aes256Ctr => Payloads::Encrypted,
+        };
+        Some(LocalAuth { key, payloads })
     }
 
     fn credentials(&self) -> Credentials<'_> {
-        match self {
-            LocalAuth::None => Credentials::None,
-            LocalAuth::Psk(key) => Credentials::Psk(key.as_ref().map(MasterKey::as_bytes)),
-            LocalAuth::PairKey(key) => Credentials::PairKey(key.as_bytes()),
+        match &self.key {
+            LocalKey::None => Credentials::None,
+            LocalKey::Psk(key) => Credentials::Psk(key.as_ref().map(MasterKey::as_bytes)),
+            LocalKey::PairKey(key) => Credentials::PairKey(key.as_bytes()),
         }
     }
 
     /// Logs, at every link that comes up without authentication, that it did.
     pub(crate) fn warn_if_none(&self, peer: NodeNum) {
-        if let LocalAuth::None = self {
+        if let LocalKey::None = self.key {
             pr_warn!(
                 "cluster: node {}: link is not authenticated (auth = none)\n",
                 peer
@@ -120,7 +132,8 @@ pub(crate) fn accept(
     auth: &LocalAuth,
     timeout_ms: u32,
 ) -> Result<Link, Ended> {
-    let hs = Handshake::accept(ours, auth.credentials()).map_err(Ended::Failed)?;
+    let hs =
+        Handshake::accept(ours, auth.credentials(), auth.payloads).map_err(Ended::Failed)?;
     drive(c, hs, &[], timeout_ms)
 }
 
@@ -133,7 +146,8 @@ pub(crate) fn connect(
 ) -> Result<Link, Ended> {
     let mut hello = [0u8; MAX_HANDSHAKE_FRAME];
     let (hs, len) =
-        Handshake::connect(ours, auth.credentials(), &mut hello).map_err(Ended::Failed)?;
+        Handshake::connect(ours, auth.credentials(), auth.payloads, &mut hello)
+            .map_err(Ended::Failed)?;
     drive(c, hs, &hello[..len], timeout_ms)
 }
 
@@ -195,7 +209,7 @@ fn drive(c: &Conn, mut hs: Handshake, first: &[u8], timeout_ms: u32) -> Result<L
                 if n > 0 {
                     send(c, &out[..n])?;
                 }
-                c.seal_with(key);
+                c.seal_with(key).map_err(Ended::Io)?;
                 return Ok(Link {
                     nonce: peer.nonce,
                     period: peer.period,

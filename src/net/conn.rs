@@ -5,15 +5,25 @@
 //!
 //! Until the handshake is done the connection sends only handshake frames, without a MAC
 //! ([`Conn::send_handshake`]); once [`Conn::seal_with`] gave it the send key, every frame goes
-//! out with its tag, in the order of its sequence number ([`Conn::send`]).
+//! out with its tag, in the order of its sequence number ([`Conn::send`]). On a link that
+//! encrypts, each payload is copied into the connection's own buffer (allocated once, with the
+//! key) and encrypted there: the caller's bytes are never changed.
 
 use super::socket::{Deadline, Received, Socket};
 use crate::cluster::errno;
 use crate::cluster::frame_mac::FrameKey;
+use crate::cluster::wire::MAX_PAYLOAD_LEN;
 use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::new_mutex;
 use kernel::prelude::*;
 use kernel::sync::{Arc, Mutex};
+
+/// What seals the frames a connection sends.
+struct Sealer {
+    key: FrameKey,
+    /// Where payloads are encrypted: [`MAX_PAYLOAD_LEN`] bytes if the key encrypts, else empty.
+    scratch: KVec<u8>,
+}
 
 /// A connection, shared by its receive worker, the state and senders.
 #[pin_data]
@@ -21,7 +31,7 @@ pub(crate) struct Conn {
     sock: Socket,
     /// The send key once the handshake is done; frames are sealed and sent under this lock.
     #[pin]
-    send_lock: Mutex<Option<FrameKey>>,
+    send_lock: Mutex<Option<Sealer>>,
     /// Set once the handshake is complete *and* our side of it was sent: before that, an
     /// application frame could overtake the handshake reply.
     open: AtomicBool,
@@ -46,10 +56,18 @@ impl Conn {
     /// Seals and sends one frame (header, payload, tag) as a whole; `ENOTCONN` before the
     /// handshake gave the connection its key.
     pub(crate) fn send(&self, head: &[u8], payload: &[u8]) -> Result {
-        let mut key = self.send_lock.lock();
-        let key = key.as_mut().ok_or(super::errno(errno::ENOTCONN))?;
-        let tag = key.seal(head, payload).map_err(|_| EIO)?;
-        self.sock.send(head, payload, &tag)
+        let mut sealer = self.send_lock.lock();
+        let Sealer { key, scratch } = sealer.as_mut().ok_or(super::errno(errno::ENOTCONN))?;
+        if !key.encrypts() {
+            let tag = key.seal(head, payload).map_err(|_| EIO)?;
+            return self.sock.send(head, payload, &tag);
+        }
+        let copy = scratch
+            .get_mut(..payload.len())
+            .ok_or(super::errno(errno::EMSGSIZE))?;
+        copy.copy_from_slice(payload);
+        let tag = key.seal_in_place(head, copy).map_err(|_| EIO)?;
+        self.sock.send(head, copy, &tag)
     }
 
     /// Sends a handshake frame, which has no tag; `EBUSY` once the handshake is done.
@@ -61,9 +79,15 @@ impl Conn {
         self.sock.send(frame, &[], &[])
     }
 
-    /// The handshake is done: frames from now on are sealed with `key`.
-    pub(crate) fn seal_with(&self, key: FrameKey) {
-        *self.send_lock.lock() = Some(key);
+    /// The handshake is done: frames from now on are sealed with `key`. Allocates the
+    /// encryption buffer if `key` encrypts (`ENOMEM`: the connection stays unsealed).
+    pub(crate) fn seal_with(&self, key: FrameKey) -> Result {
+        let scratch = match key.encrypts() {
+            true => KVec::from_elem(0u8, MAX_PAYLOAD_LEN as usize, GFP_KERNEL)?,
+            false => KVec::new(),
+        };
+        *self.send_lock.lock() = Some(Sealer { key, scratch });
+        Ok(())
     }
 
     /// Fills `buf` from the stream (only the receive worker calls this).

@@ -18,7 +18,8 @@
 use super::jobs::Jobs;
 use super::Shared;
 use crate::cluster::nodemanager::{
-    load_auth_key, pair_key_node, ClusterAttr, ConfigError, NetworkingChange, NodeAttr,
+    load_auth_key, pair_key_node, ClusterAttr, ConfigError, EncryptionMode, NetworkingChange,
+    NodeAttr,
 };
 use crate::configfs::{Attr, ConfigfsOps, NodeId};
 use core::fmt::Write;
@@ -53,6 +54,7 @@ fn target(attr: Attr) -> Target {
         Attr::Local => Target::Node(NodeAttr::Local),
         Attr::Link => Target::Link,
         Attr::Auth => Target::Cluster(ClusterAttr::Auth),
+        Attr::Encryption => Target::Cluster(ClusterAttr::Encryption),
         Attr::AuthKey => Target::AuthKey,
         Attr::NodeAuthKey => Target::NodeAuthKey,
     }
@@ -150,6 +152,7 @@ impl ConfigfsOps for NodeManager {
         match target(attr) {
             Target::AuthKey => return self.store_auth_key(text),
             Target::NodeAuthKey => return self.store_pair_key(node, text),
+            Target::Cluster(ClusterAttr::Encryption) => check_cipher(text)?,
             _ => {}
         }
         let mut jobs = Jobs::new();
@@ -182,6 +185,21 @@ impl ConfigfsOps for NodeManager {
         jobs.run();
         result
     }
+}
+
+/// Before `encryption` is turned on: the kernel's AES-256-CTR must be there and pass its
+/// known-answer test ([`crate::os::cipher_self_test`]; allocates, so before the state lock).
+fn check_cipher(text: &[u8]) -> Result {
+    if EncryptionMode::parse(text) != Ok(EncryptionMode::Aes256Ctr) {
+        return Ok(());
+    }
+    crate::os::cipher_self_test().map_err(|_| {
+        pr_err!(
+            "cluster: encryption: the kernel's ctr(aes) is missing (CONFIG_CRYPTO_CTR, \
+             CONFIG_CRYPTO_AES) or failed its self-test (SP 800-38A F.5.5)\n"
+        );
+        super::errno(crate::cluster::errno::ENOPKG)
+    })
 }
 
 impl NodeManager {

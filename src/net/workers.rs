@@ -290,11 +290,11 @@ pub(crate) fn receive(
             deliver(&shared, num, gen, Event::Closed { conn });
             break;
         }
-        let payload: &[u8] = payload;
         if let Err(error) = key.open(head, payload, &tag) {
             deliver(&shared, num, gen, Event::FrameMac { conn, error });
             break;
         }
+        let payload: &[u8] = payload;
         let mut jobs = Jobs::new();
         let mut st = shared.state.lock();
         let event = Event::Frame { conn, header };

@@ -104,3 +104,35 @@ fn ct_eq_compares_bytes_and_lengths() {
     assert!(!ct_eq(b"abc", b"ab"));
     assert!(!ct_eq(b"\x80bc", b"abc"));
 }
+
+#[test]
+fn cipher_self_test_passes_and_ctr_is_its_own_inverse() {
+    cipher_self_test().unwrap();
+    let cipher = Cipher::new(&[7; CIPHER_KEY_LEN]).unwrap();
+    let mut data: Vec<u8> = (0..100u8).collect();
+    let iv = [0xff; CIPHER_IV_LEN];
+    cipher.apply(&iv, &mut data).unwrap();
+    assert_ne!(data, (0..100u8).collect::<Vec<_>>());
+    cipher.apply(&iv, &mut data).unwrap();
+    assert_eq!(data, (0..100u8).collect::<Vec<_>>());
+}
+
+#[test]
+fn the_counter_carries_across_the_whole_block() {
+    // SP 800-38A's counter ends in ...feff: its fourth block has carried into byte 14. Starting
+    // at the third block's counter must give the vector's last two blocks.
+    let cipher = Cipher::new(&[
+        0x60, 0x3d, 0xeb, 0x10, 0x15, 0xca, 0x71, 0xbe, 0x2b, 0x73, 0xae, 0xf0, 0x85, 0x7d, 0x77,
+        0x81, 0x1f, 0x35, 0x2c, 0x07, 0x3b, 0x61, 0x08, 0xd7, 0x2d, 0x98, 0x10, 0xa3, 0x09, 0x14,
+        0xdf, 0xf4,
+    ])
+    .unwrap();
+    let mut iv = [0u8; CIPHER_IV_LEN];
+    iv.copy_from_slice(&[
+        0xf0, 0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8, 0xf9, 0xfa, 0xfb, 0xfc, 0xfd, 0xff,
+        0x01,
+    ]);
+    let mut tail = cipher_selftest::PLAIN[32..].to_vec();
+    cipher.apply(&iv, &mut tail).unwrap();
+    assert_eq!(tail, cipher_selftest::CIPHER[32..]);
+}

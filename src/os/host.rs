@@ -377,6 +377,28 @@ impl Hmac {
     }
 }
 
+/// AES-256 in counter mode under one key (the kernel's `ctr(aes)`; here RustCrypto's).
+pub struct Cipher([u8; super::CIPHER_KEY_LEN]);
+
+impl Cipher {
+    /// A cipher keyed with `key`.
+    pub fn new(key: &[u8; super::CIPHER_KEY_LEN]) -> Result<Cipher, CryptoError> {
+        Ok(Cipher(*key))
+    }
+
+    /// XORs `data` with the keystream from counter block `iv` (encrypts or decrypts in place):
+    /// the whole 16-byte block is a big-endian counter, as the kernel's `ctr(aes)` has it.
+    pub fn apply(
+        &self,
+        iv: &[u8; super::CIPHER_IV_LEN],
+        data: &mut [u8],
+    ) -> Result<(), CryptoError> {
+        use aes::cipher::{KeyIvInit, StreamCipher};
+        let mut ctr = ctr::Ctr128BE::<aes::Aes256>::new(&self.0.into(), iv.into());
+        ctr.try_apply_keystream(data).map_err(|_| CryptoError)
+    }
+}
+
 /// Fills `out` with random bytes (the kernel's `get_random_bytes`; here the OS's generator).
 pub fn random_bytes(out: &mut [u8]) {
     use std::io::Read;

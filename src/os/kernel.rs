@@ -6,10 +6,12 @@
 //! spinlock, and it fails quietly because a failed put is an expected outcome under pressure.
 //! [`Gfp::Kernel`] is `GFP_KERNEL`, for setup paths that may sleep.
 //!
-//! [`Hmac`], [`random_bytes`] and [`ct_eq`] go through `shim/crypto.c` to the crypto API's
-//! `hmac(sha256)`, `get_random_bytes` and `crypto_memneq`.
+//! [`Hmac`], [`Cipher`], [`random_bytes`] and [`ct_eq`] go through `shim/crypto.c` to the
+//! crypto API's `hmac(sha256)` and `ctr(aes)`, `get_random_bytes` and `crypto_memneq`.
 
-use super::{AllocError, CryptoError, Gfp, Step, MAC_LEN, MAC_MAX_PARTS};
+use super::{
+    AllocError, CryptoError, Gfp, Step, CIPHER_IV_LEN, CIPHER_KEY_LEN, MAC_LEN, MAC_MAX_PARTS,
+};
 use core::ffi::{c_int, c_uint, c_ulong, c_void};
 use core::marker::PhantomData;
 use core::ops::{Deref, DerefMut};
@@ -458,6 +460,9 @@ extern "C" {
         nparts: c_uint,
         out: *mut u8,
     ) -> c_int;
+    fn ramster_ctr_new(key: *const u8, out: *mut *mut c_void) -> c_int;
+    fn ramster_ctr_free(tfm: *mut c_void);
+    fn ramster_ctr_crypt(tfm: *mut c_void, iv: *const u8, buf: *mut u8, len: c_uint) -> c_int;
     fn ramster_random_bytes(buf: *mut c_void, len: usize);
     fn ramster_memneq(a: *const c_void, b: *const c_void, len: usize) -> c_int;
 }
@@ -537,6 +542,62 @@ impl Drop for Hmac {
         // SAFETY: the transform came from `ramster_hmac_new` and is owned by `self`; no digest
         // runs on it any more (they all borrow `self`).
         unsafe { ramster_hmac_free(self.tfm.as_ptr()) };
+    }
+}
+
+/// AES-256 in counter mode under one key: a keyed synchronous `ctr(aes)` transform.
+///
+/// [`Cipher::new`] allocates it (`GFP_KERNEL`, may load a module): process context only.
+/// [`Cipher::apply`] may run on several threads at once (the request and counter are on each
+/// caller's stack; the key is set once), does not sleep, and needs its buffer in the linear
+/// map (`kmalloc`'d, as a `KVec`'s): any other memory is refused (`CryptoError`). Dropping it
+/// frees the transform and wipes the key (process context).
+pub struct Cipher {
+    /// A transform from `ramster_ctr_new` that this value owns.
+    tfm: NonNull<c_void>,
+}
+
+// SAFETY: the transform is not tied to a thread: it may be used and freed from any task.
+unsafe impl Send for Cipher {}
+// SAFETY: after `new` the transform is only read (its key is never set again); each request
+// keeps its state on the caller's stack.
+unsafe impl Sync for Cipher {}
+
+impl Cipher {
+    /// A cipher keyed with `key`. `Err` when the kernel has no `ctr(aes)` or is out of memory.
+    pub fn new(key: &[u8; CIPHER_KEY_LEN]) -> Result<Cipher, CryptoError> {
+        let mut tfm = ptr::null_mut();
+        // SAFETY: `key` is valid for reads of CIPHER_KEY_LEN bytes (the transform copies them)
+        // and `tfm` is a valid out-pointer; the shim sets it only when it returns 0.
+        let ret = unsafe { ramster_ctr_new(key.as_ptr(), &mut tfm) };
+        if ret != 0 {
+            return Err(CryptoError);
+        }
+        NonNull::new(tfm)
+            .map(|tfm| Cipher { tfm })
+            .ok_or(CryptoError)
+    }
+
+    /// XORs `data` with the keystream from counter block `iv` (encrypts or decrypts in place).
+    pub fn apply(&self, iv: &[u8; CIPHER_IV_LEN], data: &mut [u8]) -> Result<(), CryptoError> {
+        let len = c_uint::try_from(data.len()).map_err(|_| CryptoError)?;
+        // SAFETY: `self.tfm` is a live keyed transform; `iv` is valid for reads of 16 bytes and
+        // `data` for reads and writes of `len` bytes for this call; the shim refuses memory
+        // outside the linear map before building its scatterlist.
+        let ret =
+            unsafe { ramster_ctr_crypt(self.tfm.as_ptr(), iv.as_ptr(), data.as_mut_ptr(), len) };
+        if ret != 0 {
+            return Err(CryptoError);
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Cipher {
+    fn drop(&mut self) {
+        // SAFETY: the transform came from `ramster_ctr_new` and is owned by `self`; no request
+        // runs on it any more (they all borrow `self`).
+        unsafe { ramster_ctr_free(self.tfm.as_ptr()) };
     }
 }
 

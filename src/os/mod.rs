@@ -19,7 +19,9 @@
 //! - [`AllocError`]: the one error an allocation returns;
 //! - [`Hmac`], [`random_bytes`], [`ct_eq`]: HMAC-SHA256, random bytes and a constant-time
 //!   comparison, for the cluster's authentication (the kernel's crypto API and RNG), and
-//!   [`hmac_self_test`], a known-answer test the cluster layer runs before it starts.
+//!   [`hmac_self_test`], a known-answer test the cluster layer runs before it starts;
+//!   [`Cipher`]: AES-256-CTR for the payloads of links with encryption on, and its
+//!   known-answer test [`cipher_self_test`].
 //!
 //! `kernel.rs` implements them over the 6.12 `kernel` crate (KVec, RBTree, SpinLock with
 //! pin-init, KBox); `host.rs` over `std`, plus an allocation-failure injector for tests. Which one
@@ -46,8 +48,10 @@ pub const fn map_node_bytes<K, V>() -> usize {
 #[cfg_attr(not(CONFIG_RUST), path = "host.rs")]
 mod imp;
 
+mod cipher_selftest;
 mod hmac_selftest;
 
+pub use cipher_selftest::cipher_self_test;
 pub use hmac_selftest::hmac_self_test;
 pub use imp::*;
 // A macro is not picked up by the glob above.
@@ -66,6 +70,11 @@ pub enum Step {
 
 /// Bytes in an HMAC-SHA256 tag ([`Hmac::mac`]).
 pub const MAC_LEN: usize = 32;
+
+/// Bytes in a [`Cipher`] key (AES-256) and in its counter block.
+pub const CIPHER_KEY_LEN: usize = 32;
+/// Bytes in a [`Cipher`]'s counter block.
+pub const CIPHER_IV_LEN: usize = 16;
 
 /// The most parts [`Hmac::mac`] takes in one call (the kernel passes them to C in arrays on the
 /// stack); more is a [`CryptoError`], in both worlds.

@@ -25,6 +25,7 @@ struct workqueue_struct;
 #define RAMSTER_CFS_AUTH		9
 #define RAMSTER_CFS_AUTH_KEY		10
 #define RAMSTER_CFS_NODE_AUTH_KEY	11
+#define RAMSTER_CFS_ENCRYPTION		12
 
 int ramster_cfs_make_cluster(const char *name);
 void ramster_cfs_drop_cluster(void);

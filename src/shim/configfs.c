@@ -3,7 +3,8 @@
  * The configfs tree of ramster's cluster layer:
  *
  *   /sys/kernel/config/cluster/<cluster>/{idle_timeout_ms,keepalive_delay_ms,
- *                                         reconnect_delay_ms,auth,auth_key}
+ *                                         reconnect_delay_ms,auth,auth_key,
+ *                                         encryption}
  *   /sys/kernel/config/cluster/<cluster>/heartbeat/dead_threshold
  *   /sys/kernel/config/cluster/<cluster>/node/<node>/{num,ipv4_address,
  *                                                     ipv4_port,local,link,
@@ -83,6 +84,7 @@ RAMSTER_CLUSTER_ATTR(keepalive_delay_ms, RAMSTER_CFS_KEEPALIVE_DELAY_MS);
 RAMSTER_CLUSTER_ATTR(reconnect_delay_ms, RAMSTER_CFS_RECONNECT_DELAY_MS);
 RAMSTER_CLUSTER_ATTR(dead_threshold, RAMSTER_CFS_DEAD_THRESHOLD);
 RAMSTER_CLUSTER_ATTR(auth, RAMSTER_CFS_AUTH);
+RAMSTER_CLUSTER_ATTR(encryption, RAMSTER_CFS_ENCRYPTION);
 
 static ssize_t cl_auth_key_store(struct config_item *item, const char *page,
 				 size_t len)
@@ -203,6 +205,7 @@ static struct configfs_attribute *ramster_cluster_attrs[] = {
 	&cl_attr_reconnect_delay_ms,
 	&cl_attr_auth,
 	&cl_attr_auth_key,
+	&cl_attr_encryption,
 	NULL,
 };
 

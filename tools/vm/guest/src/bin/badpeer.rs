@@ -51,7 +51,7 @@
 mod flood;
 
 use ramster::cluster::frame_mac::FrameKey;
-use ramster::cluster::handshake::{Credentials, Established, Failure, Handshake, Step};
+use ramster::cluster::handshake::{Credentials, Established, Failure, Handshake, Payloads, Step};
 use ramster::cluster::messages::Handshake as Settings;
 use ramster::cluster::names::ClusterName;
 use ramster::cluster::node_num::NodeNum;
@@ -382,8 +382,9 @@ fn case(s: &Setup, data: &[u8], eof: bool, answer: Answer) -> Result<(), String>
 /// A good handshake with the library's code: the connection and its frame keys.
 fn good_handshake(s: &Setup) -> Result<(TcpStream, Established), String> {
     let mut out = [0u8; HEADER + PROVE_LEN];
-    let (mut hs, len) = Handshake::connect(s.settings()?, s.credentials()?, &mut out)
-        .map_err(|f| format!("handshake: {f}"))?;
+    let (mut hs, len) =
+        Handshake::connect(s.settings()?, s.credentials()?, Payloads::Clear, &mut out)
+            .map_err(|f| format!("handshake: {f}"))?;
     let mut c = connect(s.peer)?;
     send(&mut c, &out[..len])?;
     loop {
@@ -441,7 +442,7 @@ fn read_sealed(
         let mut tag = [0u8; TAG];
         c.read_exact(&mut tag)
             .map_err(|e| format!("the node's frame has no tag: {e}"))?;
-        key.open(&head, &[], &tag)
+        key.open(&head, &mut [], &tag)
             .map_err(|e| format!("the node's frame: {e}"))?;
         let id = u64::from_be_bytes(head[16..24].try_into().unwrap_or_default());
         match head[5] {
@@ -525,7 +526,7 @@ fn wrong_key(s: &Setup) -> Result<(), String> {
         None => Credentials::Psk(Some(&wrong)),
     };
     let mut out = [0u8; HEADER + PROVE_LEN];
-    let (mut hs, len) = Handshake::connect(s.settings()?, credentials, &mut out)
+    let (mut hs, len) = Handshake::connect(s.settings()?, credentials, Payloads::Clear, &mut out)
         .map_err(|f| format!("handshake: {f}"))?;
     let hello = out[..len].to_vec();
     let mut c = connect(s.peer)?;
@@ -559,8 +560,9 @@ fn wrong_key(s: &Setup) -> Result<(), String> {
 fn silent_after_hello(s: &Setup) -> Result<(), String> {
     let idle = Duration::from_millis(u64::from(s.timeouts[0]));
     let mut out = [0u8; HEADER + PROVE_LEN];
-    let (mut hs, len) = Handshake::connect(s.settings()?, s.credentials()?, &mut out)
-        .map_err(|f| format!("handshake: {f}"))?;
+    let (mut hs, len) =
+        Handshake::connect(s.settings()?, s.credentials()?, Payloads::Clear, &mut out)
+            .map_err(|f| format!("handshake: {f}"))?;
     let mut c = connect(s.peer)?;
     c.set_read_timeout(Some(idle + WAIT))
         .map_err(|e| e.to_string())?;
@@ -593,7 +595,7 @@ fn silent_after_hello(s: &Setup) -> Result<(), String> {
 fn trickle(s: &Setup) -> Result<(), String> {
     let idle = Duration::from_millis(u64::from(s.timeouts[0]));
     let mut out = [0u8; HEADER + PROVE_LEN];
-    let (_, len) = Handshake::connect(s.settings()?, s.credentials()?, &mut out)
+    let (_, len) = Handshake::connect(s.settings()?, s.credentials()?, Payloads::Clear, &mut out)
         .map_err(|f| format!("handshake: {f}"))?;
     let mut c = connect(s.peer)?;
     c.set_read_timeout(Some(idle / 2))
@@ -859,8 +861,9 @@ fn run(s: &Setup) -> bool {
 fn unconfigured(s: &Setup) -> bool {
     let result: Result<(), String> = (|| {
         let mut out = [0u8; HEADER + PROVE_LEN];
-        let (_, len) = Handshake::connect(s.settings()?, s.credentials()?, &mut out)
-            .map_err(|f| format!("handshake: {f}"))?;
+        let (_, len) =
+            Handshake::connect(s.settings()?, s.credentials()?, Payloads::Clear, &mut out)
+                .map_err(|f| format!("handshake: {f}"))?;
         case(s, &out[..len], false, Answer::Nothing)
     })();
     report("a valid HELLO from an unconfigured address", result)
@@ -1100,7 +1103,7 @@ mod tests {
     fn acceptor(s: &Setup) -> Handshake {
         let mut ours = s.settings().unwrap();
         (ours.sender, ours.receiver) = (ours.receiver, ours.sender);
-        Handshake::accept(ours, Credentials::Psk(Some(&KEY))).unwrap()
+        Handshake::accept(ours, Credentials::Psk(Some(&KEY)), Payloads::Clear).unwrap()
     }
 
     /// Our hand-made `HELLO` and `PROVE` with `prove_settings`: what the acceptor answers the
@@ -1200,8 +1203,8 @@ mod tests {
         let mut rx = FrameKey::new(&[9; 32]).unwrap();
         let f = sealed(&mut tx, keepalive(1)).unwrap();
         assert_eq!(f.len(), HEADER + TAG_LEN);
-        rx.open(&f[..HEADER], &[], &f[HEADER..]).unwrap();
-        assert!(rx.open(&f[..HEADER], &[], &f[HEADER..]).is_err());
+        rx.open(&f[..HEADER], &mut [], &f[HEADER..]).unwrap();
+        assert!(rx.open(&f[..HEADER], &mut [], &f[HEADER..]).is_err());
     }
 
     #[test]

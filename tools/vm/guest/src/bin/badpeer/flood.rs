@@ -63,7 +63,7 @@ fn read_tagged(c: &mut TcpStream, key: &mut FrameKey) -> Result<Option<[u8; HEAD
     let mut tag = [0u8; TAG];
     c.read_exact(&mut tag)
         .map_err(|e| format!("untagged frame: {e}"))?;
-    key.open(&head, &payload, &tag)
+    key.open(&head, &mut payload, &tag)
         .map_err(|e| format!("the node's frame: {e}"))?;
     Ok(Some(head))
 }
