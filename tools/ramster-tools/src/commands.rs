@@ -3,7 +3,7 @@
 //! What each command does, returning the text to print (and warnings for standard error).
 
 use crate::cli::{Cli, Command, Invocation, Shell};
-use crate::conf::{self, Auth, ClusterConf, NodeConf};
+use crate::conf::{self, Auth, ClusterConf, EncryptionMode, NodeConf};
 use crate::configfs::Configfs;
 use crate::error::ToolError;
 use crate::key::{self, KeyFile};
@@ -110,13 +110,21 @@ fn apply_auth(
         ));
     }
     if configfs.networking_running(&conf.name)? {
-        let want = conf.auth.word();
-        if let Some(have) = configfs.auth(&conf.name)?.filter(|have| have != want) {
-            return Err(ToolError(format!(
-                "cluster '{}' is up with auth = {have}, not {want}: run 'ramster-tools down' \
-                 first",
-                conf.name
-            )));
+        for (what, have, want) in [
+            ("auth", configfs.auth(&conf.name)?, conf.auth.word()),
+            (
+                "encryption",
+                configfs.encryption(&conf.name)?,
+                conf.encryption.word(),
+            ),
+        ] {
+            if let Some(have) = have.filter(|have| have != want) {
+                return Err(ToolError(format!(
+                    "cluster '{}' is up with {what} = {have}, not {want}: run 'ramster-tools \
+                     down' first",
+                    conf.name
+                )));
+            }
         }
         if key.is_some() {
             warnings.push(
@@ -127,7 +135,15 @@ fn apply_auth(
         }
         return Ok(warnings);
     }
+    // The kernel never has encryption on with auth = none: turn it off before auth, on after.
+    // (A module without the attribute has no encryption: nothing to turn off.)
+    if conf.encryption == EncryptionMode::None && configfs.encryption(&conf.name)?.is_some() {
+        configfs.set_encryption(&conf.name, conf.encryption.word())?;
+    }
     configfs.set_auth(&conf.name, conf.auth.word())?;
+    if conf.encryption != EncryptionMode::None {
+        configfs.set_encryption(&conf.name, conf.encryption.word())?;
+    }
     match key {
         None => {}
         Some(KeyFile::Cluster(key)) => {
@@ -186,6 +202,14 @@ fn read_keys(
         warnings = extra;
     }
     Ok((Some(keys), warnings))
+}
+
+/// What the output says of `encryption`: nothing when it is off.
+fn encryption_words(encryption: EncryptionMode) -> String {
+    match encryption {
+        EncryptionMode::None => String::new(),
+        mode => format!(", encryption {}", mode.word()),
+    }
 }
 
 /// `keyset`: the key set of node `--node`, derived from the cluster key in `--master`.
@@ -249,10 +273,11 @@ fn check(invocation: &Invocation) -> Result<Output, ToolError> {
         .check_order()
         .map_err(|e| ToolError(format!("{path} with the options: {e}")))?;
     let mut output = Output::text(format!(
-        "{path}: cluster {} with {} nodes, auth {}{key}: ok\n",
+        "{path}: cluster {} with {} nodes, auth {}{}{key}: ok\n",
         conf.name,
         conf.nodes.len(),
-        conf.auth.word()
+        conf.auth.word(),
+        encryption_words(conf.encryption)
     ));
     output.warnings = warnings;
     if conf.auth == Auth::None {
@@ -343,10 +368,11 @@ pub fn run(
                 keyring,
             )?);
             let mut text = format!(
-                "cluster {} configured with {} nodes, auth {}\n",
+                "cluster {} configured with {} nodes, auth {}{}\n",
                 conf.name,
                 conf.nodes.len(),
-                conf.auth.word()
+                conf.auth.word(),
+                encryption_words(conf.encryption)
             );
             if let Some(local) = local {
                 configfs.set_local(&conf.name, &local.name, true)?;

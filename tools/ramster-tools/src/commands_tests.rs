@@ -613,3 +613,40 @@ fn keyset_writes_a_nodes_pair_keys_and_up_hands_each_to_its_node() {
     );
     assert_eq!(s.local_of("beta").as_deref(), Some("1\n"));
 }
+
+#[test]
+fn encryption_goes_on_after_auth_and_off_only_where_the_kernel_has_it() {
+    if !running_as_root() {
+        eprintln!("key files must be owned by root: test skipped");
+        return;
+    }
+    let encrypted = TWO_NODES.replace("\tkey_file", "\tencryption = aes-256-ctr\n\tkey_file");
+    let s = Setup::new(&encrypted);
+    let out = s.run("up", "beta").unwrap();
+    assert!(
+        out.text.starts_with(
+            "cluster ramster configured with 2 nodes, auth psk, encryption aes-256-ctr\n"
+        ),
+        "{}",
+        out.text
+    );
+    assert_eq!(
+        s.cluster_file("encryption").as_deref(),
+        Some("aes-256-ctr\n")
+    );
+    assert_eq!(s.cluster_file("auth").as_deref(), Some("psk\n"));
+    // Running with encryption on, a file without it is refused until 'down'.
+    fs::write(
+        s.conf_dir.path().join("ramster.conf"),
+        TWO_NODES.replace(KEY_FILE, &s.key_file().display().to_string()),
+    )
+    .unwrap();
+    assert_eq!(
+        s.run("up", "beta").unwrap_err().0,
+        "cluster 'ramster' is up with encryption = aes-256-ctr, not none: run 'ramster-tools down' first"
+    );
+    // A module without the attribute (this fake configfs, fresh) gets no encryption file.
+    let s = Setup::new(TWO_NODES);
+    s.run("configure", "beta").unwrap();
+    assert_eq!(s.cluster_file("encryption"), None);
+}

@@ -20,11 +20,13 @@
 //! lines starting with `#` are ignored. The `cluster:` stanza may also set `idle_timeout_ms`,
 //! `keepalive_delay_ms`, `reconnect_delay_ms` and `dead_threshold`, and how the links are
 //! authenticated: `auth = psk` (the default; needs `key_file = /absolute/path`, see
-//! [`crate::key`]) or `auth = none`. Every error names the line it is about.
+//! [`crate::key`]) or `auth = none`, and whether they encrypt payloads: `encryption = none` (the
+//! default) or `aes-256-ctr` (with `auth = psk` only). Every error names the line it is about.
 
 use ramster::cluster::config_text::{parse_decimal, parse_ipv4};
 use ramster::cluster::names::{ClusterName, NodeName};
 use ramster::cluster::node_num::NodeNum;
+pub use ramster::cluster::nodemanager::EncryptionMode;
 use ramster::cluster::timeouts::{Timeouts, DEAD_THRESHOLD_RANGE, DELAY_MS_RANGE};
 use std::fmt;
 use std::path::PathBuf;
@@ -122,6 +124,8 @@ pub struct ClusterConf {
     pub timeouts: TimeoutSettings,
     /// `auth` and `key_file`.
     pub auth: Auth,
+    /// `encryption`: whether links encrypt payloads (default `none`).
+    pub encryption: EncryptionMode,
     /// The nodes, in file order.
     pub nodes: Vec<NodeConf>,
 }
@@ -242,7 +246,7 @@ fn number(line: usize, key: &str, value: &str, min: u64, max: u64) -> Result<u64
     Ok(n)
 }
 
-const CLUSTER_KEYS: [&str; 8] = [
+const CLUSTER_KEYS: [&str; 9] = [
     "name",
     "node_count",
     "idle_timeout_ms",
@@ -251,6 +255,7 @@ const CLUSTER_KEYS: [&str; 8] = [
     "dead_threshold",
     "auth",
     "key_file",
+    "encryption",
 ];
 const NODE_KEYS: [&str; 5] = ["name", "cluster", "number", "ip_address", "ip_port"];
 
@@ -314,6 +319,27 @@ fn auth(stanza: &Stanza<'_>) -> Result<Auth, ConfError> {
     }
 }
 
+/// `encryption` of the `cluster:` stanza: `none` (the default) or `aes-256-ctr`, which needs
+/// `auth = psk`.
+fn encryption(stanza: &Stanza<'_>, auth: &Auth) -> Result<EncryptionMode, ConfError> {
+    let Some((line, word)) = stanza.get("encryption") else {
+        return Ok(EncryptionMode::None);
+    };
+    let mode = EncryptionMode::parse(word.as_bytes()).map_err(|_| {
+        error(
+            line,
+            format!("encryption: '{word}' is not none or aes-256-ctr"),
+        )
+    })?;
+    if mode != EncryptionMode::None && *auth == Auth::None {
+        return Err(error(
+            line,
+            "cluster: encryption needs auth = psk: with auth = none there is no key",
+        ));
+    }
+    Ok(mode)
+}
+
 fn node(stanza: &Stanza<'_>, cluster_name: &str) -> Result<NodeConf, ConfError> {
     stanza.check_keys(&NODE_KEYS)?;
     let (line, name) = stanza.require("name")?;
@@ -360,6 +386,7 @@ pub fn parse(text: &str) -> Result<ClusterConf, ConfError> {
     let count = number(count_line, "node_count", count, 1, NodeNum::COUNT as u64)?;
     let timeouts = timeout_settings(cluster)?;
     let auth = auth(cluster)?;
+    let encryption = encryption(cluster, &auth)?;
 
     let mut nodes: Vec<NodeConf> = Vec::new();
     for stanza in stanzas.iter().filter(|s| s.kind == "node") {
@@ -399,6 +426,7 @@ pub fn parse(text: &str) -> Result<ClusterConf, ConfError> {
         name: name.to_string(),
         timeouts,
         auth,
+        encryption,
         nodes,
     })
 }

@@ -291,3 +291,31 @@ fn auth_is_a_cluster_parameter_only() {
         )
     );
 }
+
+#[test]
+fn encryption_is_none_by_default_aes_with_psk_only() {
+    assert_eq!(parse(TWO_NODES).unwrap().encryption, EncryptionMode::None);
+    let with = |line: &str| TWO_NODES.replace("\tkey_file", &format!("\t{line}\n\tkey_file"));
+    assert_eq!(
+        parse(&with("encryption = aes-256-ctr")).unwrap().encryption,
+        EncryptionMode::Aes256Ctr
+    );
+    assert_eq!(
+        error_of(&with("encryption = aes")),
+        (
+            5,
+            "encryption: 'aes' is not none or aes-256-ctr".to_string()
+        )
+    );
+    let no_key = TWO_NODES.replace(
+        "\tkey_file = /etc/ramster.key",
+        "\tauth = none\n\tencryption = aes-256-ctr",
+    );
+    assert_eq!(
+        error_of(&no_key),
+        (
+            6,
+            "cluster: encryption needs auth = psk: with auth = none there is no key".to_string()
+        )
+    );
+}

@@ -29,7 +29,7 @@ const TIMEOUT_FILES: [&str; 3] = [
 ];
 /// The cluster directory's authentication attributes: the mode, and the write-only key
 /// description (see [`crate::keyring`]).
-const AUTH_FILES: [&str; 2] = ["auth", "auth_key"];
+const AUTH_FILES: [&str; 3] = ["auth", "auth_key", "encryption"];
 /// A node directory's attributes (`auth_key`: the write-only key of the pair with that node).
 pub const NODE_FILES: [&str; 6] = [
     "num",
@@ -274,16 +274,38 @@ impl Configfs {
 
     /// Writes `word` to the cluster's `auth` attribute unless it already holds it.
     pub fn set_auth(&self, cluster: &str, word: &str) -> Result<(), ToolError> {
-        if self.auth(cluster)?.as_deref() == Some(word) {
+        self.set_word(cluster, AUTH_FILES[0], word, "authenticated links")
+    }
+
+    /// The cluster's `encryption` attribute (`none` or `aes-256-ctr`), if the kernel shows it.
+    pub fn encryption(&self, cluster: &str) -> Result<Option<String>, ToolError> {
+        read_attr(&self.cluster_dir(cluster).join(AUTH_FILES[2]))
+    }
+
+    /// Writes `word` to the cluster's `encryption` attribute unless it already holds it.
+    pub fn set_encryption(&self, cluster: &str, word: &str) -> Result<(), ToolError> {
+        self.set_word(cluster, AUTH_FILES[2], word, "encrypted links")
+    }
+
+    /// Writes `word` to the cluster attribute `file` unless it already holds it; `feature`
+    /// names what a module without that file predates.
+    fn set_word(
+        &self,
+        cluster: &str,
+        file: &str,
+        word: &str,
+        feature: &str,
+    ) -> Result<(), ToolError> {
+        let path = self.cluster_dir(cluster).join(file);
+        if read_attr(&path)?.as_deref() == Some(word) {
             return Ok(());
         }
-        let path = self.cluster_dir(cluster).join(AUTH_FILES[0]);
         let existed = path.exists();
         write_attr(&path, word).map_err(|e| match existed {
             true => e,
             false => ToolError(format!(
-                "{e} (the cluster has no auth attribute: is the loaded ramster.ko older than \
-                 authenticated links?)"
+                "{e} (the cluster has no {file} attribute: is the loaded ramster.ko older than \
+                 {feature}?)"
             )),
         })
     }

@@ -96,6 +96,8 @@ pub struct ClusterStatus {
     pub timeouts: Timeouts,
     /// Its `auth` attribute (`psk` or `none`), if the kernel shows it.
     pub auth: Option<String>,
+    /// Its `encryption` attribute (`none` or `aes-256-ctr`), if the kernel shows it.
+    pub encryption: Option<String>,
     /// Its nodes, by number (unnumbered ones last, by name).
     pub nodes: Vec<NodeStatus>,
 }
@@ -133,6 +135,7 @@ pub fn read(configfs: &Configfs, sysfs: &Path) -> Result<Option<ClusterStatus>, 
     Ok(Some(ClusterStatus {
         timeouts: configfs.timeouts(&name)?,
         auth: configfs.auth(&name)?,
+        encryption: configfs.encryption(&name)?,
         name,
         nodes,
     }))
@@ -158,10 +161,11 @@ pub fn table(status: &Option<ClusterStatus>) -> String {
     };
     let t = &cluster.timeouts;
     let mut out = format!(
-        "cluster {}: auth {}, idle_timeout_ms {}, keepalive_delay_ms {}, reconnect_delay_ms {}, \
-         dead_threshold {}\n",
+        "cluster {}: auth {}, encryption {}, idle_timeout_ms {}, keepalive_delay_ms {}, \
+         reconnect_delay_ms {}, dead_threshold {}\n",
         cluster.name,
         or_dash(&cluster.auth),
+        or_dash(&cluster.encryption),
         t.idle_timeout_ms,
         t.keepalive_delay_ms,
         t.reconnect_delay_ms,
@@ -246,6 +250,7 @@ pub fn to_json(status: &Option<ClusterStatus>) -> String {
         "cluster": {
             "name": cluster.name,
             "auth": cluster.auth,
+            "encryption": cluster.encryption,
             "idle_timeout_ms": t.idle_timeout_ms,
             "keepalive_delay_ms": t.keepalive_delay_ms,
             "reconnect_delay_ms": t.reconnect_delay_ms,

@@ -21,6 +21,7 @@ fn two_nodes(sysfs: &Path) -> (TestDir, Configfs) {
     let conf = parse(TWO_NODES).unwrap();
     configfs.configure(&conf, &conf.timeouts).unwrap();
     configfs.set_auth("ramster", "psk").unwrap();
+    configfs.set_encryption("ramster", "none").unwrap();
     configfs.set_local("ramster", "alpha", true).unwrap();
     fs::write(configfs.node_dir("ramster", "beta").join("link"), "up\n").unwrap();
     // As the kernel writes them: columns, and fields after the ones status reads.
@@ -44,7 +45,7 @@ fn table_shows_nodes_links_and_counters() {
     let status = read(&configfs, sysfs.path()).unwrap();
     assert_eq!(
         table(&status),
-        "cluster ramster: auth psk, idle_timeout_ms 30000, keepalive_delay_ms 2000, \
+        "cluster ramster: auth psk, encryption none, idle_timeout_ms 30000, keepalive_delay_ms 2000, \
          reconnect_delay_ms 2000, dead_threshold 31\n\
          NUM  NAME   ADDRESS      PORT  LINK   LOCAL_PAGES  REMOTE_PAGES  FOREIGN_PAGES\n\
          0    alpha  169.254.0.1  7777  local  312          -             -\n\
@@ -59,7 +60,7 @@ fn json_has_the_same_facts() {
     let status = read(&configfs, sysfs.path()).unwrap();
     assert_eq!(
         to_json(&status),
-        "{\"cluster\":{\"name\":\"ramster\",\"auth\":\"psk\",\"idle_timeout_ms\":30000,\
+        "{\"cluster\":{\"name\":\"ramster\",\"auth\":\"psk\",\"encryption\":\"none\",\"idle_timeout_ms\":30000,\
          \"keepalive_delay_ms\":2000,\"reconnect_delay_ms\":2000,\"dead_threshold\":31,\
          \"nodes\":[\
          {\"name\":\"alpha\",\"num\":0,\"ipv4_address\":\"169.254.0.1\",\"ipv4_port\":7777,\
@@ -163,7 +164,9 @@ fn auth_shows_as_a_dash_or_null_where_the_kernel_has_none() {
     let sysfs = TestDir::new();
     let (_root, configfs) = two_nodes(sysfs.path());
     fs::remove_file(configfs.cluster_dir("ramster").join("auth")).unwrap();
+    fs::remove_file(configfs.cluster_dir("ramster").join("encryption")).unwrap();
     let status = read(&configfs, sysfs.path()).unwrap();
-    assert!(table(&status).starts_with("cluster ramster: auth -, idle_timeout_ms 30000"));
-    assert!(to_json(&status).starts_with("{\"cluster\":{\"name\":\"ramster\",\"auth\":null,"));
+    assert!(table(&status).starts_with("cluster ramster: auth -, encryption -, idle_timeout_ms"));
+    assert!(to_json(&status)
+        .starts_with("{\"cluster\":{\"name\":\"ramster\",\"auth\":null,\"encryption\":null,"));
 }
