@@ -33,9 +33,9 @@ def _free_port(kind=socket.SOCK_STREAM) -> int:
 
 def qemu_command(node: int, nodes: int, bzimage: Path, initramfs: Path, memory: str,
                  disk: Path, log: Path, append: str, port, smp: int = 2,
-                 link: str = "udp") -> list:
+                 link: str = "udp", capture: Path = None) -> list:
     """`port`: the TCP port node 0 listens on, or with `link="udp"` a pair of UDP ports (node
-    0's, node 1's)."""
+    0's, node 1's). `capture`: a pcap file for what this node's link carries both ways."""
     # no_timer_check: a starved TCG vCPU (a busy host, or QEMU at nice 19) can fail the boot-time
     # IO-APIC timer check and panic ("IO-APIC + timer doesn't work!"); it proves nothing in a VM.
     cmdline = (f"console=ttyS0 panic=-1 oops=panic loglevel=7 no_timer_check "
@@ -53,13 +53,17 @@ def qemu_command(node: int, nodes: int, bzimage: Path, initramfs: Path, memory: 
             side = f"listen=127.0.0.1:{port}" if node == 0 else f"connect=127.0.0.1:{port}"
         cmd += ["-netdev", f"socket,id=link,{side}",
                 "-device", f"virtio-net-pci,netdev=link,mac=52:54:00:00:00:0{node + 1}"]
+        if capture:
+            cmd += ["-object", f"filter-dump,id=capture,netdev=link,file={capture}"]
     return cmd
 
 
 def boot(nodes: int, bzimage: Path, initramfs: Path, log_dir: Path, memory: str = "256M",
          disk_size: str = "1G", append: str = "", timeout: int = 180,
-         on_start=None, link: str = "udp") -> list:
+         on_start=None, link: str = "udp", capture: bool = False) -> list:
     """Runs the cluster to its end; returns one NodeRun per node.
+
+    With `capture`, node 0's link is recorded to `log_dir`/link.pcap (see wire.py).
 
     `append` is a string for every node, or a list with one string per node. `on_start`, if
     given, is called with the list of Popen objects once every node has started (the demo uses
@@ -77,8 +81,11 @@ def boot(nodes: int, bzimage: Path, initramfs: Path, log_dir: Path, memory: str 
             subprocess.run(["truncate", "-s", disk_size, str(disk)], check=True)
             log = log_dir / f"node{node}.log"
             log.unlink(missing_ok=True)
+            pcap = log_dir / "link.pcap" if capture and node == 0 else None
+            if pcap:
+                pcap.unlink(missing_ok=True)
             cmd = qemu_command(node, nodes, bzimage, initramfs, memory, disk, log,
-                               appends[node], port, link=link)
+                               appends[node], port, link=link, capture=pcap)
             (log_dir / f"node{node}.cmd").write_text(" ".join(cmd) + "\n")
             procs.append(subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                                           stdout=subprocess.DEVNULL,

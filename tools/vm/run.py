@@ -25,6 +25,7 @@ import initramfs  # noqa: E402
 import scenario as scenarios  # noqa: E402
 import schedule  # noqa: E402
 import verdict  # noqa: E402
+import wire  # noqa: E402
 
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 LOGS = Path(os.environ.get("RAMSTER_LOGS", artifacts.REPO / "logs/vm"))
@@ -54,8 +55,11 @@ def run_one(s: scenarios.Scenario, kdir: Path, image: Path, label: str = "") -> 
     log_dir = logs_of(name)
     runs = cluster.boot(s.nodes, kdir / "arch/x86/boot/bzImage", image, log_dir,
                         memory=s.memory, disk_size=s.disk,
-                        append=f"scenario={s.name} {s.append}", timeout=s.timeout)
+                        append=f"scenario={s.name} {s.append}", timeout=s.timeout,
+                        capture=bool(s.wire))
     details = []
+    if s.wire:
+        details += wire.check(log_dir / "link.pcap", *s.wire)
     for run in runs:
         v = verdict.judge(run.log.read_text(errors="replace") if run.log.exists() else "",
                           run.timed_out)

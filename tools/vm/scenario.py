@@ -13,14 +13,19 @@
     #                                 single-node ones; for scenarios that time microseconds)
     # expect-failure: text a failure reason must contain (harness self-tests only: the
     #                 scenario passes when the verdict fails for that reason)
+    # wire: clear=N hidden=M          (two nodes: node 0's link is captured, and the self-test
+    #                                 payload of N bytes must be in it, that of M bytes not;
+    #                                 see wire.py)
 """
 
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import wire
+
 KEYS = {"scenario", "nodes", "memory", "timeout", "append", "disk", "expect-failure", "kasan",
-        "quiet"}
+        "quiet", "wire"}
 SIZE = re.compile(r"^[1-9][0-9]*[MG]$")
 
 
@@ -37,6 +42,8 @@ class Scenario:
     expect_failure: str = ""
     kasan: str = ""
     quiet: bool = False
+    # (clear, hidden) self-test payload lengths the link capture is checked for, if any.
+    wire: tuple = ()
 
 
 def load(path: Path) -> Scenario:
@@ -68,6 +75,10 @@ def load(path: Path) -> Scenario:
     s.quiet = "quiet" in fields
     s.append = fields.get("append", "")
     s.expect_failure = fields.get("expect-failure", "")
+    if "wire" in fields:
+        if s.nodes != 2:
+            raise ValueError(f"{path}: wire needs nodes: 2")
+        s.wire = wire.parse(fields["wire"])
     return s
 
 
