@@ -2,7 +2,7 @@
 # Usage: package.sh [--config-only] [OUTDIR]
 #
 # Builds installable Debian packages (make bindeb-pkg) of the 6.12 kernel with the hook series of
-# tools/kernel/patches, for a real machine: Debian's own amd64 configuration (linux-config-6.12)
+# tools/kernel/patches (and the packaging fix of deb-patches/), for a real machine: Debian's own amd64 configuration (linux-config-6.12)
 # with tools/kernel/distro.fragment on top (Rust on, MODVERSIONS off, the hooks, what ramster.ko
 # uses, LOCALVERSION -ramster), built with clang 19 (ARCH=x86_64 LLVM=-19) as build.sh builds the
 # test kernel. The .deb files (linux-image, linux-headers, linux-libc-dev) are moved to OUTDIR
@@ -51,7 +51,9 @@ fi
 
 [ -f "$debian_config" ] || { log "no $debian_config (package linux-config-6.12)"; exit 1; }
 shopt -s nullglob
-patches=("$here"/patches/*.patch)
+# The hook series, then the packaging fixes (deb-patches/: the Rust crates' metadata in
+# linux-headers, so out-of-tree Rust modules build against the headers package).
+patches=("$here"/patches/*.patch "$here"/deb-patches/*.patch)
 shopt -u nullglob
 
 src_version=$(dpkg-query -W -f='${Version}' linux-source-6.12)
@@ -64,7 +66,7 @@ key=$(
 		bindgen --version
 		pahole --version
 		cat "$0" "$fragment" "$here/check-config.sh"
-		for p in "${patches[@]}"; do echo "patch $(basename "$p")"; cat "$p"; done
+		for p in "${patches[@]}"; do echo "patch ${p#"$here"/}"; cat "$p"; done
 	} | sha256sum | cut -c1-16
 )
 deb_cache="$cache_root/kernel-deb"
@@ -79,10 +81,10 @@ prepare() {
 	cd "$tree"
 	tar -xf /usr/src/linux-source-6.12.tar.xz --strip-components=1
 	for p in "${patches[@]}"; do
-		log "applying $(basename "$p")"
+		log "applying ${p#"$here"/}"
 		if ! patch -p1 --forward --batch --quiet < "$p" >> patch.log 2>&1; then
 			cat patch.log >&2
-			log "patch $(basename "$p") does not apply to linux-source-6.12 $src_version"
+			log "patch ${p#"$here"/} does not apply to linux-source-6.12 $src_version"
 			exit 1
 		fi
 	done
