@@ -24,7 +24,8 @@ while IFS= read -r line; do
 	if ! grep -qxF -- "$want" "$config"; then
 		opt=${want#\# }; opt=${opt%%[= ]*}
 		if [[ "$want" == "# "* ]] && ! grep -q "^$opt=" "$config"; then continue; fi
-		echo "check-config: option not applied: $want (have: $(grep -E "^(# )?$opt[= ]" "$config" || echo unset))" >&2
+		have=$(grep -E "^(# )?$opt[= ]" "$config" || echo unset)
+		echo "check-config: option not applied: $want (have: $have)" >&2
 		missing=$((missing + 1))
 	fi
 done < <(cat "$@")

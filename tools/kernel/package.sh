@@ -2,14 +2,15 @@
 # Usage: package.sh [--config-only] [OUTDIR]
 #
 # Builds installable Debian packages (make bindeb-pkg) of the 6.12 kernel with the hook series of
-# tools/kernel/patches (and the packaging fix of deb-patches/), for a real machine: Debian's own amd64 configuration (linux-config-6.12)
-# with tools/kernel/distro.fragment on top (Rust on, MODVERSIONS off, the hooks, what ramster.ko
-# uses, LOCALVERSION -ramster), built with clang 19 (ARCH=x86_64 LLVM=-19) as build.sh builds the
-# test kernel. The .deb files (linux-image, linux-headers, linux-libc-dev) are moved to OUTDIR
-# (default: the current directory). Documentation/install.rst, "A patched kernel".
+# tools/kernel/patches (and the packaging fix of deb-patches/), for a real machine: Debian's own
+# amd64 configuration (linux-config-6.12) with tools/kernel/distro.fragment on top (Rust on,
+# MODVERSIONS off, the hooks, what ramster.ko uses, LOCALVERSION -ramster), built with clang 19
+# (ARCH=x86_64 LLVM=-19) as build.sh builds the test kernel. The .deb files (linux-image,
+# linux-headers, linux-libc-dev) are moved to OUTDIR (default: the current directory).
+# Documentation/install.rst, "A patched kernel".
 #
 #   --config-only  unpack, apply the series, configure and check the configuration, then stop
-#                  (what make check runs; about a minute)
+#                  (what make check runs; 20 to 90 s)
 #
 # The tree lives in a cache outside the repository, keyed by a hash of every input (the Debian
 # source and config package versions, the series, the fragment, these scripts, the toolchain):
@@ -30,7 +31,7 @@ fragment=$here/distro.fragment
 export PATH="$HOME/.cargo/bin:$PATH"
 
 log() { echo "kernel-deb: $*" >&2; }
-usage() { sed -n '2,3s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2s/^# //p' "$0"; }
 
 config_only=0
 outdir=
@@ -93,7 +94,11 @@ prepare() {
 	{
 		scripts/kconfig/merge_config.sh -m .config "$fragment"
 		make "${make_flags[@]}" olddefconfig
-	} > config.log 2>&1 || { tail -n 20 config.log >&2; log "configuration failed; log in $tree/config.log"; exit 1; }
+	} > config.log 2>&1 || {
+		tail -n 20 config.log >&2
+		log "configuration failed; log in $tree/config.log"
+		exit 1
+	}
 	if ! "$here/check-config.sh" .config "$fragment"; then
 		if ! grep -qx 'CONFIG_RUST=y' .config; then
 			log "why Rust is off (make rustavailable):"
@@ -109,12 +114,13 @@ if [ "$config_only" = 1 ]; then
 	exec 9>"$deb_cache/.lock-config"
 	flock 9
 	tree="$deb_cache/config-$key"
-	# Only the newest configuration tree is kept (each is ~1.5 GB of source).
+	# Only the newest configuration tree is kept (each is 1.7 GB of source).
 	find "$deb_cache" -mindepth 1 -maxdepth 1 -name 'config-*' ! -name "config-$key" \
 		-exec rm -rf {} +
 	start=$(date +%s)
 	prepare "$tree"
-	log "configured in $(( $(date +%s) - start )) s: $(grep -c '^CONFIG_' .config) options, release $(make -s "${make_flags[@]}" kernelrelease)"
+	release=$(make -s "${make_flags[@]}" kernelrelease)
+	log "configured in $(( $(date +%s) - start )) s, release $release"
 	log "tree: $tree"
 	log ".config: $tree/.config"
 	exit 0
@@ -130,8 +136,10 @@ ls -1dt "$deb_cache"/linux-6.12-deb-???????????????? | { grep -vxF "$dir" || tru
 	while IFS= read -r old; do rm -rf "$old" "$old.lock"; done
 
 start=$(date +%s)
+run="from scratch"
 if [ -f "$dir/src/.configured" ]; then
 	log "resuming the build in $dir/src"
+	run="resumed"
 else
 	prepare "$dir/src"
 fi
@@ -154,6 +162,6 @@ shopt -u nullglob
 [ ${#debs[@]} -gt 0 ] || { log "bindeb-pkg made no .deb in $dir"; exit 1; }
 mv -f "${debs[@]}" "$outdir"/
 rm -f "$dir"/*.buildinfo "$dir"/*.changes
-log "built $release in $seconds s ($(( seconds / 60 )) min); packages in $outdir:"
+log "built $release in $seconds s ($(( seconds / 60 )) min, $run); packages in $outdir:"
 for d in "${debs[@]}"; do echo "$outdir/$(basename "$d")"; done
 log "build tree (a KDIR for ramster.ko against this kernel): $dir/src"

@@ -26,9 +26,8 @@ class CheckConfigTest(unittest.TestCase):
                               text=True, capture_output=True)
 
     def test_all_applied_passes(self):
-        out = self.check('CONFIG_RUST=y\n# CONFIG_MODVERSIONS is not set\nCONFIG_LOCALVERSION="-r"\n',
-                         '# comment\nCONFIG_RUST=y\n# CONFIG_MODVERSIONS is not set\n'
-                         'CONFIG_LOCALVERSION="-r"\n')
+        config = 'CONFIG_RUST=y\n# CONFIG_MODVERSIONS is not set\nCONFIG_LOCALVERSION="-r"\n'
+        out = self.check(config, "# comment\n\n" + config)
         self.assertEqual(out.returncode, 0, out.stderr)
 
     def test_missing_option_fails_naming_it(self):
@@ -43,7 +42,8 @@ class CheckConfigTest(unittest.TestCase):
         self.assertIn("have: CONFIG_CONFIGFS_FS=m", out.stderr)
 
     def test_option_turned_off_may_be_absent_but_not_on(self):
-        self.assertEqual(self.check("CONFIG_A=y\n", "# CONFIG_CFI_CLANG is not set\n").returncode, 0)
+        out = self.check("CONFIG_A=y\n", "# CONFIG_CFI_CLANG is not set\n")
+        self.assertEqual(out.returncode, 0, out.stderr)
         out = self.check("CONFIG_CFI_CLANG=y\n", "# CONFIG_CFI_CLANG is not set\n")
         self.assertEqual(out.returncode, 1)
         self.assertIn("# CONFIG_CFI_CLANG is not set", out.stderr)
