@@ -170,15 +170,19 @@ def kasan_pass():
 
 
 def packaging(kdir: Path):
-    """make install into a scratch DESTDIR, then DKMS add/build/install for the test kernel
-    (tools/packaging_check.py). Last, after the KASAN pass: make install rebuilds ramster.ko
-    for the test kernel."""
+    """make install into a scratch DESTDIR, then DKMS add/build/install for the test kernel,
+    then ramster.ko against the files a linux-headers package holds (tools/packaging_check.py).
+    Last, after the KASAN pass: make install rebuilds ramster.ko for the test kernel."""
     release = artifacts.kernel_release(kdir)
     problems = packaging_check.make_install(REPO, kdir, release, artifacts.env())
     record(not problems, "install: make install puts ramster.ko (depmod run), ramster-tools, its "
            "manual page and completions under DESTDIR", "\n".join(problems))
     problems = packaging_check.dkms(REPO, kdir, release, artifacts.env())
     record(not problems, f"install: dkms add, build and install ramster for {release}",
+           "\n".join(problems))
+    problems = packaging_check.headers_build(REPO, kdir, release, artifacts.env())
+    record(not problems, "install: ramster.ko builds against a linux-headers package's files "
+           "(install-extmod-build with tools/kernel/deb-patches, from the test kernel)",
            "\n".join(problems))
 
 
