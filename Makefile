@@ -13,6 +13,9 @@
 #                        page and shell completions; DESTDIR and PREFIX (default /usr/local)
 #   make dkms-add        the sources (git HEAD) into /usr/src/ramster-VERSION, added to DKMS
 #                        (then: dkms build/install ramster/VERSION; see Documentation/install.rst)
+#   make kernel-debs     Debian packages (bindeb-pkg) of the patched 6.12 kernel for a real
+#                        machine, into DEBDIR (default: the current directory); a long build
+#                        (tools/kernel/package.sh, Documentation/install.rst)
 #   make clean
 
 LLVM ?= -19
@@ -29,7 +32,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 
 .PHONY: all modules clippy clean check demo bench install install-module install-tools \
-	install-service dkms-add
+	install-service dkms-add kernel-debs
 
 all: modules
 
@@ -84,6 +87,11 @@ dkms-add:
 	install -d $(DESTDIR)/usr/src
 	git archive --prefix=ramster-$(VERSION)/ HEAD | tar -x -C $(DESTDIR)/usr/src
 	dkms add ramster/$(VERSION)
+
+# The patched kernel as installable packages: Debian's configuration, Rust, the hook series.
+DEBDIR ?= $(CURDIR)
+kernel-debs:
+	tools/kernel/package.sh $(DEBDIR)
 
 check:
 	python3 tools/check.py

@@ -5,7 +5,8 @@ Host tests (cargo test, the harness's own tests), lints (rustfmt, clippy on host
 code, checkpatch on C), Documentation/*.rst parsed by docutils, the hook series' kernel
 documentation (make htmldocs of the mm pages),
 the module build with no warnings, then every VM scenario, then the
-scenarios marked `# kasan:` again on the KASAN kernel, then make install and DKMS. Each host
+scenarios marked `# kasan:` again on the KASAN kernel, then make install and DKMS, then the
+packaged kernel's configuration step (tools/kernel/package.sh --config-only). Each host
 test and each scenario counts once; the output ends with the line `N passed, N failed`.
 """
 
@@ -169,9 +170,9 @@ def kasan_pass():
 
 
 def packaging(kdir: Path):
-    """make install into a scratch DESTDIR, then DKMS add/build/install for the test kernel
-    (tools/packaging_check.py). Last, after the KASAN pass: make install rebuilds ramster.ko
-    for the test kernel."""
+    """make install into a scratch DESTDIR, then DKMS add/build/install for the test kernel,
+    then ramster.ko against the files a linux-headers package holds (tools/packaging_check.py).
+    Last, after the KASAN pass: make install rebuilds ramster.ko for the test kernel."""
     release = artifacts.kernel_release(kdir)
     problems = packaging_check.make_install(REPO, kdir, release, artifacts.env())
     record(not problems, "install: make install puts ramster.ko (depmod run), ramster-tools, its "
@@ -179,6 +180,21 @@ def packaging(kdir: Path):
     problems = packaging_check.dkms(REPO, kdir, release, artifacts.env())
     record(not problems, f"install: dkms add, build and install ramster for {release}",
            "\n".join(problems))
+    problems = packaging_check.headers_build(REPO, kdir, release, artifacts.env())
+    record(not problems, "install: ramster.ko builds against a linux-headers package's files "
+           "(install-extmod-build with tools/kernel/deb-patches, from the test kernel)",
+           "\n".join(problems))
+
+
+def kernel_package_config():
+    """`tools/kernel/package.sh --config-only`: the packaged kernel's tree (linux-source-6.12,
+    the hook series and deb-patches/, Debian's configuration with distro.fragment) is made afresh
+    and configured; a patch that does not apply or an option of the fragment that olddefconfig
+    drops fails it. About a minute: the package build itself (hours) is not run."""
+    out = sh(["tools/kernel/package.sh", "--config-only"])
+    record(out.returncode == 0, "kernel packages: the series applies to Debian's linux-source and "
+           "Debian's config keeps every option of distro.fragment (package.sh --config-only)",
+           out.stdout[-3000:])
 
 
 # The largest stack frame a function of ramster.ko may have. Kernel stacks are 16 KiB and, without
@@ -234,6 +250,7 @@ def main() -> int:
         failed += sum(not o.passed for o in outcomes)
     kasan_pass()
     packaging(kdir)
+    kernel_package_config()
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

@@ -145,3 +145,38 @@ def dkms(repo: Path, kdir: Path, release: str, env: dict) -> list:
         if made_moddir:
             shutil.rmtree(moddir, ignore_errors=True)
     return problems
+
+
+def headers_build(repo: Path, kdir: Path, release: str, env: dict) -> list:
+    """ramster.ko against what a linux-headers package of the kernel holds: the layout the
+    kernel's own scripts/package/install-extmod-build makes (bindeb-pkg's linux-headers), with
+    tools/kernel/deb-patches applied to that script as package.sh applies them, made from the
+    test kernel's tree (the same source and series, so the same Rust crates). Returns what is
+    wrong. The deb-patches must touch only that script (it is patched alone, in a copy)."""
+    problems = []
+    with tempfile.TemporaryDirectory(prefix="ramster-headers-") as tmp:
+        src = Path(tmp) / "src"
+        script = src / "scripts/package/install-extmod-build"
+        script.parent.mkdir(parents=True)
+        shutil.copy(kdir / "scripts/package/install-extmod-build", script)
+        for patch in sorted((repo / "tools/kernel/deb-patches").glob("*.patch")):
+            out = _run(["patch", "-p1", "--forward", "--batch", "-d", str(src), "-i", str(patch)],
+                       repo, env)
+            if out.returncode != 0:
+                return [f"{patch.name} does not apply to install-extmod-build:\n{out.stdout}"]
+        headers = Path(tmp) / "headers"
+        out = subprocess.run(["sh", str(script), str(headers)], cwd=kdir, text=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             env=dict(env, srctree=".", SRCARCH="x86", CC="clang-19",
+                                      HOSTCC="clang-19", MAKE="make"))
+        if out.returncode != 0:
+            return [f"install-extmod-build failed:\n{out.stdout[-3000:]}"]
+        make = ["make", "-C", str(headers), f"M={repo}", "LLVM=-19"]
+        _run(make + ["clean"], repo, env)
+        out = _run(make + ["modules"], repo, env)
+        if out.returncode != 0:
+            problems.append(f"make -C <headers> M=... modules failed:\n{out.stdout[-3000:]}")
+        else:
+            problems += _module_problems(repo / "ramster.ko", release, repo, env)
+        _run(make + ["clean"], repo, env)
+    return problems
