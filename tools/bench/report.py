@@ -206,6 +206,12 @@ def cluster_table(runs: list) -> list:
                    f"auth = none, same link, same rounds: round trip {us(paths['bench'].mean_ns)} "
                    f"us vs {us(noauth.mean_ns)} us = {cost:.2f}x (rounds: "
                    f"{per_round(paths['bench'], noauth)})")
+        encrypted = latency(r, "encrypted_count", "encrypted_rtt")
+        cost = encrypted.mean_ns / paths["bench"].mean_ns
+        out.append(f"encryption (encryption = aes-256-ctr) against auth = psk alone, same link, "
+                   f"same rounds: round trip {us(encrypted.mean_ns)} us vs "
+                   f"{us(paths['bench'].mean_ns)} us = {cost:.2f}x (rounds: "
+                   f"{per_round(encrypted, paths['bench'])})")
         ratio = paths["bench"].mean_ns / paths["pingpong"].mean_ns
         out.append(f"target: in-kernel round trip no slower than userspace: "
                    f"{ratio:.2f}x userspace's mean (rounds: "

@@ -4,9 +4,10 @@
 # the same run, and the remote get (ramster/remote_get_bench: puts, then gets through the
 # fault path's remote get) over the same link, in CLUSTER_ROUNDS interleaved rounds of
 # CLUSTER_COUNT/CLUSTER_ROUNDS each. Each round also measures the in-kernel round trip with
-# auth = none, for the cost of authentication: node 0 brings the cluster down and up again
-# without a key and back (node 1 follows: it switches whenever its link goes down). Node 0
-# measures; node 1 answers.
+# auth = none and with encryption = aes-256-ctr, for the cost of authentication and of
+# encryption: node 0 brings the cluster down and up again in that mode and back to the default
+# (auth = psk without encryption); node 1 follows, taking the next mode of the same cycle
+# whenever its link goes down. Node 0 measures; node 1 answers.
 # nodes: 2
 . /scenarios/lib.sh
 . /scenarios/cluster.inc
@@ -22,26 +23,36 @@ check "setup of $BENCH" bench_setup
 check "ramster-tools up" ramster-tools up --node $SELF_NAME
 check "the link to $PEER_NAME comes up" wait_for 90 link_is $CFS/ramster/node/$PEER_NAME up
 
-# with_auth MODE: brings the cluster down and up again with auth = MODE (psk or none).
-with_auth() {
+# The modes node 0 switches through in every round, from and back to psk.
+CYCLE="none psk encrypted psk"
+
+# with_mode MODE: brings the cluster down and up again with MODE: psk (the default), none
+# (auth = none) or encrypted (encryption = aes-256-ctr).
+with_mode() {
+	auth=psk encryption=none
+	case $1 in
+	none) auth=none ;;
+	encrypted) encryption=aes-256-ctr ;;
+	esac
 	ramster-tools down > /dev/null &&
-		CLUSTER_AUTH=$1 write_conf ramster 7777 &&
+		CLUSTER_AUTH=$auth CLUSTER_ENCRYPTION=$encryption write_conf ramster 7777 &&
 		ramster-tools up --node $SELF_NAME > /dev/null 2>&1
 }
 
-# follow_auth: node 1's side: whenever node 0 brought the link down, switch to the other mode.
-follow_auth() {
-	mode=psk
+# follow_modes: node 1's side: whenever node 0 brought the link down, take the next mode.
+follow_modes() {
+	set -- $CYCLE
 	while wait_for 300 link_is $CFS/ramster/node/$PEER_NAME up; do
 		while [ "$(cat $LINK)" = up ]; do sleep 0.1; done
 		[ -e /tmp/bench-over ] && return
-		mode=$([ $mode = psk ] && echo none || echo psk)
-		with_auth $mode || echo "follow_auth: switching to auth = $mode failed"
+		[ $# -eq 0 ] && set -- $CYCLE
+		with_mode $1 || echo "follow_modes: switching to $1 failed"
+		shift
 	done
 }
 
 if [ "$NODE" != 0 ]; then
-	follow_auth &
+	follow_modes &
 	FOLLOWER=$!
 	check "userspace pingpong server" pingpong server 7790
 	touch /tmp/bench-over
@@ -64,22 +75,23 @@ in_kernel() {
 		sh -c "echo bench 1 $PER_ROUND > $SELFTEST"
 	grep '^bench_' $SELFTEST | sed "s/^/BENCH-RESULT: round$r /"
 }
-# The same without authentication: the bench_ numbers as noauth_.
-in_kernel_noauth() {
-	check "round $r: auth = none" with_auth none
-	check "round $r: the link comes up without a key" wait_for 90 link_is $CFS/ramster/node/$PEER_NAME up
-	check "round $r, in-kernel, auth = none: $PER_ROUND round trips" \
+# in_mode MODE PREFIX: the in-kernel round trip in MODE, its bench_ numbers as PREFIX_.
+in_mode() {
+	check "round $r: $1" with_mode $1
+	check "round $r: the link comes up ($1)" wait_for 90 link_is $CFS/ramster/node/$PEER_NAME up
+	check "round $r, in-kernel, $1: $PER_ROUND round trips" \
 		sh -c "echo bench 1 $PER_ROUND > $SELFTEST"
-	grep '^bench_' $SELFTEST | sed "s/^bench_/BENCH-RESULT: round$r noauth_/"
-	check "round $r: auth = psk again" with_auth psk
-	check "round $r: the link comes up with the key" wait_for 90 link_is $CFS/ramster/node/$PEER_NAME up
+	grep '^bench_' $SELFTEST | sed "s/^bench_/BENCH-RESULT: round$r $2_/"
+	check "round $r: psk again" with_mode psk
+	check "round $r: the link comes up (psk)" wait_for 90 link_is $CFS/ramster/node/$PEER_NAME up
 }
 for r in $(seq 1 $CLUSTER_ROUNDS); do
 	if [ $((r % 2)) = 1 ]; then userspace; in_kernel; else in_kernel; userspace; fi
 	check "round $r, remote get: $PER_ROUND pages put on node 1 and got back, byte for byte" \
 		sh -c "echo 1 $PER_ROUND > $GETBENCH"
 	grep '^getbench_' $GETBENCH | sed "s/^/BENCH-RESULT: round$r /"
-	in_kernel_noauth
+	in_mode none noauth
+	in_mode encrypted encrypted
 done
 check "node 1's server ends" pingpong quit 169.254.0.2 7790
 finish
