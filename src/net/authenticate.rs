@@ -132,8 +132,7 @@ pub(crate) fn accept(
     auth: &LocalAuth,
     timeout_ms: u32,
 ) -> Result<Link, Ended> {
-    let hs =
-        Handshake::accept(ours, auth.credentials(), auth.payloads).map_err(Ended::Failed)?;
+    let hs = Handshake::accept(ours, auth.credentials(), auth.payloads).map_err(Ended::Failed)?;
     drive(c, hs, &[], timeout_ms)
 }
 
@@ -145,9 +144,8 @@ pub(crate) fn connect(
     timeout_ms: u32,
 ) -> Result<Link, Ended> {
     let mut hello = [0u8; MAX_HANDSHAKE_FRAME];
-    let (hs, len) =
-        Handshake::connect(ours, auth.credentials(), auth.payloads, &mut hello)
-            .map_err(Ended::Failed)?;
+    let (hs, len) = Handshake::connect(ours, auth.credentials(), auth.payloads, &mut hello)
+        .map_err(Ended::Failed)?;
     drive(c, hs, &hello[..len], timeout_ms)
 }
 
