@@ -23,7 +23,7 @@
 use libfuzzer_sys::fuzz_target;
 use ramster::cluster::connection::Connection;
 use ramster::cluster::connection_events::Event;
-use ramster::cluster::handshake::{Credentials, Handshake, Step, MAX_HANDSHAKE_FRAME};
+use ramster::cluster::handshake::{Credentials, Handshake, Payloads, Step, MAX_HANDSHAKE_FRAME};
 use ramster::cluster::heartbeat::Handshaken;
 use ramster::cluster::messages::{Handshake as Settings, HANDSHAKE_LEN, PROTOCOL_VERSION};
 use ramster::cluster::names::ClusterName;
@@ -100,11 +100,17 @@ fuzz_target!(|data: &[u8]| {
     let Some(mut connection) = Connection::new(acceptor_settings, 0) else {
         return;
     };
-    let mut acceptor = Handshake::accept(acceptor_settings, Credentials::None).ok();
+    let mut acceptor =
+        Handshake::accept(acceptor_settings, Credentials::None, Payloads::Clear).ok();
     let mut hello = [0u8; MAX_HANDSHAKE_FRAME];
-    let mut connector = Handshake::connect(connector_settings, Credentials::None, &mut hello)
-        .ok()
-        .map(|(hs, _)| hs);
+    let mut connector = Handshake::connect(
+        connector_settings,
+        Credentials::None,
+        Payloads::Clear,
+        &mut hello,
+    )
+    .ok()
+    .map(|(hs, _)| hs);
     let _ = connection.handle(
         0,
         Event::Accepted {
