@@ -30,7 +30,7 @@ if [ "$NODE" = 0 ]; then
 		"socket error -32 during the handshake" \
 		"bad handshake: handshake reserved field is 0x0081" \
 		"peer says node 1 talking to node 3, expected node 1 talking to node 0" \
-		"peer runs with auth = none, this node requires a key" \
+		"the peer runs with auth = none, this node with auth = psk without encryption" \
 		"authentication failed: the peer's proof does not match our key and cluster name" \
 		"handshake refused: peer is in cluster 'not-our-cluster', not ours" \
 		"handshake refused: peer timeouts idle 4001 keepalive 500 reconnect 500 dead_threshold 6, ours 4000 500 500 6" \
