@@ -97,6 +97,15 @@ impl FrameKey {
         if self.cipher.is_some() {
             return Err(CryptoError);
         }
+        self.tag_and_count(header, payload)
+    }
+
+    /// The tag of the frame with `payload` as it goes out; the next frame gets the next number.
+    fn tag_and_count(
+        &mut self,
+        header: &[u8],
+        payload: &[u8],
+    ) -> Result<[u8; TAG_LEN], CryptoError> {
         let tag = self.tag(header, payload)?;
         self.seq = self.seq.wrapping_add(1);
         Ok(tag)
@@ -112,9 +121,7 @@ impl FrameKey {
         if let Some(cipher) = &self.cipher {
             cipher.apply(&self.counter(), payload)?;
         }
-        let tag = self.tag(header, payload)?;
-        self.seq = self.seq.wrapping_add(1);
-        Ok(tag)
+        self.tag_and_count(header, payload)
     }
 
     /// Checks the next frame received against its `tag`, then, if this direction encrypts,

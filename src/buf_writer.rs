@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! [`BufWriter`]: `core::fmt` formatting into a fixed byte buffer (a sysfs or debugfs page, a
-//! file name), failing instead of growing when the buffer is full.
+//! file name, one line of `peer_stat`), failing instead of growing when the buffer is full.
+//! Shared by the module and the host library.
 
 use core::fmt;
 
@@ -35,5 +36,24 @@ impl fmt::Write for BufWriter<'_> {
         dst.copy_from_slice(s.as_bytes());
         self.len = end;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use core::fmt::Write;
+
+    #[test]
+    fn writes_until_full_then_fails_keeping_what_fit() {
+        let mut buf = [0u8; 8];
+        let mut w = BufWriter::new(&mut buf);
+        write!(w, "{}-{}", 12, 34).unwrap();
+        assert_eq!((w.len_written(), w.written()), (5, 5));
+        assert!(write!(w, "6789").is_err());
+        assert_eq!(w.len_written(), 5);
+        w.write_str("678").unwrap();
+        assert_eq!(w.written(), 8);
+        assert_eq!(&buf, b"12-34678");
     }
 }

@@ -12,6 +12,7 @@
 // still see dead code, and the module build (-Dwarnings) sees what the kernel never uses.
 #![cfg_attr(not(test), allow(dead_code))]
 
+pub(crate) mod buf_writer;
 #[path = "../cluster/mod.rs"]
 pub mod cluster;
 pub mod os;

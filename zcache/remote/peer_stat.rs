@@ -9,6 +9,7 @@
 //! sysfs page with whole lines only: a peer whose line does not fit is left out, never cut.
 
 use super::counters::NodePages;
+use crate::buf_writer::BufWriter;
 use crate::cluster::node_num::NodeNum;
 use core::fmt::{self, Write};
 
@@ -60,22 +61,6 @@ impl fmt::Display for PeerStat {
     }
 }
 
-/// One line being formatted.
-struct Line {
-    buf: [u8; LINE_MAX],
-    len: usize,
-}
-
-impl Write for Line {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        let end = self.len.checked_add(s.len()).ok_or(fmt::Error)?;
-        let dst = self.buf.get_mut(self.len..end).ok_or(fmt::Error)?;
-        dst.copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
-    }
-}
-
 /// Writes `items` into `out`, one after the other, as long as each fits whole (an item longer
 /// than [`LINE_MAX`] also stops the writing); returns how many bytes were written.
 pub fn write_whole_lines<T: fmt::Display>(
@@ -84,15 +69,14 @@ pub fn write_whole_lines<T: fmt::Display>(
 ) -> usize {
     let mut len = 0usize;
     for item in items {
-        let mut line = Line {
-            buf: [0; LINE_MAX],
-            len: 0,
-        };
+        let mut buf = [0u8; LINE_MAX];
+        let mut line = BufWriter::new(&mut buf);
         if write!(line, "{item}").is_err() {
             break;
         }
-        let end = len.saturating_add(line.len);
-        let (Some(dst), Some(src)) = (out.get_mut(len..end), line.buf.get(..line.len)) else {
+        let line_len = line.len_written();
+        let end = len.saturating_add(line_len);
+        let (Some(dst), Some(src)) = (out.get_mut(len..end), buf.get(..line_len)) else {
             break;
         };
         dst.copy_from_slice(src);

@@ -29,14 +29,11 @@ CYCLE="none psk encrypted psk"
 # with_mode MODE: brings the cluster down and up again with MODE: psk (the default), none
 # (auth = none) or encrypted (encryption = aes-256-ctr).
 with_mode() {
-	auth=psk encryption=none
 	case $1 in
-	none) auth=none ;;
-	encrypted) encryption=aes-256-ctr ;;
+	none) cluster_reup $SELF_NAME none none ;;
+	encrypted) cluster_reup $SELF_NAME psk aes-256-ctr ;;
+	*) cluster_reup $SELF_NAME psk none ;;
 	esac
-	ramster-tools down > /dev/null &&
-		CLUSTER_AUTH=$auth CLUSTER_ENCRYPTION=$encryption write_conf ramster 7777 &&
-		ramster-tools up --node $SELF_NAME > /dev/null 2>&1
 }
 
 # follow_modes: node 1's side: whenever node 0 brought the link down, take the next mode.

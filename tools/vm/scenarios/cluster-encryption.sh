@@ -10,12 +10,6 @@ C=$CFS/ramster
 # received N: at least N self-test sink messages arrived (`echo '0 N'` sends N + 1 one-way ones, and
 # a sink request for every 64th size: N + 2 for N below 128).
 received() { [ "$(selftest_value received_ok)" -ge "$1" ]; }
-# reconfigure: the cluster down, then up again with encryption = $1.
-reconfigure() {
-	ramster-tools down > /dev/null &&
-		CLUSTER_ENCRYPTION=$1 write_conf ramster 7777 &&
-		ramster-tools up --node "$2"
-}
 
 write_conf ramster 7777
 if [ "$NODE" = 0 ]; then
@@ -28,7 +22,7 @@ if [ "$NODE" = 0 ]; then
 	check "beta turns encryption on alone: refused here" wait_for 120 sh -c "dmesg | grep -qF \
 'the peer runs with auth = psk with encryption, this node with auth = psk without encryption'"
 	check_eq "no link with beta meanwhile" "$ups" "$(dmesg | grep -c 'cluster: node 1: link up')"
-	check "encryption aes-256-ctr here too" reconfigure aes-256-ctr alpha
+	check "encryption aes-256-ctr here too" cluster_reup alpha psk aes-256-ctr
 	check_eq "encryption reads aes-256-ctr" aes-256-ctr "$(cat $C/encryption)"
 	check "the encrypted link to beta comes up" wait_for 120 link_is $C/node/beta up
 	check "echoes of 0 to 64 bytes, encrypted" sh -c "echo '1 64' > $SELFTEST"
@@ -44,7 +38,7 @@ else
 	check "ramster-tools up, encryption none" ramster-tools up --node beta
 	check "the link to alpha comes up" wait_for 120 link_is $C/node/alpha up
 	check "alpha's clear messages arrive" wait_for 120 received 42
-	check "encryption on here only" reconfigure aes-256-ctr beta
+	check "encryption on here only" cluster_reup beta psk aes-256-ctr
 	check "alpha refuses us with a status" wait_for 120 sh -c \
 		"dmesg | grep -qF 'peer refused the handshake: '"
 	check "once alpha has it too, the encrypted link comes up" wait_for 200 link_is $C/node/alpha up
