@@ -23,6 +23,7 @@ mod node_callbacks;
 mod nodemanager_configfs;
 mod pair_keys;
 mod pins;
+mod receivers;
 mod requests;
 mod selftest;
 mod selftest_bench;
@@ -111,6 +112,9 @@ pub(crate) struct Shared {
     /// The node callbacks' thread sleeps here until a node goes up or down.
     #[pin]
     pub(crate) node_events: CondVar,
+    /// A receive worker waits here for its peer's older receive workers to end.
+    #[pin]
+    pub(crate) receivers_gone: CondVar,
 }
 
 /// The running cluster layer.
@@ -148,6 +152,7 @@ impl ClusterNet {
                 room <- new_condvar!("ramster_cluster_room"),
                 tick <- new_condvar!("ramster_cluster_tick"),
                 node_events <- new_condvar!("ramster_cluster_node_events"),
+                receivers_gone <- new_condvar!("ramster_cluster_receivers_gone"),
             }),
             GFP_KERNEL,
         )?;

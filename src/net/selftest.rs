@@ -18,8 +18,8 @@
 //! cluster-slow-node-down); `expire NODE` declares `NODE` down now, as its silence would, on this
 //! side only (what a one-way loss does; scenario ramster-one-sided-down); `lose_put_replies
 //! NODE COUNT` loses the replies to the next `COUNT` (at most 1000) `TMEM_PUT` requests of
-//! `NODE`, closing the connection instead, as a link that breaks just then does (the page is
-//! stored; scenario ramster-lost-put-reply). Reading the file shows the counters (see
+//! `NODE`, closing the connection instead, as a link that breaks just then does; the page is
+//! stored 2 s later, after `NODE` has reconnected (scenario ramster-lost-put-reply). Reading the file shows the counters (see
 //! Documentation/admin-guide.rst) and the last benchmark's numbers.
 
 use super::Shared;
@@ -107,8 +107,13 @@ fn slow_node_down(node: NodeNum, up: bool) {
     }
 }
 
+/// How long after the connection closed a put whose reply is lost is handled: long enough for
+/// the sender to reconnect and send what follows on its new connection.
+pub(crate) const LOST_REPLY_HANDLED_AFTER_MS: u32 = 2000;
+
 /// Whether the reply to this request of `from` must be lost, the connection closed instead
-/// (`lose_put_replies`): the peer stored the page, but its owner never learns it.
+/// (`lose_put_replies`): the peer stores the page [`LOST_REPLY_HANDLED_AFTER_MS`] later, but
+/// its owner never learns it.
 pub(crate) fn lose_reply(from: NodeNum, msg_type: MessageType) -> bool {
     let lose = msg_type == MessageType::Tmem(TmemOp::Put)
         && LOSE_PUTS_NODE.load(Ordering::Relaxed) == u32::from(from.get())

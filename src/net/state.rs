@@ -65,6 +65,8 @@ pub(crate) struct PeerSlot {
     pub(crate) gen: u64,
     /// The socket of the peer's current connection, once there is one.
     pub(crate) conn: Option<(ConnId, Arc<Conn>)>,
+    /// Receive workers dispatching this peer's messages: at most one ([`super::receivers`]).
+    pub(crate) receivers: usize,
 }
 
 /// The local node while networking runs.
@@ -421,6 +423,7 @@ impl State {
                 peer,
                 gen,
                 conn: None,
+                receivers: 0,
             });
         }
     }

@@ -20,6 +20,7 @@
 use super::authenticate::{self, Ended, LocalAuth};
 use super::conn::Conn;
 use super::jobs::Jobs;
+use super::receivers::Receiving;
 use super::socket::{Received, SockAddr, Socket};
 use super::state::{global_conn, reply_header, MAX_HANDSHAKES};
 use super::{now_ms, Ip, Shared};
@@ -244,7 +245,8 @@ fn send_reply(c: &Conn, request_id: u64, status: Status, payload: &[u8]) {
 }
 
 /// Receives frames on `c`, connection `conn` of `num`'s slot `gen`, until it closes; each
-/// frame's tag is checked with `key` before anything else looks at it.
+/// frame's tag is checked with `key` before anything else looks at it. Starts once the peer's
+/// older receive workers have ended ([`Receiving`]).
 pub(crate) fn receive(
     shared: Arc<Shared>,
     num: NodeNum,
@@ -253,6 +255,11 @@ pub(crate) fn receive(
     c: Arc<Conn>,
     mut key: FrameKey,
 ) {
+    // Counted until this function returns, after its last handler.
+    let Some(_receiving) = Receiving::enter(&shared, num, gen, conn) else {
+        c.shutdown();
+        return;
+    };
     let buffers = KVec::from_elem(0u8, MAX_FRAME_LEN, GFP_KERNEL).and_then(|f| {
         Ok((
             f,
@@ -323,13 +330,17 @@ pub(crate) fn receive(
             send_reply(&c, header.request_id, status, &[]);
         }
         if let Some(handler) = call {
-            let result = handler(num, payload, &mut reply);
             if header.reply_wanted && super::selftest::lose_reply(num, header.msg_type) {
-                // A test hook (`test_messages=Y` only): the link breaks before the reply.
+                // A test hook (`test_messages=Y` only): the link breaks before the reply, and
+                // the request is handled late, as one still running on an old connection
+                // when the sender's next connection is up.
                 c.shutdown();
                 deliver(&shared, num, gen, Event::Closed { conn });
+                crate::zcache_kernel::msleep(super::selftest::LOST_REPLY_HANDLED_AFTER_MS);
+                let _ = handler(num, payload, &mut reply);
                 break;
             }
+            let result = handler(num, payload, &mut reply);
             if header.reply_wanted {
                 match result.map(|len| reply.get(..len)) {
                     Ok(Some(data)) => send_reply(&c, header.request_id, Status::Ok, data),
