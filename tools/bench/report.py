@@ -254,6 +254,26 @@ def tmem_table(runs: list) -> list:
     return out
 
 
+def crypto_native_table(runs: list) -> list:
+    """The frame MAC with and without payload encryption natively on this host (cargo bench
+    --bench frame_crypto): what encryption costs where the CPU has AES-NI and SHA-NI."""
+    out = []
+    for r in runs:
+        cpu = [line for line in r.consoles[0].splitlines()
+               if line.startswith("frame crypto native:")]
+        size = int(r.num("frame_crypto_payload_bytes"))
+        rows = []
+        for step in ("seal", "open"):
+            mac = r.num(f"frame_{step}_mac_ns")
+            enc = r.num(f"frame_{step}_encrypted_ns")
+            rows.append([step, f"{mac / 1000:.2f}", f"{enc / 1000:.2f}", f"{enc / mac:.2f}x",
+                         f"{size / enc:.2f}"])
+        out += [f"Host: one {size}-byte frame, MAC alone vs MAC and AES-256-CTR, natively "
+                "(cargo bench --bench frame_crypto)"] + cpu[:1]
+        out.append(table(["frame", "MAC us", "encrypted us", "ratio", "encrypted GB/s"], rows))
+    return out
+
+
 def ramster_summary(runs: list) -> list:
     """RAMster mode against disk swap (same workload), and the workload's own remote gets."""
     by = {r.config.name: r for r in runs}
@@ -278,7 +298,8 @@ def ramster_summary(runs: list) -> list:
     return out
 
 
-TABLES = [("tmem", tmem_table), ("codec-native", native_codec_table), ("swap", swap_table),
+TABLES = [("tmem", tmem_table), ("codec-native", native_codec_table),
+          ("crypto-native", crypto_native_table), ("swap", swap_table),
           ("codec", codec_table), ("cluster", cluster_table)]
 
 

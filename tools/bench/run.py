@@ -81,29 +81,29 @@ def run_config(c: configs.Config, kdir: Path, image: Path) -> report.Run:
     return report.Run(c, consoles, problems, time.monotonic() - start)
 
 
-def tmem_bench() -> report.Run:
-    out = subprocess.run(["cargo", "bench", "--quiet", "--locked", "--bench", "tmem", "--",
-                          TMEM_PAGES], cwd=artifacts.REPO, env=artifacts.env(),
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    problems = [] if out.returncode == 0 else [f"cargo bench failed:\n{out.stdout[-2000:]}"]
-    c = configs.Config("tmem", "host", "tmem")
-    return report.Run(c, [out.stdout], problems, 0.0)
+# The host benchmarks (cargo bench): the run's name, the bench's name and arguments, its table.
+HOST_BENCHES = [
+    # tmem index microbenchmark.
+    ("tmem", ["tmem", "--", TMEM_PAGES], "tmem"),
+    # lz4_flex against the C LZ4 library natively, on codec_bench's pages.
+    ("lz4-native", ["lz4"], "codec-native"),
+    # The frame MAC with and without payload encryption natively.
+    ("crypto-native", ["frame_crypto"], "crypto-native"),
+]
 
 
-def lz4_native_bench() -> report.Run:
-    """lz4_flex against the C LZ4 library natively on the host, on codec_bench's pages."""
-    out = subprocess.run(["cargo", "bench", "--quiet", "--locked", "--bench", "lz4"],
+def host_bench(name: str, args: list, table: str) -> report.Run:
+    out = subprocess.run(["cargo", "bench", "--quiet", "--locked", "--bench", *args],
                          cwd=artifacts.REPO, env=artifacts.env(),
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     problems = [] if out.returncode == 0 else [f"cargo bench failed:\n{out.stdout[-2000:]}"]
-    c = configs.Config("lz4-native", "host", "codec-native")
-    return report.Run(c, [out.stdout], problems, 0.0)
+    return report.Run(configs.Config(name, "host", table), [out.stdout], problems, 0.0)
 
 
 def main() -> int:
     names = sys.argv[1:]
     chosen = [c for c in configs.CONFIGS if not names or c.name in names]
-    unknown = set(names) - {c.name for c in configs.CONFIGS} - {"tmem", "lz4-native"}
+    unknown = set(names) - {c.name for c in configs.CONFIGS} - {h[0] for h in HOST_BENCHES}
     if unknown:
         raise SystemExit(f"unknown configurations: {', '.join(sorted(unknown))}")
     kdir = Path(os.environ["KDIR"]) if os.environ.get("KDIR") else artifacts.kernel_tree()
@@ -118,12 +118,10 @@ def main() -> int:
                             [artifacts.REPO / "ramster.ko"], programs, extra)
 
     runs = []
-    if not names or "tmem" in names:
-        print("bench: host tmem microbenchmark (cargo bench --bench tmem)", flush=True)
-        runs.append(tmem_bench())
-    if not names or "lz4-native" in names:
-        print("bench: lz4_flex vs C LZ4 natively (cargo bench --bench lz4)", flush=True)
-        runs.append(lz4_native_bench())
+    for name, args, table in HOST_BENCHES:
+        if not names or name in names:
+            print(f"bench: {name} on the host (cargo bench --bench {args[0]})", flush=True)
+            runs.append(host_bench(name, args, table))
     for c in chosen:
         print(f"bench: {c.name} ({c.nodes} node{'s' if c.nodes > 1 else ''}, {c.memory})",
               flush=True)

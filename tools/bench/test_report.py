@@ -96,6 +96,25 @@ class ReportTest(unittest.TestCase):
         text, ok = report.render([empty], "6.12", "make bench")
         assert not ok and "no codec_bench results" in text
 
+    def test_crypto_native_table(self):
+        crypto = configs.Config("crypto-native", "host", "crypto-native")
+        console = "\n".join(["frame crypto native: cpu: aes-ni true, sha-ni true",
+                             "BENCH-RESULT: frame_crypto_payload_bytes 4144",
+                             "BENCH-RESULT: frame_seal_mac_ns 2000",
+                             "BENCH-RESULT: frame_open_mac_ns 2000",
+                             "BENCH-RESULT: frame_seal_encrypted_ns 3000",
+                             "BENCH-RESULT: frame_open_encrypted_ns 2500"])
+        text, ok = report.render([report.Run(crypto, [console], [], 0.0)], "6.12", "make bench")
+        self.assertTrue(ok)
+        self.assertIn("cpu: aes-ni true, sha-ni true", text)
+        seal = next(line for line in text.splitlines() if line.startswith("seal"))
+        self.assertEqual(seal.split(), ["seal", "2.00", "3.00", "1.50x", "1.38"])
+        opened = next(line for line in text.splitlines() if line.startswith("open"))
+        self.assertEqual(opened.split(), ["open", "2.00", "2.50", "1.25x", "1.66"])
+        short = report.Run(crypto, ["BENCH-RESULT: frame_crypto_payload_bytes 4144"], [], 0.0)
+        text, ok = report.render([short], "6.12", "make bench")
+        self.assertFalse(ok)
+
     def test_ramster_summary_targets(self):
         ramster = "\n".join(f"BENCH-RESULT: {k} {v}" for k, v in [
             ("pers_pages_remoted", 500), ("remote_pers_pages_succ_get", 100),
