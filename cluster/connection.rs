@@ -197,6 +197,9 @@ impl Connection {
             Event::Frame { conn, header } if Some(conn) == self.current => {
                 self.frame(now, conn, header, &mut actions)
             }
+            Event::Heard { conn, at } if self.is_current(conn, LinkState::Up) => {
+                self.last_heard = self.last_heard.max(at.min(now));
+            }
             // About a socket that is no longer current: it was already closed.
             Event::ConnectDone { .. }
             | Event::Authenticated { .. }
@@ -204,6 +207,7 @@ impl Connection {
             | Event::FrameMac { .. }
             | Event::Closed { .. }
             | Event::Invalid { .. }
+            | Event::Heard { .. }
             | Event::Frame { .. } => {}
         }
         actions

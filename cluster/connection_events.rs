@@ -43,6 +43,16 @@ pub enum Event {
         /// Its header, validated by [`super::wire::decode_header`].
         header: Header,
     },
+    /// Message frames (replies, application and tmem messages) arrived on `conn` while its
+    /// link was up, the last at time `at`; the glue dispatched them itself, without a
+    /// [`Event::Frame`] each, and reports when it last heard the peer (the ticker does, before
+    /// it delivers [`Event::Tick`]).
+    Heard {
+        /// The socket.
+        conn: ConnId,
+        /// When the last of them arrived (milliseconds, monotonic; at most the event's time).
+        at: u64,
+    },
     /// The bytes on `conn` broke the wire rules.
     Invalid {
         /// The socket.

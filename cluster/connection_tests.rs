@@ -411,6 +411,34 @@ fn the_acceptor_sends_keepalives_too() {
 }
 
 #[test]
+fn frames_reported_heard_reset_the_silence_on_the_up_link_only() {
+    let mut c = connector_up();
+    // Heard at 1 500, reported when the keepalive would be due: no keepalive, no idle close.
+    let heard = Event::Heard {
+        conn: ConnId(1),
+        at: 1_500,
+    };
+    assert_eq!(actions(c.handle(KEEPALIVE, heard)), []);
+    assert_eq!(c.next_deadline(), Some(1_500 + KEEPALIVE));
+    assert_eq!(actions(c.handle(KEEPALIVE, Event::Tick)), []);
+    // Another socket's, or a link that is not up: nothing.
+    let other = Event::Heard {
+        conn: ConnId(7),
+        at: 3_000,
+    };
+    assert_eq!(actions(c.handle(3_000, other)), []);
+    assert_eq!(c.next_deadline(), Some(1_500 + KEEPALIVE));
+    let mut connecting = connector_handshaking();
+    let before = connecting.next_deadline();
+    let early = Event::Heard {
+        conn: ConnId(1),
+        at: 500,
+    };
+    assert_eq!(actions(connecting.handle(500, early)), []);
+    assert_eq!(connecting.next_deadline(), before);
+}
+
+#[test]
 fn any_frame_resets_the_silence() {
     let mut c = connector_up();
     assert_eq!(

@@ -61,6 +61,7 @@ pub mod node_num;
 pub mod nodemanager;
 pub mod nodemanager_errors;
 pub mod peer;
+pub mod room_waiters;
 pub mod secret;
 pub mod status;
 pub mod timeouts;

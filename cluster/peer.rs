@@ -121,6 +121,10 @@ impl Peer {
                 let events = self.heartbeat.handle(now, Input::Heard);
                 self.node_events(now, events, &mut out);
             }
+            Event::Heard { conn, at } if self.connection.current() == Some(conn) => {
+                let events = self.heartbeat.handle(at.min(now), Input::Heard);
+                self.node_events(now, events, &mut out);
+            }
             Event::Stop => {
                 let events = self.heartbeat.handle(now, Input::Removed);
                 self.node_events(now, events, &mut out);

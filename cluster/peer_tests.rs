@@ -191,6 +191,62 @@ fn frames_keep_the_node_alive() {
 }
 
 #[test]
+fn frames_the_glue_dispatched_itself_keep_the_node_and_link_alive_when_reported() {
+    let mut peer = Peer::new(handshake(0, 1, 5), 0).unwrap();
+    let (conn, _) = accept(&mut peer, 0, 9);
+    // Heard at 5 000, reported at 7 000 (the ticker's next run): the time heard counts.
+    peer.handle(7_000, Event::Heard { conn, at: 5_000 });
+    let out = outputs(peer.handle(DEAD_AFTER, Event::Tick));
+    assert!(
+        !out.iter().any(|o| matches!(o, PeerOutput::Node(_))),
+        "{out:?}"
+    );
+    assert_eq!(peer.liveness(), Liveness::Up);
+    assert_eq!(peer.connection().state(), LinkState::Up);
+    // Silence after the time heard is caught as before.
+    let out = outputs(peer.handle(5_000 + DEAD_AFTER, Event::Tick));
+    assert!(
+        out.contains(&PeerOutput::Node(NodeEvent::Down(DownReason::Silent))),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn heard_on_an_old_socket_or_from_the_future_does_not_count() {
+    let mut peer = Peer::new(handshake(0, 1, 5), 0).unwrap();
+    let (old, _) = accept(&mut peer, 0, 9);
+    let (new, _) = accept(&mut peer, 100, 9);
+    assert_ne!(old, new);
+    peer.handle(
+        5_000,
+        Event::Heard {
+            conn: old,
+            at: 5_000,
+        },
+    );
+    let out = outputs(peer.handle(100 + DEAD_AFTER, Event::Tick));
+    assert!(
+        out.contains(&PeerOutput::Node(NodeEvent::Down(DownReason::Silent))),
+        "{out:?}"
+    );
+    // A report time later than the event's counts as the event's time, no later.
+    let mut peer = Peer::new(handshake(0, 1, 5), 0).unwrap();
+    let (conn, _) = accept(&mut peer, 0, 9);
+    peer.handle(
+        1_000,
+        Event::Heard {
+            conn,
+            at: 1_000_000,
+        },
+    );
+    let out = outputs(peer.handle(1_000 + DEAD_AFTER, Event::Tick));
+    assert!(
+        out.contains(&PeerOutput::Node(NodeEvent::Down(DownReason::Silent))),
+        "{out:?}"
+    );
+}
+
+#[test]
 fn a_restarted_peer_goes_down_and_up_and_keeps_its_new_socket() {
     let mut peer = Peer::new(handshake(0, 1, 5), 0).unwrap();
     let (old, _) = accept(&mut peer, 0, 9);
@@ -261,6 +317,8 @@ enum Step {
     Tick,
     Accept(u64),
     Frame,
+    /// Message frames the glue dispatched itself, reported some time later.
+    Heard(u64),
     Closed,
 }
 
@@ -269,6 +327,7 @@ fn any_step() -> impl Strategy<Value = Step> {
         6 => Just(Step::Tick),
         1 => (0u64..3).prop_map(Step::Accept),
         4 => Just(Step::Frame),
+        3 => (0u64..1_000).prop_map(Step::Heard),
         1 => Just(Step::Closed),
     ]
 }
@@ -293,6 +352,13 @@ proptest! {
                     })),
                     None => Vec::new(),
                 },
+                Step::Heard(ago) => match peer.connection().current() {
+                    Some(conn) => outputs(peer.handle(now, Event::Heard {
+                        conn,
+                        at: now.saturating_sub(ago),
+                    })),
+                    None => Vec::new(),
+                },
                 Step::Closed => match peer.connection().current() {
                     Some(conn) => outputs(peer.handle(now, Event::Closed { conn })),
                     None => Vec::new(),
@@ -303,6 +369,10 @@ proptest! {
                 prop_assert_eq!(peer.liveness(), Liveness::Up);
                 if matches!(step, Step::Accept(_) | Step::Frame) {
                     last_heard = Some(now);
+                }
+                if let Step::Heard(ago) = step {
+                    let at = now.saturating_sub(ago);
+                    last_heard = Some(last_heard.map_or(at, |h| h.max(at)));
                 }
             }
             if peer.liveness() == Liveness::Down {

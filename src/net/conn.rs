@@ -13,7 +13,7 @@ use super::socket::{Deadline, Received, Socket};
 use crate::cluster::errno;
 use crate::cluster::frame_mac::FrameKey;
 use crate::cluster::wire::MAX_PAYLOAD_LEN;
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use kernel::new_mutex;
 use kernel::prelude::*;
 use kernel::sync::{Arc, Mutex};
@@ -24,6 +24,9 @@ struct Sealer {
     /// Where payloads are encrypted: [`MAX_PAYLOAD_LEN`] bytes if the key encrypts, else empty.
     scratch: KVec<u8>,
 }
+
+/// The longest a frame's send took, on any connection (ms; debugfs `cluster_counters`).
+pub(crate) static SEND_LONGEST_MS: AtomicU64 = AtomicU64::new(0);
 
 /// A connection, shared by its receive worker, the state and senders.
 #[pin_data]
@@ -37,6 +40,8 @@ pub(crate) struct Conn {
     open: AtomicBool,
     /// A control frame from the ticker waits in a work item to be sent.
     detached_send: AtomicBool,
+    /// When the receive worker last dispatched a message frame by itself (ms; 0: never).
+    heard: AtomicU64,
 }
 
 impl Conn {
@@ -48,6 +53,7 @@ impl Conn {
                 send_lock <- new_mutex!(None, "ramster_conn_send"),
                 open: AtomicBool::new(false),
                 detached_send: AtomicBool::new(false),
+                heard: AtomicU64::new(0),
             }),
             GFP_KERNEL,
         )
@@ -58,16 +64,20 @@ impl Conn {
     pub(crate) fn send(&self, head: &[u8], payload: &[u8]) -> Result {
         let mut sealer = self.send_lock.lock();
         let Sealer { key, scratch } = sealer.as_mut().ok_or(super::errno(errno::ENOTCONN))?;
-        if !key.encrypts() {
+        let start = super::now_ms();
+        let sent = if !key.encrypts() {
             let tag = key.seal(head, payload).map_err(|_| EIO)?;
-            return self.sock.send(head, payload, &tag);
-        }
-        let copy = scratch
-            .get_mut(..payload.len())
-            .ok_or(super::errno(errno::EMSGSIZE))?;
-        copy.copy_from_slice(payload);
-        let tag = key.seal_in_place(head, copy).map_err(|_| EIO)?;
-        self.sock.send(head, copy, &tag)
+            self.sock.send(head, payload, &tag)
+        } else {
+            let copy = scratch
+                .get_mut(..payload.len())
+                .ok_or(super::errno(errno::EMSGSIZE))?;
+            copy.copy_from_slice(payload);
+            let tag = key.seal_in_place(head, copy).map_err(|_| EIO)?;
+            self.sock.send(head, copy, &tag)
+        };
+        SEND_LONGEST_MS.fetch_max(super::now_ms().saturating_sub(start), Ordering::Relaxed);
+        sent
     }
 
     /// Sends a handshake frame, which has no tag; `EBUSY` once the handshake is done.
@@ -104,6 +114,22 @@ impl Conn {
     pub(crate) fn shutdown(&self) {
         self.open.store(false, Ordering::Release);
         self.sock.shutdown();
+    }
+
+    /// Stops application messages now (the cluster state closed the connection; its socket
+    /// is shut down a little later, after the frames queued before).
+    pub(crate) fn end_messages(&self) {
+        self.open.store(false, Ordering::Release);
+    }
+
+    /// The receive worker dispatched a message frame by itself at `now` (ms).
+    pub(crate) fn heard(&self, now: u64) {
+        self.heard.fetch_max(now, Ordering::Relaxed);
+    }
+
+    /// When the receive worker last dispatched a message frame by itself (0: never).
+    pub(crate) fn heard_at(&self) -> u64 {
+        self.heard.load(Ordering::Relaxed)
     }
 
     /// Allows application messages.

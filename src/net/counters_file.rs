@@ -5,20 +5,36 @@
 //!
 //! The counters of [`super::state::Counters`]: refused connections, unmatched replies,
 //! discarded one-way messages, how often a peer node went up and down, and how late the ticker
-//! delivered a timer at worst. Documentation/debugfs-abi.rst lists them.
+//! delivered a timer at worst; then those of [`super::requests::Requests`]: how often a sender
+//! waited for room, and how often it woke to find none; and the longest a frame's send took. Documentation/debugfs-abi.rst lists them.
 
 use super::Shared;
 use crate::debugfs::DebugFile;
 use core::fmt::Write;
+use core::sync::atomic::Ordering;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
 /// Writes the counters, one `name value` per line (this file's contents, and the end of
 /// `cluster_selftest`'s).
 pub(super) fn write_counters(shared: &Shared, out: &mut dyn Write) -> core::fmt::Result {
-    let counters = shared.state.lock().counters.named();
-    counters
-        .into_iter()
+    let (unmatched, requests) = {
+        let r = shared.requests.lock();
+        (
+            r.replies_unmatched,
+            [
+                ("room_waits", r.room_waits),
+                ("room_wakeups_futile", r.room_wakeups_futile),
+                (
+                    "send_longest_ms",
+                    super::conn::SEND_LONGEST_MS.load(Ordering::Relaxed),
+                ),
+            ],
+        )
+    };
+    let discarded = shared.one_way_discarded.load(Ordering::Relaxed);
+    let counters = shared.state.lock().counters.named(unmatched, discarded);
+    Iterator::chain(counters.into_iter(), requests)
         .try_for_each(|(name, value)| writeln!(out, "{name} {value}"))
 }
 

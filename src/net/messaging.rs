@@ -11,15 +11,18 @@
 //! [`Shared::send_request_uninterruptible`] is for page faults and the remotify worker, where a
 //! stray signal must not fail the request: the cluster's ticker times it out instead.
 
-use super::state::{Handler, NodeCallback, State};
+use super::conn::Conn;
+use super::handlers::Handler;
+use super::state::NodeCallback;
 use super::{errno, now_ms, Shared};
 use crate::cluster::errno as cerr;
 use crate::cluster::node_num::NodeNum;
 use crate::cluster::waiters::Outcome;
 use crate::cluster::wire::{encode_header, Header, MessageType, HEADER_LEN};
+use core::sync::atomic::Ordering;
 use kernel::prelude::*;
 use kernel::sync::lock::{mutex::MutexBackend, Guard};
-use kernel::sync::{CondVar, CondVarTimeoutResult};
+use kernel::sync::{Arc, CondVar, CondVarTimeoutResult};
 
 /// A reply's payload, in the buffer of the request's entry (given back when dropped).
 pub(crate) struct Reply<'a> {
@@ -71,13 +74,13 @@ impl Shared {
         max_len: u32,
         f: Handler,
     ) -> Result {
-        self.state.lock().register_handler(msg_type, max_len, f)
+        self.handlers.lock().register(msg_type, max_len, f)
     }
 
     /// Removes the handler of `msg_type`.
     #[allow(dead_code)] // For the tmem layer's unload; the test handlers stay registered.
     pub(crate) fn unregister_handler(&self, msg_type: MessageType) {
-        self.state.lock().unregister_handler(msg_type)
+        self.handlers.lock().unregister(msg_type)
     }
 
     /// Calls `f` whenever a node goes up or down.
@@ -156,30 +159,16 @@ impl Shared {
         // Validate the header (type, length) before taking a waiter; the id is set below.
         header_bytes(&Header::request(msg_type, len, 1))?;
         let deadline = now_ms().saturating_add(u64::from(timeout_ms));
-        let mut st = self.state.lock();
-        let (c, gconn) = loop {
-            let (c, gconn) = st.open_conn(to)?;
-            if st.request_room(gconn) {
-                break (c, gconn);
+        let (c, entry, id) = self.begin(to, timeout_ms, reply_max, deadline, wait)?;
+        if deadline < self.ticker_wakes_at.load(Ordering::Relaxed) {
+            // The ticker enforces this deadline: wake it to plan for it (see `workers::tick`
+            // for why this check, after the request began, misses no earlier deadline).
+            let _st = self.state.lock();
+            if deadline < self.ticker_wakes_at.load(Ordering::Relaxed) {
+                self.ticker_wakes_at.store(deadline, Ordering::Relaxed);
+                self.tick.notify_all();
             }
-            // Every entry, or this peer's quota of waiter slots, is busy: wait for one to
-            // free within this request's deadline rather than fail a page fault. Every
-            // request in flight ends by its own deadline (the ticker enforces them).
-            if now_ms() >= deadline {
-                return Err(errno(cerr::ETIMEDOUT));
-            }
-            st.room_waiters += 1;
-            let slept = self.sleep(&self.room, &mut st, deadline, wait);
-            st.room_waiters -= 1;
-            slept?;
-        };
-        let (entry, id) = st.begin_request(gconn, timeout_ms, reply_max)?;
-        if deadline < st.ticker_wakes_at {
-            // The ticker enforces this deadline: wake it to plan for it.
-            st.ticker_wakes_at = deadline;
-            self.tick.notify_all();
         }
-        drop(st);
         let head = header_bytes(&Header::request(msg_type, len, id))?;
         if let Err(e) = c.send(&head, payload) {
             c.shutdown();
@@ -187,10 +176,10 @@ impl Shared {
             return Err(e);
         }
         let waker = self.wakers.get(entry).ok_or(EINVAL)?;
-        let mut st = self.state.lock();
+        let mut requests = self.requests.lock();
         loop {
-            if let Some(got) = st.take_outcome(entry, id) {
-                drop(st);
+            if let Some(got) = requests.take_outcome(entry, id) {
+                drop(requests);
                 let reply = Reply {
                     shared: self,
                     entry,
@@ -209,48 +198,102 @@ impl Shared {
             let slept = if own_deadline {
                 Err(errno(cerr::ETIMEDOUT))
             } else {
-                self.sleep(waker, &mut st, deadline, wait)
+                sleep(waker, &mut requests, deadline, wait)
             };
             if let Err(e) = slept {
-                drop(st);
+                drop(requests);
                 self.cancel(entry, id);
                 return Err(e);
             }
         }
     }
 
-    /// Sleeps on `cv` until woken, or (interruptible senders) until `deadline` or a signal
-    /// (`EINTR`).
-    fn sleep(
+    /// Takes an entry and a waiter slot for a request to `to` on its open connection, waiting
+    /// for room (until `deadline`) when every entry, or this peer's quota of waiter slots, is
+    /// busy: a page fault waits its turn rather than fail. Every request in flight ends by its
+    /// own deadline (the ticker enforces them), so room comes.
+    fn begin(
         &self,
-        cv: &CondVar,
-        st: &mut Guard<'_, KBox<State>, MutexBackend>,
+        to: NodeNum,
+        timeout_ms: u32,
+        reply_max: usize,
         deadline: u64,
         wait: Wait,
-    ) -> Result {
-        if wait == Wait::Uninterruptible {
-            cv.wait(st);
-            return Ok(());
+    ) -> Result<(Arc<Conn>, usize, u64)> {
+        let room = self.rooms.get(to.index()).ok_or(EINVAL)?;
+        let mut waited = false;
+        loop {
+            let opened = self.state.lock().open_conn(to);
+            let mut requests = self.requests.lock();
+            if waited
+                && opened
+                    .as_ref()
+                    .is_ok_and(|(_, g)| !requests.request_room(*g))
+            {
+                requests.room_wakeups_futile = requests.room_wakeups_futile.saturating_add(1);
+            }
+            let outcome = match opened {
+                Ok((c, gconn)) if requests.request_room(gconn) => {
+                    return requests
+                        .begin_request(to, gconn, timeout_ms, reply_max)
+                        .map(|(entry, id)| (c, entry, id));
+                }
+                Ok(_) if now_ms() < deadline => {
+                    requests.wait_for_room(to, true);
+                    waited = true;
+                    let slept = sleep(room, &mut requests, deadline, wait);
+                    requests.wait_for_room(to, false);
+                    slept
+                }
+                Ok(_) => Err(errno(cerr::ETIMEDOUT)),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = outcome {
+                // A wakeup this sender took without using the room goes to the next one.
+                if waited {
+                    self.wake_room(requests.room_to_wake(to));
+                }
+                return Err(e);
+            }
         }
-        let left = deadline.saturating_sub(now_ms());
-        let jiffies = kernel::time::msecs_to_jiffies(u32::try_from(left).unwrap_or(u32::MAX));
-        match cv.wait_interruptible_timeout(st, jiffies) {
-            CondVarTimeoutResult::Signal { .. } => Err(EINTR),
-            _ => Ok(()),
+    }
+
+    /// Wakes one sender waiting for room for `node`, if any.
+    fn wake_room(&self, node: Option<NodeNum>) {
+        if let Some(room) = node.and_then(|n| self.rooms.get(n.index())) {
+            room.notify_one();
         }
     }
 
     /// Gives up request `id` in `entry`, waking a sender that waits for room.
     fn cancel(&self, entry: usize, id: u64) {
-        if self.state.lock().cancel_request(entry, id) {
-            self.room.notify_all();
-        }
+        let node = self.requests.lock().cancel_request(entry, id);
+        self.wake_room(node);
     }
 
     /// Frees `entry` once its sender is done with the reply in `buffer`.
     fn release_entry(&self, entry: usize, buffer: KVec<u8>) {
-        if self.state.lock().release_entry(entry, buffer) {
-            self.room.notify_all();
-        }
+        let node = self.requests.lock().release_entry(entry, buffer);
+        self.wake_room(node);
+    }
+}
+
+/// Sleeps on `cv` until woken, or (interruptible senders) until `deadline` or a signal
+/// (`EINTR`).
+fn sleep<T: ?Sized>(
+    cv: &CondVar,
+    guard: &mut Guard<'_, T, MutexBackend>,
+    deadline: u64,
+    wait: Wait,
+) -> Result {
+    if wait == Wait::Uninterruptible {
+        cv.wait(guard);
+        return Ok(());
+    }
+    let left = deadline.saturating_sub(now_ms());
+    let jiffies = kernel::time::msecs_to_jiffies(u32::try_from(left).unwrap_or(u32::MAX));
+    match cv.wait_interruptible_timeout(guard, jiffies) {
+        CondVarTimeoutResult::Signal { .. } => Err(EINTR),
+        _ => Ok(()),
     }
 }

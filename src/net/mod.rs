@@ -9,13 +9,15 @@
 //! and `cluster_selftest`); sockets open only once a node is made `local`. Everything runs in
 //! process context: configfs callbacks, the cluster's kernel threads ([`workers`] on
 //! [`threads`]; the node callbacks run on one of them, [`node_callbacks`]), short work items of
-//! its workqueue, and senders ([`messaging`]), all serialized by one mutex over
-//! [`state::State`]. Documentation/admin-guide.rst describes the
+//! its workqueue, and senders ([`messaging`]), serialized by a mutex over [`state::State`];
+//! requests waiting for replies have a lock of their own ([`requests::Requests`]), so a reply
+//! and a sender's wait for it never take the cluster's. Documentation/admin-guide.rst describes the
 //! behaviour, Documentation/wire-protocol.rst the protocol.
 
 mod authenticate;
 mod conn;
 mod counters_file;
+pub(crate) mod handlers;
 mod jobs;
 mod logon_key;
 pub(crate) mod messaging;
@@ -33,14 +35,18 @@ mod threads;
 mod workers;
 mod workqueue;
 
+use crate::cluster::node_num::NodeNum;
 use crate::configfs::Registration;
 use crate::debugfs::{DebugFile, Files};
 use core::fmt;
+use core::sync::atomic::AtomicU64;
+use handlers::Handlers;
 use jobs::Jobs;
 use kernel::prelude::*;
 use kernel::str::CStr;
 use kernel::sync::{Arc, CondVar, Mutex};
 use kernel::{c_str, new_condvar, new_mutex};
+use requests::Requests;
 use state::{QueuePtr, State};
 use threads::OwnedThreads;
 pub(crate) use workqueue::OwnedQueue;
@@ -101,11 +107,22 @@ pub(crate) struct Shared {
     #[pin]
     /// Boxed: module init never holds the whole state on its stack.
     pub(crate) state: Mutex<KBox<State>>,
+    /// The requests waiting for replies (taken after `state`, never before).
+    #[pin]
+    pub(crate) requests: Mutex<KBox<Requests>>,
+    /// The message handlers (taken alone).
+    #[pin]
+    pub(crate) handlers: Mutex<Handlers>,
+    /// One-way messages dropped: no handler, or too long (debugfs `cluster_counters`).
+    pub(crate) one_way_discarded: AtomicU64,
     /// The sender of request entry `i` sleeps on `wakers[i]` until its request ends.
     pub(crate) wakers: KVec<Pin<KBox<CondVar>>>,
-    /// Senders waiting for a free request entry or waiter slot sleep here.
-    #[pin]
-    pub(crate) room: CondVar,
+    /// Senders waiting for a free request entry or waiter slot for node `n` sleep on
+    /// `rooms[n]`.
+    pub(crate) rooms: KVec<Pin<KBox<CondVar>>>,
+    /// When the sleeping ticker wakes up by itself (ms); written under `state` (and, by the
+    /// ticker, also under `requests`).
+    pub(crate) ticker_wakes_at: AtomicU64,
     /// The ticker sleeps here until the next deadline or a change.
     #[pin]
     pub(crate) tick: CondVar,
@@ -145,11 +162,23 @@ impl ClusterNet {
                 GFP_KERNEL,
             )?;
         }
+        let mut rooms = KVec::with_capacity(NodeNum::COUNT, GFP_KERNEL)?;
+        for _ in 0..NodeNum::COUNT {
+            rooms.push(
+                KBox::pin_init(new_condvar!("ramster_cluster_room"), GFP_KERNEL)?,
+                GFP_KERNEL,
+            )?;
+        }
+        let requests = Requests::new()?;
         let shared = Arc::pin_init(
             pin_init!(Shared {
                 state <- new_mutex!(state, "ramster_cluster_state"),
+                requests <- new_mutex!(requests, "ramster_cluster_requests"),
+                handlers <- new_mutex!(Handlers::new(), "ramster_cluster_handlers"),
+                one_way_discarded: AtomicU64::new(0),
                 wakers,
-                room <- new_condvar!("ramster_cluster_room"),
+                rooms,
+                ticker_wakes_at: AtomicU64::new(0),
                 tick <- new_condvar!("ramster_cluster_tick"),
                 node_events <- new_condvar!("ramster_cluster_node_events"),
                 receivers_gone <- new_condvar!("ramster_cluster_receivers_gone"),

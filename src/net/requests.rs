@@ -1,28 +1,35 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Requests waiting for their replies, on the kernel side of `cluster/waiters.rs`.
+//! Requests waiting for their replies, on the kernel side of `cluster/waiters.rs`, behind a
+//! lock of their own (`Shared::requests`).
 //!
 //! The waiter table hands out request ids and slots (at most [`PER_PEER`] on one connection)
 //! and decides which request a reply, a timeout or a closed connection ends. A sender's
 //! outcome and reply buffer live in a [`Pending`] entry, found by request id, that the sender
-//! holds from [`State::begin_request`] until its [`super::messaging::Reply`] is dropped (or the
-//! request fails): a waiter slot can be reused at once while the sender has not yet read its
-//! reply. Entries and their reply buffers are allocated when the cluster starts, so a page
+//! holds from [`Requests::begin_request`] until its [`super::messaging::Reply`] is dropped (or
+//! the request fails): a waiter slot can be reused at once while the sender has not yet read
+//! its reply. Entries and their reply buffers are allocated when the cluster starts, so a page
 //! fault's request allocates nothing.
 //!
 //! Each entry has its own wait queue (`Shared::wakers`, same index): an event ends requests
 //! and returns a [`Wake`] naming just their entries, and only their senders wake up. Senders
-//! that wait for a free entry or slot sleep on `Shared::room`.
+//! that wait for a free entry or slot sleep on their node's room queue (`Shared::rooms`), and a
+//! freed entry wakes one of them ([`Requests::room_to_wake`]): its own node's if one waits,
+//! else another node's.
+//!
+//! Lock order: the cluster state's mutex, then this one, never the other way round. A reply
+//! is completed under this lock alone.
 
 use super::conn::Conn;
 use super::now_ms;
-use super::state::{global_conn, State};
+use super::state::{boxed, global_conn, State};
 use super::{errno, Shared};
 use crate::cluster::connection::{ConnId, LinkState};
 use crate::cluster::errno as cerr;
 use crate::cluster::heartbeat::Liveness;
 use crate::cluster::node_num::NodeNum;
-use crate::cluster::waiters::Outcome;
+use crate::cluster::room_waiters::RoomWaiters;
+use crate::cluster::waiters::{Outcome, WaiterTable};
 use crate::cluster::wire::{Header, MAX_PAYLOAD_LEN};
 use kernel::prelude::*;
 use kernel::sync::Arc;
@@ -37,6 +44,8 @@ pub(crate) const ENTRIES: usize = WAITERS + 16;
 /// A request's entry: 0 in `request_id` when free.
 pub(crate) struct Pending {
     request_id: u64,
+    /// The node the request went to (whose room waiters a freed entry wakes first).
+    node: NodeNum,
     outcome: Option<Outcome>,
     /// Room for the longest payload, allocated once; lent to the sender's reply.
     reply: KVec<u8>,
@@ -51,6 +60,7 @@ impl Pending {
     pub(crate) fn new() -> Result<Pending> {
         Ok(Pending {
             request_id: 0,
+            node: NodeNum::FIRST,
             outcome: None,
             reply: KVec::from_elem(0u8, MAX_PAYLOAD_LEN as usize, GFP_KERNEL)?,
             reply_len: 0,
@@ -95,17 +105,53 @@ pub(crate) struct Collected {
     pub(crate) overflow: bool,
 }
 
-impl State {
-    /// Whether [`State::begin_request`] would find an entry and a waiter slot for a request
+/// The requests in flight and the senders waiting for room, behind `Shared::requests`.
+pub(crate) struct Requests {
+    waiters: KBox<WaiterTable<WAITERS>>,
+    /// The request id of each waiter slot, to find its [`Pending`].
+    slot_request: KBox<[u64; WAITERS]>,
+    pending: KVec<Pending>,
+    /// How many senders wait for room on each node's queue (`Shared::rooms`).
+    room_waiters: KBox<RoomWaiters>,
+    /// Replies that matched no waiting request (it had timed out): discarded.
+    pub(crate) replies_unmatched: u64,
+    /// Times a sender slept for room, and times one woke to find none and slept again.
+    pub(crate) room_waits: u64,
+    pub(crate) room_wakeups_futile: u64,
+}
+
+impl Requests {
+    /// No request in flight; every entry's reply buffer allocated.
+    #[inline(never)]
+    pub(crate) fn new() -> Result<KBox<Requests>> {
+        let mut pending = KVec::with_capacity(ENTRIES, GFP_KERNEL)?;
+        for _ in 0..ENTRIES {
+            pending.push(Pending::new()?, GFP_KERNEL)?;
+        }
+        let requests = Requests {
+            waiters: boxed(|| WaiterTable::with_quota(PER_PEER))?,
+            slot_request: boxed(|| [0; WAITERS])?,
+            pending,
+            room_waiters: boxed(RoomWaiters::new)?,
+            replies_unmatched: 0,
+            room_waits: 0,
+            room_wakeups_futile: 0,
+        };
+        boxed(|| requests)
+    }
+
+    /// Whether [`Requests::begin_request`] would find an entry and a waiter slot for a request
     /// on `gconn` now.
     pub(crate) fn request_room(&self, gconn: ConnId) -> bool {
         self.waiters.has_room(gconn) && self.pending.iter().any(|p| p.request_id == 0)
     }
 
-    /// Takes a waiter slot for a request on `gconn` and a free entry; returns the entry's
-    /// index and the request id (`EAGAIN` if there is no room: see [`State::request_room`]).
+    /// Takes a waiter slot for a request to `node` on `gconn` and a free entry; returns the
+    /// entry's index and the request id (`EAGAIN` if there is no room: see
+    /// [`Requests::request_room`]).
     pub(crate) fn begin_request(
         &mut self,
+        node: NodeNum,
         gconn: ConnId,
         timeout_ms: u32,
         reply_max: usize,
@@ -124,6 +170,7 @@ impl State {
         }
         if let Some(p) = self.pending.get_mut(entry) {
             p.request_id = id;
+            p.node = node;
             p.outcome = None;
             p.reply_len = 0;
             p.reply_max = reply_max;
@@ -148,7 +195,7 @@ impl State {
     }
 
     /// The outcome of request `id` in `entry`, if it ended, with the entry's reply buffer; the
-    /// entry stays the sender's until [`State::release_entry`] gives the buffer back.
+    /// entry stays the sender's until [`Requests::release_entry`] gives the buffer back.
     pub(crate) fn take_outcome(&mut self, entry: usize, id: u64) -> Option<Collected> {
         let p = self.pending.get_mut(entry).filter(|p| p.request_id == id)?;
         let outcome = p.outcome.take()?;
@@ -160,29 +207,45 @@ impl State {
         })
     }
 
-    /// Frees `entry`, giving back its reply buffer; true if a sender waits for room.
-    pub(crate) fn release_entry(&mut self, entry: usize, buffer: KVec<u8>) -> bool {
-        if let Some(p) = self.pending.get_mut(entry) {
-            p.reply = buffer;
-            p.request_id = 0;
+    /// Frees `entry`, giving back its reply buffer; returns the node whose room waiter to wake.
+    pub(crate) fn release_entry(&mut self, entry: usize, buffer: KVec<u8>) -> Option<NodeNum> {
+        let p = self.pending.get_mut(entry)?;
+        p.reply = buffer;
+        p.request_id = 0;
+        let node = p.node;
+        self.room_to_wake(node)
+    }
+
+    /// A sender for `node` waits for room (`true`), or stopped waiting.
+    pub(crate) fn wait_for_room(&mut self, node: NodeNum, waiting: bool) {
+        if waiting {
+            self.room_waits = self.room_waits.saturating_add(1);
+            self.room_waiters.add(node);
+        } else {
+            self.room_waiters.remove(node);
         }
-        self.room_waiters > 0
+    }
+
+    /// The node one of whose room waiters should wake now that an entry of a request to
+    /// `freed` is free ([`RoomWaiters::to_wake`]).
+    pub(crate) fn room_to_wake(&self, freed: NodeNum) -> Option<NodeNum> {
+        self.room_waiters.to_wake(freed)
     }
 
     /// Gives up request `id` in `entry` (timeout, signal or failed send) and frees the entry;
-    /// true if a sender waits for room.
-    pub(crate) fn cancel_request(&mut self, entry: usize, id: u64) -> bool {
+    /// returns the node whose room waiter to wake.
+    pub(crate) fn cancel_request(&mut self, entry: usize, id: u64) -> Option<NodeNum> {
         if let Some(slot) = self.slot_request.iter().position(|r| *r == id) {
             self.waiters.cancel(slot);
             if let Some(r) = self.slot_request.get_mut(slot) {
                 *r = 0;
             }
         }
-        if let Some(p) = self.pending.get_mut(entry).filter(|p| p.request_id == id) {
-            p.request_id = 0;
-            p.outcome = None;
-        }
-        self.room_waiters > 0
+        let p = self.pending.get_mut(entry).filter(|p| p.request_id == id)?;
+        p.request_id = 0;
+        p.outcome = None;
+        let node = p.node;
+        self.room_to_wake(node)
     }
 
     /// A `REPLY` arrived on `gconn`: completes its waiter with the payload copied.
@@ -195,7 +258,7 @@ impl State {
         let mut wake = Wake::default();
         let Some((slot, outcome)) = self.waiters.reply(gconn, header.request_id, header.status)
         else {
-            self.counters.replies_unmatched = self.counters.replies_unmatched.saturating_add(1);
+            self.replies_unmatched = self.replies_unmatched.saturating_add(1);
             return wake;
         };
         let Some(entry) = self.end_slot(slot, outcome, &mut wake) else {
@@ -240,7 +303,9 @@ impl State {
     pub(crate) fn next_request_deadline(&self) -> Option<u64> {
         self.waiters.next_deadline()
     }
+}
 
+impl State {
     /// Whether node `to` is up.
     pub(crate) fn node_is_up(&self, to: NodeNum) -> bool {
         self.peers

@@ -19,7 +19,10 @@
 //! side only (what a one-way loss does; scenario ramster-one-sided-down); `lose_put_replies
 //! NODE COUNT` loses the replies to the next `COUNT` (at most 1000) `TMEM_PUT` requests of
 //! `NODE`, closing the connection instead, as a link that breaks just then does; the page is
-//! stored 2 s later, after `NODE` has reconnected (scenario ramster-lost-put-reply). Reading the file shows the counters (see
+//! stored 2 s later, after `NODE` has reconnected (scenario ramster-lost-put-reply);
+//! `slow_gets NODE MS` makes the receive worker sleep `MS` milliseconds (at most 1000; 0: not
+//! at all) before each get of `NODE` it handles, so that `NODE`'s requests pile up (scenario
+//! ramster-fault-storm). Reading the file shows the counters (see
 //! Documentation/admin-guide.rst) and the last benchmark's numbers.
 
 use super::Shared;
@@ -64,6 +67,13 @@ static LOSE_PUTS_LEFT: AtomicU32 = AtomicU32::new(0);
 static LOST_PUT_REPLIES: AtomicU64 = AtomicU64::new(0);
 /// The most put replies `lose_put_replies` may lose.
 const LOSE_PUTS_MAX: usize = 1000;
+/// `slow_gets`: the node whose gets are answered late (`NO_NODE`: none), how late, and how many
+/// were.
+static SLOW_GETS_NODE: AtomicU32 = AtomicU32::new(NO_NODE);
+static SLOW_GETS_MS: AtomicU32 = AtomicU32::new(0);
+static SLOWED_GETS: AtomicU64 = AtomicU64::new(0);
+/// The longest delay `slow_gets` may ask for.
+const SLOW_GETS_MAX_MS: usize = 1000;
 
 /// Byte `i` of the test payload of length `len`.
 pub(super) fn pattern(len: usize, i: usize) -> u8 {
@@ -124,6 +134,34 @@ pub(crate) fn lose_reply(from: NodeNum, msg_type: MessageType) -> bool {
         bump(&LOST_PUT_REPLIES);
     }
     lose
+}
+
+/// Sleeps before a get of `from` is handled if `slow_gets` asked for it (the peer's one receive
+/// worker then answers one get per delay, so that the sender's requests pile up).
+pub(crate) fn slow_request(from: NodeNum, msg_type: MessageType) {
+    let get = matches!(
+        msg_type,
+        MessageType::Tmem(TmemOp::Get | TmemOp::GetAndFree)
+    );
+    if !get || SLOW_GETS_NODE.load(Ordering::Relaxed) != u32::from(from.get()) {
+        return;
+    }
+    let ms = SLOW_GETS_MS.load(Ordering::Relaxed);
+    if ms > 0 {
+        crate::zcache_kernel::msleep(ms);
+        bump(&SLOWED_GETS);
+    }
+}
+
+/// `slow_gets NODE MS`.
+fn slow_gets(node: NodeNum, ms: usize) -> Result {
+    if ms > SLOW_GETS_MAX_MS {
+        return Err(EINVAL);
+    }
+    let ms = u32::try_from(ms).map_err(|_| EINVAL)?;
+    SLOW_GETS_MS.store(ms, Ordering::Relaxed);
+    SLOW_GETS_NODE.store(u32::from(node.get()), Ordering::Relaxed);
+    Ok(())
 }
 
 /// `lose_put_replies NODE COUNT`.
@@ -238,7 +276,7 @@ impl DebugFile for SelftestFile {
             "echo_ok {}\necho_failed {}\nsink_ok {}\nsink_failed {}\none_way_sent {}\n\
              one_way_failed {}\nreceived_ok {}\nreceived_bad {}\n\
              first_error {}\nfirst_error_size {}\nlast_run_ms {}\nlast_run_echo_us {}\n\
-             slow_node_downs {}\nlost_put_replies {}",
+             slow_node_downs {}\nlost_put_replies {}\nslowed_gets {}",
             get(&ECHO_OK),
             get(&ECHO_FAILED),
             get(&SINK_OK),
@@ -253,6 +291,7 @@ impl DebugFile for SelftestFile {
             get(&ECHO_US),
             get(&SLOW_DOWNS),
             get(&LOST_PUT_REPLIES),
+            get(&SLOWED_GETS),
         )
         .and_then(|()| super::counters_file::write_counters(&self.0, out))
         .and_then(|()| super::selftest_bench::show(out))
@@ -268,7 +307,12 @@ impl DebugFile for SelftestFile {
         let command = words.next_if(|w| {
             matches!(
                 *w,
-                b"bench" | b"flood" | b"slow_down" | b"expire" | b"lose_put_replies"
+                b"bench"
+                    | b"flood"
+                    | b"slow_down"
+                    | b"expire"
+                    | b"lose_put_replies"
+                    | b"slow_gets"
             )
         });
         let node = words
@@ -296,6 +340,7 @@ impl DebugFile for SelftestFile {
                 b"bench" => super::selftest_bench::run(&self.0, node, count),
                 b"flood" => self.flood(node, count),
                 b"lose_put_replies" => lose_put_replies(node, count),
+                b"slow_gets" => slow_gets(node, count),
                 _ => slow_down(node, count),
             };
         }

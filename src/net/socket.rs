@@ -137,7 +137,9 @@ impl Socket {
         owned(raw)
     }
 
-    /// Sends `head`, `payload` and `tail`, all of them, or fails.
+    /// Sends `head`, `payload` and `tail`, all of them within the socket's send timeout in
+    /// all, or fails (`EAGAIN`: out of time, part of it may be sent; close the connection).
+    /// One sender at a time (the shim sets the socket's timeout for each step).
     pub(crate) fn send(&self, head: &[u8], payload: &[u8], tail: &[u8]) -> Result {
         // SAFETY: `self.raw` is live; the slices are valid for reads of their lengths.
         check(unsafe {

@@ -4,7 +4,8 @@
 //!
 //! [`State`] holds the node manager's configuration (`cluster/nodemanager.rs`), one [`PeerSlot`]
 //! per peer node while networking runs (the `cluster/peer.rs` state machine plus the socket of
-//! its current connection), the requests waiting for replies and the registered handlers. Every
+//! its current connection) and the node callbacks; the requests waiting for replies
+//! ([`super::requests`]) and the handlers ([`super::handlers`]) have locks of their own. Every
 //! event goes through [`State::peer_event`], which runs the state machine and carries out its
 //! outputs under the lock; whatever may block (sending on a socket) is queued as a [`Job`] and
 //! run by the caller after it dropped the lock, and node ups and downs are recorded for the node
@@ -13,7 +14,7 @@
 
 use super::conn::Conn;
 use super::jobs::{Job, Jobs};
-use super::requests::{Pending, Wake, ENTRIES, PER_PEER, WAITERS};
+use super::requests::Wake;
 use super::socket::{SockAddr, Socket};
 use super::threads::Threads;
 use super::workers;
@@ -28,8 +29,8 @@ use crate::cluster::node_num::NodeNum;
 use crate::cluster::nodemanager::{NodeConfig, Subsystem};
 use crate::cluster::peer::{Peer, PeerOutput, PeerOutputs};
 use crate::cluster::status::Status;
-use crate::cluster::waiters::WaiterTable;
-use crate::cluster::wire::{Header, MessageType, HEADER_LEN};
+use crate::cluster::wire::{Header, HEADER_LEN};
+use core::sync::atomic::Ordering;
 use kernel::c_str;
 use kernel::prelude::*;
 use kernel::sync::Arc;
@@ -37,18 +38,10 @@ use kernel::workqueue::Queue;
 
 /// How many configfs node directories may exist.
 pub(crate) const NODE_DIRS: usize = 255;
-/// The first handled message type code, and how many there are (`0x20..=0x4f`).
-const FIRST_HANDLED: u8 = 0x20;
-const HANDLED: usize = 0x30;
 /// Accepted sockets whose handshake may run at once; more are refused until one ends.
 pub(crate) const MAX_HANDSHAKES: usize = 8;
 /// The largest control frame ([`crate::cluster::connection_events::Outgoing`]): a header.
 pub(crate) const CONTROL_MAX: usize = HEADER_LEN;
-
-/// A message handler: gets the sender and the payload, writes its reply into `reply` (room for
-/// the largest payload) and returns the reply's length, or a status for an error reply.
-pub(crate) type Handler =
-    fn(from: NodeNum, payload: &[u8], reply: &mut [u8]) -> core::result::Result<usize, Status>;
 
 /// Runs when a node goes up (`true`) or down (`false`); may sleep, runs with no lock held.
 pub(crate) type NodeCallback = fn(node: NodeNum, up: bool);
@@ -103,8 +96,6 @@ impl QueuePtr {
 /// Counters of things dropped on purpose (debugfs `ramster/cluster_counters`).
 #[derive(Default)]
 pub(crate) struct Counters {
-    pub(crate) replies_unmatched: u64,
-    pub(crate) one_way_discarded: u64,
     /// Connections whose handshake failed or that were refused before it (unknown address,
     /// too many handshakes at once).
     pub(crate) connections_refused: u64,
@@ -116,12 +107,17 @@ pub(crate) struct Counters {
 }
 
 impl Counters {
-    /// Every counter with its name, as debugfs `ramster/cluster_counters` shows them.
-    pub(crate) fn named(&self) -> [(&'static str, u64); 6] {
+    /// Every counter with its name, as debugfs `ramster/cluster_counters` shows them, with
+    /// those kept elsewhere (`replies_unmatched`, `one_way_discarded`) in their places.
+    pub(crate) fn named(
+        &self,
+        replies_unmatched: u64,
+        one_way_discarded: u64,
+    ) -> [(&'static str, u64); 6] {
         [
             ("connections_refused", self.connections_refused),
-            ("replies_unmatched", self.replies_unmatched),
-            ("one_way_discarded", self.one_way_discarded),
+            ("replies_unmatched", replies_unmatched),
+            ("one_way_discarded", one_way_discarded),
             ("node_up", self.node_up),
             ("node_down", self.node_down),
             ("ticker_late_max_ms", self.ticker_late_max_ms),
@@ -140,17 +136,6 @@ pub(crate) struct State {
     pub(crate) peers: KVec<Option<PeerSlot>>,
     pub(crate) local: Option<Local>,
     next_gen: u64,
-    /// Boxed, as the larger members are: `State` is built on the stack before it moves into
-    /// its mutex, and module init's stack frame must stay small (kernel stacks are 16 KiB and,
-    /// without `VMAP_STACK`, an overflow silently corrupts the memory below them).
-    pub(crate) waiters: KBox<WaiterTable<WAITERS>>,
-    /// The request id of each waiter slot, to find its [`Pending`].
-    pub(crate) slot_request: KBox<[u64; WAITERS]>,
-    pub(crate) pending: KVec<Pending>,
-    /// How many senders wait for a free entry or waiter slot (on `Shared::room`).
-    pub(crate) room_waiters: usize,
-    pub(crate) handlers: crate::cluster::dispatch::HandlerTable,
-    handler_fns: [Option<Handler>; HANDLED],
     node_callbacks: [Option<NodeCallback>; 4],
     /// Node ups and downs the callbacks have not seen yet.
     pub(crate) node_events: NodeEvents,
@@ -163,8 +148,6 @@ pub(crate) struct State {
     pub(crate) queue: Option<QueuePtr>,
     /// `None` once the module stops: no new thread may be started.
     pub(crate) threads: Option<Threads>,
-    /// When the sleeping ticker wakes up by itself.
-    pub(crate) ticker_wakes_at: u64,
     /// Pinned configfs node directories (see [`super::pins`]).
     pub(crate) pins: super::pins::Pins,
 }
@@ -184,7 +167,7 @@ pub(crate) struct Step {
 /// the box takes room in this function's frame only while it runs, not in the caller's for as
 /// long as the caller runs (module init's stack must stay small: see `State::waiters`).
 #[inline(never)]
-fn boxed<T>(make: impl FnOnce() -> T) -> Result<KBox<T>> {
+pub(crate) fn boxed<T>(make: impl FnOnce() -> T) -> Result<KBox<T>> {
     Ok(KBox::new(make(), GFP_KERNEL)?)
 }
 
@@ -200,10 +183,6 @@ impl State {
         for _ in 0..NodeNum::COUNT {
             peers.push(None, GFP_KERNEL)?;
         }
-        let mut pending = KVec::with_capacity(ENTRIES, GFP_KERNEL)?;
-        for _ in 0..ENTRIES {
-            pending.push(Pending::new()?, GFP_KERNEL)?;
-        }
         let state = State {
             subsystem: boxed(Subsystem::new)?,
             pair_keys: super::pair_keys::PairKeys::new(),
@@ -211,12 +190,6 @@ impl State {
             peers,
             local: None,
             next_gen: 1,
-            waiters: boxed(|| WaiterTable::with_quota(PER_PEER))?,
-            slot_request: boxed(|| [0; WAITERS])?,
-            pending,
-            room_waiters: 0,
-            handlers: crate::cluster::dispatch::HandlerTable::new(),
-            handler_fns: [None; HANDLED],
             node_callbacks: [None; 4],
             node_events: NodeEvents::default(),
             counters: Counters::default(),
@@ -224,7 +197,6 @@ impl State {
             refusal_log: LogLimit::default(),
             queue: Some(queue),
             threads: Some(threads),
-            ticker_wakes_at: 0,
             pins: super::pins::Pins::new(),
         };
         boxed(|| state)
@@ -250,42 +222,7 @@ impl State {
             .is_some_and(|s| s.peer.connection().current() == Some(conn))
     }
 
-    // ---- handlers and callbacks ----
-
-    /// Registers `f` for `msg_type` with payloads up to `max_len`.
-    pub(crate) fn register_handler(
-        &mut self,
-        msg_type: MessageType,
-        max_len: u32,
-        f: Handler,
-    ) -> Result {
-        self.handlers
-            .register(msg_type, max_len)
-            .map_err(|e| Error::from_errno(-e.errno()))?;
-        if let Some(slot) = self.handler_slot(msg_type) {
-            *slot = Some(f);
-        }
-        Ok(())
-    }
-
-    /// Removes the handler of `msg_type`.
-    #[allow(dead_code)] // See `Shared::unregister_handler`.
-    pub(crate) fn unregister_handler(&mut self, msg_type: MessageType) {
-        self.handlers.unregister(msg_type);
-        if let Some(slot) = self.handler_slot(msg_type) {
-            *slot = None;
-        }
-    }
-
-    fn handler_slot(&mut self, msg_type: MessageType) -> Option<&mut Option<Handler>> {
-        let i = msg_type.code().checked_sub(FIRST_HANDLED)?;
-        self.handler_fns.get_mut(usize::from(i))
-    }
-
-    /// The handler of `msg_type`.
-    pub(crate) fn handler(&mut self, msg_type: MessageType) -> Option<Handler> {
-        self.handler_slot(msg_type).and_then(|f| *f)
-    }
+    // ---- node callbacks ----
 
     /// Adds a node-up/down callback.
     pub(crate) fn add_node_callback(&mut self, f: NodeCallback) -> Result {
@@ -507,8 +444,8 @@ impl State {
         };
         let deadline = slot.peer.next_deadline();
         // A new, earlier deadline (a link that came up, a connect) must wake the ticker.
-        if deadline.is_some_and(|t| t < self.ticker_wakes_at) {
-            self.ticker_wakes_at = now;
+        if deadline.is_some_and(|t| t < shared.ticker_wakes_at.load(Ordering::Relaxed)) {
+            shared.ticker_wakes_at.store(now, Ordering::Relaxed);
             shared.tick.notify_all();
         }
         let mut closed = None;
@@ -568,6 +505,7 @@ impl State {
                 if let Some(slot) = self.slot(num, gen) {
                     if slot.conn.as_ref().is_some_and(|(id, _)| *id == conn) {
                         if let Some((_, c)) = slot.conn.take() {
+                            c.end_messages();
                             jobs.push(Job::Shutdown(c));
                         }
                     }
@@ -591,7 +529,10 @@ impl State {
                 pr_info!("cluster: node {}: link down\n", num);
                 self.release_unwanted_pins();
                 if let Some(conn) = *closed {
-                    let failed = self.fail_requests(global_conn(gen, conn), false);
+                    let failed = shared
+                        .requests
+                        .lock()
+                        .fail_requests(global_conn(gen, conn), false);
                     step.wake = step.wake.and(failed);
                 }
             }
@@ -625,7 +566,10 @@ impl State {
                     .slot(num, gen)
                     .and_then(|s| s.peer.connection().current());
                 if let Some(conn) = current {
-                    let failed = self.fail_requests(global_conn(gen, conn), true);
+                    let failed = shared
+                        .requests
+                        .lock()
+                        .fail_requests(global_conn(gen, conn), true);
                     step.wake = step.wake.and(failed);
                 }
                 false
@@ -715,16 +659,29 @@ impl State {
         }
     }
 
-    /// Ticks every peer; returns the earliest deadline.
+    /// Ticks every peer, first telling it when its receive worker last dispatched a message by
+    /// itself; returns the earliest of their deadlines (the ticker adds the requests').
     pub(crate) fn tick_all(&mut self, shared: &Arc<Shared>, jobs: &mut Jobs) -> Option<u64> {
         let mut wake = Wake::default();
         let now = now_ms();
         for num in (0..=NodeNum::MAX).filter_map(NodeNum::new) {
-            let Some((gen, deadline)) = self
+            let Some((gen, heard)) = self
                 .peers
                 .get(num.index())
                 .and_then(Option::as_ref)
-                .map(|s| (s.gen, s.peer.next_deadline()))
+                .map(|s| (s.gen, s.conn.as_ref().map(|(id, c)| (*id, c.heard_at()))))
+            else {
+                continue;
+            };
+            if let Some((conn, at)) = heard.filter(|&(_, at)| at > 0) {
+                let event = Event::Heard { conn, at };
+                wake = wake.and(self.peer_event(shared, num, gen, event, jobs).wake);
+            }
+            let Some(deadline) = self
+                .peers
+                .get(num.index())
+                .and_then(Option::as_ref)
+                .map(|s| s.peer.next_deadline())
             else {
                 continue;
             };
@@ -734,19 +691,12 @@ impl State {
             }
             wake = wake.and(self.peer_event(shared, num, gen, Event::Tick, jobs).wake);
         }
-        // Requests waiting without a timeout of their own (uninterruptible senders) end here.
-        wake.and(self.expire_requests(super::now_ms()))
-            .notify(shared);
-        let peers = self
-            .peers
+        wake.notify(shared);
+        self.peers
             .iter()
             .flatten()
             .filter_map(|s| s.peer.next_deadline())
-            .min();
-        match (peers, self.next_request_deadline()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+            .min()
     }
 }
 

@@ -19,6 +19,7 @@
 
 use super::authenticate::{self, Ended, LocalAuth};
 use super::conn::Conn;
+use super::handlers::Dispatch;
 use super::jobs::Jobs;
 use super::receivers::Receiving;
 use super::socket::{Received, SockAddr, Socket};
@@ -26,11 +27,13 @@ use super::state::{global_conn, reply_header, MAX_HANDSHAKES};
 use super::{now_ms, Ip, Shared};
 use crate::cluster::connection::{ConnId, LinkState};
 use crate::cluster::connection_events::Event;
-use crate::cluster::dispatch::Route;
 use crate::cluster::frame_mac::{FrameKey, TAG_LEN};
 use crate::cluster::node_num::NodeNum;
 use crate::cluster::status::Status;
-use crate::cluster::wire::{decode_header, HEADER_LEN, MAX_FRAME_LEN, MAX_PAYLOAD_LEN};
+use crate::cluster::wire::{
+    decode_header, Header, MessageType, HEADER_LEN, MAX_FRAME_LEN, MAX_PAYLOAD_LEN,
+};
+use core::sync::atomic::Ordering;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
@@ -244,6 +247,83 @@ fn send_reply(c: &Conn, request_id: u64, status: Status, payload: &[u8]) {
     }
 }
 
+/// Feeds a frame of `conn` to the state machine under the cluster's lock; returns whether it
+/// goes to the messaging layer (the link is up on `conn`) and whether `conn` is still current.
+fn frame_event(
+    shared: &Arc<Shared>,
+    num: NodeNum,
+    gen: u64,
+    conn: ConnId,
+    header: Header,
+) -> (bool, bool) {
+    let mut jobs = Jobs::new();
+    let mut st = shared.state.lock();
+    let step = st.peer_event(shared, num, gen, Event::Frame { conn, header }, &mut jobs);
+    let current = st.is_current(num, gen, conn);
+    drop(st);
+    step.wake.notify(shared);
+    jobs.run();
+    (step.dispatch, current)
+}
+
+/// Hands a dispatched frame of `conn` (node `num`'s slot `gen`) to the messaging layer: a
+/// reply completes its request, a message goes to its handler (whose answer, if the frame
+/// wants one, is sent back) or is refused or dropped. `Err` when the connection must end
+/// (a test hook broke it).
+#[allow(clippy::too_many_arguments)]
+fn dispatch(
+    shared: &Arc<Shared>,
+    num: NodeNum,
+    gen: u64,
+    conn: ConnId,
+    c: &Conn,
+    header: &Header,
+    payload: &[u8],
+    reply: &mut [u8],
+) -> core::result::Result<(), ()> {
+    let route = shared.handlers.lock().route(header);
+    let handler = match route {
+        Dispatch::Reply => {
+            let ended =
+                shared
+                    .requests
+                    .lock()
+                    .complete_reply(global_conn(gen, conn), header, payload);
+            ended.notify(shared);
+            return Ok(());
+        }
+        Dispatch::Refuse(status) => {
+            send_reply(c, header.request_id, status, &[]);
+            return Ok(());
+        }
+        Dispatch::Discard => {
+            shared.one_way_discarded.fetch_add(1, Ordering::Relaxed);
+            return Ok(());
+        }
+        Dispatch::Call(handler) => handler,
+    };
+    if header.reply_wanted && super::selftest::lose_reply(num, header.msg_type) {
+        // A test hook (`test_messages=Y` only): the link breaks before the reply, and the
+        // request is handled late, as one still running on an old connection when the
+        // sender's next connection is up.
+        c.shutdown();
+        deliver(shared, num, gen, Event::Closed { conn });
+        crate::zcache_kernel::msleep(super::selftest::LOST_REPLY_HANDLED_AFTER_MS);
+        let _ = handler(num, payload, reply);
+        return Err(());
+    }
+    super::selftest::slow_request(num, header.msg_type);
+    let result = handler(num, payload, reply);
+    if header.reply_wanted {
+        match result.map(|len| reply.get(..len)) {
+            Ok(Some(data)) => send_reply(c, header.request_id, Status::Ok, data),
+            Ok(None) => send_reply(c, header.request_id, Status::HandlerFailed, &[]),
+            Err(status) => send_reply(c, header.request_id, status, &[]),
+        }
+    }
+    Ok(())
+}
+
 /// Receives frames on `c`, connection `conn` of `num`'s slot `gen`, until it closes; each
 /// frame's tag is checked with `key` before anything else looks at it. Starts once the peer's
 /// older receive workers have ended ([`Receiving`]).
@@ -272,6 +352,8 @@ pub(crate) fn receive(
         deliver(&shared, num, gen, Event::Closed { conn });
         return;
     };
+    // Whether the link was up on this connection at its last frame through the state machine.
+    let mut link_up = false;
     loop {
         let (head, rest) = frame.split_at_mut(HEADER_LEN);
         if !matches!(c.recv_exact(head), Ok(Received::Full)) {
@@ -302,61 +384,38 @@ pub(crate) fn receive(
             break;
         }
         let payload: &[u8] = payload;
-        let mut jobs = Jobs::new();
-        let mut st = shared.state.lock();
-        let event = Event::Frame { conn, header };
-        let step = st.peer_event(&shared, num, gen, event, &mut jobs);
-        let mut wake = step.wake;
-        let mut call = None;
-        let mut refuse = None;
-        if step.dispatch {
-            match st.handlers.route(&header) {
-                Route::Reply => {
-                    let ended = st.complete_reply(global_conn(gen, conn), &header, payload);
-                    wake = wake.and(ended);
+        // Once this connection's link is up, a message frame (a reply, an application or a
+        // tmem message) is dispatched without the cluster state's lock: all the state
+        // machines need of it is when it came, which the ticker reports (`Event::Heard`).
+        // Control frames, and every frame once the connection is closed, go through them.
+        let message = matches!(
+            header.msg_type,
+            MessageType::Reply | MessageType::App(_) | MessageType::Tmem(_)
+        );
+        let current = if link_up && message && c.is_open() {
+            c.heard(now_ms());
+            true
+        } else {
+            let (dispatch, current) = frame_event(&shared, num, gen, conn, header);
+            link_up = dispatch;
+            if !dispatch {
+                if !current {
+                    break;
                 }
-                Route::Deliver => call = st.handler(header.msg_type),
-                Route::Refuse(status) => refuse = Some(status),
-                Route::Discard(_) => {
-                    st.counters.one_way_discarded = st.counters.one_way_discarded.saturating_add(1)
-                }
+                continue;
             }
-        }
-        let current = st.is_current(num, gen, conn);
-        drop(st);
-        wake.notify(&shared);
-        jobs.run();
-        if let Some(status) = refuse {
-            send_reply(&c, header.request_id, status, &[]);
-        }
-        if let Some(handler) = call {
-            if header.reply_wanted && super::selftest::lose_reply(num, header.msg_type) {
-                // A test hook (`test_messages=Y` only): the link breaks before the reply, and
-                // the request is handled late, as one still running on an old connection
-                // when the sender's next connection is up.
-                c.shutdown();
-                deliver(&shared, num, gen, Event::Closed { conn });
-                crate::zcache_kernel::msleep(super::selftest::LOST_REPLY_HANDLED_AFTER_MS);
-                let _ = handler(num, payload, &mut reply);
-                break;
-            }
-            let result = handler(num, payload, &mut reply);
-            if header.reply_wanted {
-                match result.map(|len| reply.get(..len)) {
-                    Ok(Some(data)) => send_reply(&c, header.request_id, Status::Ok, data),
-                    Ok(None) => send_reply(&c, header.request_id, Status::HandlerFailed, &[]),
-                    Err(status) => send_reply(&c, header.request_id, status, &[]),
-                }
-            }
-        }
-        if !current {
+            current
+        };
+        if dispatch(&shared, num, gen, conn, &c, &header, payload, &mut reply).is_err() || !current
+        {
             break;
         }
     }
     c.shutdown();
 }
 
-/// Delivers every peer's timers until the module stops.
+/// Delivers every peer's timers, and ends the requests whose deadline passed, until the module
+/// stops.
 pub(crate) fn tick(shared: Arc<Shared>) {
     let mut st = shared.state.lock();
     loop {
@@ -364,7 +423,28 @@ pub(crate) fn tick(shared: Arc<Shared>) {
             break;
         }
         let mut jobs = Jobs::new();
-        let next = st.tick_all(&shared, &mut jobs);
+        let peers_next = st.tick_all(&shared, &mut jobs);
+        let (ended, wait_ms) = {
+            let mut requests = shared.requests.lock();
+            // Requests waiting without a timeout of their own (uninterruptible senders) end
+            // here.
+            let ended = requests.expire_requests(now_ms());
+            let next = match (peers_next, requests.next_request_deadline()) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            let now = now_ms();
+            let wait_ms = next
+                .map_or(10_000, |t| t.saturating_sub(now))
+                .clamp(1, 10_000);
+            // Published under the requests lock: a sender that begins a request after this
+            // sees when the ticker wakes, and wakes it for an earlier deadline.
+            shared
+                .ticker_wakes_at
+                .store(now.saturating_add(wait_ms), Ordering::Relaxed);
+            (ended, wait_ms)
+        };
+        ended.notify(&shared);
         if !jobs.is_empty() {
             let queue = st.queue;
             drop(st);
@@ -376,11 +456,6 @@ pub(crate) fn tick(shared: Arc<Shared>) {
             st = shared.state.lock();
             continue;
         }
-        let now = now_ms();
-        let wait_ms = next
-            .map_or(10_000, |t| t.saturating_sub(now))
-            .clamp(1, 10_000);
-        st.ticker_wakes_at = now.saturating_add(wait_ms);
         let jiffies = kernel::time::msecs_to_jiffies(wait_ms as u32);
         let _ = shared.tick.wait_interruptible_timeout(&mut st, jiffies);
     }

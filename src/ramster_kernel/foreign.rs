@@ -30,7 +30,7 @@ use kernel::prelude::*;
 const PUT_MAX: u32 = (KEY_LEN + DATA_HEADER_LEN) as u32 + MAX_COMPRESSED_LEN;
 
 /// The handler of each tmem message type, with its largest payload.
-pub(super) const HANDLERS: [(TmemOp, crate::net::state::Handler, u32); 6] = [
+pub(super) const HANDLERS: [(TmemOp, crate::net::handlers::Handler, u32); 6] = [
     (TmemOp::Put, on_put, PUT_MAX),
     (TmemOp::Get, on_get, KEY_LEN as u32),
     (TmemOp::GetAndFree, on_get_and_free, KEY_LEN as u32),

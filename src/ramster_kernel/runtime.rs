@@ -16,7 +16,7 @@ use super::get_bench::GetBenchFile;
 use super::inject_wrong::InjectWrongFile;
 use super::remotify;
 use crate::cluster::node_num::NodeNum;
-use crate::net::state::Handler;
+use crate::net::handlers::Handler;
 use crate::net::{ClusterNet, Shared as NetShared};
 use crate::published::Published;
 use crate::zcache::remote::knobs::KNOBS;

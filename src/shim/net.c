@@ -114,12 +114,18 @@ int ramster_sock_connect(const u8 *addr, u16 port,
 	return 0;
 }
 
+/*
+ * Sends @len bytes at @buf by @deadline (jiffies): each sendmsg may wait only
+ * what is left, so a peer that reads a little at a time cannot stretch the
+ * send past the socket's send timeout.
+ */
 static int ramster_sock_send_one(struct socket *sock, const void *buf,
-				 size_t len, int more)
+				 size_t len, int more, unsigned long deadline)
 {
 	size_t done = 0;
 
 	while (done < len) {
+		long timeo = (long)(deadline - jiffies);
 		struct kvec vec = {
 			.iov_base = (void *)buf + done,
 			.iov_len = len - done,
@@ -127,8 +133,13 @@ static int ramster_sock_send_one(struct socket *sock, const void *buf,
 		struct msghdr msg = {
 			.msg_flags = MSG_NOSIGNAL | (more ? MSG_MORE : 0),
 		};
-		int ret = kernel_sendmsg(sock, &msg, &vec, 1, len - done);
+		int ret;
 
+		if (timeo <= 0)
+			return -EAGAIN;
+		/* Senders are serialized by the connection's send lock. */
+		WRITE_ONCE(sock->sk->sk_sndtimeo, timeo);
+		ret = kernel_sendmsg(sock, &msg, &vec, 1, len - done);
 		if (ret < 0)
 			return ret;
 		if (ret == 0)
@@ -138,18 +149,29 @@ static int ramster_sock_send_one(struct socket *sock, const void *buf,
 	return 0;
 }
 
+/*
+ * Sends a frame (@head, @payload, @tail) within the socket's send timeout in
+ * all, or fails (-EAGAIN: the frame may be partly sent; the caller closes the
+ * connection).
+ */
 int ramster_sock_send(struct socket *sock, const void *head, size_t head_len,
 		      const void *payload, size_t payload_len,
 		      const void *tail, size_t tail_len)
 {
-	int ret = ramster_sock_send_one(sock, head, head_len,
-					payload_len || tail_len);
+	long budget = READ_ONCE(sock->sk->sk_sndtimeo);
+	unsigned long deadline = jiffies + budget;
+	int ret;
 
+	if (budget == MAX_SCHEDULE_TIMEOUT || budget <= 0)
+		return -EINVAL;
+	ret = ramster_sock_send_one(sock, head, head_len,
+				    payload_len || tail_len, deadline);
 	if (!ret && payload_len)
 		ret = ramster_sock_send_one(sock, payload, payload_len,
-					    tail_len != 0);
+					    tail_len != 0, deadline);
 	if (!ret && tail_len)
-		ret = ramster_sock_send_one(sock, tail, tail_len, 0);
+		ret = ramster_sock_send_one(sock, tail, tail_len, 0, deadline);
+	WRITE_ONCE(sock->sk->sk_sndtimeo, budget);
 	return ret;
 }
 

@@ -22,7 +22,7 @@ if [ "$NODE" = 0 ]; then
 		"$(param test_messages)"
 	check "cluster_counters exists" [ -f $COUNTERS ]
 	check_eq "cluster_counters lists the messaging counters" \
-		"connections_refused replies_unmatched one_way_discarded node_up node_down ticker_late_max_ms" \
+		"connections_refused replies_unmatched one_way_discarded node_up node_down ticker_late_max_ms room_waits room_wakeups_futile send_longest_ms" \
 		"$(cut -d' ' -f1 $COUNTERS | tr '\n' ' ' | sed 's/ $//')"
 	for f in cluster_selftest remote_get_bench inject_wrong_pages; do
 		check_fails "no debugfs ramster/$f without test_messages" [ -e $D/$f ]

@@ -129,7 +129,7 @@ done
 check "debugfs ramster/ holds at least 26 counters, cluster_selftest and nodes/" \
 	test "$(ls $DBG | wc -l)" -ge 28
 check_eq "debugfs ramster/cluster_counters starts at zero" \
-	"connections_refused 0|replies_unmatched 0|one_way_discarded 0|node_up 0|node_down 0|ticker_late_max_ms 0" \
+	"connections_refused 0|replies_unmatched 0|one_way_discarded 0|node_up 0|node_down 0|ticker_late_max_ms 0|room_waits 0|room_wakeups_futile 0|send_longest_ms 0" \
 	"$(tr '\n' '|' < $DBG/cluster_counters | sed 's/|$//')"
 check_fails "cluster_counters cannot be written" sh -c "echo 1 > $DBG/cluster_counters"
 check_fails "a counter file cannot be written" sh -c "echo 1 > $DBG/eph_pages_remoted"

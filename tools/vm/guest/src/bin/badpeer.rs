@@ -1,6 +1,6 @@
 //! `badpeer PEER_IP PORT CLUSTER SELF_NUM PEER_NUM KEEPALIVE_MS IDLE_MS RECONNECT_MS DEAD
 //! [--key-file PATH | --pair-key-file PATH] [--as-nobody] [--unconfigured | --stall=SECS | --junk=COUNT | --wrong-key |
-//! --trickle | --flood=COUNT]`:
+//! --trickle | --slow-read=SECS | --flood=COUNT]`:
 //! plays a misbehaving cluster node (protocol version 2) against a ramster node listening on
 //! PEER_IP:PORT.
 //!
@@ -33,6 +33,10 @@
 //!   with `--pair-key-file`, that key is the wrong one: another pair's key posing as this pair's).
 //! - `--trickle`: a good `HELLO`, one byte every half idle timeout: the node must drop the
 //!   connection about one idle timeout after the connect (the whole handshake's deadline).
+//! - `--slow-read=SECS`: a good handshake, then for SECS seconds a reader of 256 bytes every
+//!   500 ms (512 bytes a second) that sends a tagged keepalive request each time, so that the
+//!   node hears it and keeps it up; then it reads what is left until the end. It fails only if
+//!   the handshake fails.
 //! - `--flood=COUNT`: a good handshake, then COUNT tiny pages in objects of their own, then a
 //!   `DESTROY_POOL` of each pool (`badpeer/flood.rs`).
 //!
@@ -913,6 +917,51 @@ fn stall(s: &Setup, secs: u64) -> bool {
     result.is_ok()
 }
 
+/// Handshakes, then reads 256 bytes every 500 ms for `secs` seconds, sending a keepalive
+/// request each time.
+fn slow_read(s: &Setup, secs: u64) -> bool {
+    let result: Result<(), String> = (|| {
+        let (mut c, mut keys) = good_handshake(s)?;
+        println!("badpeer: handshake done; reading 512 bytes a second for {secs} s");
+        c.set_read_timeout(Some(Duration::from_millis(100)))
+            .map_err(|e| e.to_string())?;
+        let start = Instant::now();
+        let (mut read, mut id) = (0usize, 1u64);
+        while start.elapsed() < Duration::from_secs(secs) {
+            thread::sleep(Duration::from_millis(500));
+            let frame = sealed(&mut keys.send, keepalive(id))?;
+            id += 1;
+            if c.write_all(&frame).is_err() {
+                println!("badpeer: the node closed the link after {read} bytes");
+                return Ok(());
+            }
+            let mut chunk = [0u8; 256];
+            match c.read(&mut chunk) {
+                Ok(0) => {
+                    println!("badpeer: the node closed the link after {read} bytes");
+                    return Ok(());
+                }
+                Ok(n) => read += n,
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+                Err(e) => {
+                    println!("badpeer: after {read} bytes: {e}");
+                    return Ok(());
+                }
+            }
+        }
+        c.set_read_timeout(Some(WAIT)).map_err(|e| e.to_string())?;
+        match read_to_close(&mut c) {
+            Ok(got) => println!("badpeer: read {read} bytes slowly, then {}", got.len()),
+            Err(e) => println!("badpeer: read {read} bytes slowly, then: {e}"),
+        }
+        Ok(())
+    })();
+    if let Err(e) = &result {
+        println!("badpeer: not ok - {e}");
+    }
+    result.is_ok()
+}
+
 /// Becomes uid and gid 65534 with no supplementary groups (the process has one thread, so the
 /// raw system calls change all of it); returns the ids the kernel reports after.
 fn become_nobody() -> Result<(i64, i64, i64), String> {
@@ -952,12 +1001,13 @@ fn parse_key(text: &str) -> Result<Vec<u8>, String> {
 
 const USAGE: &str = "usage: badpeer PEER_IP PORT CLUSTER SELF_NUM PEER_NUM KEEPALIVE_MS IDLE_MS \
 RECONNECT_MS DEAD [--key-file PATH | --pair-key-file PATH] [--as-nobody] [--unconfigured | --stall=SECS | --junk=COUNT | \
---wrong-key | --trickle | --flood=COUNT]";
+--wrong-key | --trickle | --slow-read=SECS | --flood=COUNT]";
 
 enum Mode {
     Cases,
     Unconfigured,
     Stall(u64),
+    SlowRead(u64),
     Junk(u32),
     WrongKey,
     Trickle,
@@ -993,6 +1043,11 @@ fn main() -> ExitCode {
                 if let Some(v) = a.strip_prefix("--stall=") {
                     v.parse().ok().map(Mode::Stall).or_else(|| {
                         eprintln!("badpeer: --stall=SECS takes a number of seconds");
+                        std::process::exit(2)
+                    })
+                } else if let Some(v) = a.strip_prefix("--slow-read=") {
+                    v.parse().ok().map(Mode::SlowRead).or_else(|| {
+                        eprintln!("badpeer: --slow-read=SECS takes a number of seconds");
                         std::process::exit(2)
                     })
                 } else if let Some(v) = a.strip_prefix("--flood=") {
@@ -1066,6 +1121,7 @@ fn main() -> ExitCode {
         Mode::Cases => run(&setup),
         Mode::Unconfigured => unconfigured(&setup),
         Mode::Stall(secs) => stall(&setup, secs),
+        Mode::SlowRead(secs) => slow_read(&setup, secs),
         Mode::Junk(count) => junk(&setup, count),
         Mode::WrongKey => report("a HELLO and a PROVE under a wrong key", wrong_key(&setup)),
         Mode::Trickle => report("a HELLO trickled one byte at a time", trickle(&setup)),
