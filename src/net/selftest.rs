@@ -20,9 +20,9 @@
 //! NODE COUNT` loses the replies to the next `COUNT` (at most 1000) `TMEM_PUT` requests of
 //! `NODE`, closing the connection instead, as a link that breaks just then does; the page is
 //! stored 2 s later, after `NODE` has reconnected (scenario ramster-lost-put-reply);
-//! `slow_gets NODE MS` makes the receive worker sleep `MS` milliseconds (at most 1000; 0: not
-//! at all) before each get of `NODE` it handles, so that `NODE`'s requests pile up (scenario
-//! ramster-fault-storm). Reading the file shows the counters (see
+//! `slow_requests NODE MS` makes the receive worker sleep `MS` milliseconds (at most 1000; 0:
+//! not at all) before each request of `NODE` it handles, so that `NODE`'s requests pile up
+//! (scenario cluster-request-storm). Reading the file shows the counters (see
 //! Documentation/admin-guide.rst) and the last benchmark's numbers.
 
 use super::Shared;
@@ -67,13 +67,13 @@ static LOSE_PUTS_LEFT: AtomicU32 = AtomicU32::new(0);
 static LOST_PUT_REPLIES: AtomicU64 = AtomicU64::new(0);
 /// The most put replies `lose_put_replies` may lose.
 const LOSE_PUTS_MAX: usize = 1000;
-/// `slow_gets`: the node whose gets are answered late (`NO_NODE`: none), how late, and how many
-/// were.
-static SLOW_GETS_NODE: AtomicU32 = AtomicU32::new(NO_NODE);
-static SLOW_GETS_MS: AtomicU32 = AtomicU32::new(0);
-static SLOWED_GETS: AtomicU64 = AtomicU64::new(0);
-/// The longest delay `slow_gets` may ask for.
-const SLOW_GETS_MAX_MS: usize = 1000;
+/// `slow_requests`: the node whose requests are answered late (`NO_NODE`: none), how late, and
+/// how many were.
+static SLOW_REQUESTS_NODE: AtomicU32 = AtomicU32::new(NO_NODE);
+static SLOW_REQUESTS_MS: AtomicU32 = AtomicU32::new(0);
+static SLOWED_REQUESTS: AtomicU64 = AtomicU64::new(0);
+/// The longest delay `slow_requests` may ask for.
+const SLOW_REQUESTS_MAX_MS: usize = 1000;
 
 /// Byte `i` of the test payload of length `len`.
 pub(super) fn pattern(len: usize, i: usize) -> u8 {
@@ -136,31 +136,28 @@ pub(crate) fn lose_reply(from: NodeNum, msg_type: MessageType) -> bool {
     lose
 }
 
-/// Sleeps before a get of `from` is handled if `slow_gets` asked for it (the peer's one receive
-/// worker then answers one get per delay, so that the sender's requests pile up).
-pub(crate) fn slow_request(from: NodeNum, msg_type: MessageType) {
-    let get = matches!(
-        msg_type,
-        MessageType::Tmem(TmemOp::Get | TmemOp::GetAndFree)
-    );
-    if !get || SLOW_GETS_NODE.load(Ordering::Relaxed) != u32::from(from.get()) {
+/// Sleeps before a request of `from` is handled if `slow_requests` asked for it (the peer's
+/// one receive worker then answers one request per delay, so that the sender's requests pile
+/// up).
+pub(crate) fn slow_request(from: NodeNum) {
+    if SLOW_REQUESTS_NODE.load(Ordering::Relaxed) != u32::from(from.get()) {
         return;
     }
-    let ms = SLOW_GETS_MS.load(Ordering::Relaxed);
+    let ms = SLOW_REQUESTS_MS.load(Ordering::Relaxed);
     if ms > 0 {
         crate::zcache_kernel::msleep(ms);
-        bump(&SLOWED_GETS);
+        bump(&SLOWED_REQUESTS);
     }
 }
 
-/// `slow_gets NODE MS`.
-fn slow_gets(node: NodeNum, ms: usize) -> Result {
-    if ms > SLOW_GETS_MAX_MS {
+/// `slow_requests NODE MS`.
+fn slow_requests(node: NodeNum, ms: usize) -> Result {
+    if ms > SLOW_REQUESTS_MAX_MS {
         return Err(EINVAL);
     }
     let ms = u32::try_from(ms).map_err(|_| EINVAL)?;
-    SLOW_GETS_MS.store(ms, Ordering::Relaxed);
-    SLOW_GETS_NODE.store(u32::from(node.get()), Ordering::Relaxed);
+    SLOW_REQUESTS_MS.store(ms, Ordering::Relaxed);
+    SLOW_REQUESTS_NODE.store(u32::from(node.get()), Ordering::Relaxed);
     Ok(())
 }
 
@@ -276,7 +273,7 @@ impl DebugFile for SelftestFile {
             "echo_ok {}\necho_failed {}\nsink_ok {}\nsink_failed {}\none_way_sent {}\n\
              one_way_failed {}\nreceived_ok {}\nreceived_bad {}\n\
              first_error {}\nfirst_error_size {}\nlast_run_ms {}\nlast_run_echo_us {}\n\
-             slow_node_downs {}\nlost_put_replies {}\nslowed_gets {}",
+             slow_node_downs {}\nlost_put_replies {}\nslowed_requests {}",
             get(&ECHO_OK),
             get(&ECHO_FAILED),
             get(&SINK_OK),
@@ -291,7 +288,7 @@ impl DebugFile for SelftestFile {
             get(&ECHO_US),
             get(&SLOW_DOWNS),
             get(&LOST_PUT_REPLIES),
-            get(&SLOWED_GETS),
+            get(&SLOWED_REQUESTS),
         )
         .and_then(|()| super::counters_file::write_counters(&self.0, out))
         .and_then(|()| super::selftest_bench::show(out))
@@ -312,7 +309,7 @@ impl DebugFile for SelftestFile {
                     | b"slow_down"
                     | b"expire"
                     | b"lose_put_replies"
-                    | b"slow_gets"
+                    | b"slow_requests"
             )
         });
         let node = words
@@ -340,7 +337,7 @@ impl DebugFile for SelftestFile {
                 b"bench" => super::selftest_bench::run(&self.0, node, count),
                 b"flood" => self.flood(node, count),
                 b"lose_put_replies" => lose_put_replies(node, count),
-                b"slow_gets" => slow_gets(node, count),
+                b"slow_requests" => slow_requests(node, count),
                 _ => slow_down(node, count),
             };
         }

@@ -1,5 +1,5 @@
 #!/bin/sh
-# scenario: RAMster mode: 256 threads fault node 0's pages back from node 1 at once while node 1 answers one get every 5 ms (cluster_selftest slow_gets), far more than the cluster's request slots: every remote get waits its turn and succeeds, a freed slot wakes one waiting sender (fewer futile wakeups than waits), every page verifies, and node 1 keeps none of node 0's pages once node 0 has freed its swap
+# scenario: RAMster mode: 256 threads fault node 0's pages back from node 1 at once, more than the cluster's request slots: every remote get waits its turn and succeeds, every page verifies, and node 1 keeps none of node 0's pages once node 0 has freed its swap
 # nodes: 2
 # memory: 128M
 # timeout: 2400
@@ -28,15 +28,8 @@ if [ "$NODE" = 0 ]; then
 	hold_finish "256 threads faulting at once: every page verified"
 	show_ramster
 	check_eq "no remote get failed" "$failed" "$(rc remote_pers_pages_unsucc_get)"
-	# A freed request entry wakes one waiting sender, not all of them.
-	waits=$(counter_value room_waits); futile=$(counter_value room_wakeups_futile)
-	echo "  room_waits = $waits, room_wakeups_futile = $futile"
-	check "senders waited for room (the storm outran the request slots)" [ "$waits" -gt 0 ]
-	check "fewer wakeups found no room than senders slept for it" [ "$futile" -lt "$waits" ]
 	node0_done
 else
-	# Node 1 answers one get every 5 ms: the threads' gets pile up beyond the 32 slots.
-	NODE1_SETUP="echo 'slow_gets 0 5' > $SELFTEST"
 	node1_keeps_pages $PAGES 1800
 fi
 finish
