@@ -84,11 +84,12 @@ impl QueuePtr {
     }
 
     /// The queue: use it under the lock while `State::queue` is `Some`, or from one of its own
-    /// work items (taken from `State::queue` while it was `Some`).
+    /// work items or the cluster's threads (taken from `State::queue` while it was `Some`).
     pub(crate) fn queue(&self) -> &Queue {
         // SAFETY: the queue is destroyed only after `State::queue` was set to `None` under the
-        // lock, and only once every one of its work items has ended (destroy_workqueue drains
-        // it); this is used under the lock while it is `Some`, or by a work item of the queue.
+        // lock, after every cluster thread has exited (`ClusterNet::drop` joins them first),
+        // and once every one of its work items has ended (destroy_workqueue drains it); this
+        // is used under the lock while it is `Some`, by a cluster thread, or by a work item.
         unsafe { Queue::from_raw(self.0.as_ptr()) }
     }
 }

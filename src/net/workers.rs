@@ -249,6 +249,9 @@ fn send_reply(c: &Conn, request_id: u64, status: Status, payload: &[u8]) {
 
 /// Feeds a frame of `conn` to the state machine under the cluster's lock; returns whether it
 /// goes to the messaging layer (the link is up on `conn`) and whether `conn` is still current.
+/// A control frame it answers (a keepalive reply) goes out from a work item: the receive worker
+/// never waits on its own socket's send side, which a sender to a peer that reads slowly may
+/// hold for the send timeout, and keeps hearing the peer meanwhile.
 fn frame_event(
     shared: &Arc<Shared>,
     num: NodeNum,
@@ -260,9 +263,14 @@ fn frame_event(
     let mut st = shared.state.lock();
     let step = st.peer_event(shared, num, gen, Event::Frame { conn, header }, &mut jobs);
     let current = st.is_current(num, gen, conn);
+    let queue = st.queue;
     drop(st);
     step.wake.notify(shared);
-    jobs.run();
+    match queue {
+        // The cluster's threads end before its queue is destroyed (`ClusterNet::drop`).
+        Some(queue) => jobs.run_detached(queue.queue()),
+        None => jobs.run(),
+    }
     (step.dispatch, current)
 }
 
@@ -451,7 +459,7 @@ pub(crate) fn tick(shared: Arc<Shared>) {
             let queue = st.queue;
             drop(st);
             match queue {
-                // The ticker is a work item of this queue: it may use it without the lock.
+                // The cluster's threads end before its queue is destroyed (`ClusterNet::drop`).
                 Some(queue) => jobs.run_detached(queue.queue()),
                 None => jobs.run(),
             }

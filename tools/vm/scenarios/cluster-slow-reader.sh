@@ -1,5 +1,5 @@
 #!/bin/sh
-# scenario: a peer that reads 512 bytes a second after its handshake and sends a keepalive with each read (so it stays up) while node 0 floods it with 4 KiB messages: no frame's send takes longer than the send timeout (the idle timeout, 4 s) in all, however the peer paces its reads; the slow link is closed instead
+# scenario: a peer that reads 512 bytes a second after its handshake and sends a keepalive request with each read while node 0 floods it with 4 KiB messages: node 0 keeps hearing it (its keepalive replies go out from work items, never blocking the receive worker behind the stuck send), no frame's send takes longer than the send timeout (the idle timeout, 4 s) in all, however the peer paces its reads, and the slow link is closed instead
 # nodes: 2
 # timeout: 300
 . /scenarios/lib.sh
@@ -20,6 +20,10 @@ if [ "$NODE" = 0 ]; then
 	longest=$(counter_value send_longest_ms)
 	echo "  one-way messages sent: $(selftest_value one_way_sent); longest send: $longest ms"
 	check "no send took longer than the 4 s send timeout (and 0.5 s of slack)" [ "$longest" -le 4500 ]
+	# It sent a keepalive every 500 ms: a receive worker that waited on the blocked send side
+	# to answer one stopped hearing it and found it silent.
+	check_fails "node 1 was never declared down for silence" \
+		sh -c "dmesg | grep -qF 'cluster: node 1 is down: not heard from'"
 	check "ramster-tools down" ramster-tools down
 	check "rmmod ramster" rmmod $MODULE
 else
