@@ -117,23 +117,26 @@ impl<S: FrameSource> Store<S> {
     }
 
     /// Marks the remote pages on `node` of swap area `type_`'s window around `offset` (frontswap
-    /// keys, [`swap_key`]) as being fetched, in increasing order, into `out`; returns how many.
+    /// keys, [`swap_key`]) as being fetched, in increasing order, and calls `marked` with each
+    /// (with no lock held: it may send the page's request); returns how many.
     pub fn prefetch_swap_window(
         &self,
         pool: PoolId,
         type_: u32,
         offset: u64,
         node: NodeNum,
-        out: &mut [Option<Prefetch>; WINDOW as usize],
+        mut marked: impl FnMut(Prefetch),
     ) -> usize {
-        out.fill(None);
-        let mut marked = 0;
         let pages = window(offset).filter_map(|o| swap_key(type_, o));
-        for (slot, (oid, index)) in out.iter_mut().zip(pages) {
-            *slot = self.prefetch_begin(pool, &oid, index, node);
-            marked += usize::from(slot.is_some());
+        let mut count = 0;
+        for (oid, index) in pages {
+            // The bucket lock is dropped again before `marked` runs.
+            if let Some(p) = self.prefetch_begin(pool, &oid, index, node) {
+                marked(p);
+                count += 1;
+            }
         }
-        marked
+        count
     }
 
     /// Stores `zpage`, the peer's answer for `p`, if its tag (under `tags`) is `p`'s and the page

@@ -15,7 +15,7 @@ use crate::tmem::{PoolId, PoolKind};
 use crate::zcache::compress::COMPRESS_BOUND;
 use crate::zcache::frames::HeapFrames;
 use crate::zcache::remote::outbox::RemoteFlush;
-use crate::zcache::remote::prefetch::{window, Prefetch, PrefetchFailed, WINDOW};
+use crate::zcache::remote::prefetch::{window, Prefetch, PrefetchFailed};
 use crate::zcache::store::{GetMiss, Scratch, SmallSwapPages, Store};
 use crate::zcache::swapkey::swap_key;
 use proptest::prelude::*;
@@ -94,9 +94,8 @@ fn load_fetching(
 
 /// The prefetches of the window around `offset`.
 fn begin_window(local: &Local, pool: PoolId, offset: u64) -> Vec<Prefetch> {
-    let mut out = [None; WINDOW as usize];
-    let n = local.prefetch_swap_window(pool, 0, offset, node(1), &mut out);
-    let marked: Vec<Prefetch> = out.iter().flatten().copied().collect();
+    let mut marked = Vec::new();
+    let n = local.prefetch_swap_window(pool, 0, offset, node(1), |p| marked.push(p));
     assert_eq!(marked.len(), n);
     marked
 }
@@ -211,9 +210,9 @@ fn a_window_page_is_marked_only_if_it_is_remote_on_the_faults_node() {
     let peer = store(64, true);
     remote_pages(&local, &peer, pool, 8..12);
     put(&local, pool, 12, 12); // local
-    let mut out = [None; WINDOW as usize];
+    let other = NodeNum::new(2).expect("node");
     assert_eq!(
-        local.prefetch_swap_window(pool, 0, 8, NodeNum::new(2).expect("node"), &mut out),
+        local.prefetch_swap_window(pool, 0, 8, other, |_| {}),
         0,
         "another node's"
     );

@@ -22,10 +22,15 @@ if [ "$NODE" = 0 ]; then
 	check "swapon" swap_on
 	check "swap readahead of up to 8 pages" sh -c "echo 3 > /proc/sys/vm/page-cluster"
 	echo "  vma_ra_enabled = $(cat /sys/kernel/mm/swap/vma_ra_enabled)"
+	# The workload in a memory cgroup: its pages, not the system's, are the ones that swap.
+	check "a memory cgroup of 16 MiB" memcg 16
 	rm -f /tmp/swapstress.filled /tmp/swapstress.go
-	swapstress 192 31 --hold --partial --sequential > /tmp/hold.out 2>&1 &
+	in_cgroup swapstress 64 31 --hold --partial --sequential > /tmp/hold.out 2>&1 &
 	HOLD_PID=$!
+	PUSH_WRAP=in_cgroup
 	check "more than $PAGES swap pages move to node 1" push_until_remote $PAGES
+	grep -E 'VmRSS|VmSwap' /proc/$HOLD_PID/status
+	cat /sys/kernel/mm/ramster/mm_stat
 	remote=$(rc remote_pers_pages)
 	waits0=$(waits); got0=$(rc0 remote_pers_pages_succ_get); hits0=$(rc0 pers_prefetch_hits)
 	hold_finish "the in-order read-back verifies every page"
