@@ -34,6 +34,7 @@ use crate::published::Published;
 use crate::ramster_kernel::{RemoteKey, SwapWindow};
 use crate::tmem::{NewPoolError, Oid, PageIndex, PoolId, PoolKind, WalkAt};
 use crate::zcache::counters::zbud_for_each;
+use crate::zcache::remote::knobs::KNOBS;
 use crate::zcache::store::{GetMiss, PutRefused, SmallSwapPages, Store};
 use crate::zcache::swapkey::{area_oids, swap_entry, swap_key};
 use crate::zcache::zbud::ZbudKind;
@@ -180,8 +181,9 @@ impl Shared {
             kind: remote.kind,
         };
         // A swap page brings the rest of its readahead window on the same peer along.
+        let prefetch = KNOBS.pers_prefetch() && remote.kind == ZbudKind::Persistent;
         let window = swap_entry(oid, index)
-            .filter(|_| Some(pool) == self.swap_pool && remote.kind == ZbudKind::Persistent)
+            .filter(|_| prefetch && Some(pool) == self.swap_pool)
             .map(|(type_, offset)| SwapWindow {
                 store: &self.store,
                 pool,

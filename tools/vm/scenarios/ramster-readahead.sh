@@ -18,19 +18,20 @@ rc0() { cat "$RD/$1" 2>/dev/null || echo 0; }
 waits() { echo $(($(rc0 remote_pers_pages_succ_get) + $(rc0 remote_pers_pages_unsucc_get))); }
 
 if [ "$NODE" = 0 ]; then
-	ramster_up alpha
+	# A small store (5% of RAM) fills soon: remotify moves its least recently used frames, the
+	# workload's first pages, to node 1.
+	ramster_up alpha max_pool_percent=5
 	check "swapon" swap_on
 	check "swap readahead of up to 8 pages" sh -c "echo 3 > /proc/sys/vm/page-cluster"
 	echo "  vma_ra_enabled = $(cat /sys/kernel/mm/swap/vma_ra_enabled)"
-	# The workload in a memory cgroup: its pages, not the system's, are the ones that swap.
-	check "a memory cgroup of 16 MiB" memcg 16
 	rm -f /tmp/swapstress.filled /tmp/swapstress.go
-	in_cgroup swapstress 64 31 --hold --partial --sequential > /tmp/hold.out 2>&1 &
+	swapstress 160 31 --hold --partial --sequential > /tmp/hold.out 2>&1 &
 	HOLD_PID=$!
-	PUSH_WRAP=in_cgroup
 	check "more than $PAGES swap pages move to node 1" push_until_remote $PAGES
 	grep -E 'VmRSS|VmSwap' /proc/$HOLD_PID/status
+	grep -E 'Shmem:|SwapFree|MemFree' /proc/meminfo
 	cat /sys/kernel/mm/ramster/mm_stat
+	show_ramster
 	remote=$(rc remote_pers_pages)
 	waits0=$(waits); got0=$(rc0 remote_pers_pages_succ_get); hits0=$(rc0 pers_prefetch_hits)
 	hold_finish "the in-order read-back verifies every page"
