@@ -131,6 +131,18 @@ fn remote_pages(local: &Local, peer: &Local, pool: PoolId, offsets: impl Iterato
     assert_eq!(remotify_all(local, peer, PoolKind::Persistent), n);
 }
 
+/// Swap pages 8 and 9 on the peer, and the prefetch of 9 begun by a fault at 8.
+fn nine_in_flight() -> (Local, Local, PoolId, Prefetch) {
+    let (local, pool) = swap_store(64);
+    let peer = store(64, true);
+    remote_pages(&local, &peer, pool, 8..10);
+    let [p] = begin_window(&local, pool, 8)[..] else {
+        panic!("one page");
+    };
+    assert_eq!(offset_of(&p), 9);
+    (local, peer, pool, p)
+}
+
 #[test]
 fn the_window_is_the_aligned_eight_but_the_fault_and_the_swap_header() {
     let w = |o| window(o).collect::<Vec<u64>>();
@@ -233,12 +245,7 @@ fn a_window_page_is_marked_only_if_it_is_remote_on_the_faults_node() {
 
 #[test]
 fn a_window_page_flushed_while_its_request_travels_is_not_stored() {
-    let (local, pool) = swap_store(64);
-    let peer = store(64, true);
-    remote_pages(&local, &peer, pool, 8..10);
-    let [p] = begin_window(&local, pool, 8)[..] else {
-        panic!("one page");
-    };
+    let (local, peer, pool, p) = nine_in_flight();
     let zpage = answer(&peer, pool, 9, false).expect("kept");
     let (oid, index) = swap_key(0, 9).expect("key");
     // The swap slot is freed: the entry goes, and its peer's copy is to be flushed.
@@ -265,12 +272,7 @@ fn a_window_page_flushed_while_its_request_travels_is_not_stored() {
 
 #[test]
 fn a_window_page_whose_flush_reached_the_peer_first_is_not_found_and_nothing_changes() {
-    let (local, pool) = swap_store(64);
-    let peer = store(64, true);
-    remote_pages(&local, &peer, pool, 8..10);
-    let [p] = begin_window(&local, pool, 8)[..] else {
-        panic!("one page");
-    };
+    let (local, peer, pool, p) = nine_in_flight();
     let (oid, index) = swap_key(0, 9).expect("key");
     assert!(local.flush_page(pool, &oid, index));
     send_flushes(&local, &peer);
@@ -283,12 +285,7 @@ fn a_window_page_whose_flush_reached_the_peer_first_is_not_found_and_nothing_cha
 
 #[test]
 fn a_window_page_replaced_while_its_request_travels_keeps_the_new_page() {
-    let (local, pool) = swap_store(64);
-    let peer = store(64, true);
-    remote_pages(&local, &peer, pool, 8..10);
-    let [p] = begin_window(&local, pool, 8)[..] else {
-        panic!("one page");
-    };
+    let (local, peer, pool, p) = nine_in_flight();
     let old = answer(&peer, pool, 9, false).expect("kept");
     put(&local, pool, 9, 99);
     assert_eq!(
@@ -301,12 +298,7 @@ fn a_window_page_replaced_while_its_request_travels_keeps_the_new_page() {
 
 #[test]
 fn a_late_request_answered_with_the_keys_newer_copy_stores_nothing_and_is_no_bad_tag() {
-    let (local, pool) = swap_store(64);
-    let peer = store(64, true);
-    remote_pages(&local, &peer, pool, 8..10);
-    let [p] = begin_window(&local, pool, 8)[..] else {
-        panic!("one page");
-    };
+    let (local, peer, pool, p) = nine_in_flight();
     // Before the request leaves: 9 is replaced and its new copy moves to the same peer (the
     // flush of the old one goes first).
     put(&local, pool, 9, 99);
@@ -369,12 +361,7 @@ fn a_load_of_a_page_being_prefetched_fetches_it_itself() {
 
 #[test]
 fn a_window_page_whose_peer_dies_meanwhile_goes_to_the_device() {
-    let (local, pool) = swap_store(64);
-    let peer = store(64, true);
-    remote_pages(&local, &peer, pool, 8..10);
-    let [p] = begin_window(&local, pool, 8)[..] else {
-        panic!("one page");
-    };
+    let (local, peer, pool, p) = nine_in_flight();
     let zpage = answer(&peer, pool, 9, false).expect("kept");
     assert_eq!(local.forget_node(node(1)), (2, 0));
     assert_eq!(
@@ -455,12 +442,7 @@ fn a_prefetch_evicts_nothing_and_leaves_the_page_remote_without_room() {
 
 #[test]
 fn a_prefetched_page_nobody_loads_may_leave_again_after_its_flush() {
-    let (local, pool) = swap_store(64);
-    let peer = store(64, true);
-    remote_pages(&local, &peer, pool, 8..10);
-    let [p] = begin_window(&local, pool, 8)[..] else {
-        panic!("one page");
-    };
+    let (local, peer, pool, p) = nine_in_flight();
     let zpage = answer(&peer, pool, 9, false).expect("kept");
     local
         .prefetch_commit(&p, &zpage, tag_key())
@@ -476,12 +458,7 @@ fn a_prefetched_page_nobody_loads_may_leave_again_after_its_flush() {
 
 #[test]
 fn flushing_the_object_or_pool_of_a_page_being_prefetched_flushes_its_peer() {
-    let (local, pool) = swap_store(64);
-    let peer = store(64, true);
-    remote_pages(&local, &peer, pool, 8..10);
-    let [p] = begin_window(&local, pool, 8)[..] else {
-        panic!("one page");
-    };
+    let (local, peer, pool, p) = nine_in_flight();
     assert_eq!(local.flush_object(pool, &p.oid), 1);
     assert!(matches!(
         local.outbox().pop(),
