@@ -18,12 +18,15 @@
 //! it, and flushes the victim's pages through tmem with `flush_page_if`. Nothing sleeps: every
 //! allocation here uses [`Gfp::NoWait`].
 //!
-//! RAMster (`zcache/remote/`) adds three descriptors: a page being copied to a peer
-//! ([`ZDesc::Leaving`], still local), a page on a peer ([`ZDesc::Remote`]) and a persistent page
-//! whose peer died after it had been written to the swap device ([`ZDesc::OnDevice`]). A get that
-//! finds one of the last two answers [`GetMiss::Remote`] or [`GetMiss::OnDevice`]: the caller
-//! fetches the page from the peer, or lets the swap device serve it. A remote page that leaves
-//! the index (flush, replacing put) queues a flush for its peer in the [`Outbox`].
+//! RAMster (`zcache/remote/`) adds five descriptors: a page being copied to a peer
+//! ([`ZDesc::Leaving`], still local), a page on a peer ([`ZDesc::Remote`]), a page on a peer
+//! that a prefetch is fetching back ([`ZDesc::Fetching`], otherwise treated as `Remote`), a page
+//! a prefetch brought back ([`ZDesc::Prefetched`], otherwise treated as the local page it wraps)
+//! and a persistent page whose peer died after it had been written to the swap device
+//! ([`ZDesc::OnDevice`]). A get that finds a remote page or an `OnDevice` one answers
+//! [`GetMiss::Remote`] or [`GetMiss::OnDevice`]: the caller fetches the page from the peer, or
+//! lets the swap device serve it. A remote page that leaves the index (flush, replacing put)
+//! queues a flush for its peer in the [`Outbox`].
 
 use super::compress::{CompressTable, Incompressible, Lz4Flex, PageCodec, COMPRESS_BOUND};
 use super::counters::{Counters, Level};
@@ -55,6 +58,13 @@ pub enum ZDesc {
     Leaving(ZbudKind, ZbudHandle),
     /// A page kept on a peer.
     Remote(RemotePage),
+    /// A page kept on a peer that a prefetch is fetching back ([`super::remote::prefetch`]):
+    /// a get, flush or put treats it as [`ZDesc::Remote`], and the prefetch stores its copy here
+    /// only if the descriptor is still this one.
+    Fetching(RemotePage),
+    /// A page a prefetch brought back from a peer, held here as the wrapped descriptor says;
+    /// a get of it counts a prefetch hit.
+    Prefetched(LocalPage),
     /// A persistent page whose peer copy was lost; the swap device holds it.
     OnDevice,
 }
@@ -63,8 +73,38 @@ impl ZDesc {
     /// The zbud kind and handle of a page held here.
     pub fn local(&self) -> Option<(ZbudKind, ZbudHandle)> {
         match *self {
-            ZDesc::Zbud(kind, handle) | ZDesc::Leaving(kind, handle) => Some((kind, handle)),
+            ZDesc::Zbud(kind, handle)
+            | ZDesc::Leaving(kind, handle)
+            | ZDesc::Prefetched(LocalPage::Zbud(kind, handle)) => Some((kind, handle)),
             _ => None,
+        }
+    }
+}
+
+/// A zpage held here, as a [`ZDesc::Prefetched`] page is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LocalPage {
+    /// In the zbud of its kind.
+    Zbud(ZbudKind, ZbudHandle),
+    /// In a packed frame.
+    Packed(PackedHandle),
+}
+
+impl LocalPage {
+    /// The page as a plain local descriptor; `None` for a descriptor of no page held here.
+    pub fn of(desc: ZDesc) -> Option<Self> {
+        match desc {
+            ZDesc::Zbud(kind, handle) => Some(LocalPage::Zbud(kind, handle)),
+            ZDesc::Packed(handle) => Some(LocalPage::Packed(handle)),
+            _ => None,
+        }
+    }
+
+    /// The plain local descriptor of the page.
+    pub fn desc(self) -> ZDesc {
+        match self {
+            LocalPage::Zbud(kind, handle) => ZDesc::Zbud(kind, handle),
+            LocalPage::Packed(handle) => ZDesc::Packed(handle),
         }
     }
 }
@@ -395,7 +435,8 @@ impl<S: FrameSource> Store<S> {
                 let _ = packed.free(&self.frames, handle);
                 self.publish_packed(&packed);
             }
-            ZDesc::Remote(r) => self.remote_left(r),
+            ZDesc::Prefetched(page) => self.release(page.desc()),
+            ZDesc::Remote(r) | ZDesc::Fetching(r) => self.remote_left(r),
             ZDesc::OnDevice => {}
         }
     }
@@ -403,7 +444,7 @@ impl<S: FrameSource> Store<S> {
     /// Frees `desc`, page (`pool`, `oid`, `index`), which has left the index; a remote page's
     /// peer is asked to drop its copy.
     fn release_at(&self, pool: PoolId, oid: &Oid, index: PageIndex, desc: ZDesc) {
-        if let ZDesc::Remote(r) = desc {
+        if let ZDesc::Remote(r) | ZDesc::Fetching(r) = desc {
             self.forget_remote_copy(pool, oid, index, r);
         }
         self.release(desc);
@@ -559,7 +600,12 @@ impl<S: FrameSource> Store<S> {
 
     /// Stores `zpage` of `kind`: a small persistent one as [`SmallSwapPages`] says, any other in
     /// the zbud of its kind.
-    fn place_zpage(&self, kind: ZbudKind, owner: Owner, zpage: &[u8]) -> Result<ZDesc, PutRefused> {
+    pub(crate) fn place_zpage(
+        &self,
+        kind: ZbudKind,
+        owner: Owner,
+        zpage: &[u8],
+    ) -> Result<ZDesc, PutRefused> {
         let small = kind == ZbudKind::Persistent && zpage.len() <= MAX_PACKED_SIZE;
         // Always packed: the zbud lock is not needed to decide.
         if !small || self.small_swap_pages != SmallSwapPages::Packed {
@@ -696,6 +742,7 @@ impl<S: FrameSource> Store<S> {
             None => Err(GetMiss::NotFound),
             Some(Got::Read(copied)) => copied.and_then(|size| self.decompress(size, page, scratch)),
             Some(Got::Taken(desc)) => {
+                let desc = self.unwrap_prefetched(desc);
                 let loaded = match self.load(&desc, page, scratch) {
                     Err(GetMiss::Remote { page, .. }) => Err(GetMiss::Remote { page, taken: true }),
                     other => other,
@@ -725,6 +772,17 @@ impl<S: FrameSource> Store<S> {
         loaded
     }
 
+    /// The plain descriptor of a page taken by a get; a prefetched page counts a prefetch hit.
+    fn unwrap_prefetched(&self, desc: ZDesc) -> ZDesc {
+        match desc {
+            ZDesc::Prefetched(local) => {
+                self.remote.pers_prefetch_hits.inc();
+                local.desc()
+            }
+            other => other,
+        }
+    }
+
     /// Decompresses what `desc` describes into `page`.
     fn load(
         &self,
@@ -741,8 +799,15 @@ impl<S: FrameSource> Store<S> {
     fn copy_zpage(&self, desc: &ZDesc, scratch: &mut Scratch) -> Result<Option<usize>, GetMiss> {
         match *desc {
             ZDesc::Zero => Ok(None),
-            ZDesc::Remote(page) => Err(GetMiss::Remote { page, taken: false }),
+            ZDesc::Remote(page) | ZDesc::Fetching(page) => {
+                Err(GetMiss::Remote { page, taken: false })
+            }
             ZDesc::OnDevice => Err(GetMiss::OnDevice),
+            ZDesc::Prefetched(local) => {
+                // A page that stays (a non-exclusive get) is counted at each read.
+                self.remote.pers_prefetch_hits.inc();
+                self.copy_zpage(&local.desc(), scratch)
+            }
             ZDesc::Zbud(..) | ZDesc::Leaving(..) | ZDesc::Packed(_) => {
                 let injected =
                     self.corrupt_gets
@@ -785,6 +850,7 @@ impl<S: FrameSource> Store<S> {
                 .lock(0)
                 .read(&self.frames, handle, out)
                 .map_err(|_| GetMiss::Corrupt),
+            ZDesc::Prefetched(local) => self.read_zpage(&local.desc(), out),
             _ => Err(GetMiss::NotFound),
         }
     }
@@ -889,7 +955,7 @@ impl NodeSet {
 
     /// Notes the peer of `desc`, if it is a remote page.
     fn note(&mut self, desc: &ZDesc) {
-        if let ZDesc::Remote(r) = desc {
+        if let ZDesc::Remote(r) | ZDesc::Fetching(r) = desc {
             self.insert(r.node);
         }
     }

@@ -26,13 +26,14 @@ pub enum SysfsFile {
 
 impl SysfsFile {
     /// Every file, in the order the glue numbers them (a file's id is its position).
-    pub const ALL: [SysfsFile; 8] = [
+    pub const ALL: [SysfsFile; 9] = [
         SysfsFile::Knob(Knob::ALL[0]),
         SysfsFile::Knob(Knob::ALL[1]),
         SysfsFile::Knob(Knob::ALL[2]),
         SysfsFile::Knob(Knob::ALL[3]),
         SysfsFile::Knob(Knob::ALL[4]),
         SysfsFile::Knob(Knob::ALL[5]),
+        SysfsFile::Knob(Knob::ALL[6]),
         SysfsFile::MmStat,
         SysfsFile::PeerStat,
     ];
@@ -108,6 +109,7 @@ mod tests {
                 "remote_target_nodenum",
                 "pers_remotify_enable",
                 "eph_remotify_enable",
+                "pers_prefetch_enable",
                 "mm_stat",
                 "peer_stat",
             ]

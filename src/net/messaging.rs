@@ -3,6 +3,11 @@
 //! The messaging API for the rest of the module: handlers per message type, one-way sends, and
 //! requests that wait for their reply.
 //!
+//! A request is two steps, [`Shared::start_request_uninterruptible`] (take an entry, send) and
+//! [`Sent::wait`] (sleep for the reply): a sender may start several requests back to back and
+//! then collect their replies, one round trip for all of them. [`Shared::send_request`] and
+//! [`Shared::send_request_uninterruptible`] are the two steps at once.
+//!
 //! A request waits at most its timeout (`ETIMEDOUT`); it fails with `ENOTCONN` when its
 //! connection closes first and `EHOSTDOWN` when the heartbeat declares the node down; a reply
 //! with an error status gives that status's errno (Documentation/wire-protocol.rst). Senders
@@ -13,6 +18,7 @@
 
 use super::conn::Conn;
 use super::handlers::Handler;
+use super::requests::Requests;
 use super::state::NodeCallback;
 use super::{errno, now_ms, Shared};
 use crate::cluster::errno as cerr;
@@ -44,6 +50,75 @@ impl Drop for Reply<'_> {
         let buffer = core::mem::take(&mut self.buffer);
         self.shared.release_entry(self.entry, buffer);
     }
+}
+
+/// A request sent whose reply is not collected yet. Its entry is the sender's until
+/// [`Sent::wait`] returns (and the reply is dropped); dropped unused, it gives the request up.
+pub(crate) struct Sent<'a> {
+    shared: &'a Shared,
+    entry: usize,
+    id: u64,
+    deadline: u64,
+    wait: Wait,
+}
+
+impl Drop for Sent<'_> {
+    fn drop(&mut self) {
+        self.shared.cancel(self.entry, self.id);
+    }
+}
+
+impl<'a> Sent<'a> {
+    /// Sleeps until the reply (its payload), the timeout (`ETIMEDOUT`, enforced by the
+    /// cluster's ticker for an uninterruptible request), the end of the connection or node, or
+    /// (an interruptible request) a signal (`EINTR`).
+    pub(crate) fn wait(self) -> Result<Reply<'a>> {
+        let shared = self.shared;
+        let (entry, id, deadline, wait) = (self.entry, self.id, self.deadline, self.wait);
+        let waker = shared.wakers.get(entry).ok_or(EINVAL)?;
+        let mut requests = shared.requests.lock();
+        loop {
+            if let Some(got) = requests.take_outcome(entry, id) {
+                drop(requests);
+                // The entry is the reply's from here on: it frees it when dropped.
+                core::mem::forget(self);
+                let reply = Reply {
+                    shared,
+                    entry,
+                    buffer: got.buffer,
+                    len: got.len,
+                };
+                return match got.outcome {
+                    Outcome::Reply(status) if status.errno() == 0 && !got.overflow => Ok(reply),
+                    Outcome::Reply(status) if status.errno() == 0 => Err(errno(cerr::EMSGSIZE)),
+                    other => Err(errno(other.errno())),
+                };
+            }
+            // An uninterruptible sender's deadline is the ticker's to enforce: it ends the
+            // request with `ETIMEDOUT`, and the sender collects that above.
+            let own_deadline = wait == Wait::Interruptible && now_ms() >= deadline;
+            let slept = if own_deadline {
+                Err(errno(cerr::ETIMEDOUT))
+            } else {
+                sleep(waker, &mut requests, deadline, wait)
+            };
+            if let Err(e) = slept {
+                drop(requests);
+                // Dropping `self` gives the request up.
+                return Err(e);
+            }
+        }
+    }
+}
+
+/// Whether a request waits for a free entry and waiter slot.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Room {
+    /// It waits (within its timeout) for one.
+    Wait,
+    /// It starts only if one is free now and no other sender waits for one, else fails with
+    /// `EAGAIN`: for a request worth sending only if it makes nobody wait.
+    IfFree,
 }
 
 /// How a sender sleeps for its reply.
@@ -116,14 +191,16 @@ impl Shared {
         reply_max: usize,
         timeout_ms: u32,
     ) -> Result<Reply<'_>> {
-        self.request(
+        self.start(
             to,
             msg_type,
             payload,
             reply_max,
             timeout_ms,
             Wait::Interruptible,
-        )
+            Room::Wait,
+        )?
+        .wait()
     }
 
     /// [`Shared::send_request`], but signals do not end the wait: only the reply, the timeout
@@ -136,17 +213,44 @@ impl Shared {
         reply_max: usize,
         timeout_ms: u32,
     ) -> Result<Reply<'_>> {
-        self.request(
+        self.start_request_uninterruptible(
+            to,
+            msg_type,
+            payload,
+            reply_max,
+            timeout_ms,
+            Room::Wait,
+        )?
+        .wait()
+    }
+
+    /// Starts a request of `msg_type` to node `to` (see [`Shared::send_request`]), whose
+    /// reply [`Sent::wait`] collects, uninterruptibly, within `timeout_ms` from now; with
+    /// [`Room::IfFree`] only if that makes nobody wait for a free entry.
+    pub(crate) fn start_request_uninterruptible(
+        &self,
+        to: NodeNum,
+        msg_type: MessageType,
+        payload: &[u8],
+        reply_max: usize,
+        timeout_ms: u32,
+        room: Room,
+    ) -> Result<Sent<'_>> {
+        self.start(
             to,
             msg_type,
             payload,
             reply_max,
             timeout_ms,
             Wait::Uninterruptible,
+            room,
         )
     }
 
-    fn request(
+    /// Takes an entry and a waiter slot for a request (waiting for them if `room` says so)
+    /// and sends it.
+    #[allow(clippy::too_many_arguments)]
+    fn start(
         &self,
         to: NodeNum,
         msg_type: MessageType,
@@ -154,12 +258,21 @@ impl Shared {
         reply_max: usize,
         timeout_ms: u32,
         wait: Wait,
-    ) -> Result<Reply<'_>> {
+        room: Room,
+    ) -> Result<Sent<'_>> {
         let len = payload_len(payload)?;
         // Validate the header (type, length) before taking a waiter; the id is set below.
         header_bytes(&Header::request(msg_type, len, 1))?;
         let deadline = now_ms().saturating_add(u64::from(timeout_ms));
-        let (c, entry, id) = self.begin(to, timeout_ms, reply_max, deadline, wait)?;
+        let (c, entry, id) = self.begin(to, timeout_ms, reply_max, deadline, wait, room)?;
+        // From here on, dropping it gives the request up.
+        let sent = Sent {
+            shared: self,
+            entry,
+            id,
+            deadline,
+            wait,
+        };
         if deadline < self.ticker_wakes_at.load(Ordering::Relaxed) {
             // The ticker enforces this deadline: wake it to plan for it (see `workers::tick`
             // for why this check, after the request began, misses no earlier deadline).
@@ -172,46 +285,16 @@ impl Shared {
         let head = header_bytes(&Header::request(msg_type, len, id))?;
         if let Err(e) = c.send(&head, payload) {
             c.shutdown();
-            self.cancel(entry, id);
             return Err(e);
         }
-        let waker = self.wakers.get(entry).ok_or(EINVAL)?;
-        let mut requests = self.requests.lock();
-        loop {
-            if let Some(got) = requests.take_outcome(entry, id) {
-                drop(requests);
-                let reply = Reply {
-                    shared: self,
-                    entry,
-                    buffer: got.buffer,
-                    len: got.len,
-                };
-                return match got.outcome {
-                    Outcome::Reply(status) if status.errno() == 0 && !got.overflow => Ok(reply),
-                    Outcome::Reply(status) if status.errno() == 0 => Err(errno(cerr::EMSGSIZE)),
-                    other => Err(errno(other.errno())),
-                };
-            }
-            // An uninterruptible sender's deadline is the ticker's to enforce: it ends the
-            // request with `ETIMEDOUT`, and the sender collects that above.
-            let own_deadline = wait == Wait::Interruptible && now_ms() >= deadline;
-            let slept = if own_deadline {
-                Err(errno(cerr::ETIMEDOUT))
-            } else {
-                sleep(waker, &mut requests, deadline, wait)
-            };
-            if let Err(e) = slept {
-                drop(requests);
-                self.cancel(entry, id);
-                return Err(e);
-            }
-        }
+        Ok(sent)
     }
 
     /// Takes an entry and a waiter slot for a request to `to` on its open connection, waiting
     /// for room (until `deadline`) when every entry, or this peer's quota of waiter slots, is
     /// busy: a page fault waits its turn rather than fail. Every request in flight ends by its
-    /// own deadline (the ticker enforces them), so room comes.
+    /// own deadline (the ticker enforces them), so room comes. With [`Room::IfFree`] it takes
+    /// them only if they are free now and no sender waits for room (`EAGAIN` otherwise).
     fn begin(
         &self,
         to: NodeNum,
@@ -219,6 +302,7 @@ impl Shared {
         reply_max: usize,
         deadline: u64,
         wait: Wait,
+        room_kind: Room,
     ) -> Result<(Arc<Conn>, usize, u64)> {
         let room = self.rooms.get(to.index()).ok_or(EINVAL)?;
         let mut waited = false;
@@ -232,12 +316,18 @@ impl Shared {
             {
                 requests.room_wakeups_futile = requests.room_wakeups_futile.saturating_add(1);
             }
+            // Nobody waits for room if no waiter would be woken (entries are anyone's).
+            let free = |requests: &Requests, gconn| {
+                requests.request_room(gconn)
+                    && (room_kind == Room::Wait || requests.room_to_wake(to).is_none())
+            };
             let outcome = match opened {
-                Ok((c, gconn)) if requests.request_room(gconn) => {
+                Ok((c, gconn)) if free(&requests, gconn) => {
                     return requests
                         .begin_request(to, gconn, timeout_ms, reply_max)
                         .map(|(entry, id)| (c, entry, id));
                 }
+                Ok(_) if room_kind == Room::IfFree => Err(EAGAIN),
                 Ok(_) if now_ms() < deadline => {
                     requests.wait_for_room(to, true);
                     waited = true;

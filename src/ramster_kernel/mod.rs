@@ -26,7 +26,7 @@ mod put;
 mod remotify;
 mod runtime;
 
-pub(crate) use fetch::{fetch, peer_answered};
+pub(crate) use fetch::{fetch, peer_answered, SwapWindow};
 pub(crate) use peer_stat::peer_stat;
 pub(crate) use runtime::RamsterNode;
 

@@ -31,9 +31,10 @@ use crate::buf_writer::BufWriter;
 use crate::os::{cond_resched, Gfp, PreemptOff, PAGE_SIZE};
 use crate::params::{Compressor, Config, Mode};
 use crate::published::Published;
-use crate::ramster_kernel::RemoteKey;
+use crate::ramster_kernel::{RemoteKey, SwapWindow};
 use crate::tmem::{NewPoolError, Oid, PageIndex, PoolId, PoolKind, WalkAt};
 use crate::zcache::counters::zbud_for_each;
+use crate::zcache::remote::knobs::KNOBS;
 use crate::zcache::store::{GetMiss, PutRefused, SmallSwapPages, Store};
 use crate::zcache::swapkey::{area_oids, swap_entry, swap_key};
 use crate::zcache::zbud::ZbudKind;
@@ -179,7 +180,18 @@ impl Shared {
             index,
             kind: remote.kind,
         };
-        let fetched = crate::ramster_kernel::fetch(&key, &remote, taken, self.store.codec(), page);
+        // A swap page brings the rest of its readahead window on the same peer along.
+        let prefetch = KNOBS.pers_prefetch() && remote.kind == ZbudKind::Persistent;
+        let window = swap_entry(oid, index)
+            .filter(|_| prefetch && Some(pool) == self.swap_pool)
+            .map(|(type_, offset)| SwapWindow {
+                store: &self.store,
+                pool,
+                type_,
+                offset,
+            });
+        let codec = self.store.codec();
+        let fetched = crate::ramster_kernel::fetch(&key, &remote, taken, codec, page, window);
         let Err(e) = fetched else {
             return Ok(());
         };

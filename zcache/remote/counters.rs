@@ -53,6 +53,14 @@ counters! {
     /// Persistent pages brought back from a peer into memory when memory was plentiful
     /// (self-shrink).
     pers_pages_repatriated: Count,
+    /// Swap pages of a faulting page's readahead window fetched from its peer in the same
+    /// round trip and stored here (`zcache/remote/prefetch.rs`).
+    pers_pages_prefetched: Count,
+    /// Loads that found a prefetched page here: each one a remote round trip saved.
+    pers_prefetch_hits: Count,
+    /// Window pages whose prefetch failed (no request slot free, no room here, no answer or a
+    /// wrong one): they stay on the peer.
+    pers_prefetch_failed: Count,
     /// Ephemeral pages this node keeps on a peer.
     remote_eph_pages: Level,
     /// Persistent pages this node keeps on a peer.

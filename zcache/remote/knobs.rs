@@ -5,14 +5,16 @@
 //!
 //! [`KNOBS`] is the one set of settings the module has; the remotify worker reads it through
 //! [`Knobs::remote_target`], [`Knobs::eph_remotify`], [`Knobs::pers_remotify`],
-//! [`Knobs::manually_up`] and [`Knobs::any_manually_up`]. The sysfs glue (`src/sysfs.rs`) makes one
+//! [`Knobs::manually_up`] and [`Knobs::any_manually_up`], remote gets through
+//! [`Knobs::pers_prefetch`]. The sysfs glue (`src/sysfs.rs`) makes one
 //! file per [`Knob`] and calls [`Knobs::show`] and [`Knobs::store`]. A write is parsed strictly (the
 //! rules of [`crate::cluster::config_text`]: plain decimal, one trailing newline allowed) and
 //! either takes effect whole or changes nothing and returns a [`KnobError`] that names the file
 //! and its allowed values.
 //!
 //! Defaults: automatic target choice, both remotify switches on (with `mode=ramster` the module is
-//! meant to remotify; the original defaulted them to 0), no node marked up.
+//! meant to remotify; the original defaulted them to 0), no node marked up, prefetch on (ours:
+//! the original had none).
 
 use super::counters::RAMSTER_COUNTERS;
 use crate::cluster::config_text::{parse_bool, parse_decimal, trim_newline, TextError};
@@ -38,17 +40,20 @@ pub enum Knob {
     PersRemotifyEnable,
     /// `eph_remotify_enable`: 0 or 1.
     EphRemotifyEnable,
+    /// `pers_prefetch_enable`: 0 or 1 (ours: a swap page's get brings its readahead window).
+    PersPrefetchEnable,
 }
 
 impl Knob {
     /// Every file, in the order the glue numbers them (a file's id is its position).
-    pub const ALL: [Knob; 6] = [
+    pub const ALL: [Knob; 7] = [
         Knob::InterfaceRevision,
         Knob::RemotePersPages,
         Knob::ManualNodeUp,
         Knob::RemoteTargetNodenum,
         Knob::PersRemotifyEnable,
         Knob::EphRemotifyEnable,
+        Knob::PersPrefetchEnable,
     ];
 
     /// The file's name.
@@ -60,6 +65,7 @@ impl Knob {
             Knob::RemoteTargetNodenum => "remote_target_nodenum",
             Knob::PersRemotifyEnable => "pers_remotify_enable",
             Knob::EphRemotifyEnable => "eph_remotify_enable",
+            Knob::PersPrefetchEnable => "pers_prefetch_enable",
         }
     }
 
@@ -88,7 +94,9 @@ impl Knob {
             Knob::InterfaceRevision | Knob::RemotePersPages => "nothing: the file is read-only",
             Knob::ManualNodeUp => "a node number 0..254",
             Knob::RemoteTargetNodenum => "a node number 0..254, or -1 to choose automatically",
-            Knob::PersRemotifyEnable | Knob::EphRemotifyEnable => "0 or 1",
+            Knob::PersRemotifyEnable | Knob::EphRemotifyEnable | Knob::PersPrefetchEnable => {
+                "0 or 1"
+            }
         }
     }
 }
@@ -152,6 +160,7 @@ pub struct Knobs {
     remote_target: AtomicU8,
     eph_remotify: AtomicBool,
     pers_remotify: AtomicBool,
+    pers_prefetch: AtomicBool,
     /// Nodes marked through `manual_node_up`, one bit per node number.
     manually_up: [AtomicU64; UP_WORDS],
 }
@@ -169,12 +178,14 @@ fn parse_node(knob: Knob, text: &[u8]) -> Result<NodeNum, KnobError> {
 }
 
 impl Knobs {
-    /// The defaults: automatic target, both remotify switches on, no node marked up.
+    /// The defaults: automatic target, both remotify switches on, no node marked up, prefetch
+    /// on.
     pub const fn new() -> Self {
         Self {
             remote_target: AtomicU8::new(AUTOMATIC),
             eph_remotify: AtomicBool::new(true),
             pers_remotify: AtomicBool::new(true),
+            pers_prefetch: AtomicBool::new(true),
             manually_up: [const { AtomicU64::new(0) }; UP_WORDS],
         }
     }
@@ -192,6 +203,12 @@ impl Knobs {
     /// Whether persistent (frontswap) pages may be remotified.
     pub fn pers_remotify(&self) -> bool {
         self.pers_remotify.load(Ordering::Relaxed)
+    }
+
+    /// Whether a persistent (frontswap) page's remote get also brings the other remote pages of
+    /// its readahead window (`zcache/remote/prefetch.rs`).
+    pub fn pers_prefetch(&self) -> bool {
+        self.pers_prefetch.load(Ordering::Relaxed)
     }
 
     /// Whether `node` was marked through `manual_node_up`.
@@ -244,6 +261,11 @@ impl Knobs {
                 self.eph_remotify.store(on, Ordering::Relaxed);
                 Ok(())
             }
+            Knob::PersPrefetchEnable => {
+                let on = parse_bool(text).map_err(invalid)?;
+                self.pers_prefetch.store(on, Ordering::Relaxed);
+                Ok(())
+            }
         }
     }
 
@@ -268,6 +290,7 @@ impl Knobs {
             },
             Knob::PersRemotifyEnable => writeln!(out, "{}", u8::from(self.pers_remotify())),
             Knob::EphRemotifyEnable => writeln!(out, "{}", u8::from(self.eph_remotify())),
+            Knob::PersPrefetchEnable => writeln!(out, "{}", u8::from(self.pers_prefetch())),
         }
     }
 }

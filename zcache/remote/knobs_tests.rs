@@ -15,12 +15,13 @@ fn show(knobs: &Knobs, knob: Knob) -> String {
 }
 
 /// What every file shows, in [`Knob::ALL`] order (remote_pers_pages skipped: a global counter).
-fn snapshot(knobs: &Knobs) -> [String; 4] {
+fn snapshot(knobs: &Knobs) -> [String; 5] {
     [
         show(knobs, Knob::ManualNodeUp),
         show(knobs, Knob::RemoteTargetNodenum),
         show(knobs, Knob::PersRemotifyEnable),
         show(knobs, Knob::EphRemotifyEnable),
+        show(knobs, Knob::PersPrefetchEnable),
     ]
 }
 
@@ -39,17 +40,19 @@ fn names_modes_and_ids() {
             "manual_node_up",
             "remote_target_nodenum",
             "pers_remotify_enable",
-            "eph_remotify_enable"
+            "eph_remotify_enable",
+            "pers_prefetch_enable"
         ]
     );
     for (id, knob) in Knob::ALL.iter().enumerate() {
         assert_eq!(Knob::from_id(id), Some(*knob));
     }
-    assert_eq!(Knob::from_id(6), None);
+    assert_eq!(Knob::from_id(7), None);
     assert_eq!(Knob::InterfaceRevision.mode(), 0o444);
     assert_eq!(Knob::RemotePersPages.mode(), 0o444);
     assert_eq!(Knob::ManualNodeUp.mode(), 0o644);
     assert_eq!(Knob::EphRemotifyEnable.mode(), 0o644);
+    assert_eq!(Knob::PersPrefetchEnable.mode(), 0o644);
 }
 
 #[test]
@@ -58,6 +61,7 @@ fn defaults() {
     assert_eq!(k.remote_target(), None);
     assert!(k.eph_remotify());
     assert!(k.pers_remotify());
+    assert!(k.pers_prefetch());
     assert!(!k.any_manually_up());
     assert!(!k.manually_up(node(0)));
     assert_eq!(show(&k, Knob::InterfaceRevision), "5\n");
@@ -65,6 +69,7 @@ fn defaults() {
     assert_eq!(show(&k, Knob::RemoteTargetNodenum), "-1\n");
     assert_eq!(show(&k, Knob::PersRemotifyEnable), "1\n");
     assert_eq!(show(&k, Knob::EphRemotifyEnable), "1\n");
+    assert_eq!(show(&k, Knob::PersPrefetchEnable), "1\n");
     assert_eq!(KNOBS.remote_target(), None);
 }
 
@@ -138,6 +143,17 @@ fn remotify_switches() {
     assert!(k.pers_remotify() && k.eph_remotify());
 }
 
+#[test]
+fn prefetch_switch() {
+    let k = Knobs::new();
+    k.store(Knob::PersPrefetchEnable, b"0\n").unwrap();
+    assert!(!k.pers_prefetch());
+    assert!(k.pers_remotify() && k.eph_remotify());
+    assert_eq!(show(&k, Knob::PersPrefetchEnable), "0\n");
+    k.store(Knob::PersPrefetchEnable, b"1").unwrap();
+    assert!(k.pers_prefetch());
+}
+
 const BAD_NUMBERS: &[&[u8]] = &[
     b"",
     b"\n",
@@ -208,6 +224,7 @@ fn bad_switch_values_change_nothing() {
     ];
     assert_refused(&k, Knob::PersRemotifyEnable, bad);
     assert_refused(&k, Knob::EphRemotifyEnable, bad);
+    assert_refused(&k, Knob::PersPrefetchEnable, bad);
     k.store(Knob::PersRemotifyEnable, b"0").unwrap();
     assert_refused(&k, Knob::PersRemotifyEnable, bad);
     assert!(!k.pers_remotify());

@@ -8,7 +8,9 @@
 //! - [`page_tag`]: the owner's keyed tag of each page it keeps on a peer, checked on every get;
 //! - [`remotify`]: moving pages to a peer, and the peer-death policy;
 //! - [`foreign`]: the pages peers keep here;
-//! - [`peer_stat`]: the per-peer lines of sysfs `peer_stat`.
+//! - [`peer_stat`]: the per-peer lines of sysfs `peer_stat`;
+//! - [`prefetch`]: the other remote pages of a faulting swap page's readahead window, fetched
+//!   in the same round trip.
 
 pub mod counters;
 pub mod foreign;
@@ -16,4 +18,5 @@ pub mod knobs;
 pub mod outbox;
 pub mod page_tag;
 pub mod peer_stat;
+pub mod prefetch;
 pub mod remotify;

@@ -15,11 +15,12 @@
 //!
 //! [`Store::forget_node`] is the peer-death policy: persistent pages on the dead peer become
 //! [`ZDesc::OnDevice`] (they were written to the swap device before they left), ephemeral ones
-//! are dropped (they are clean copies of file pages).
+//! are dropped (they are clean copies of file pages). Pages a prefetch is fetching from it are
+//! remote pages like the others (the prefetch then finds them changed and stores nothing).
 
 use super::super::compress::COMPRESS_BOUND;
 use super::super::frames::FrameSource;
-use super::super::store::{Owner, RemotePage, Store, ZDesc};
+use super::super::store::{LocalPage, Owner, RemotePage, Store, ZDesc};
 use super::super::zbud::{ZbudHandle, ZbudKind};
 use super::page_tag::PageTag;
 use crate::cluster::node_num::NodeNum;
@@ -64,7 +65,12 @@ impl<S: FrameSource> Store<S> {
                 continue;
             };
             let len = pool.update(&owner.oid, owner.index, |desc| {
-                if *desc != ZDesc::Zbud(kind, handle) {
+                // A prefetched page nobody loaded may leave again, like any other.
+                let here = match *desc {
+                    ZDesc::Zbud(k, h) | ZDesc::Prefetched(LocalPage::Zbud(k, h)) => (k, h),
+                    _ => return None,
+                };
+                if here != (kind, handle) {
                     return None;
                 }
                 let len = self
@@ -162,7 +168,7 @@ impl<S: FrameSource> Store<S> {
         let (mut pers, mut eph) = (0usize, 0usize);
         for (_, pool) in self.client().pools() {
             pool.retain_pages(|desc| match *desc {
-                ZDesc::Remote(r) if r.node == node => {
+                ZDesc::Remote(r) | ZDesc::Fetching(r) if r.node == node => {
                     self.remote_left(r);
                     match r.kind {
                         ZbudKind::Persistent => {

@@ -6,6 +6,7 @@ mod bench_pages;
 mod compress;
 mod foreign_limit;
 mod packed;
+mod prefetch;
 mod remote;
 mod store;
 mod zbud;

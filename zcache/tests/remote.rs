@@ -22,9 +22,9 @@ use proptest::prelude::*;
 use std::boxed::Box;
 use std::vec::Vec;
 
-type Page = Box<[u8; PAGE_SIZE]>;
+pub(super) type Page = Box<[u8; PAGE_SIZE]>;
 
-fn page(seed: u64) -> Page {
+pub(super) fn page(seed: u64) -> Page {
     let mut p = Box::new([0u8; PAGE_SIZE]);
     let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
     for b in p.iter_mut().take(1500) {
@@ -45,7 +45,7 @@ pub(super) fn store(frames: usize, exclusive_gets: bool) -> Store<HeapFrames> {
         .with_remote_counters(counters, nodes)
 }
 
-fn node(n: u8) -> NodeNum {
+pub(super) fn node(n: u8) -> NodeNum {
     NodeNum::new(n).expect("node")
 }
 
@@ -54,13 +54,13 @@ fn oid(n: u64) -> Oid {
 }
 
 /// The owner's page-tag key (one per test process, as one per module load).
-fn tag_key() -> &'static PageTagKey {
+pub(super) fn tag_key() -> &'static PageTagKey {
     static KEY: std::sync::OnceLock<PageTagKey> = std::sync::OnceLock::new();
     KEY.get_or_init(|| PageTagKey::generate().expect("tag key"))
 }
 
 /// The tag of the copy `zpage` of the page at `pool`/`o`/`i` kept on node 1.
-fn tag_of(kind: ZbudKind, pool: PoolId, o: &Oid, i: u32, zpage: &[u8]) -> u64 {
+pub(super) fn tag_of(kind: ZbudKind, pool: PoolId, o: &Oid, i: u32, zpage: &[u8]) -> u64 {
     let page = TaggedPage {
         node: node(1),
         kind,
@@ -91,7 +91,11 @@ fn send(
 }
 
 /// Remotifies every frame of `kind` to `peer` as node 1; returns how many pages moved.
-fn remotify_all(local: &Store<HeapFrames>, peer: &Store<HeapFrames>, kind: PoolKind) -> usize {
+pub(super) fn remotify_all(
+    local: &Store<HeapFrames>,
+    peer: &Store<HeapFrames>,
+    kind: PoolKind,
+) -> usize {
     let zkind = match kind {
         PoolKind::Ephemeral => ZbudKind::Ephemeral,
         PoolKind::Persistent => ZbudKind::Persistent,
@@ -125,7 +129,7 @@ fn remotify_all(local: &Store<HeapFrames>, peer: &Store<HeapFrames>, kind: PoolK
 }
 
 /// The peer's side of the queued page flushes.
-fn send_flushes(local: &Store<HeapFrames>, peer: &Store<HeapFrames>) {
+pub(super) fn send_flushes(local: &Store<HeapFrames>, peer: &Store<HeapFrames>) {
     while let Some(f) = local.outbox().pop() {
         if let RemoteFlush::Page {
             pool, oid, index, ..

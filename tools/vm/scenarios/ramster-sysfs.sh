@@ -41,14 +41,14 @@ check_fails "after rmmod: no $SYS" test -e $SYS
 check "modprobe ramster mode=ramster" modprobe $MODULE mode=ramster
 check "$SYS exists" test -d $SYS
 for f in interface_revision remote_pers_pages manual_node_up remote_target_nodenum \
-	pers_remotify_enable eph_remotify_enable; do
+	pers_remotify_enable eph_remotify_enable pers_prefetch_enable; do
 	check "$f exists" test -f $SYS/$f
 done
-check_eq "the files are the documented eight" \
-	"eph_remotify_enable interface_revision manual_node_up mm_stat peer_stat pers_remotify_enable remote_pers_pages remote_target_nodenum" \
+check_eq "the files are the documented nine" \
+	"eph_remotify_enable interface_revision manual_node_up mm_stat peer_stat pers_prefetch_enable pers_remotify_enable remote_pers_pages remote_target_nodenum" \
 	"$(files)"
-check_eq "modes: ro files 444, the others 644" "444 444 644 644 644 644 444 444" \
-	"$(mode_of interface_revision) $(mode_of remote_pers_pages) $(mode_of manual_node_up) $(mode_of remote_target_nodenum) $(mode_of pers_remotify_enable) $(mode_of eph_remotify_enable) $(mode_of mm_stat) $(mode_of peer_stat)"
+check_eq "modes: ro files 444, the others 644" "444 444 644 644 644 644 644 444 444" \
+	"$(mode_of interface_revision) $(mode_of remote_pers_pages) $(mode_of manual_node_up) $(mode_of remote_target_nodenum) $(mode_of pers_remotify_enable) $(mode_of eph_remotify_enable) $(mode_of pers_prefetch_enable) $(mode_of mm_stat) $(mode_of peer_stat)"
 for f in interface_revision remote_pers_pages mm_stat peer_stat; do
 	check "nobody reads $f" as_nobody "cat $SYS/$f > /dev/null"
 done
@@ -63,9 +63,10 @@ check_eq "manual_node_up reads exactly one newline" 1 "$(wc -c < $SYS/manual_nod
 check_eq "remote_target_nodenum is -1 (automatic)" -1 "$(cat $SYS/remote_target_nodenum)"
 check_eq "pers_remotify_enable is 1" 1 "$(cat $SYS/pers_remotify_enable)"
 check_eq "eph_remotify_enable is 1" 1 "$(cat $SYS/eph_remotify_enable)"
+check_eq "pers_prefetch_enable is 1" 1 "$(cat $SYS/pers_prefetch_enable)"
 
 state() {
-	echo "$(cat $SYS/manual_node_up)|$(cat $SYS/remote_target_nodenum)|$(cat $SYS/pers_remotify_enable)|$(cat $SYS/eph_remotify_enable)"
+	echo "$(cat $SYS/manual_node_up)|$(cat $SYS/remote_target_nodenum)|$(cat $SYS/pers_remotify_enable)|$(cat $SYS/eph_remotify_enable)|$(cat $SYS/pers_prefetch_enable)"
 }
 
 # Good writes.
@@ -82,14 +83,14 @@ check "remote_target_nodenum -1" sh -c "echo -1 > $SYS/remote_target_nodenum"
 check_eq "remote_target_nodenum reads -1" -1 "$(cat $SYS/remote_target_nodenum)"
 check "remote_target_nodenum 0" sh -c "echo 0 > $SYS/remote_target_nodenum"
 check_eq "remote_target_nodenum reads 0" 0 "$(cat $SYS/remote_target_nodenum)"
-for f in pers_remotify_enable eph_remotify_enable; do
+for f in pers_remotify_enable eph_remotify_enable pers_prefetch_enable; do
 	check "$f 0" sh -c "echo 0 > $SYS/$f"
 	check_eq "$f reads 0" 0 "$(cat $SYS/$f)"
 	check "$f 1" sh -c "echo 1 > $SYS/$f"
 	check_eq "$f reads 1" 1 "$(cat $SYS/$f)"
 done
 check "pers_remotify_enable 0 (kept for the checks below)" sh -c "echo 0 > $SYS/pers_remotify_enable"
-BEFORE="0 1 254|0|0|1"
+BEFORE="0 1 254|0|0|1|1"
 check_eq "state before the bad writes" "$BEFORE" "$(state)"
 check_fails "nobody cannot write remote_target_nodenum" as_nobody "echo 1 > $SYS/remote_target_nodenum"
 
@@ -102,6 +103,7 @@ refused "manual_node_up -1" $SYS/manual_node_up -1 "Invalid argument"
 for v in garbage 2 -1 Y N "" "1 2" " 1" 10; do
 	refused "pers_remotify_enable '$v'" $SYS/pers_remotify_enable "$v" "Invalid argument"
 	refused "eph_remotify_enable '$v'" $SYS/eph_remotify_enable "$v" "Invalid argument"
+	refused "pers_prefetch_enable '$v'" $SYS/pers_prefetch_enable "$v" "Invalid argument"
 done
 refused "a write of two lines" $SYS/remote_target_nodenum "$(printf '1\n2')" "Invalid argument"
 
