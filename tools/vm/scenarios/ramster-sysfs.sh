@@ -176,6 +176,6 @@ check "rmmod ramster" rmmod $MODULE
 check_fails "after rmmod: no $SYS" test -e $SYS
 check_fails "after rmmod: no debugfs ramster/" test -e $DBG
 check "modprobe ramster mode=ramster again" modprobe $MODULE mode=ramster
-check_eq "settings start from the defaults again" "|-1|1|1" "$(state)"
+check_eq "settings start from the defaults again" "|-1|1|1|1" "$(state)"
 check "rmmod ramster again" rmmod $MODULE
 finish
