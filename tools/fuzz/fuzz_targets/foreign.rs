@@ -106,7 +106,11 @@ impl Server {
             assert_eq!(pers, c.count(PoolKind::Persistent), "persistent pages");
             assert!(eph <= c.count(PoolKind::Ephemeral), "ephemeral pages");
             let frames = c.store.frames().live() as u64 * PAGE_SIZE as u64;
-            assert_eq!(c.store.counters().frame_bytes(), frames, "frames out vs counted");
+            assert_eq!(
+                c.store.counters().frame_bytes(),
+                frames,
+                "frames out vs counted"
+            );
         }
         assert!(
             total <= self.limit.total,
@@ -122,8 +126,16 @@ impl Server {
         };
         let (eph, pers) = c.store.zpage_counts();
         let freed = c.store.destroy_all_pools();
-        assert_eq!(freed as u64, eph + pers, "destroy_all_pools freed another count");
-        assert_eq!(c.store.frames().live(), 0, "frames still out after destroy_all_pools");
+        assert_eq!(
+            freed as u64,
+            eph + pers,
+            "destroy_all_pools freed another count"
+        );
+        assert_eq!(
+            c.store.frames().live(),
+            0,
+            "frames still out after destroy_all_pools"
+        );
         assert_eq!(c.store.zpage_counts(), (0, 0));
         assert_eq!(c.store.counters().frame_bytes(), 0);
         let mut out = [0u8; REPLY_LEN];
@@ -198,7 +210,11 @@ fn request(u: &mut Unstructured, server: &mut Server, who: usize) -> Result<()> 
         return Ok(());
     };
     let key = key(u, op)?;
-    let put = if op == TmemOp::Put { data(u)? } else { Vec::new() };
+    let put = if op == TmemOp::Put {
+        data(u)?
+    } else {
+        Vec::new()
+    };
     let mut payload = vec![0u8; KEY_LEN + REPLY_LEN];
     let len = encode_request(
         &TmemRequest {
@@ -246,7 +262,11 @@ fn request(u: &mut Unstructured, server: &mut Server, who: usize) -> Result<()> 
 }
 
 /// `serve` of `src/ramster_kernel/foreign.rs`, on the host, with the model's checks.
-fn serve(server: &mut Server, who: usize, req: &TmemRequest<'_>) -> core::result::Result<(), Status> {
+fn serve(
+    server: &mut Server,
+    who: usize,
+    req: &TmemRequest<'_>,
+) -> core::result::Result<(), Status> {
     let id = u16::try_from(req.key.pool_id).map_err(|_| Status::BadPayload)?;
     let kind = if req.key.persistent {
         PoolKind::Persistent
@@ -269,15 +289,24 @@ fn serve(server: &mut Server, who: usize, req: &TmemRequest<'_>) -> core::result
                 pages: BTreeMap::new(),
             });
             let state = c.pools.get(slot).copied();
-            let other_kind = |s: Option<PoolState>| {
-                matches!(s, Some(PoolState::Live(live)) if live != kind)
-            };
-            let put = c
-                .store
-                .put_within(&limit, others, pool, kind, &oid, index, req.data, Gfp::NoWait);
+            let other_kind =
+                |s: Option<PoolState>| matches!(s, Some(PoolState::Live(live)) if live != kind);
+            let put = c.store.put_within(
+                &limit,
+                others,
+                pool,
+                kind,
+                &oid,
+                index,
+                req.data,
+                Gfp::NoWait,
+            );
             match put {
                 Ok(()) => {
-                    assert!(!other_kind(state), "a put went into a pool of the other kind");
+                    assert!(
+                        !other_kind(state),
+                        "a put went into a pool of the other kind"
+                    );
                     c.pools[slot] = PoolState::Live(kind);
                     c.pages.insert(k, (kind, req.data.to_vec()));
                 }
@@ -325,7 +354,10 @@ fn serve(server: &mut Server, who: usize, req: &TmemRequest<'_>) -> core::result
                 }
                 (Err(GetMiss::NotFound), None) => {}
                 (Err(miss), expected) => {
-                    panic!("get: {miss:?}, expected {:?} bytes", expected.map(|e| e.1.len()))
+                    panic!(
+                        "get: {miss:?}, expected {:?} bytes",
+                        expected.map(|e| e.1.len())
+                    )
                 }
             }
             Ok(())

@@ -122,7 +122,11 @@ impl Link {
     fn accept(&mut self, w: &Wire) {
         let mut copy = w.payload.clone();
         assert_eq!(self.rx.open(&w.header, &mut copy, &w.tag), Ok(()));
-        assert_eq!(copy, w.plain, "frame {} opened to another payload", self.opened);
+        assert_eq!(
+            copy, w.plain,
+            "frame {} opened to another payload",
+            self.opened
+        );
         self.opened += 1;
         if self.history.len() == 8 {
             self.history.remove(0);
@@ -176,11 +180,9 @@ fn step(u: &mut Unstructured, link: &mut Link) -> Result<()> {
             link.refuse(&w.header, &w.payload, &t);
         }
         // An earlier frame again.
-        5 => {
-            if !link.history.is_empty() {
-                let old = link.history[u.choose_index(link.history.len())?].clone();
-                link.refuse(&old.header, &old.payload, &old.tag);
-            }
+        5 if !link.history.is_empty() => {
+            let old = link.history[u.choose_index(link.history.len())?].clone();
+            link.refuse(&old.header, &old.payload, &old.tag);
         }
         // The next frame overtakes this one (or this one was dropped): refused, then both
         // arrive in order.

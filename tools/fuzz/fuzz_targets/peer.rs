@@ -326,8 +326,18 @@ fn step(u: &mut Unstructured, s: &mut State) -> Result<()> {
     let link = peer.connection().state();
     let up = peer.liveness() == Liveness::Up;
     assert_eq!(s.up, up, "node events and liveness disagree");
-    assert_eq!(peer.period() == 0, !up, "period {} while {:?}", peer.period(), peer.liveness());
-    assert_eq!(s.link_up, link == LinkState::Up, "link events and state disagree");
+    assert_eq!(
+        peer.period() == 0,
+        !up,
+        "period {} while {:?}",
+        peer.period(),
+        peer.liveness()
+    );
+    assert_eq!(
+        s.link_up,
+        link == LinkState::Up,
+        "link events and state disagree"
+    );
     if link == LinkState::Up {
         assert!(up, "the link is up while the node is down");
     }
@@ -335,7 +345,11 @@ fn step(u: &mut Unstructured, s: &mut State) -> Result<()> {
         link,
         LinkState::Connecting | LinkState::Handshaking | LinkState::Up
     );
-    assert_eq!(peer.connection().current().is_some(), needs_socket, "{link:?}");
+    assert_eq!(
+        peer.connection().current().is_some(),
+        needs_socket,
+        "{link:?}"
+    );
     if matches!(link, LinkState::Connecting | LinkState::Handshaking) {
         assert_eq!(s.role, Role::Connector);
     }

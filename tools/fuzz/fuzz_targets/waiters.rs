@@ -49,7 +49,11 @@ struct Model {
 
 impl Model {
     fn waiting_on(&self, conn: ConnId) -> usize {
-        self.slots.iter().flatten().filter(|p| p.conn == conn).count()
+        self.slots
+            .iter()
+            .flatten()
+            .filter(|p| p.conn == conn)
+            .count()
     }
 
     fn len(&self) -> usize {
@@ -99,7 +103,12 @@ fn fail_all(t: &mut WaiterTable<SLOTS>, m: &mut Model, c: ConnId, node_down: boo
     assert_eq!(m.waiting_on(c), 0, "fail_conn left requests of {c:?}");
 }
 
-fn step(u: &mut Unstructured, t: &mut WaiterTable<SLOTS>, m: &mut Model, now: &mut u64) -> Result<()> {
+fn step(
+    u: &mut Unstructured,
+    t: &mut WaiterTable<SLOTS>,
+    m: &mut Model,
+    now: &mut u64,
+) -> Result<()> {
     match u.int_in_range(0..=7u8)? {
         0 | 1 => {
             let c = conn(u)?;
