@@ -165,7 +165,32 @@ fn data(u: &mut Unstructured) -> Result<Vec<u8>> {
         .collect())
 }
 
-fn key(u: &mut Unstructured, op: TmemOp) -> Result<PageKey> {
+/// The key of a request: often one the client holds a page at (by the model), so that gets
+/// find pages and puts replace them; else any.
+fn key(u: &mut Unstructured, op: TmemOp, held: Option<&Client>) -> Result<PageKey> {
+    if let Some(c) = held.filter(|c| !c.pages.is_empty()) {
+        if u.arbitrary()? {
+            let at = u.choose_index(c.pages.len())?;
+            if let Some((&(pool, oid, index), &(kind, _))) = c.pages.iter().nth(at) {
+                let mut key = PageKey {
+                    pool_id: u32::from(pool),
+                    persistent: kind == PoolKind::Persistent,
+                    oid,
+                    index,
+                };
+                // Sometimes with the other kind, as a client that remade the pool would.
+                if u.ratio(1, 16)? {
+                    key.persistent = !key.persistent;
+                }
+                match op {
+                    TmemOp::FlushObject => key.index = 0,
+                    TmemOp::DestroyPool => (key.oid, key.index) = ([0; 3], 0),
+                    _ => {}
+                }
+                return Ok(key);
+            }
+        }
+    }
     let pool_id = match u.int_in_range(0..=9u8)? {
         0..=5 => u.int_in_range(0..=3u32)?,
         6 | 7 => u.int_in_range(0..=MAX_POOLS_PER_CLIENT as u32 + 1)?,
@@ -209,7 +234,7 @@ fn request(u: &mut Unstructured, server: &mut Server, who: usize) -> Result<()> 
     let Some(op) = TmemOp::from_code(code) else {
         return Ok(());
     };
-    let key = key(u, op)?;
+    let key = key(u, op, server.clients[who].as_ref())?;
     let put = if op == TmemOp::Put {
         data(u)?
     } else {
