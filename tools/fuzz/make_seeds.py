@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Writes the frame decoder's seed inputs to seeds/: valid streams the fuzzer mutates from.
+"""Writes the frame decoder's seed inputs to seeds/frame_decoder/: valid streams the fuzzer
+mutates from.
 
 The frames follow Documentation/wire-protocol.rst (protocol version 2). The fuzz target's
 connection (node 0 accepting node 1, cluster "fuzz", default timeouts) starts with a socket that
@@ -61,8 +62,8 @@ def page(data: bytes) -> bytes:
 
 
 def main() -> None:
-    out = Path(__file__).resolve().parent / "seeds"
-    out.mkdir(exist_ok=True)
+    out = Path(__file__).resolve().parent / "seeds" / "frame_decoder"
+    out.mkdir(parents=True, exist_ok=True)
     data = bytes(range(256)) * 4
     seeds = {
         "handshake": frame(0x01, hello(1, 0)) + frame(0x06, settings(1, 0) + bytes(MAC_LEN)),
