@@ -164,9 +164,7 @@ impl fmt::Display for CloseReason {
             CloseReason::ConnectTimeout => f.write_str("connect timed out"),
             CloseReason::IdleTimeout => f.write_str("nothing heard for the idle timeout"),
             CloseReason::PeerClosed => f.write_str("closed by the peer"),
-            CloseReason::SendTimedOut => {
-                f.write_str("a send timed out (the peer stopped reading)")
-            }
+            CloseReason::SendTimedOut => f.write_str("a send timed out (the peer stopped reading)"),
             CloseReason::SendFailed => f.write_str("a send failed"),
             CloseReason::Protocol(e) => write!(f, "protocol violation: {e}"),
             CloseReason::Unexpected(t) => {
