@@ -180,6 +180,13 @@ impl Connection {
             Event::Closed { conn } if Some(conn) == self.current => {
                 self.close(now, CloseReason::PeerClosed, &mut actions)
             }
+            Event::SendFailed { conn, timed_out } if Some(conn) == self.current => {
+                let reason = match timed_out {
+                    true => CloseReason::SendTimedOut,
+                    false => CloseReason::SendFailed,
+                };
+                self.close(now, reason, &mut actions)
+            }
             Event::Invalid { conn, error } if Some(conn) == self.current => {
                 self.close(now, CloseReason::Protocol(error), &mut actions)
             }
@@ -206,6 +213,7 @@ impl Connection {
             | Event::HandshakeFailed { .. }
             | Event::FrameMac { .. }
             | Event::Closed { .. }
+            | Event::SendFailed { .. }
             | Event::Invalid { .. }
             | Event::Heard { .. }
             | Event::Frame { .. } => {}

@@ -79,6 +79,14 @@ pub enum Event {
         /// The socket.
         conn: ConnId,
     },
+    /// This side shut `conn` down because a frame's send failed.
+    SendFailed {
+        /// The socket.
+        conn: ConnId,
+        /// Whether the send ran out of time (the peer did not take the frame within the send
+        /// timeout), rather than failing at once.
+        timed_out: bool,
+    },
     /// The heartbeat declared the peer down: close now.
     DeclaredDown,
     /// The peer was removed or the local node stops: close, and stay closed.
@@ -127,6 +135,10 @@ pub enum CloseReason {
     IdleTimeout,
     /// The peer closed the connection or it failed.
     PeerClosed,
+    /// A frame's send did not finish within the send timeout: the peer stopped reading.
+    SendTimedOut,
+    /// A frame's send failed.
+    SendFailed,
     /// The peer broke the frame rules.
     Protocol(WireError),
     /// A frame of a type not allowed at this point (before or after the handshake).
@@ -152,6 +164,8 @@ impl fmt::Display for CloseReason {
             CloseReason::ConnectTimeout => f.write_str("connect timed out"),
             CloseReason::IdleTimeout => f.write_str("nothing heard for the idle timeout"),
             CloseReason::PeerClosed => f.write_str("closed by the peer"),
+            CloseReason::SendTimedOut => f.write_str("a send timed out (the peer stopped reading)"),
+            CloseReason::SendFailed => f.write_str("a send failed"),
             CloseReason::Protocol(e) => write!(f, "protocol violation: {e}"),
             CloseReason::Unexpected(t) => {
                 write!(

@@ -488,6 +488,22 @@ fn closes_and_violations_take_the_link_down() {
         ]
     );
     assert_eq!(c.next_deadline(), None, "the acceptor waits for the peer");
+    // This side's own failed send: the log says so, not that the peer closed it.
+    for (timed_out, reason) in [
+        (true, CloseReason::SendTimedOut),
+        (false, CloseReason::SendFailed),
+    ] {
+        let mut c = connector_up();
+        let conn = ConnId(1);
+        assert_eq!(
+            actions(c.handle(5, Event::SendFailed { conn, timed_out })),
+            [Action::Close(conn, reason), Action::LinkDown]
+        );
+    }
+    assert_eq!(
+        CloseReason::SendTimedOut.to_string(),
+        "a send timed out (the peer stopped reading)"
+    );
     // A frame that fails its MAC (altered, replayed, forged) ends the link too.
     for mut c in [connector_up(), acceptor_up()] {
         let error = FrameMacError::BadTag(3);
@@ -513,6 +529,11 @@ fn stale_sockets_are_ignored() {
     for mut c in [connector_up(), acceptor_up()] {
         let before = c;
         assert_eq!(actions(c.handle(5, Event::Closed { conn: ConnId(9) })), []);
+        let stale_send = Event::SendFailed {
+            conn: ConnId(9),
+            timed_out: true,
+        };
+        assert_eq!(actions(c.handle(5, stale_send)), []);
         assert_eq!(actions(c.handle(5, app_frame(0))), []);
         assert_eq!(
             actions(c.handle(5, handshake_frame(2, MessageType::Hello))),
@@ -719,6 +740,7 @@ enum Step {
     HandshakeFailed { which: u8 },
     FrameMac { which: u8 },
     Closed { which: u8 },
+    SendFailed { which: u8, timed_out: bool },
     DeclaredDown,
     Stop,
 }
@@ -739,7 +761,9 @@ fn any_step() -> impl Strategy<Value = Step> {
         1 => which.clone().prop_map(|which| Step::Invalid { which }),
         1 => which.clone().prop_map(|which| Step::HandshakeFailed { which }),
         1 => which.clone().prop_map(|which| Step::FrameMac { which }),
-        1 => which.prop_map(|which| Step::Closed { which }),
+        1 => which.clone().prop_map(|which| Step::Closed { which }),
+        1 => (which, any::<bool>())
+            .prop_map(|(which, timed_out)| Step::SendFailed { which, timed_out }),
         1 => Just(Step::DeclaredDown),
         1 => Just(Step::Stop),
     ]
@@ -800,6 +824,10 @@ proptest! {
                     error: FrameMacError::BadTag(0),
                 },
                 Step::Closed { which } => Event::Closed { conn: pick(&c, which) },
+                Step::SendFailed { which, timed_out } => Event::SendFailed {
+                    conn: pick(&c, which),
+                    timed_out,
+                },
                 Step::DeclaredDown => Event::DeclaredDown,
                 Step::Stop => Event::Stop,
             };

@@ -13,7 +13,7 @@ use super::socket::{Deadline, Received, Socket};
 use crate::cluster::errno;
 use crate::cluster::frame_mac::FrameKey;
 use crate::cluster::wire::MAX_PAYLOAD_LEN;
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use kernel::new_mutex;
 use kernel::prelude::*;
 use kernel::sync::{Arc, Mutex};
@@ -42,6 +42,8 @@ pub(crate) struct Conn {
     detached_send: AtomicBool,
     /// When the receive worker last dispatched a message frame by itself (ms; 0: never).
     heard: AtomicU64,
+    /// The errno of the failed send that shut the connection down (0: none did).
+    send_failed: AtomicI32,
 }
 
 impl Conn {
@@ -54,14 +56,39 @@ impl Conn {
                 open: AtomicBool::new(false),
                 detached_send: AtomicBool::new(false),
                 heard: AtomicU64::new(0),
+                send_failed: AtomicI32::new(0),
             }),
             GFP_KERNEL,
         )
     }
 
     /// Seals and sends one frame (header, payload, tag) as a whole; `ENOTCONN` before the
-    /// handshake gave the connection its key.
+    /// handshake gave the connection its key. A frame that fails to go out, or to go out in
+    /// time, leaves the stream broken: the connection is shut down, and
+    /// [`Conn::send_failure`] tells its receive worker why.
     pub(crate) fn send(&self, head: &[u8], payload: &[u8]) -> Result {
+        let sent = self.seal_and_send(head, payload);
+        if let Err(e) = sent {
+            let _ = self.send_failed.compare_exchange(
+                0,
+                e.to_errno(),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            );
+            self.shutdown();
+        }
+        sent
+    }
+
+    /// Whether a failed send shut the connection down: `Some(true)` if it timed out.
+    pub(crate) fn send_failure(&self) -> Option<bool> {
+        match self.send_failed.load(Ordering::Acquire) {
+            0 => None,
+            errno => Some(errno == EAGAIN.to_errno()),
+        }
+    }
+
+    fn seal_and_send(&self, head: &[u8], payload: &[u8]) -> Result {
         let mut sealer = self.send_lock.lock();
         let Sealer { key, scratch } = sealer.as_mut().ok_or(super::errno(errno::ENOTCONN))?;
         let start = super::now_ms();

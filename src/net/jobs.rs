@@ -69,12 +69,9 @@ impl Jobs {
     }
 }
 
-/// Sends a control frame on `c`; a failed send closes the connection.
+/// Sends a control frame on `c`; a failed send closes the connection ([`Conn::send`]).
 fn send(c: &Conn, frame: &[u8; CONTROL_MAX], len: usize) {
-    let frame = frame.get(..len).unwrap_or(&[]);
-    if c.send(frame, &[]).is_err() {
-        c.shutdown();
-    }
+    let _ = c.send(frame.get(..len).unwrap_or(&[]), &[]);
 }
 
 /// Sends a control frame on `c` from a work item of `queue`, unless one still waits there.

@@ -177,7 +177,7 @@ impl Shared {
     ) -> Result {
         let head = header_bytes(&Header::one_way(msg_type, payload_len(payload)?))?;
         let (c, _) = self.state.lock().open_conn(to)?;
-        c.send(&head, payload).inspect_err(|_| c.shutdown())
+        c.send(&head, payload)
     }
 
     /// Sends a request of `msg_type` to node `to` and waits up to `timeout_ms` for the reply,
@@ -283,10 +283,7 @@ impl Shared {
             }
         }
         let head = header_bytes(&Header::request(msg_type, len, id))?;
-        if let Err(e) = c.send(&head, payload) {
-            c.shutdown();
-            return Err(e);
-        }
+        c.send(&head, payload)?;
         Ok(sent)
     }
 

@@ -239,11 +239,22 @@ pub(crate) fn expire(shared: &Arc<Shared>, num: NodeNum) -> Result {
     Ok(())
 }
 
-/// Sends a `REPLY` to `request_id` on `c`; a failed send closes the connection.
+/// Sends a `REPLY` to `request_id` on `c`; a failed send closes the connection ([`Conn::send`]).
 fn send_reply(c: &Conn, request_id: u64, status: Status, payload: &[u8]) {
-    let sent = reply_header(request_id, status, payload.len()).map(|head| c.send(&head, payload));
-    if !matches!(sent, Some(Ok(()))) {
-        c.shutdown();
+    match reply_header(request_id, status, payload.len()) {
+        Some(head) => {
+            let _ = c.send(&head, payload);
+        }
+        None => c.shutdown(),
+    }
+}
+
+/// What ended the stream of `conn` on `c`: this side's failed send, if one shut it down, else
+/// the peer.
+fn end_of_stream(c: &Conn, conn: ConnId) -> Event {
+    match c.send_failure() {
+        Some(timed_out) => Event::SendFailed { conn, timed_out },
+        None => Event::Closed { conn },
     }
 }
 
@@ -367,7 +378,7 @@ pub(crate) fn receive(
     loop {
         let (head, rest) = frame.split_at_mut(HEADER_LEN);
         if !matches!(c.recv_exact(head), Ok(Received::Full)) {
-            deliver(&shared, num, gen, Event::Closed { conn });
+            deliver(&shared, num, gen, end_of_stream(&c, conn));
             break;
         }
         let header = match decode_header(head) {
@@ -386,7 +397,7 @@ pub(crate) fn receive(
         if !matches!(c.recv_exact(payload), Ok(Received::Full))
             || !matches!(c.recv_exact(&mut tag), Ok(Received::Full))
         {
-            deliver(&shared, num, gen, Event::Closed { conn });
+            deliver(&shared, num, gen, end_of_stream(&c, conn));
             break;
         }
         if let Err(error) = key.open(head, payload, &tag) {

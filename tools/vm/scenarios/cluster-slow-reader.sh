@@ -20,6 +20,8 @@ if [ "$NODE" = 0 ]; then
 	longest=$(counter_value send_longest_ms)
 	echo "  one-way messages sent: $(selftest_value one_way_sent); longest send: $longest ms"
 	check "no send took longer than the 4 s send timeout (and 0.5 s of slack)" [ "$longest" -le 4500 ]
+	check "the log says a send timed out, not that the peer closed the link" \
+		sh -c "dmesg | grep -F 'cluster: node 1: connection closed: a send timed out (the peer stopped reading)'"
 	# It sent a keepalive every 500 ms: a receive worker that waited on the blocked send side
 	# to answer one stopped hearing it and found it silent.
 	check_fails "node 1 was never declared down for silence" \
