@@ -96,10 +96,11 @@ impl<S: FrameSource> Store<S> {
         zpage: &[u8],
         gfp: Gfp,
     ) -> Result<(), PutRefused> {
-        let tmem_pool = self
-            .client()
-            .pool_at(pool, kind, gfp)
-            .map_err(|_| PutRefused::NoPool)?;
+        let Ok(tmem_pool) = self.client().pool_at(pool, kind, gfp) else {
+            // A live pool of the other kind: its page at the key is dropped as on any refusal.
+            self.flush_page(pool, oid, index);
+            return Err(PutRefused::NoPool);
+        };
         let owner = Owner {
             pool,
             oid: *oid,

@@ -181,3 +181,35 @@ fn a_persistent_put_past_the_share_evicts_the_clients_ephemeral_pages_first() {
         .get_compressed(PoolId(0), &Oid([1, 0, 0]), 0, false, &mut out)
         .is_err());
 }
+
+#[test]
+fn a_put_refused_for_the_pools_other_kind_drops_the_old_page() {
+    // A put into a live pool id with the other kind is refused; as on every refusal, the page
+    // the client had at that key is gone (its copy changed), never served stale.
+    let store = client(64);
+    let oid = Oid([3, 1, 4]);
+    let pool = PoolId(2);
+    assert_eq!(
+        store.put_compressed(
+            pool,
+            PoolKind::Persistent,
+            &oid,
+            5,
+            &[0x11; 40],
+            Gfp::Kernel
+        ),
+        Ok(())
+    );
+    assert_eq!(
+        store.put_compressed(pool, PoolKind::Ephemeral, &oid, 5, &[0x22; 40], Gfp::Kernel),
+        Err(PutRefused::NoPool)
+    );
+    let mut out = [0u8; 64];
+    assert!(
+        store
+            .get_compressed(pool, &oid, 5, false, &mut out)
+            .is_err(),
+        "the refused put left the old page to be served"
+    );
+    assert_eq!(store.footprint_bytes(), store.client().index_bytes());
+}

@@ -24,7 +24,7 @@
 //!   it is flushed, taken, replaced, refused or its pool destroyed, for an ephemeral page unless
 //!   it was evicted; a key never put, or whose page went, is not found; a get never finds a page
 //!   corrupt;
-//! - a refused put drops the old page at its key, except when the pool id is live with the other
+//! - a refused put drops the old page at its key, also when the pool id is live with the other
 //!   kind (`NO_POOL`, which only a pool id out of range or of the other kind gets);
 //! - the store's page counts: the persistent ones equal the model's, the ephemeral ones at most
 //!   the model's; the frames the source handed out are the frames the counters show;
@@ -340,6 +340,7 @@ fn serve(
                         state.is_none() || other_kind(state) || state == Some(PoolState::Unknown),
                         "NO_POOL for pool {id} ({state:?}) of kind {kind:?}"
                     );
+                    c.pages.remove(&k);
                 }
                 Err(refused) => {
                     c.pages.remove(&k);
