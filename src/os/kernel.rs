@@ -394,11 +394,8 @@ impl<T> SpinLockVec<T> {
         let n = n.max(1);
         let mut locks = KVec::with_capacity(n, flags_of(gfp)).map_err(|_| AllocError)?;
         for i in 0..n {
-            let lock = KBox::pin_init(
-                SpinLock::new(init(i), class.name, class.key),
-                flags_of(gfp),
-            )
-            .map_err(|_| AllocError)?;
+            let lock = KBox::pin_init(SpinLock::new(init(i), class.name, class.key), flags_of(gfp))
+                .map_err(|_| AllocError)?;
             // Within the capacity reserved above: never allocates.
             locks.push(lock, flags_of(gfp)).map_err(|_| AllocError)?;
         }

@@ -392,8 +392,14 @@ fn pages_in_every_shard_are_found_freed_and_evicted_from_any_home() {
     // Shard 0's puts: 6 free frames, then 6 evictions, of every shard's frames in turn.
     let mut scratch = scratch_at(0);
     for i in 0..12u32 {
-        s.put(swap, &oid(3), i, &page(80 + u64::from(i), 2300), &mut scratch)
-            .expect("pers put");
+        s.put(
+            swap,
+            &oid(3),
+            i,
+            &page(80 + u64::from(i), 2300),
+            &mut scratch,
+        )
+        .expect("pers put");
     }
     assert_eq!(s.counters().pers_ate_eph.get(), 6);
     assert_eq!(s.zbud_stats().0.pageframes, 0);
