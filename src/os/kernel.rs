@@ -384,7 +384,10 @@ pub struct SpinLockVec<T>(KVec<Pin<KBox<SpinLock<T>>>>);
 
 impl<T> SpinLockVec<T> {
     /// Allocates `n` locks (at least one) and fills lock `i` with `init(i)`, each in place. The
-    /// locks belong to lockdep class `class`. On failure nothing is left allocated.
+    /// locks belong to lockdep class `class`. On failure nothing is left allocated. Never inlined:
+    /// a `T` is built on this frame, and a caller making several arrays of large `T`s (the
+    /// store's shards) would otherwise hold them all in one frame.
+    #[inline(never)]
     pub fn new(
         n: usize,
         mut init: impl FnMut(usize) -> T,
