@@ -308,12 +308,41 @@ impl<T> SpinLockVec<T> {
     }
 
     /// Takes lock `i % len` and returns its guard. Spins (here: blocks) while another holder
-    /// has it.
+    /// has it; such a wait is counted (see [`lock_vec_waits`]).
     pub fn lock(&self, i: usize) -> SpinGuard<'_, T> {
         let lock = &self.0[i % self.0.len().max(1)];
         LOCKS_TAKEN.with(|n| n.set(n.get().wrapping_add(1)));
-        lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        let waited = match lock.try_lock() {
+            Ok(guard) => Ok(guard),
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => Ok(poisoned.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => Err(()),
+        };
+        LOCK_VEC_WAITS.with(|w| {
+            let (taken, waits) = w.get();
+            w.set((
+                taken.wrapping_add(1),
+                waits.wrapping_add(u64::from(waited.is_err())),
+            ));
+        });
+        match waited {
+            Ok(guard) => guard,
+            Err(()) => lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner()),
+        }
     }
+}
+
+std::thread_local! {
+    /// [`SpinLockVec`] locks this thread has taken, and how many of them another thread held at
+    /// that moment (see [`lock_vec_waits`]).
+    static LOCK_VEC_WAITS: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
+}
+
+/// (taken, waited): the [`SpinLockVec`] locks this thread has taken so far, and how many of those
+/// it found held by another thread and waited for. Host only: what a benchmark reads to see how
+/// often its threads wait for one another, whatever the host's load does to its timings. Per
+/// thread, so that counting shares no cache line between threads.
+pub fn lock_vec_waits() -> (u64, u64) {
+    LOCK_VEC_WAITS.with(Cell::get)
 }
 
 /// A value created at most once, on first use, and then shared read-only until the slot is

@@ -270,13 +270,15 @@ def store_table(runs: list) -> list:
         rows = []
         for t in STORE_THREADS:
             b, a = r.num(f"store_before_t{t}_ops_per_s"), r.num(f"store_after_t{t}_ops_per_s")
+            bw, aw = (r.num(f"store_{c}_t{t}_waits_per_1000") for c in ("before", "after"))
             rows.append([f"{t} thread{'s' if t > 1 else ''}", f"{b:.0f}",
-                         f"{b / base['before']:.2f}x", f"{a:.0f}", f"{a / base['after']:.2f}x",
-                         f"{a / b:.2f}x"])
+                         f"{b / base['before']:.2f}x", f"{bw:.2f}", f"{a:.0f}",
+                         f"{a / base['after']:.2f}x", f"{aw:.2f}", f"{a / b:.2f}x"])
         out += [f"Host: zcache store swap path, {before:.0f} shard vs {after:.0f} shards "
                 "(cargo bench --bench store)"] + head[:1]
-        out.append(table(["threads", "1 shard ops/s", "vs 1 thread", f"{after:.0f} shards ops/s",
-                          "vs 1 thread", "after/before"], rows))
+        out.append(table(["threads", "1 shard ops/s", "vs 1 thread", "waits", f"{after:.0f} shards "
+                          "ops/s", "vs 1 thread", "waits", "after/before"], rows))
+        out.append("waits: shard-lock acquisitions that found the lock held, per 1000")
         cpus = r.num("store_host_cpus")
         two = [r.num(f"store_{c}_t2_ops_per_s") / base[c] for c in ("before", "after")]
         out.append(f"2 threads against 1: {two[0]:.2f}x before, {two[1]:.2f}x after "

@@ -121,6 +121,9 @@ class ReportTest(unittest.TestCase):
                    ("store_before_t1_ops_per_s", 100000), ("store_before_t2_ops_per_s", 140000),
                    ("store_before_t4_ops_per_s", 130000), ("store_after_t1_ops_per_s", 100000),
                    ("store_after_t2_ops_per_s", 190000), ("store_after_t4_ops_per_s", 185000)]
+        waits = {"before": (0, 12.5, 40), "after": (0, 0, 0.25)}
+        numbers += [(f"store_{c}_t{t}_waits_per_1000", w)
+                    for c, ws in waits.items() for t, w in zip((1, 2, 4), ws)]
         console = "\n".join(["zcache store, swap path: 1536 pages per thread"]
                             + [f"BENCH-RESULT: {k} {v}" for k, v in numbers])
         text, ok = report.render([report.Run(store, [console], [], 0.0)], "6.12", "make bench")
@@ -128,8 +131,8 @@ class ReportTest(unittest.TestCase):
         self.assertIn("1 shard vs 4 shards (cargo bench --bench store)", text)
         self.assertIn("zcache store, swap path: 1536 pages per thread", text)
         two = next(line for line in text.splitlines() if line.startswith("2 threads "))
-        self.assertEqual(two.split(), ["2", "threads", "140000", "1.40x", "190000", "1.90x",
-                                       "1.36x"])
+        self.assertEqual(two.split(), ["2", "threads", "140000", "1.40x", "12.50", "190000",
+                                       "1.90x", "0.00", "1.36x"])
         self.assertIn("2 threads against 1: 1.40x before, 1.90x after (at most 2.00x", text)
         short = report.Run(store, [console.replace("BENCH-RESULT: store_after_t4_ops_per_s", "")],
                            [], 0.0)

@@ -12,9 +12,12 @@
 //! thread, then gets each back with an exclusive get (a swap-in), checking every byte. ops/s
 //! counts puts and gets of all threads, from the first thread's start to the last one's end;
 //! each figure is the best of seven runs, the two stores' runs interleaved (on a shared host the
-//! best run is the one least disturbed by other work, for either store alike).
+//! best run is the one least disturbed by other work, for either store alike). Beside it, how
+//! often a thread found the zbud or packed lock it took held by another thread (the host
+//! facade counts it per thread), over all seven runs: the contention itself, which a loaded
+//! host's timings can hide.
 
-use ramster::os::{Gfp, PAGE_SIZE};
+use ramster::os::{lock_vec_waits, Gfp, PAGE_SIZE};
 use ramster::tmem::{PoolId, PoolKind};
 use ramster::zcache::bench_pages::{fill_page, PageKind};
 use ramster::zcache::frames::HeapFrames;
@@ -73,8 +76,22 @@ fn swap(store: &Store<HeapFrames>, pool: PoolId, t: usize, pages: &[Page]) -> u6
     ops
 }
 
-/// One run: `threads` threads on a fresh store of `shards` shards; returns ops/s.
-fn run(shards: usize, threads: usize, pages: &[Vec<Page>]) -> f64 {
+/// One run's ops/s, and the shard locks its threads took and how many of those they waited for.
+#[derive(Clone, Copy)]
+struct Sample {
+    rate: f64,
+    taken: u64,
+    waits: u64,
+}
+
+const FAILED: Sample = Sample {
+    rate: f64::NAN,
+    taken: 0,
+    waits: 0,
+};
+
+/// One run: `threads` threads on a fresh store of `shards` shards.
+fn run(shards: usize, threads: usize, pages: &[Vec<Page>]) -> Sample {
     let per_thread = pages.first().map_or(0, Vec::len);
     // Room for every page: the locks are measured, not eviction.
     let Ok(store) = Store::new_sharded(
@@ -83,22 +100,26 @@ fn run(shards: usize, threads: usize, pages: &[Vec<Page>]) -> f64 {
         shards,
         Gfp::Kernel,
     ) else {
-        return f64::NAN;
+        return FAILED;
     };
     let store = store.with_small_swap_pages(SmallSwapPages::BesideOrPacked);
     let Ok(pool) = store.new_pool(PoolKind::Persistent, Gfp::Kernel) else {
-        return f64::NAN;
+        return FAILED;
     };
     let barrier = Barrier::new(threads);
-    let results: Vec<(Instant, Instant, u64)> = thread::scope(|s| {
+    let results: Vec<(Instant, Instant, u64, (u64, u64))> = thread::scope(|s| {
         let workers: Vec<_> = (0..threads)
             .map(|t| {
                 let (store, barrier, mine) = (&store, &barrier, &pages[t]);
                 s.spawn(move || {
                     barrier.wait();
+                    let locks = lock_vec_waits();
                     let start = Instant::now();
                     let ops = swap(store, pool, t, mine);
-                    (start, Instant::now(), ops)
+                    let end = Instant::now();
+                    let after = lock_vec_waits();
+                    let locks = (after.0 - locks.0, after.1 - locks.1);
+                    (start, end, ops, locks)
                 })
             })
             .collect();
@@ -109,16 +130,25 @@ fn run(shards: usize, threads: usize, pages: &[Vec<Page>]) -> f64 {
     let ops: u64 = results.iter().map(|r| r.2).sum();
     if let Err(e) = store.audit() {
         eprintln!("store audit failed: {e:?}");
-        return f64::NAN;
+        return FAILED;
     }
-    match (start, end) {
+    let rate = match (start, end) {
         (Some(s), Some(e)) => ops as f64 / (e - s).as_secs_f64(),
         _ => f64::NAN,
+    };
+    Sample {
+        rate,
+        taken: results.iter().map(|r| (r.3).0).sum(),
+        waits: results.iter().map(|r| (r.3).1).sum(),
     }
 }
 
-fn best(v: Vec<f64>) -> f64 {
-    v.into_iter().fold(f64::NAN, f64::max)
+/// The best rate of `v`, and the share of lock acquisitions that waited over all of `v`.
+fn best(v: &[Sample]) -> (f64, f64) {
+    let rate = v.iter().map(|s| s.rate).fold(f64::NAN, f64::max);
+    let taken: u64 = v.iter().map(|s| s.taken).sum();
+    let waits: u64 = v.iter().map(|s| s.waits).sum();
+    (rate, waits as f64 / taken.max(1) as f64)
 }
 
 fn main() {
@@ -137,6 +167,7 @@ fn main() {
     println!("BENCH-RESULT: store_host_cpus {cpus}");
     let configs = [("before", 1usize), ("after", sharded)];
     let mut rates = [[0f64; THREADS.len()]; 2];
+    let mut waited = [[0f64; THREADS.len()]; 2];
     for (ti, &threads) in THREADS.iter().enumerate() {
         let mut samples = [Vec::new(), Vec::new()];
         for _ in 0..RUNS {
@@ -144,23 +175,25 @@ fn main() {
                 samples[ci].push(run(shards, threads, &pages[..threads]));
             }
         }
-        for (ci, s) in samples.into_iter().enumerate() {
-            rates[ci][ti] = best(s);
+        for (ci, s) in samples.iter().enumerate() {
+            (rates[ci][ti], waited[ci][ti]) = best(s);
         }
     }
     for (ci, &(name, shards)) in configs.iter().enumerate() {
         for (ti, &threads) in THREADS.iter().enumerate() {
             let rate = rates[ci][ti];
             let ratio = rate / rates[ci][0];
+            let waits = waited[ci][ti] * 1000.0;
             println!(
                 "{name:<6} ({shards} shard{}): {threads} thread{}: {:>9.0} ops/s  {ratio:.2}x 1 \
-                 thread",
+                 thread  {waits:>6.2} shard-lock waits per 1000 taken",
                 if shards == 1 { " " } else { "s" },
                 if threads == 1 { " " } else { "s" },
                 rate
             );
             println!("BENCH-RESULT: store_{name}_shards {shards}");
             println!("BENCH-RESULT: store_{name}_t{threads}_ops_per_s {rate:.0}");
+            println!("BENCH-RESULT: store_{name}_t{threads}_waits_per_1000 {waits:.2}");
         }
     }
 }
