@@ -76,7 +76,7 @@ CONFIGS = [
     # Two CPUs, two swap workers at once: zcache with zbud_shards=1 (one lock per kind) against
     # the default (a shard per CPU), alternating, in one VM (tools/vm/bench/smp.sh).
     Config("smp", "smp", "smp", cpus=2, memory="128M", setup="true",
-           vars={"SMP_MIB": 64, "SMP_ROUNDS": 2}, timeout=1800),
+           vars={"SMP_MIB": 48, "SMP_ROUNDS": 2}, timeout=1800),
 ]
 
 # The swap table's baseline row: ratios are to it.

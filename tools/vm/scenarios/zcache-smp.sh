@@ -36,7 +36,7 @@ check_eq "zbud_shards shows auto" auto "$(param zbud_shards)"
 check_eq "zbud/shards: one per CPU" 2 "$(zb shards)"
 dmesg_has "the store logs its shards" "2 zbud shards"
 check "swapon" swap_on
-check "two workers of 96 MiB at once, every page verified twice" two_workers 96 21
+check "two workers of 80 MiB at once, every page verified twice" two_workers 80 21
 show_zcache
 check_gt "pages were stored" "$(zc puts)" 0
 check_gt "zbud pages were stored" "$(zc pers_zpages_max)" 0
@@ -51,7 +51,7 @@ check "ramster loads with zbud_shards=1" modprobe ramster zbud_shards=1
 check_eq "zbud_shards shows 1" 1 "$(param zbud_shards)"
 check_eq "zbud/shards: 1" 1 "$(zb shards)"
 check "swapon" swap_on
-check "two workers of 64 MiB at once on one shard, every page verified twice" two_workers 64 31
+check "two workers of 48 MiB at once on one shard, every page verified twice" two_workers 48 31
 check_eq "no page failed to decompress" 0 "$(zc corrupt_pages)"
 check "swapoff" swapoff /dev/vda
 check "rmmod ramster" rmmod ramster
