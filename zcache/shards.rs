@@ -81,6 +81,8 @@ pub enum ShardAuditError {
     Zbud(usize, ZbudKind, super::zbud::AuditError),
     /// A shard's packed frames failed their own audit.
     Packed(usize, &'static str),
+    /// Shard `i`'s zbud of this kind stamps its handles with another shard number.
+    WrongShard(usize, ZbudKind),
 }
 
 /// The zbuds and packed frames of a store, in shards.
@@ -147,7 +149,7 @@ impl<S: FrameSource> Shards<S> {
 
     /// The shards in the order an eviction that starts at `start` tries them: `start` first,
     /// then the next ones, wrapping around; each once.
-    pub fn from(&self, start: usize) -> impl Iterator<Item = usize> {
+    pub fn round_from(&self, start: usize) -> impl Iterator<Item = usize> {
         let n = self.count().max(1);
         let start = start % n;
         (0..n).map(move |i| (start + i) % n)
@@ -181,11 +183,7 @@ impl<S: FrameSource> Shards<S> {
                 zbud.audit()
                     .map_err(|e| ShardAuditError::Zbud(i, kind, e))?;
                 if zbud.shard() != i {
-                    return Err(ShardAuditError::Zbud(
-                        i,
-                        kind,
-                        super::zbud::AuditError::Counters,
-                    ));
+                    return Err(ShardAuditError::WrongShard(i, kind));
                 }
             }
             self.packed(i)

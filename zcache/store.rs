@@ -743,7 +743,7 @@ impl<S: FrameSource> Store<S> {
     /// one (one lock hold per shard tried): its pages are flushed from tmem and freed. False if
     /// no shard had one.
     fn evict_ephemeral_frame(&self, start: usize) -> bool {
-        let victim = self.shards.from(start).find_map(|shard| {
+        let victim = self.shards.round_from(start).find_map(|shard| {
             let mut zbud = self.zbud_at(ZbudKind::Ephemeral, shard);
             let before = zbud.stats();
             let victim = zbud.evict_lru();

@@ -59,7 +59,7 @@ impl<S: FrameSource> Store<S> {
         // turn (one shard's lock at a time).
         let shards = self.shards();
         let buddies = shards
-            .from(shards.next_victim())
+            .round_from(shards.next_victim())
             .find_map(|shard| self.zbud_at(kind, shard).rotate_lru())?;
         let mut out = [None, None];
         for ((slot, buddy), buf) in out.iter_mut().zip(buddies).zip(copy.iter_mut()) {
