@@ -75,8 +75,8 @@ CONFIGS = [
            vars={"CLUSTER_COUNT": 1000, "CLUSTER_ROUNDS": 5}, timeout=600),
     # Two CPUs, two swap workers at once: zcache with zbud_shards=1 (one lock per kind) against
     # the default (a shard per CPU), alternating, in one VM (tools/vm/bench/smp.sh).
-    Config("smp", "smp", "smp", cpus=2, memory="80M", setup="true",
-           vars={"SMP_MIB": 40, "SMP_ROUNDS": 2}, timeout=1800),
+    Config("smp", "smp", "smp", cpus=2, memory="128M", setup="true",
+           vars={"SMP_MIB": 64, "SMP_ROUNDS": 2}, timeout=1800),
 ]
 
 # The swap table's baseline row: ratios are to it.
