@@ -45,7 +45,12 @@ pub(crate) enum Param {
     Compressor = 3,
     /// `test_messages=` boolean.
     TestMessages = 4,
+    /// `zbud_shards=auto|1..64`.
+    ZbudShards = 5,
 }
+
+/// The most zbud shards `zbud_shards=` accepts (the store's most).
+pub(crate) const MAX_ZBUD_SHARDS: u8 = crate::zcache::shards::MAX_SHARDS as u8;
 
 const MODE_NAMES: [(Mode, &str); 3] = [
     (Mode::Ramster, "ramster"),
@@ -63,12 +68,13 @@ const FALSE_WORDS: [&str; 6] = ["n", "N", "0", "off", "no", "false"];
 
 impl Param {
     /// Every parameter, in the order `modinfo` lists them.
-    pub(crate) const ALL: [Param; 5] = [
+    pub(crate) const ALL: [Param; 6] = [
         Param::Mode,
         Param::Cleancache,
         Param::Frontswap,
         Param::Compressor,
         Param::TestMessages,
+        Param::ZbudShards,
     ];
 
     /// The parameter with the C shim's id `id`, if there is one.
@@ -84,6 +90,7 @@ impl Param {
             Param::Frontswap => "frontswap",
             Param::Compressor => "compressor",
             Param::TestMessages => "test_messages",
+            Param::ZbudShards => "zbud_shards",
         }
     }
 
@@ -103,6 +110,7 @@ impl Param {
                 "y, n, 1, 0, on, off, yes, no, true, false"
             }
             Param::Compressor => "lz4_flex, lz4-c",
+            Param::ZbudShards => "auto, 1 to 64",
         }
     }
 }
@@ -122,6 +130,9 @@ pub(crate) struct Config {
     /// test-only debugfs files (`cluster_selftest`, `remote_get_bench`, `inject_wrong_pages`,
     /// `zcache/codec_bench`, `zcache/inject_corrupt_gets`).
     pub(crate) test_messages: bool,
+    /// `zbud_shards=`: how many shards the store's frames are in (each with its own locks);
+    /// 0 is `auto`, the number of possible CPUs rounded up to a power of two, at most 64.
+    pub(crate) zbud_shards: u8,
 }
 
 impl Config {
@@ -132,6 +143,7 @@ impl Config {
         frontswap: true,
         compressor: Compressor::Lz4Flex,
         test_messages: false,
+        zbud_shards: 0,
     };
 }
 
@@ -203,6 +215,20 @@ fn name_of<T: Copy + PartialEq>(table: &[(T, &'static str)], value: T) -> &'stat
         .map_or("?", |(_, name)| name)
 }
 
+/// `auto` (0), or a shard count from 1 to [`MAX_ZBUD_SHARDS`] in plain decimal digits.
+fn parse_shards(word: &[u8]) -> Option<u8> {
+    if word == b"auto" {
+        return Some(0);
+    }
+    if word.is_empty() || word.len() > 2 || !word.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let n = word
+        .iter()
+        .fold(0u8, |n, d| n.saturating_mul(10).saturating_add(d - b'0'));
+    (1..=MAX_ZBUD_SHARDS).contains(&n).then_some(n)
+}
+
 fn parse_bool(word: &[u8]) -> Option<bool> {
     let is = |words: &[&str]| words.iter().any(|w| w.as_bytes() == word);
     if is(&TRUE_WORDS) {
@@ -236,19 +262,34 @@ impl Config {
             Param::Cleancache => self.cleancache = parse_bool(word).ok_or(err)?,
             Param::Frontswap => self.frontswap = parse_bool(word).ok_or(err)?,
             Param::TestMessages => self.test_messages = parse_bool(word).ok_or(err)?,
+            Param::ZbudShards => self.zbud_shards = parse_shards(word).ok_or(err)?,
         }
         Ok(())
     }
 
     /// The current value of `param` as /sys/module/ramster/parameters shows it (bools as Y/N).
-    pub(crate) fn show(&self, param: Param) -> &'static str {
-        let yes_no = |b: bool| if b { "Y" } else { "N" };
+    pub(crate) fn show(&self, param: Param) -> Shown {
+        let yes_no = |b: bool| Shown::Word(if b { "Y" } else { "N" });
         match param {
-            Param::Mode => name_of(&MODE_NAMES, self.mode),
-            Param::Compressor => name_of(&COMPRESSOR_NAMES, self.compressor),
+            Param::Mode => Shown::Word(name_of(&MODE_NAMES, self.mode)),
+            Param::Compressor => Shown::Word(name_of(&COMPRESSOR_NAMES, self.compressor)),
             Param::Cleancache => yes_no(self.cleancache),
             Param::Frontswap => yes_no(self.frontswap),
             Param::TestMessages => yes_no(self.test_messages),
+            Param::ZbudShards => match self.zbud_shards {
+                0 => Shown::Word("auto"),
+                n => Shown::Number(n),
+            },
+        }
+    }
+
+    /// How many zbud shards the store gets on a machine of `cpus` possible CPUs: the
+    /// parameter's value, or for `auto` the CPU count rounded up to a power of two, at most
+    /// [`MAX_ZBUD_SHARDS`].
+    pub(crate) fn zbud_shards_for(&self, cpus: usize) -> usize {
+        match self.zbud_shards {
+            0 => crate::zcache::shards::default_shards(cpus),
+            n => usize::from(n),
         }
     }
 
@@ -267,6 +308,7 @@ impl Config {
             | (self.frontswap as u32) << 5
             | (self.test_messages as u32) << 6
             | compressor << 8
+            | (self.zbud_shards as u32) << 12
     }
 
     /// Unpacks a word made by [`Config::encode`]; `None` for any other word.
@@ -282,7 +324,11 @@ impl Config {
             1 => Compressor::Lz4C,
             _ => return None,
         };
-        if word & !0xf7f != 0 {
+        if word & !0xff_ff7f != 0 {
+            return None;
+        }
+        let zbud_shards = u8::try_from(word >> 12).ok()?;
+        if zbud_shards > MAX_ZBUD_SHARDS {
             return None;
         }
         Some(Config {
@@ -291,7 +337,26 @@ impl Config {
             frontswap: word & 1 << 5 != 0,
             test_messages: word & 1 << 6 != 0,
             compressor,
+            zbud_shards,
         })
+    }
+}
+
+/// A parameter's value as shown: a word or a number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Shown {
+    /// A word (`zcache`, `Y`, `auto`).
+    Word(&'static str),
+    /// A number (`zbud_shards=4`).
+    Number(u8),
+}
+
+impl fmt::Display for Shown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Shown::Word(w) => f.write_str(w),
+            Shown::Number(n) => write!(f, "{n}"),
+        }
     }
 }
 
@@ -316,13 +381,16 @@ mod tests {
         for (mode, _) in MODE_NAMES {
             for (compressor, _) in COMPRESSOR_NAMES {
                 for bits in 0..8 {
-                    all.push(Config {
-                        mode,
-                        cleancache: bits & 1 != 0,
-                        frontswap: bits & 2 != 0,
-                        compressor,
-                        test_messages: bits & 4 != 0,
-                    });
+                    for zbud_shards in [0, 1, 2, 3, 64] {
+                        all.push(Config {
+                            mode,
+                            cleancache: bits & 1 != 0,
+                            frontswap: bits & 2 != 0,
+                            compressor,
+                            test_messages: bits & 4 != 0,
+                            zbud_shards,
+                        });
+                    }
                 }
             }
         }
@@ -333,18 +401,79 @@ mod tests {
     fn defaults_are_zcache_with_both_backends_and_lz4_flex_and_no_test_messages() {
         assert_eq!(
             Config::default().to_string(),
-            "mode=zcache cleancache=Y frontswap=Y compressor=lz4_flex test_messages=N"
+            "mode=zcache cleancache=Y frontswap=Y compressor=lz4_flex test_messages=N \
+             zbud_shards=auto"
         );
+    }
+
+    #[test]
+    fn zbud_shards_is_auto_or_1_to_64() {
+        let mut config = Config::default();
+        assert_eq!(config.show(Param::ZbudShards).to_string(), "auto");
+        for (word, n) in [("1", 1u8), ("2", 2), ("7", 7), ("64", 64), ("16\n", 16)] {
+            config
+                .set(Param::ZbudShards, Some(word.as_bytes()))
+                .unwrap();
+            assert_eq!(config.zbud_shards, n);
+            assert_eq!(config.show(Param::ZbudShards).to_string(), n.to_string());
+            assert_eq!(config.zbud_shards_for(8), usize::from(n));
+        }
+        config.set(Param::ZbudShards, Some(b"auto")).unwrap();
+        assert_eq!(config.zbud_shards, 0);
+        for bad in [
+            &b"0"[..],
+            b"65",
+            b"100",
+            b"256",
+            b"-1",
+            b"+2",
+            b" 2",
+            b"2 ",
+            b"02a",
+            b"0x4",
+            b"",
+            b"AUTO",
+            b"4294967297",
+        ] {
+            let before = Config {
+                zbud_shards: 8,
+                ..Config::DEFAULT
+            };
+            let mut config = before;
+            let err = config.set(Param::ZbudShards, Some(bad)).unwrap_err();
+            assert_eq!(config, before);
+            assert!(
+                err.to_string()
+                    .ends_with("for parameter zbud_shards; allowed values: auto, 1 to 64"),
+                "{err}"
+            );
+        }
+        assert!(config.set(Param::ZbudShards, None).is_err());
+        // auto: the possible CPUs rounded up to a power of two, at most 64.
+        let auto = Config::DEFAULT;
+        for (cpus, shards) in [
+            (0, 1),
+            (1, 1),
+            (2, 2),
+            (3, 4),
+            (6, 8),
+            (64, 64),
+            (65, 64),
+            (4096, 64),
+        ] {
+            assert_eq!(auto.zbud_shards_for(cpus), shards, "{cpus} CPUs");
+        }
+        assert_eq!(Param::from_id(5), Some(Param::ZbudShards));
     }
 
     #[test]
     fn test_messages_is_a_boolean_off_by_default() {
         let mut config = Config::default();
         assert!(!config.test_messages);
-        assert_eq!(config.show(Param::TestMessages), "N");
+        assert_eq!(config.show(Param::TestMessages).to_string(), "N");
         config.set(Param::TestMessages, Some(b"1")).unwrap();
         assert!(config.test_messages);
-        assert_eq!(config.show(Param::TestMessages), "Y");
+        assert_eq!(config.show(Param::TestMessages).to_string(), "Y");
         assert_eq!(
             config,
             Config {
@@ -370,12 +499,15 @@ mod tests {
     #[test]
     fn every_listed_value_is_accepted_and_shown_back() {
         for param in Param::ALL {
-            for word in param.allowed().split(", ") {
+            // A range ("1 to 64") stands for its two ends.
+            let words = param.allowed().split(", ").flat_map(|w| w.split(" to "));
+            for word in words {
                 let mut config = Config::default();
                 config.set(param, Some(word.as_bytes())).unwrap();
-                let shown = config.show(param);
+                let shown = config.show(param).to_string();
                 match param {
                     Param::Mode | Param::Compressor => assert_eq!(shown, word),
+                    Param::ZbudShards => assert_eq!(shown, word),
                     _ => assert_eq!(shown == "Y", TRUE_WORDS.contains(&word), "{word}"),
                 }
             }
@@ -408,6 +540,9 @@ mod tests {
         for start in all_configs() {
             for param in Param::ALL {
                 for value in bad {
+                    if param == Param::ZbudShards && value == b"2" {
+                        continue;
+                    }
                     let mut config = start;
                     let err = config.set(param, Some(value)).unwrap_err();
                     assert_eq!(config, start);
@@ -430,6 +565,7 @@ mod tests {
         let before = config;
         assert!(config.set(Param::Mode, None).is_err());
         assert!(config.set(Param::Compressor, None).is_err());
+        assert!(config.set(Param::ZbudShards, None).is_err());
         assert_eq!(config, before);
     }
 
@@ -463,11 +599,25 @@ mod tests {
         for config in &all {
             assert_eq!(Config::decode(config.encode()), Some(*config));
         }
-        let valid: Vec<u32> = all.iter().map(Config::encode).collect();
-        for word in (0..0x1_0000).chain([u32::MAX, 1 << 31, 0x1_0001]) {
-            if !valid.contains(&word) {
-                assert_eq!(Config::decode(word), None, "{word:#x}");
+        // Every word below 2^20 decodes to nothing or to the one configuration it encodes.
+        let mut decoded = 0;
+        for word in 0..0x10_0000 {
+            if let Some(config) = Config::decode(word) {
+                assert_eq!(config.encode(), word, "{word:#x}");
+                decoded += 1;
             }
+        }
+        // 3 modes x 2 compressors x 8 booleans x 65 shard settings (auto, 1 to 64).
+        assert_eq!(decoded, 3 * 2 * 8 * 65);
+        for word in [
+            u32::MAX,
+            1 << 31,
+            0x1_0001 << 12,
+            65 << 12 | 1,
+            0xff << 12 | 1,
+            0x3,
+        ] {
+            assert_eq!(Config::decode(word), None, "{word:#x}");
         }
     }
 
@@ -476,7 +626,7 @@ mod tests {
         for param in Param::ALL {
             assert_eq!(Param::from_id(param as u32), Some(param));
         }
-        assert_eq!(Param::from_id(5), None);
+        assert_eq!(Param::from_id(6), None);
         assert_eq!(Param::from_id(u32::MAX), None);
     }
 }

@@ -13,7 +13,9 @@ use kernel::ffi::{c_char, c_int, c_uint};
 use kernel::prelude::*;
 use kernel::str::CStr;
 
+use crate::buf_writer::BufWriter;
 use crate::params::{Config, Param};
+use core::fmt::Write;
 
 /// The configuration as parameters have set it, packed by [`Config::encode`].
 static CONFIG: AtomicU32 = AtomicU32::new(Config::DEFAULT.encode());
@@ -63,11 +65,11 @@ pub(crate) extern "C" fn ramster_param_get(id: c_uint, buffer: *mut c_char) -> c
     let Some(param) = Param::from_id(id) else {
         return EINVAL.to_errno();
     };
-    let shown = config().show(param).as_bytes();
-    let len = shown.len().saturating_add(1);
-    // SAFETY: the kernel passes a buffer of PAGE_SIZE bytes; `len` is at most a few dozen.
-    let out = unsafe { core::slice::from_raw_parts_mut(buffer.cast::<u8>(), len) };
-    out[..shown.len()].copy_from_slice(shown);
-    out[shown.len()] = b'\n';
-    len as c_int
+    // SAFETY: the kernel passes a buffer of PAGE_SIZE bytes; only the first 64 are written.
+    let out = unsafe { core::slice::from_raw_parts_mut(buffer.cast::<u8>(), 64) };
+    let mut w = BufWriter::new(out);
+    match writeln!(w, "{}", config().show(param)) {
+        Ok(()) => w.written() as c_int,
+        Err(_) => EINVAL.to_errno(),
+    }
 }

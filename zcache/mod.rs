@@ -6,6 +6,7 @@
 //! - [`zbud`]: two compressed pages per frame, LRU, eviction of ephemeral frames;
 //! - [`packed`]: many small persistent zpages per frame, in slots of one size class;
 //! - [`frames`]: the frames zbud and packed work on (an abstract source, and a heap one);
+//! - [`shards`]: the store's zbuds and packed frames in shards, each with its own locks;
 //! - [`slab_arena`]: the record arena of zbud and packed;
 //! - [`compress`]: lz4_flex page compression with length-checked decompression;
 //! - [`policy`]: which compressed pages are worth storing;
@@ -24,6 +25,7 @@ pub mod frames;
 pub mod packed;
 pub mod policy;
 pub mod remote;
+pub mod shards;
 pub mod slab_arena;
 pub mod store;
 pub mod swapkey;

@@ -39,6 +39,7 @@ const NIL: FrameNo = FrameNo::MAX;
 pub struct PackedHandle {
     frame: FrameNo,
     slot: u8,
+    shard: u8,
     size: u16,
 }
 
@@ -46,6 +47,11 @@ impl PackedHandle {
     /// The zpage's size in bytes.
     pub fn size(self) -> usize {
         usize::from(self.size)
+    }
+
+    /// The shard whose packed frames hold the zpage ([`Packed::for_shard`]).
+    pub fn shard(self) -> usize {
+        usize::from(self.shard)
     }
 }
 
@@ -140,12 +146,21 @@ pub struct Packed<S: FrameSource> {
     /// The first frame with a free slot, per class.
     partial: [FrameNo; MAX_UNITS + 1],
     stats: PackedStats,
+    /// Written into every handle made here; a handle of another shard is a bad handle.
+    shard: u8,
 }
 
 impl<S: FrameSource> Packed<S> {
     /// No frames; allocates nothing.
     pub const fn new() -> Self {
+        Self::for_shard(0)
+    }
+
+    /// No frames, as shard `shard` of a store: its handles name the shard
+    /// ([`PackedHandle::shard`]). Allocates nothing.
+    pub const fn for_shard(shard: u8) -> Self {
         Self {
+            shard,
             records: SlabArena::new(),
             free: NIL,
             partial: [NIL; MAX_UNITS + 1],
@@ -216,6 +231,7 @@ impl<S: FrameSource> Packed<S> {
         Ok(PackedHandle {
             frame,
             slot: slot as u8,
+            shard: self.shard,
             size,
         })
     }
@@ -269,6 +285,9 @@ impl<S: FrameSource> Packed<S> {
 
     /// The record of `handle` if it names a stored zpage.
     fn live(&self, handle: PackedHandle) -> Result<&Record<S::Frame>, PackedError> {
+        if handle.shard != self.shard {
+            return Err(PackedError::BadHandle);
+        }
         let record = self.record(handle.frame).ok_or(PackedError::BadHandle)?;
         let slot = usize::from(handle.slot);
         let stored = record.frame.is_some()

@@ -13,10 +13,12 @@
 //! lock held: a page that stays (persistent pool) has its compressed bytes copied into the
 //! caller's scratch under the bucket lock, a taken one has left the index.
 //!
-//! Locks: a tmem bucket lock, then one zbud lock (one per kind) or the packed frames' lock, never
-//! the other way round. Eviction takes the ephemeral zbud lock alone to pick its victim, drops
-//! it, and flushes the victim's pages through tmem with `flush_page_if`. Nothing sleeps: every
-//! allocation here uses [`Gfp::NoWait`].
+//! Locks: a tmem bucket lock, then one shard's zbud lock of the page's kind or its packed
+//! frames' lock ([`super::shards`]), never the other way round. A put stores into the home shard
+//! its [`Scratch`] names (the CPU in the module); a handle names its shard, so every other
+//! operation finds the page's shard from its descriptor. Eviction takes one shard's ephemeral
+//! zbud lock alone to pick its victim, drops it, and flushes the victim's pages through tmem
+//! with `flush_page_if`. Nothing sleeps: every allocation here uses [`Gfp::NoWait`].
 //!
 //! RAMster (`zcache/remote/`) adds five descriptors: a page being copied to a peer
 //! ([`ZDesc::Leaving`], still local), a page on a peer ([`ZDesc::Remote`]), a page on a peer
@@ -31,14 +33,15 @@
 use super::compress::{CompressTable, Incompressible, Lz4Flex, PageCodec, COMPRESS_BOUND};
 use super::counters::{Counters, Level};
 use super::frames::FrameSource;
-use super::packed::{Packed, PackedError, PackedHandle, MAX_PACKED_SIZE};
+use super::packed::{PackedError, PackedHandle, PackedStats, MAX_PACKED_SIZE};
 use super::policy::{judge, Verdict};
 use super::remote::counters::{NodePages, RamsterCounters, NODE_PAGES, RAMSTER_COUNTERS};
 use super::remote::outbox::{Outbox, RemoteFlush};
-use super::zbud::{Zbud, ZbudError, ZbudHandle, ZbudKind, ZbudStats};
+use super::shards::{PackedGuard, ShardAuditError, Shards, ZbudGuard};
+use super::zbud::{ZbudError, ZbudHandle, ZbudKind, ZbudStats};
 use super::zero::is_zero_filled;
 use crate::cluster::node_num::NodeNum;
-use crate::os::{lock_class, AllocError, Gfp, SpinLockArray, Step, PAGE_SIZE};
+use crate::os::{AllocError, Gfp, Step, PAGE_SIZE};
 use crate::tmem::{
     Client, ClientId, GetMode, Got, NewPoolError, Oid, PageIndex, Pool, PoolId, PoolKind, WalkAt,
 };
@@ -138,6 +141,9 @@ pub struct Owner {
 pub struct Scratch {
     table: CompressTable,
     zpage: [u8; COMPRESS_BOUND],
+    /// The shard hint of its owner: puts through this scratch store into shard
+    /// `home % shards` (the module sets each CPU's scratch to its CPU number).
+    home: usize,
 }
 
 impl Scratch {
@@ -149,7 +155,19 @@ impl Scratch {
         Self {
             table: CompressTable::small(),
             zpage: [0; COMPRESS_BOUND],
+            home: 0,
         }
+    }
+
+    /// Makes `home` this scratch's shard hint: puts through it store into shard
+    /// `home % shards` of the store (see [`super::shards`]).
+    pub fn set_home(&mut self, home: usize) {
+        self.home = home;
+    }
+
+    /// This scratch's shard hint.
+    pub fn home(&self) -> usize {
+        self.home
     }
 
     /// Compresses `page` with `codec` into this scratch; returns the compressed bytes.
@@ -217,12 +235,6 @@ pub enum SmallSwapPages {
     Packed,
 }
 
-/// A zbud behind its own spinlock.
-type LockedZbud<S> = SpinLockArray<Zbud<S, Owner>, 1>;
-
-/// Packed frames behind their own spinlock.
-type LockedPacked<S> = SpinLockArray<Packed<S>, 1>;
-
 /// How many ephemeral frames one put may evict before it gives up.
 const EVICTIONS_PER_PUT: usize = 2;
 
@@ -234,9 +246,7 @@ pub const OUTBOX_CAPACITY: usize = 512;
 pub struct Store<S: FrameSource> {
     frames: S,
     client: Client<ZDesc>,
-    eph: LockedZbud<S>,
-    pers: LockedZbud<S>,
-    packed: LockedPacked<S>,
+    shards: Shards<S>,
     small_swap_pages: SmallSwapPages,
     exclusive_gets: bool,
     codec: &'static dyn PageCodec,
@@ -251,23 +261,25 @@ pub struct Store<S: FrameSource> {
 }
 
 impl<S: FrameSource> Store<S> {
-    /// A store for the local client. With `exclusive_gets`, a get from a persistent pool takes the
-    /// page (frontswap's exclusive gets). Allocates the two zbud locks with `gfp`.
+    /// A store for the local client with one shard (one lock per kind of zbud). With
+    /// `exclusive_gets`, a get from a persistent pool takes the page (frontswap's exclusive
+    /// gets). Allocates the locks with `gfp`.
     pub fn new(frames: S, exclusive_gets: bool, gfp: Gfp) -> Result<Self, AllocError> {
+        Self::new_sharded(frames, exclusive_gets, 1, gfp)
+    }
+
+    /// [`Store::new`] with its frames in `shards` shards (1 to
+    /// [`MAX_SHARDS`](super::shards::MAX_SHARDS), clamped), each with its own locks.
+    pub fn new_sharded(
+        frames: S,
+        exclusive_gets: bool,
+        shards: usize,
+        gfp: Gfp,
+    ) -> Result<Self, AllocError> {
         Ok(Self {
             frames,
             client: Client::new(ClientId::LOCAL),
-            eph: SpinLockArray::new(
-                |_| Zbud::new(ZbudKind::Ephemeral),
-                lock_class!("zbud_eph"),
-                gfp,
-            )?,
-            pers: SpinLockArray::new(
-                |_| Zbud::new(ZbudKind::Persistent),
-                lock_class!("zbud_pers"),
-                gfp,
-            )?,
-            packed: SpinLockArray::new(|_| Packed::new(), lock_class!("zcache_packed"), gfp)?,
+            shards: Shards::new(shards, gfp)?,
             small_swap_pages: SmallSwapPages::Zbud,
             exclusive_gets,
             codec: &Lz4Flex,
@@ -342,9 +354,48 @@ impl<S: FrameSource> Store<S> {
         &self.frames
     }
 
-    /// The ephemeral and persistent zbuds' statistics (`zbud/` in debugfs).
+    /// The ephemeral and persistent zbuds' statistics, every shard's added up (`zbud/` in
+    /// debugfs). One lock hold per shard and kind.
     pub fn zbud_stats(&self) -> (ZbudStats, ZbudStats) {
-        (self.eph.lock(0).stats(), self.pers.lock(0).stats())
+        (
+            self.shards.zbud_stats(ZbudKind::Ephemeral),
+            self.shards.zbud_stats(ZbudKind::Persistent),
+        )
+    }
+
+    /// The packed frames' statistics, every shard's added up.
+    pub fn packed_stats(&self) -> PackedStats {
+        self.shards.packed_stats()
+    }
+
+    /// How many shards the store's frames are in (debugfs `zbud/shards`).
+    pub fn shard_count(&self) -> usize {
+        self.shards.count()
+    }
+
+    /// Checks every shard (its zbuds' and packed frames' own audits), that the counters equal
+    /// the shards' statistics added up and that the frame source holds exactly the shards'
+    /// frames. For tests and debugging: it walks every record, a shard's lock at a time.
+    pub fn audit(&self) -> Result<(), StoreAuditError> {
+        self.shards.audit().map_err(StoreAuditError::Shard)?;
+        let (eph, pers) = self.zbud_stats();
+        let packed = self.packed_stats();
+        let c = &self.counters;
+        let levels = [
+            (c.eph_zpages.get(), eph.zpages),
+            (c.eph_zbytes.get(), eph.zbytes),
+            (c.eph_pageframes.get(), eph.pageframes),
+            (c.pers_zpages.get(), pers.zpages),
+            (c.pers_zbytes.get(), pers.zbytes),
+            (c.pers_pageframes.get(), pers.pageframes),
+            (c.packed_zpages.get(), packed.zpages),
+            (c.packed_zbytes.get(), packed.zbytes),
+            (c.packed_pageframes.get(), packed.pageframes),
+        ];
+        if levels.iter().any(|(counted, held)| counted != held) {
+            return Err(StoreAuditError::Counters);
+        }
+        Ok(())
     }
 
     /// Recounts objects and index nodes over all pools into `obj_count` and `objnode_count`.
@@ -389,32 +440,39 @@ impl<S: FrameSource> Store<S> {
         }
     }
 
-    fn zbud(&self, kind: ZbudKind) -> &LockedZbud<S> {
-        match kind {
-            ZbudKind::Ephemeral => &self.eph,
-            ZbudKind::Persistent => &self.pers,
-        }
+    /// Takes the lock of shard `shard`'s zbud of `kind`.
+    pub(crate) fn zbud_at(&self, kind: ZbudKind, shard: usize) -> ZbudGuard<'_, S> {
+        self.shards.zbud(kind, shard)
     }
 
-    /// Copies a zbud's levels into the counters; called with its lock held, after a change.
-    fn publish(&self, zbud: &Zbud<S, Owner>) {
-        let s = zbud.stats();
+    /// Takes the lock of the zbud that holds `handle` of `kind`.
+    pub(crate) fn zbud_of(&self, kind: ZbudKind, handle: ZbudHandle) -> ZbudGuard<'_, S> {
+        self.shards.zbud(kind, handle.shard())
+    }
+
+    fn packed_of(&self, handle: PackedHandle) -> PackedGuard<'_, S> {
+        self.shards.packed(handle.shard())
+    }
+
+    /// Adds what one shard's zbud of `kind` changed (its statistics `before` and `after` an
+    /// operation, under its lock) to the store's counters, which add up every shard.
+    pub(crate) fn publish(&self, kind: ZbudKind, before: &ZbudStats, after: &ZbudStats) {
         let c = &self.counters;
-        let (zpages, zbytes, frames): (&Level, &Level, &Level) = match zbud.kind() {
+        let (zpages, zbytes, frames): (&Level, &Level, &Level) = match kind {
             ZbudKind::Ephemeral => (&c.eph_zpages, &c.eph_zbytes, &c.eph_pageframes),
             ZbudKind::Persistent => (&c.pers_zpages, &c.pers_zbytes, &c.pers_pageframes),
         };
-        zpages.set(s.zpages);
-        zbytes.set(s.zbytes);
-        frames.set(s.pageframes);
+        shift(zpages, before.zpages, after.zpages);
+        shift(zbytes, before.zbytes, after.zbytes);
+        shift(frames, before.pageframes, after.pageframes);
     }
 
-    /// Copies the packed frames' levels into the counters; called with their lock held.
-    fn publish_packed(&self, packed: &Packed<S>) {
-        let s = packed.stats();
-        self.counters.packed_zpages.set(s.zpages);
-        self.counters.packed_zbytes.set(s.zbytes);
-        self.counters.packed_pageframes.set(s.pageframes);
+    /// The same for one shard's packed frames.
+    fn publish_packed(&self, before: &PackedStats, after: &PackedStats) {
+        let c = &self.counters;
+        shift(&c.packed_zpages, before.zpages, after.zpages);
+        shift(&c.packed_zbytes, before.zbytes, after.zbytes);
+        shift(&c.packed_pageframes, before.pageframes, after.pageframes);
     }
 
     /// Frees what `desc` holds here; a remote page is only counted out (see
@@ -423,17 +481,19 @@ impl<S: FrameSource> Store<S> {
         match desc {
             ZDesc::Zero => self.counters.zero_filled_pages.dec(),
             ZDesc::Zbud(kind, handle) | ZDesc::Leaving(kind, handle) => {
-                let mut zbud = self.zbud(kind).lock(0);
+                let mut zbud = self.zbud_of(kind, handle);
+                let before = zbud.stats();
                 // A handle from tmem is always live; an error would be a bug, and freeing nothing
                 // is the safe answer to it.
                 let _ = zbud.free(&self.frames, handle);
-                self.publish(&zbud);
+                self.publish(kind, &before, &zbud.stats());
             }
             ZDesc::Packed(handle) => {
-                let mut packed = self.packed.lock(0);
+                let mut packed = self.packed_of(handle);
+                let before = packed.stats();
                 // As above: freeing nothing is the answer to a bug.
                 let _ = packed.free(&self.frames, handle);
-                self.publish_packed(&packed);
+                self.publish_packed(&before, &packed.stats());
             }
             ZDesc::Prefetched(page) => self.release(page.desc()),
             ZDesc::Remote(r) | ZDesc::Fetching(r) => self.remote_left(r),
@@ -521,7 +581,8 @@ impl<S: FrameSource> Store<S> {
             oid: *oid,
             index,
         };
-        let stored = self.store_page(zkind, owner, page, scratch);
+        let home = self.shards.home(scratch.home());
+        let stored = self.store_page(zkind, owner, page, scratch, home);
         let refused = match stored {
             Ok(desc) => match tmem_pool.put(oid, index, desc, Gfp::NoWait) {
                 Ok(old) => {
@@ -555,13 +616,14 @@ impl<S: FrameSource> Store<S> {
         Some((pool, pool.kind()?))
     }
 
-    /// Compresses and stores `page` in the zbud of `kind`; returns its descriptor.
+    /// Compresses and stores `page` in shard `home`'s zbud of `kind`; returns its descriptor.
     fn store_page(
         &self,
         kind: ZbudKind,
         owner: Owner,
         page: &[u8; PAGE_SIZE],
         scratch: &mut Scratch,
+        home: usize,
     ) -> Result<ZDesc, PutRefused> {
         if is_zero_filled(page) {
             self.counters.zero_filled_pages.inc();
@@ -583,7 +645,7 @@ impl<S: FrameSource> Store<S> {
                 return Err(PutRefused::MeanCompressPoor);
             }
         }
-        self.store_zpage(kind, owner, zpage)
+        self.store_zpage(kind, owner, zpage, home)
     }
 
     /// The zpages of `kind` stored here and their bytes (zbud and packed).
@@ -598,25 +660,28 @@ impl<S: FrameSource> Store<S> {
         }
     }
 
-    /// Stores `zpage` of `kind`: a small persistent one as [`SmallSwapPages`] says, any other in
-    /// the zbud of its kind.
+    /// Stores `zpage` of `kind` in shard `home` (taken modulo the shard count): a small
+    /// persistent one as [`SmallSwapPages`] says, any other in the shard's zbud of its kind.
     pub(crate) fn place_zpage(
         &self,
         kind: ZbudKind,
         owner: Owner,
         zpage: &[u8],
+        home: usize,
     ) -> Result<ZDesc, PutRefused> {
+        let home = self.shards.home(home);
         let small = kind == ZbudKind::Persistent && zpage.len() <= MAX_PACKED_SIZE;
         // Always packed: the zbud lock is not needed to decide.
         if !small || self.small_swap_pages != SmallSwapPages::Packed {
-            let mut zbud = self.zbud(kind).lock(0);
+            let mut zbud = self.zbud_at(kind, home);
             // Decided under the lock that stores it, so the room found is still there.
             let into_zbud = !small
                 || self.small_swap_pages == SmallSwapPages::Zbud
                 || zbud.has_room_for(zpage.len());
             if into_zbud {
+                let before = zbud.stats();
                 let stored = zbud.store(&self.frames, zpage, owner, Gfp::NoWait);
-                self.publish(&zbud);
+                self.publish(kind, &before, &zbud.stats());
                 return match stored {
                     Ok(handle) => Ok(ZDesc::Zbud(kind, handle)),
                     Err(ZbudError::NoFrame) => Err(PutRefused::NoFrame),
@@ -624,9 +689,10 @@ impl<S: FrameSource> Store<S> {
                 };
             }
         }
-        let mut packed = self.packed.lock(0);
+        let mut packed = self.shards.packed(home);
+        let before = packed.stats();
         let stored = packed.store(&self.frames, zpage, Gfp::NoWait);
-        self.publish_packed(&packed);
+        self.publish_packed(&before, &packed.stats());
         match stored {
             Ok(handle) => Ok(ZDesc::Packed(handle)),
             Err(PackedError::NoFrame) => Err(PutRefused::NoFrame),
@@ -634,17 +700,19 @@ impl<S: FrameSource> Store<S> {
         }
     }
 
-    /// Stores compressed page `zpage` of `kind` (see [`Store::place_zpage`]), evicting
-    /// ephemeral frames if no frame is left; returns its descriptor.
+    /// Stores compressed page `zpage` of `kind` in shard `home` (see [`Store::place_zpage`]),
+    /// evicting ephemeral frames if no frame is left (the home shard's first); returns its
+    /// descriptor.
     pub(crate) fn store_zpage(
         &self,
         kind: ZbudKind,
         owner: Owner,
         zpage: &[u8],
+        home: usize,
     ) -> Result<ZDesc, PutRefused> {
         let mut evictions = 0;
         loop {
-            match self.place_zpage(kind, owner, zpage) {
+            match self.place_zpage(kind, owner, zpage, home) {
                 Ok(desc) => return Ok(desc),
                 Err(PutRefused::NoFrame) => self.counters.failed_get_free_pages.inc(),
                 Err(refused) => {
@@ -662,7 +730,7 @@ impl<S: FrameSource> Store<S> {
                     &self.counters.pers_ate_eph_failed,
                 ),
             };
-            if evictions == EVICTIONS_PER_PUT || !self.evict_ephemeral_frame() {
+            if evictions == EVICTIONS_PER_PUT || !self.evict_ephemeral_frame(home) {
                 failed.inc();
                 return Err(PutRefused::NoFrame);
             }
@@ -671,10 +739,18 @@ impl<S: FrameSource> Store<S> {
         }
     }
 
-    /// Evicts the least recently used ephemeral frame: its pages are flushed from tmem and freed.
-    /// False if there was none.
-    fn evict_ephemeral_frame(&self) -> bool {
-        let Some(victim) = self.eph.lock(0).evict_lru() else {
+    /// Evicts the least recently used ephemeral frame of the first shard from `start` on that has
+    /// one (one lock hold per shard tried): its pages are flushed from tmem and freed. False if
+    /// no shard had one.
+    fn evict_ephemeral_frame(&self, start: usize) -> bool {
+        let victim = self.shards.round_from(start).find_map(|shard| {
+            let mut zbud = self.zbud_at(ZbudKind::Ephemeral, shard);
+            let before = zbud.stats();
+            let victim = zbud.evict_lru();
+            self.publish(ZbudKind::Ephemeral, &before, &zbud.stats());
+            victim
+        });
+        let Some(victim) = victim else {
             return false;
         };
         self.counters.evicted_eph_pageframes.inc();
@@ -692,10 +768,11 @@ impl<S: FrameSource> Store<S> {
         true
     }
 
-    /// Gives up to `frames` ephemeral frames back (the shrinker's scan); returns how many.
+    /// Gives up to `frames` ephemeral frames back (the shrinker's scan); returns how many. Each
+    /// eviction starts at the next shard in turn, and holds one shard's lock at a time.
     pub fn shrink_ephemeral(&self, frames: usize) -> usize {
         (0..frames)
-            .take_while(|_| self.evict_ephemeral_frame())
+            .take_while(|_| self.evict_ephemeral_frame(self.shards.next_victim()))
             .count()
     }
 
@@ -841,13 +918,11 @@ impl<S: FrameSource> Store<S> {
     pub(crate) fn read_zpage(&self, desc: &ZDesc, out: &mut [u8]) -> Result<usize, GetMiss> {
         match *desc {
             ZDesc::Zbud(kind, handle) | ZDesc::Leaving(kind, handle) => self
-                .zbud(kind)
-                .lock(0)
+                .zbud_of(kind, handle)
                 .read(&self.frames, handle, out)
                 .map_err(|_| GetMiss::Corrupt),
             ZDesc::Packed(handle) => self
-                .packed
-                .lock(0)
+                .packed_of(handle)
                 .read(&self.frames, handle, out)
                 .map_err(|_| GetMiss::Corrupt),
             ZDesc::Prefetched(local) => self.read_zpage(&local.desc(), out),
@@ -916,9 +991,9 @@ impl<S: FrameSource> Store<S> {
         count
     }
 
-    /// The frame source and zbud of `kind`, for the remote operations.
-    pub(crate) fn zbud_of(&self, kind: ZbudKind) -> &LockedZbud<S> {
-        self.zbud(kind)
+    /// The shards, for the remote operations.
+    pub(crate) fn shards(&self) -> &Shards<S> {
+        &self.shards
     }
 
     /// The codec pages are compressed with.
@@ -930,11 +1005,31 @@ impl<S: FrameSource> Store<S> {
     pub(crate) fn client(&self) -> &Client<ZDesc> {
         &self.client
     }
+}
 
-    /// Copies a zbud's levels into the counters (for the remote operations).
-    pub(crate) fn publish_zbud(&self, zbud: &Zbud<S, Owner>) {
-        self.publish(zbud)
+/// What [`Store::audit`] found wrong first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoreAuditError {
+    /// A shard failed its audit.
+    Shard(ShardAuditError),
+    /// A counter differs from what the shards hold.
+    Counters,
+}
+
+/// Moves `level` by the change of a count from `before` to `after`.
+fn shift(level: &Level, before: u64, after: u64) {
+    if after > before {
+        level.add(after.saturating_sub(before));
+    } else if before > after {
+        level.sub(before.saturating_sub(after));
     }
+}
+
+/// A shard hint from a page's key, for stores into a store that no [`Scratch`] names a home for
+/// (a prefetched page, a peer's page).
+pub(crate) fn key_home(owner: &Owner) -> usize {
+    let [a, b, c] = owner.oid.0;
+    (a ^ b.rotate_left(21) ^ c.rotate_left(42) ^ u64::from(owner.index)) as usize
 }
 
 /// The zbud kind that holds the pages of a pool of `kind`.

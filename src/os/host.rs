@@ -276,6 +276,75 @@ impl<T, const N: usize> SpinLockArray<T, N> {
     }
 }
 
+/// `n` locks chosen at run time, each guarding its own `T` (the kernel's are spinlocks, each in
+/// its own allocation).
+pub struct SpinLockVec<T>(Box<[Mutex<T>]>);
+
+impl<T> SpinLockVec<T> {
+    /// Allocates `n` locks (at least one) and fills lock `i` with `init(i)`. The locks belong to
+    /// `class`.
+    pub fn new(
+        n: usize,
+        mut init: impl FnMut(usize) -> T,
+        _class: LockClass,
+        gfp: Gfp,
+    ) -> Result<Self, AllocError> {
+        let n = n.max(1);
+        let mut locks = std::vec::Vec::new();
+        may_allocate(gfp)?;
+        locks.try_reserve_exact(n).map_err(|_| AllocError)?;
+        locks.extend((0..n).map(|i| Mutex::new(init(i))));
+        Ok(Self(locks.into_boxed_slice()))
+    }
+
+    /// How many locks there are.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Never true: there is at least one lock.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Takes lock `i % len` and returns its guard. Spins (here: blocks) while another holder
+    /// has it; such a wait is counted (see [`lock_vec_waits`]).
+    pub fn lock(&self, i: usize) -> SpinGuard<'_, T> {
+        let lock = &self.0[i % self.0.len().max(1)];
+        LOCKS_TAKEN.with(|n| n.set(n.get().wrapping_add(1)));
+        let waited = match lock.try_lock() {
+            Ok(guard) => Ok(guard),
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => Ok(poisoned.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => Err(()),
+        };
+        LOCK_VEC_WAITS.with(|w| {
+            let (taken, waits) = w.get();
+            w.set((
+                taken.wrapping_add(1),
+                waits.wrapping_add(u64::from(waited.is_err())),
+            ));
+        });
+        match waited {
+            Ok(guard) => guard,
+            Err(()) => lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner()),
+        }
+    }
+}
+
+std::thread_local! {
+    /// [`SpinLockVec`] locks this thread has taken, and how many of them another thread held at
+    /// that moment (see [`lock_vec_waits`]).
+    static LOCK_VEC_WAITS: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
+}
+
+/// (taken, waited): the [`SpinLockVec`] locks this thread has taken so far, and how many of those
+/// it found held by another thread and waited for. Host only: what a benchmark reads to see how
+/// often its threads wait for one another, whatever the host's load does to its timings. Per
+/// thread, so that counting shares no cache line between threads.
+pub fn lock_vec_waits() -> (u64, u64) {
+    LOCK_VEC_WAITS.with(Cell::get)
+}
+
 /// A value created at most once, on first use, and then shared read-only until the slot is
 /// dropped. Readers never lock.
 pub struct OnceSlot<T> {

@@ -377,6 +377,56 @@ impl<T, const N: usize> SpinLockArray<T, N> {
     }
 }
 
+/// `n` spinlocks chosen at run time, each guarding its own `T` in its own allocation (so two
+/// locks never share a cache line). The locks share one lockdep class, so a thread must never
+/// hold two of them at once.
+pub struct SpinLockVec<T>(KVec<Pin<KBox<SpinLock<T>>>>);
+
+impl<T> SpinLockVec<T> {
+    /// Allocates `n` locks (at least one) and fills lock `i` with `init(i)`, each in place. The
+    /// locks belong to lockdep class `class`. On failure nothing is left allocated. Never inlined:
+    /// a `T` is built on this frame, and a caller making several arrays of large `T`s (the
+    /// store's shards) would otherwise hold them all in one frame.
+    #[inline(never)]
+    pub fn new(
+        n: usize,
+        mut init: impl FnMut(usize) -> T,
+        class: LockClass,
+        gfp: Gfp,
+    ) -> Result<Self, AllocError> {
+        let n = n.max(1);
+        let mut locks = KVec::with_capacity(n, flags_of(gfp)).map_err(|_| AllocError)?;
+        for i in 0..n {
+            let lock = KBox::pin_init(SpinLock::new(init(i), class.name, class.key), flags_of(gfp))
+                .map_err(|_| AllocError)?;
+            // Within the capacity reserved above: never allocates.
+            locks.push(lock, flags_of(gfp)).map_err(|_| AllocError)?;
+        }
+        Ok(Self(locks))
+    }
+
+    /// How many locks there are.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Never true: there is at least one lock.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Disables local interrupts, takes lock `i % len` and returns its guard (as
+    /// `spin_lock_irqsave`); spins while another CPU holds it.
+    pub fn lock(&self, i: usize) -> SpinGuard<'_, T> {
+        let irqs = IrqsOff::new();
+        let n = self.0.len().max(1);
+        SpinGuard {
+            guard: self.0[i % n].lock(),
+            _irqs: irqs,
+        }
+    }
+}
+
 /// A value created at most once, on first use, and then shared read-only until the slot is
 /// dropped. Readers never lock.
 pub struct OnceSlot<T> {

@@ -58,3 +58,7 @@ MODULE_PARM_DESC(compressor, "lz4_flex (Rust, default) or lz4-c (the kernel's LZ
 RAMSTER_PARAM(test_messages, &ramster_bool_ops, RAMSTER_PARAM_TEST_MESSAGES);
 MODULE_PARM_DESC(test_messages,
 		 "Test-only cluster message types and debugfs files (default N)");
+
+RAMSTER_PARAM(zbud_shards, &ramster_enum_ops, RAMSTER_PARAM_ZBUD_SHARDS);
+MODULE_PARM_DESC(zbud_shards,
+		 "Shards of the store's frames, each with its own locks: auto (possible CPUs rounded up to a power of two, at most 64) or 1 to 64 (default auto)");

@@ -12,6 +12,7 @@
 #define RAMSTER_PARAM_FRONTSWAP		2
 #define RAMSTER_PARAM_COMPRESSOR	3
 #define RAMSTER_PARAM_TEST_MESSAGES	4
+#define RAMSTER_PARAM_ZBUD_SHARDS	5
 
 int ramster_param_set(unsigned int id, const char *val);
 int ramster_param_get(unsigned int id, char *buffer);

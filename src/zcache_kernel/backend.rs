@@ -507,6 +507,7 @@ fn for_each_counter(shared: &Shared, dir: u32, mut f: impl FnMut(&str, &str, u64
     } else {
         let (eph, pers) = store.zbud_stats();
         zbud_for_each(&eph, &pers, |prefix, name, value| f(prefix, name, value));
+        f("", "shards", store.shard_count() as u64);
     }
 }
 
@@ -658,7 +659,10 @@ impl Backend {
             Mode::Ramster => SmallSwapPages::Packed,
             _ => SmallSwapPages::BesideOrPacked,
         };
-        let mut store = Store::new(PageFrames::new(budget), true, Gfp::Kernel)
+        // SAFETY: reads `nr_cpu_ids`; no preconditions.
+        let cpus = unsafe { ffi::ramster_zc_nr_cpus() } as usize;
+        let shards = config.zbud_shards_for(cpus);
+        let mut store = Store::new_sharded(PageFrames::new(budget), true, shards, Gfp::Kernel)
             .map_err(|_| ENOMEM)?
             .with_small_swap_pages(small);
         if config.compressor == Compressor::Lz4C {
@@ -699,9 +703,10 @@ impl Backend {
                 }
             }
             pr_info!(
-                "zcache: store of at most {} frames ({}% of RAM)\n",
+                "zcache: store of at most {} frames ({}% of RAM), {} zbud shards\n",
                 shared.store.frames().budget(),
-                percent
+                percent,
+                shared.store.shard_count()
             );
         }
         if config.cleancache {

@@ -7,7 +7,8 @@
 //! migrate and no other task runs on that CPU, and no interrupt handler compresses, so the
 //! `&mut Scratch` is exclusive (a `busy` flag refuses a reentrant call all the same). Interrupts
 //! stay on: compression and decompression do not delay them (as zswap's and zram's per-CPU
-//! streams).
+//! streams). Each CPU's scratch names the CPU as its home ([`Scratch::set_home`]): a put
+//! stores into that CPU's shard of the store (`zcache/shards.rs`).
 
 use super::ffi;
 use crate::os::PreemptOff;
@@ -53,7 +54,7 @@ impl PerCpuScratch {
             // `CpuScratch`; both fields are initialised in place before `assume_init`
             // (`UnsafeCell<Scratch>` has the layout of `Scratch`). `SCRATCH_INIT` is a valid
             // `Scratch` without `Drop`, so a bitwise copy is a valid independent value.
-            let slot = unsafe {
+            let mut slot = unsafe {
                 ptr::copy_nonoverlapping(
                     &SCRATCH_INIT as *const Scratch,
                     addr_of_mut!((*p).scratch).cast::<Scratch>(),
@@ -62,6 +63,8 @@ impl PerCpuScratch {
                 addr_of_mut!((*p).busy).write(AtomicBool::new(false));
                 slot.assume_init()
             };
+            // This CPU's puts go to its own shard of the store.
+            slot.scratch.get_mut().set_home(slots.len());
             slots.push(slot, flags::GFP_KERNEL)?;
         }
         Ok(Self { slots })

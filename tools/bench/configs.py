@@ -30,6 +30,8 @@ class Config:
     # Two nodes' virtio-net link between the QEMUs: "udp" datagrams (no host-side TCP stalls;
     # see tools/vm/cluster.py) or "tcp" as make check.
     link: str = "udp"
+    # The guest's CPUs (0: the harness's default, one CPU; see tools/vm/cluster.py).
+    cpus: int = 0
 
 
 # The swap workload: twice the guest's RAM of compressible pages (64 bytes of pattern, the rest
@@ -71,6 +73,10 @@ CONFIGS = [
            timeout=600),
     Config("cluster", "cluster", "cluster", nodes=2, setup=CLUSTER_UP,
            vars={"CLUSTER_COUNT": 1000, "CLUSTER_ROUNDS": 5}, timeout=600),
+    # Two CPUs, two swap workers at once: zcache with zbud_shards=1 (one lock per kind) against
+    # the default (a shard per CPU), alternating, in one VM (tools/vm/bench/smp.sh).
+    Config("smp", "smp", "smp", cpus=2, memory="128M", setup="true",
+           vars={"SMP_MIB": 64, "SMP_ROUNDS": 2}, timeout=1800),
 ]
 
 # The swap table's baseline row: ratios are to it.

@@ -254,6 +254,60 @@ def tmem_table(runs: list) -> list:
     return out
 
 
+STORE_THREADS = (1, 2, 4)
+
+
+def store_table(runs: list) -> list:
+    """The zcache store's swap path on the host (cargo bench --bench store): ops/s with 1, 2 and
+    4 threads on one shard (one zbud lock per kind: before) and on a shard per thread (after),
+    each against its own 1-thread figure, measured in one run."""
+    out = []
+    for r in runs:
+        head = [line for line in r.consoles[0].splitlines()
+                if line.startswith("zcache store, swap path:")]
+        before, after = r.num("store_before_shards"), r.num("store_after_shards")
+        base = {c: r.num(f"store_{c}_t1_ops_per_s") for c in ("before", "after")}
+        rows = []
+        for t in STORE_THREADS:
+            b, a = r.num(f"store_before_t{t}_ops_per_s"), r.num(f"store_after_t{t}_ops_per_s")
+            bw, aw = (r.num(f"store_{c}_t{t}_waits_per_1000") for c in ("before", "after"))
+            rows.append([f"{t} thread{'s' if t > 1 else ''}", f"{b:.0f}",
+                         f"{b / base['before']:.2f}x", f"{bw:.2f}", f"{a:.0f}",
+                         f"{a / base['after']:.2f}x", f"{aw:.2f}", f"{a / b:.2f}x"])
+        out += [f"Host: zcache store swap path, {before:.0f} shard vs {after:.0f} shards "
+                "(cargo bench --bench store)"] + head[:1]
+        out.append(table(["threads", "1 shard ops/s", "vs 1 thread", "waits", f"{after:.0f} shards "
+                          "ops/s", "vs 1 thread", "waits", "after/before"], rows))
+        out.append("waits: shard-lock acquisitions that found the lock held, per 1000")
+        cpus = r.num("store_host_cpus")
+        two = [r.num(f"store_{c}_t2_ops_per_s") / base[c] for c in ("before", "after")]
+        out.append(f"2 threads against 1: {two[0]:.2f}x before, {two[1]:.2f}x after "
+                   f"(at most {min(cpus, 2):.2f}x on this host's {cpus:.0f} CPUs)")
+    return out
+
+
+def smp_table(runs: list) -> list:
+    """Two swap workers on a 2-CPU guest (tools/vm/bench/smp.sh): zcache with zbud_shards=1
+    against the default, rounds alternating in one VM."""
+    out = []
+    for r in runs:
+        rounds = int(r.num("smp_rounds"))
+        rows, total = [], {"one": 0.0, "default": 0.0}
+        for i in range(1, rounds + 1):
+            one, default = (r.num(f"smp_shards_{c}_s_round{i}") for c in ("one", "default"))
+            total["one"] += one
+            total["default"] += default
+            rows.append([f"round {i}", f"{one:.1f}", f"{default:.1f}", f"{one / default:.2f}x"])
+        rows.append(["total", f"{total['one']:.1f}", f"{total['default']:.1f}",
+                     f"{total['one'] / total['default']:.2f}x"])
+        out.append(f"Two swap workers of {r.num('smp_mib_per_worker'):.0f} MiB each on a "
+                   f"{r.num('smp_cpus'):.0f}-CPU guest: zcache with zbud_shards=1 vs the default "
+                   "(a shard per CPU), alternating in one VM")
+        out.append(table(["", "1 shard s", "default s", "speedup"], rows))
+        out.append("speedup = 1-shard time / default time (above 1.00x: the shards are faster)")
+    return out
+
+
 def crypto_native_table(runs: list) -> list:
     """The frame MAC with and without payload encryption natively on this host (cargo bench
     --bench frame_crypto): what encryption costs where the CPU has AES-NI and SHA-NI."""
@@ -298,9 +352,9 @@ def ramster_summary(runs: list) -> list:
     return out
 
 
-TABLES = [("tmem", tmem_table), ("codec-native", native_codec_table),
+TABLES = [("tmem", tmem_table), ("store", store_table), ("codec-native", native_codec_table),
           ("crypto-native", crypto_native_table), ("swap", swap_table),
-          ("codec", codec_table), ("cluster", cluster_table)]
+          ("codec", codec_table), ("cluster", cluster_table), ("smp", smp_table)]
 
 
 def render(runs: list, kernel: str, command: str) -> tuple:

@@ -71,7 +71,7 @@ def run_config(c: configs.Config, kdir: Path, image: Path) -> report.Run:
     append = f"scenario={c.script} bench={c.name} {tsc_append()} {c.append}"
     runs = cluster.boot(c.nodes, kdir / "arch/x86/boot/bzImage", image, LOGS / c.name,
                         memory=c.memory, append=append,
-                        timeout=c.timeout, on_start=deprioritize, link=c.link)
+                        timeout=c.timeout, on_start=deprioritize, link=c.link, cpus=c.cpus)
     problems, consoles = [], []
     for r in runs:
         text = r.log.read_text(errors="replace") if r.log.exists() else ""
@@ -89,6 +89,8 @@ HOST_BENCHES = [
     ("lz4-native", ["lz4"], "codec-native"),
     # The frame MAC with and without payload encryption natively.
     ("crypto-native", ["frame_crypto"], "crypto-native"),
+    # The zcache store's swap path with 1, 2 and 4 threads, one shard vs a shard per thread.
+    ("store", ["store"], "store"),
 ]
 
 

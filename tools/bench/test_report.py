@@ -115,6 +115,48 @@ class ReportTest(unittest.TestCase):
         text, ok = report.render([short], "6.12", "make bench")
         self.assertFalse(ok)
 
+    def test_store_table(self):
+        store = configs.Config("store", "host", "store")
+        numbers = [("store_host_cpus", 2), ("store_before_shards", 1), ("store_after_shards", 4),
+                   ("store_before_t1_ops_per_s", 100000), ("store_before_t2_ops_per_s", 140000),
+                   ("store_before_t4_ops_per_s", 130000), ("store_after_t1_ops_per_s", 100000),
+                   ("store_after_t2_ops_per_s", 190000), ("store_after_t4_ops_per_s", 185000)]
+        waits = {"before": (0, 12.5, 40), "after": (0, 0, 0.25)}
+        numbers += [(f"store_{c}_t{t}_waits_per_1000", w)
+                    for c, ws in waits.items() for t, w in zip((1, 2, 4), ws)]
+        console = "\n".join(["zcache store, swap path: 1536 pages per thread"]
+                            + [f"BENCH-RESULT: {k} {v}" for k, v in numbers])
+        text, ok = report.render([report.Run(store, [console], [], 0.0)], "6.12", "make bench")
+        self.assertTrue(ok, text)
+        self.assertIn("1 shard vs 4 shards (cargo bench --bench store)", text)
+        self.assertIn("zcache store, swap path: 1536 pages per thread", text)
+        two = next(line for line in text.splitlines() if line.startswith("2 threads "))
+        self.assertEqual(two.split(), ["2", "threads", "140000", "1.40x", "12.50", "190000",
+                                       "1.90x", "0.00", "1.36x"])
+        self.assertIn("2 threads against 1: 1.40x before, 1.90x after (at most 2.00x", text)
+        short = report.Run(store, [console.replace("BENCH-RESULT: store_after_t4_ops_per_s", "")],
+                           [], 0.0)
+        text, ok = report.render([short], "6.12", "make bench")
+        self.assertFalse(ok)
+        self.assertIn("no number for 'store_after_t4_ops_per_s'", text)
+
+    def test_smp_table(self):
+        numbers = [("smp_cpus", 2), ("smp_rounds", 2), ("smp_mib_per_worker", 64),
+                   ("smp_shards_one_s_round1", 30.0), ("smp_shards_default_s_round1", 20.0),
+                   ("smp_shards_one_s_round2", 34.0), ("smp_shards_default_s_round2", 20.0)]
+        console = "\n".join(f"BENCH-RESULT: {k} {v}" for k, v in numbers)
+        text, ok = report.render([report.Run(config("smp"), [console], [], 1.0)], "6.12",
+                                 "make bench smp")
+        self.assertTrue(ok, text)
+        self.assertIn("Two swap workers of 64 MiB each on a 2-CPU guest", text)
+        self.assertEqual(next(l for l in text.splitlines() if l.startswith("round 2")).split(),
+                         ["round", "2", "34.0", "20.0", "1.70x"])
+        self.assertEqual(next(l for l in text.splitlines() if l.startswith("total")).split(),
+                         ["total", "64.0", "40.0", "1.60x"])
+        short = console.replace("BENCH-RESULT: smp_shards_default_s_round2 20.0", "")
+        text, ok = report.render([report.Run(config("smp"), [short], [], 1.0)], "6.12", "x")
+        self.assertFalse(ok)
+
     def test_ramster_summary_targets(self):
         ramster = "\n".join(f"BENCH-RESULT: {k} {v}" for k, v in [
             ("pers_pages_remoted", 500), ("remote_pers_pages_succ_get", 100),

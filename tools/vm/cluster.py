@@ -33,14 +33,18 @@ def _free_port(kind=socket.SOCK_STREAM) -> int:
 
 def qemu_command(node: int, nodes: int, bzimage: Path, initramfs: Path, memory: str,
                  disk: Path, log: Path, append: str, port, smp: int = 2,
-                 link: str = "udp", capture: Path = None) -> list:
+                 link: str = "udp", capture: Path = None, cpus: int = 0) -> list:
     """`port`: the TCP port node 0 listens on, or with `link="udp"` a pair of UDP ports (node
-    0's, node 1's). `capture`: a pcap file for what this node's link carries both ways."""
+    0's, node 1's). `capture`: a pcap file for what this node's link carries both ways.
+    `cpus`: the guest's CPUs, each a socket of its own (`-smp N,sockets=N,cores=1`: the test
+    kernel has no ACPI, and finds the other CPUs of a plain `-smp N` in no table it reads, so
+    it boots one); 0 keeps `-smp smp` (one CPU for this kernel)."""
+    topology = f"{cpus},sockets={cpus},cores=1,threads=1" if cpus else str(smp)
     # no_timer_check: a starved TCG vCPU (a busy host, or QEMU at nice 19) can fail the boot-time
     # IO-APIC timer check and panic ("IO-APIC + timer doesn't work!"); it proves nothing in a VM.
     cmdline = (f"console=ttyS0 panic=-1 oops=panic loglevel=7 no_timer_check "
                f"node={node} nodes={nodes} {append}").strip()
-    cmd = [QEMU, "-accel", "tcg", "-cpu", "max", "-smp", str(smp), "-m", memory,
+    cmd = [QEMU, "-accel", "tcg", "-cpu", "max", "-smp", topology, "-m", memory,
            "-nodefaults", "-no-reboot", "-display", "none", "-monitor", "none",
            "-kernel", str(bzimage), "-initrd", str(initramfs), "-append", cmdline,
            "-serial", f"file:{log}",
@@ -60,7 +64,7 @@ def qemu_command(node: int, nodes: int, bzimage: Path, initramfs: Path, memory: 
 
 def boot(nodes: int, bzimage: Path, initramfs: Path, log_dir: Path, memory: str = "256M",
          disk_size: str = "1G", append: str = "", timeout: int = 180,
-         on_start=None, link: str = "udp", capture: bool = False) -> list:
+         on_start=None, link: str = "udp", capture: bool = False, cpus: int = 0) -> list:
     """Runs the cluster to its end; returns one NodeRun per node.
 
     With `capture`, node 0's link is recorded to `log_dir`/link.pcap (see wire.py).
@@ -85,7 +89,7 @@ def boot(nodes: int, bzimage: Path, initramfs: Path, log_dir: Path, memory: str 
             if pcap:
                 pcap.unlink(missing_ok=True)
             cmd = qemu_command(node, nodes, bzimage, initramfs, memory, disk, log,
-                               appends[node], port, link=link, capture=pcap)
+                               appends[node], port, link=link, capture=pcap, cpus=cpus)
             (log_dir / f"node{node}.cmd").write_text(" ".join(cmd) + "\n")
             procs.append(subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                                           stdout=subprocess.DEVNULL,

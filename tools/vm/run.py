@@ -56,7 +56,7 @@ def run_one(s: scenarios.Scenario, kdir: Path, image: Path, label: str = "") -> 
     runs = cluster.boot(s.nodes, kdir / "arch/x86/boot/bzImage", image, log_dir,
                         memory=s.memory, disk_size=s.disk,
                         append=f"scenario={s.name} {s.append}", timeout=s.timeout,
-                        capture=bool(s.wire))
+                        capture=bool(s.wire), cpus=s.cpus)
     details = []
     if s.wire:
         details += wire.check(log_dir / "link.pcap", *s.wire)

@@ -4,6 +4,9 @@
     # nodes: 1 or 2                  (default 1)
     # memory: guest RAM, e.g. 256M   (default 256M)
     # timeout: seconds               (default 180)
+    # cpus: 1 to 8                    (optional: the guest's CPUs, each a socket of its own;
+    #                                 without it QEMU's `-smp 2`, which this ACPI-less kernel
+    #                                 boots as one CPU)
     # append: extra kernel command line for every node (optional)
     # disk: scratch disk size per node, e.g. 1G (default 1G)
     # kasan: guest RAM for a second run on the KASAN kernel, e.g. 384M (optional: the
@@ -25,7 +28,7 @@ from pathlib import Path
 import wire
 
 KEYS = {"scenario", "nodes", "memory", "timeout", "append", "disk", "expect-failure", "kasan",
-        "quiet", "wire"}
+        "quiet", "wire", "cpus"}
 SIZE = re.compile(r"^[1-9][0-9]*[MG]$")
 
 
@@ -44,6 +47,8 @@ class Scenario:
     quiet: bool = False
     # (clear, hidden) self-test payload lengths the link capture is checked for, if any.
     wire: tuple = ()
+    # The guest's CPUs (0: the harness's default, one CPU).
+    cpus: int = 0
 
 
 def load(path: Path) -> Scenario:
@@ -70,6 +75,10 @@ def load(path: Path) -> Scenario:
             setattr(s, key, fields[key])
     if "timeout" in fields:
         s.timeout = int(fields["timeout"])
+    if "cpus" in fields:
+        if not fields["cpus"].isdigit() or not 1 <= int(fields["cpus"]) <= 8:
+            raise ValueError(f"{path}: cpus must be 1 to 8")
+        s.cpus = int(fields["cpus"])
     if fields.get("quiet", "yes") != "yes":
         raise ValueError(f"{path}: quiet must be yes (or left out)")
     s.quiet = "quiet" in fields

@@ -5,8 +5,9 @@ scenario keeps about one core busy; a two-node one about 1.2, since one node mos
 other (measured: the host was 40% idle through ramster-remotify). So `jobs` lanes run at once:
 
 - lane 0 runs the scenarios marked `# quiet: yes` (they time microseconds: the irqsoff bounds),
-  then the two-node scenarios, one after another, then single-node ones;
-- the other lanes run single-node scenarios only.
+  then the two-node scenarios and those of a guest with several CPUs (`# cpus: N`, one vCPU
+  thread each), one after another, then single-node ones;
+- the other lanes run single-node, single-CPU scenarios only.
 
 So a quiet scenario only ever has single-node neighbours (never more busy vCPUs than cores), and
 no two two-node scenarios overlap: their heartbeat deadlines do not compete with each other.
@@ -26,8 +27,9 @@ def run_scheduled(chosen: list, jobs: int, run, done) -> None:
     """Runs each scenario of `chosen` once with `run(s)` and passes what it returns to `done`
     (called from one thread at a time)."""
     quiet = longest_first(s for s in chosen if s.quiet)
-    pairs = longest_first(s for s in chosen if s.nodes > 1 and not s.quiet)
-    singles = deque(longest_first(s for s in chosen if s.nodes == 1 and not s.quiet))
+    wide = [s for s in chosen if (s.nodes > 1 or s.cpus > 1) and not s.quiet]
+    pairs = longest_first(wide)
+    singles = deque(longest_first(s for s in chosen if s not in wide and not s.quiet))
     lock = threading.Lock()
 
     def report(outcome) -> None:

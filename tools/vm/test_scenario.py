@@ -38,17 +38,17 @@ class ScenarioTest(unittest.TestCase):
     def test_header_fields(self):
         s = scenario.load(self.write("#!/bin/sh\n# scenario: x\n# nodes: 2\n# memory: 512M\n"
                                      "# timeout: 30\n# append: a=b c=d\n# disk: 2G\n# kasan: 384M\n"
-                                     "# quiet: yes\nbody\n"))
-        self.assertEqual((s.nodes, s.memory, s.timeout, s.append, s.disk, s.kasan, s.quiet),
-                         (2, "512M", 30, "a=b c=d", "2G", "384M", True))
+                                     "# quiet: yes\n# cpus: 2\nbody\n"))
+        self.assertEqual((s.nodes, s.memory, s.timeout, s.append, s.disk, s.kasan, s.quiet,
+                          s.cpus), (2, "512M", 30, "a=b c=d", "2G", "384M", True, 2))
 
     def test_kasan_and_quiet_are_optional(self):
         s = scenario.load(self.write("#!/bin/sh\n# scenario: x\nbody\n"))
-        self.assertEqual((s.kasan, s.quiet), ("", False))
+        self.assertEqual((s.kasan, s.quiet, s.cpus), ("", False, 0))
 
     def test_bad_headers_are_refused(self):
         for header in ["# nodes: 3\n", "# memory: lots\n", "# kasan: yes\n", "# colour: red\n", "# timeout: x\n",
-                       "# quiet: no\n"]:
+                       "# quiet: no\n", "# cpus: 0\n", "# cpus: 9\n", "# cpus: two\n"]:
             with self.subTest(header=header):
                 with self.assertRaises(ValueError):
                     scenario.load(self.write("#!/bin/sh\n# scenario: x\n" + header))

@@ -15,6 +15,7 @@ class Fake:
     nodes: int = 1
     timeout: int = 100
     quiet: bool = False
+    cpus: int = 0
 
 
 class Recorder:
@@ -40,7 +41,7 @@ class Recorder:
 class ScheduleTest(unittest.TestCase):
     SCENARIOS = [Fake("a"), Fake("b", timeout=300), Fake("c"), Fake("d", nodes=2),
                  Fake("e", nodes=2, timeout=400), Fake("f", quiet=True), Fake("g", nodes=2),
-                 Fake("h", timeout=50), Fake("i", nodes=2, quiet=True)]
+                 Fake("h", timeout=50), Fake("i", nodes=2, quiet=True), Fake("j", cpus=2)]
 
     def schedule(self, jobs):
         rec, done = Recorder(), []
@@ -62,12 +63,12 @@ class ScheduleTest(unittest.TestCase):
                 together = {name, *others}
                 for quiet in (n for n in together if by_name[n].quiet):
                     neighbours = together - {quiet}
-                    self.assertTrue(all(by_name[n].nodes == 1 for n in neighbours),
-                                    (quiet, neighbours))
+                    self.assertTrue(all(by_name[n].nodes == 1 and by_name[n].cpus <= 1
+                                        for n in neighbours), (quiet, neighbours))
 
-    def test_two_node_scenarios_never_overlap(self):
+    def test_two_node_and_multi_cpu_scenarios_never_overlap(self):
         rec, _ = self.schedule(3)
-        two_node = {s.name for s in self.SCENARIOS if s.nodes > 1}
+        two_node = {s.name for s in self.SCENARIOS if s.nodes > 1 or s.cpus > 1}
         for name, others in rec.overlaps:
             if name in two_node:
                 self.assertFalse(two_node & set(others), (name, others))
@@ -80,7 +81,7 @@ class ScheduleTest(unittest.TestCase):
 
     def test_longest_first(self):
         rec, _ = self.schedule(1)
-        self.assertEqual(rec.started, ["f", "i", "e", "d", "g", "b", "a", "c", "h"])
+        self.assertEqual(rec.started, ["f", "i", "e", "d", "g", "j", "b", "a", "c", "h"])
 
 
 if __name__ == "__main__":

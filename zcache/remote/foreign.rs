@@ -16,7 +16,7 @@
 //! [`Store::put_within`] refuses a put that would pass either bound.
 
 use super::super::frames::FrameSource;
-use super::super::store::{zbud_kind, GetMiss, Owner, PutRefused, Store, ZDesc};
+use super::super::store::{key_home, zbud_kind, GetMiss, Owner, PutRefused, Store, ZDesc};
 use crate::os::{Gfp, PAGE_SIZE};
 use crate::tmem::{GetMode, Got, Oid, PageIndex, Pool, PoolId, PoolKind, MAX_POOLS_PER_CLIENT};
 
@@ -106,7 +106,8 @@ impl<S: FrameSource> Store<S> {
             oid: *oid,
             index,
         };
-        let refused = match self.store_zpage(zbud_kind(kind), owner, zpage) {
+        let home = key_home(&owner);
+        let refused = match self.store_zpage(zbud_kind(kind), owner, zpage, home) {
             Ok(desc) => match tmem_pool.put(oid, index, desc, Gfp::NoWait) {
                 Ok(old) => {
                     if let Some(old) = old {

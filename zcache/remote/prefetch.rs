@@ -37,7 +37,7 @@
 //! with that tag (the same bytes) is accepted.
 
 use super::super::frames::FrameSource;
-use super::super::store::{LocalPage, Owner, RemotePage, Store, ZDesc};
+use super::super::store::{key_home, LocalPage, Owner, RemotePage, Store, ZDesc};
 use super::outbox::RemoteFlush;
 use super::page_tag::{PageTagKey, TaggedPage};
 use crate::cluster::node_num::NodeNum;
@@ -167,7 +167,7 @@ impl<S: FrameSource> Store<S> {
         };
         // Only free room: a page that may never be loaded evicts nothing.
         let Some(local) = self
-            .place_zpage(p.remote.kind, owner, zpage)
+            .place_zpage(p.remote.kind, owner, zpage, key_home(&owner))
             .ok()
             .and_then(LocalPage::of)
         else {

@@ -55,7 +55,12 @@ impl<S: FrameSource> Store<S> {
         gfp: Gfp,
     ) -> Option<[Option<Departure>; 2]> {
         self.reserve_flush_room(gfp)?;
-        let buddies = self.zbud_of(kind).lock(0).rotate_lru()?;
+        // The first shard with a frame, from a rotating start: every shard's frames get their
+        // turn (one shard's lock at a time).
+        let shards = self.shards();
+        let buddies = shards
+            .round_from(shards.next_victim())
+            .find_map(|shard| self.zbud_at(kind, shard).rotate_lru())?;
         let mut out = [None, None];
         for ((slot, buddy), buf) in out.iter_mut().zip(buddies).zip(copy.iter_mut()) {
             let Some((handle, owner)) = buddy else {
@@ -74,8 +79,7 @@ impl<S: FrameSource> Store<S> {
                     return None;
                 }
                 let len = self
-                    .zbud_of(kind)
-                    .lock(0)
+                    .zbud_of(kind, handle)
                     .read(self.frames(), handle, buf)
                     .ok()?;
                 *desc = ZDesc::Leaving(kind, handle);
@@ -113,11 +117,12 @@ impl<S: FrameSource> Store<S> {
             })
         }) == Some(true);
         if committed {
-            let mut zbud = self.zbud_of(d.kind).lock(0);
+            let mut zbud = self.zbud_of(d.kind, d.handle);
+            let before = zbud.stats();
             // The handle was the page's until just now, and nothing else frees a `Leaving`
             // page's handle once its descriptor has changed.
             let _ = zbud.free(self.frames(), d.handle);
-            self.publish_zbud(&zbud);
+            self.publish(d.kind, &before, &zbud.stats());
             drop(zbud);
             self.remote_arrived(remote);
         }

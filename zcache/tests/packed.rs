@@ -202,3 +202,25 @@ proptest! {
         prop_assert_eq!(p.audit(), Ok(()));
     }
 }
+
+#[test]
+fn a_handle_names_its_shard_and_another_shard_refuses_it() {
+    let frames = HeapFrames::new(4);
+    let mut one = TestPacked::for_shard(1);
+    let mut five = TestPacked::for_shard(5);
+    let h1 = store(&mut one, &frames, 1, 100);
+    let h5 = store(&mut five, &frames, 2, 100);
+    assert_eq!((h1.shard(), h5.shard()), (1, 5));
+    let mut out = vec![0u8; PAGE_SIZE];
+    assert_eq!(
+        five.read(&frames, h1, &mut out),
+        Err(PackedError::BadHandle)
+    );
+    assert_eq!(five.free(&frames, h1), Err(PackedError::BadHandle));
+    assert_eq!(read_back(&five, &frames, h5), data_for(2, 100));
+    one.free(&frames, h1).expect("free");
+    five.free(&frames, h5).expect("free");
+    assert_eq!(frames.live(), 0);
+    one.audit().expect("audit");
+    five.audit().expect("audit");
+}

@@ -42,8 +42,21 @@ fn noise(seed: u64) -> Page {
     p
 }
 
-fn store(frames: usize, exclusive_gets: bool) -> Store<HeapFrames> {
-    Store::new(HeapFrames::new(frames), exclusive_gets, Gfp::Kernel).expect("store")
+/// The shard counts every store test runs with: one lock per kind, and several.
+const SHARDS: [usize; 3] = [1, 2, 4];
+
+fn store(frames: usize, exclusive_gets: bool, shards: usize) -> Store<HeapFrames> {
+    let s = Store::new_sharded(HeapFrames::new(frames), exclusive_gets, shards, Gfp::Kernel)
+        .expect("store");
+    assert_eq!(s.shard_count(), shards);
+    s
+}
+
+/// A scratch whose puts go to shard `home` (modulo the shard count).
+fn scratch_at(home: usize) -> Box<Scratch> {
+    let mut scratch = Box::new(Scratch::new());
+    scratch.set_home(home);
+    scratch
 }
 
 fn oid(n: u64) -> Oid {
@@ -63,8 +76,14 @@ fn get(
 
 #[test]
 fn pages_come_back_bit_exact_and_persistent_gets_keep_them() {
-    let s = store(64, false);
-    let mut scratch = Box::new(Scratch::new());
+    for shards in SHARDS {
+        pages_come_back_bit_exact_and_persistent_gets_keep_them_with(shards);
+    }
+}
+
+fn pages_come_back_bit_exact_and_persistent_gets_keep_them_with(shards: usize) {
+    let s = store(64, false, shards);
+    let mut scratch = scratch_at(shards - 1);
     let pool = s.new_pool(PoolKind::Persistent, Gfp::Kernel).expect("pool");
     let pages: Vec<Page> = (0..20).map(|i| page(i, 500 + 100 * i as usize)).collect();
     for (i, p) in (0u32..).zip(&pages) {
@@ -95,9 +114,15 @@ fn pages_come_back_bit_exact_and_persistent_gets_keep_them() {
 
 #[test]
 fn ephemeral_and_exclusive_gets_take_the_page() {
+    for shards in SHARDS {
+        ephemeral_and_exclusive_gets_take_the_page_with(shards);
+    }
+}
+
+fn ephemeral_and_exclusive_gets_take_the_page_with(shards: usize) {
     for (kind, exclusive) in [(PoolKind::Ephemeral, false), (PoolKind::Persistent, true)] {
-        let s = store(8, exclusive);
-        let mut scratch = Box::new(Scratch::new());
+        let s = store(8, exclusive, shards);
+        let mut scratch = scratch_at(shards - 1);
         let pool = s.new_pool(kind, Gfp::Kernel).expect("pool");
         let p = page(7, 1000);
         s.put(pool, &oid(1), 3, &p, &mut scratch).expect("put");
@@ -109,8 +134,14 @@ fn ephemeral_and_exclusive_gets_take_the_page() {
 
 #[test]
 fn a_get_that_may_not_take_keeps_the_page_with_exclusive_gets() {
-    let s = store(8, true);
-    let mut scratch = Box::new(Scratch::new());
+    for shards in SHARDS {
+        a_get_that_may_not_take_keeps_the_page_with_exclusive_gets_with(shards);
+    }
+}
+
+fn a_get_that_may_not_take_keeps_the_page_with_exclusive_gets_with(shards: usize) {
+    let s = store(8, true, shards);
+    let mut scratch = scratch_at(shards - 1);
     let pool = s.new_pool(PoolKind::Persistent, Gfp::Kernel).expect("pool");
     let p = page(9, 1200);
     s.put(pool, &oid(1), 4, &p, &mut scratch).expect("put");
@@ -128,8 +159,14 @@ fn a_get_that_may_not_take_keeps_the_page_with_exclusive_gets() {
 
 #[test]
 fn injected_corrupt_gets_drop_the_page_and_fail_the_get() {
-    let s = store(8, true);
-    let mut scratch = Box::new(Scratch::new());
+    for shards in SHARDS {
+        injected_corrupt_gets_drop_the_page_and_fail_the_get_with(shards);
+    }
+}
+
+fn injected_corrupt_gets_drop_the_page_and_fail_the_get_with(shards: usize) {
+    let s = store(8, true, shards);
+    let mut scratch = scratch_at(shards - 1);
     let pool = s.new_pool(PoolKind::Persistent, Gfp::Kernel).expect("pool");
     for i in 0..3 {
         s.put(pool, &oid(1), i, &page(u64::from(i), 900), &mut scratch)
@@ -148,8 +185,14 @@ fn injected_corrupt_gets_drop_the_page_and_fail_the_get() {
 
 #[test]
 fn a_refused_put_flushes_the_old_page() {
-    let s = store(8, false);
-    let mut scratch = Box::new(Scratch::new());
+    for shards in SHARDS {
+        a_refused_put_flushes_the_old_page_with(shards);
+    }
+}
+
+fn a_refused_put_flushes_the_old_page_with(shards: usize) {
+    let s = store(8, false, shards);
+    let mut scratch = scratch_at(shards - 1);
     let pool = s.new_pool(PoolKind::Persistent, Gfp::Kernel).expect("pool");
     s.put(pool, &oid(1), 0, &page(1, 800), &mut scratch)
         .expect("put");
@@ -174,10 +217,16 @@ fn a_refused_put_flushes_the_old_page() {
 
 #[test]
 fn ephemeral_frames_are_evicted_oldest_first_and_persistent_never() {
+    for shards in SHARDS {
+        ephemeral_frames_are_evicted_oldest_first_and_persistent_never_with(shards);
+    }
+}
+
+fn ephemeral_frames_are_evicted_oldest_first_and_persistent_never_with(shards: usize) {
     // Pages of 2300 random letters compress to a bit over half a frame (lz4 has no entropy
     // coder), and under the policy's 5/8: one zpage per frame.
-    let s = store(4, false);
-    let mut scratch = Box::new(Scratch::new());
+    let s = store(4, false, shards);
+    let mut scratch = scratch_at(shards - 1);
     let eph = s.new_pool(PoolKind::Ephemeral, Gfp::Kernel).expect("pool");
     let pers = s.new_pool(PoolKind::Persistent, Gfp::Kernel).expect("pool");
     for i in 0..6 {
@@ -226,14 +275,21 @@ fn ephemeral_frames_are_evicted_oldest_first_and_persistent_never() {
     assert_eq!(s.shrink_ephemeral(10), 0);
     let (eph_stats, pers_stats) = s.zbud_stats();
     assert_eq!((eph_stats.pageframes, pers_stats.pageframes), (0, 4));
+    s.audit().expect("audit");
     s.destroy_pool(pers);
     assert_eq!(s.frames().live(), 0);
 }
 
 #[test]
 fn the_shrinker_gives_ephemeral_frames_back() {
-    let s = store(16, false);
-    let mut scratch = Box::new(Scratch::new());
+    for shards in SHARDS {
+        the_shrinker_gives_ephemeral_frames_back_with(shards);
+    }
+}
+
+fn the_shrinker_gives_ephemeral_frames_back_with(shards: usize) {
+    let s = store(16, false, shards);
+    let mut scratch = scratch_at(shards - 1);
     let eph = s.new_pool(PoolKind::Ephemeral, Gfp::Kernel).expect("pool");
     for i in 0..10u32 {
         s.put(
@@ -255,8 +311,14 @@ fn the_shrinker_gives_ephemeral_frames_back() {
 
 #[test]
 fn small_swap_pages_are_packed_many_to_a_frame() {
-    let s = store(64, true).with_small_swap_pages(SmallSwapPages::BesideOrPacked);
-    let mut scratch = Box::new(Scratch::new());
+    for shards in SHARDS {
+        small_swap_pages_are_packed_many_to_a_frame_with(shards);
+    }
+}
+
+fn small_swap_pages_are_packed_many_to_a_frame_with(shards: usize) {
+    let s = store(64, true, shards).with_small_swap_pages(SmallSwapPages::BesideOrPacked);
+    let mut scratch = scratch_at(shards - 1);
     let swap = s.new_pool(PoolKind::Persistent, Gfp::Kernel).expect("pool");
     let cache = s.new_pool(PoolKind::Ephemeral, Gfp::Kernel).expect("pool");
     // 64 bytes of text compress to well under 256 bytes: at least 16 to a packed frame.
@@ -291,55 +353,144 @@ fn small_swap_pages_are_packed_many_to_a_frame() {
     }
     assert_eq!(get(&s, swap, 2, 0, &mut scratch).expect("get"), large);
     assert_eq!((c.packed_zpages.get(), c.packed_pageframes.get()), (0, 0));
+    s.audit().expect("audit");
     s.destroy_pool(cache);
     assert_eq!(s.frames().live(), 0);
 }
 
 #[test]
-fn concurrent_puts_and_gets_stay_exact() {
-    let s = store(4096, false).with_small_swap_pages(SmallSwapPages::BesideOrPacked);
-    let pool = s.new_pool(PoolKind::Persistent, Gfp::Kernel).expect("pool");
-    thread::scope(|scope| {
-        for t in 0..4u64 {
-            let s = &s;
-            scope.spawn(move || {
-                let mut scratch = Box::new(Scratch::new());
-                for round in 0..200u64 {
-                    let i = (round % 50) as u32;
-                    let p = page(t * 1000 + round, 200 + (round as usize * 37) % 3000);
-                    s.put(pool, &oid(t), i, &p, &mut scratch).expect("put");
-                    assert_eq!(get(s, pool, t, i, &mut scratch).expect("get"), p);
-                }
-            });
-        }
-    });
-    s.destroy_pool(pool);
+fn pages_in_every_shard_are_found_freed_and_evicted_from_any_home() {
+    let s = store(12, true, 4).with_small_swap_pages(SmallSwapPages::BesideOrPacked);
+    let swap = s.new_pool(PoolKind::Persistent, Gfp::Kernel).expect("pool");
+    let cache = s.new_pool(PoolKind::Ephemeral, Gfp::Kernel).expect("pool");
+    // Homes 0..8 on 4 shards: every shard gets pages of both kinds, small and large.
+    for i in 0..8u32 {
+        let mut scratch = scratch_at(i as usize);
+        s.put(cache, &oid(1), i, &page(u64::from(i), 2300), &mut scratch)
+            .expect("eph put");
+        s.put(swap, &oid(2), i, &page(50 + u64::from(i), 64), &mut scratch)
+            .expect("small put");
+    }
+    let (eph, _) = s.zbud_stats();
+    assert_eq!(eph.pageframes, 8);
+    assert!(s.packed_stats().pageframes >= 4, "{:?}", s.packed_stats());
+    s.audit().expect("audit");
+    // Read from another home than the one that stored it.
+    let mut other = scratch_at(3);
+    for i in 0..8u32 {
+        assert_eq!(
+            get(&s, swap, 2, i, &mut other).expect("get"),
+            page(50 + u64::from(i), 64)
+        );
+    }
+    assert_eq!(s.packed_stats(), Default::default());
+    // The budget is global: a put whose own shard has no ephemeral frame left evicts another
+    // shard's. The shrinker goes round the shards.
+    assert_eq!(s.shrink_ephemeral(2), 2);
+    let live = s.frames().live();
+    assert_eq!(live, 6);
+    // Shard 0's puts: 6 free frames, then 6 evictions, of every shard's frames in turn.
+    let mut scratch = scratch_at(0);
+    for i in 0..12u32 {
+        s.put(
+            swap,
+            &oid(3),
+            i,
+            &page(80 + u64::from(i), 2300),
+            &mut scratch,
+        )
+        .expect("pers put");
+    }
+    assert_eq!(s.counters().pers_ate_eph.get(), 6);
+    assert_eq!(s.zbud_stats().0.pageframes, 0);
+    assert_eq!(s.zbud_stats().1.pageframes, 12);
+    assert_eq!(
+        s.put(swap, &oid(3), 12, &page(99, 2300), &mut scratch),
+        Err(PutRefused::NoFrame)
+    );
+    s.audit().expect("audit");
+    s.destroy_pool(swap);
+    s.destroy_pool(cache);
     assert_eq!(s.frames().live(), 0);
+    s.audit().expect("audit");
+}
+
+#[test]
+fn concurrent_puts_gets_flushes_and_evictions_stay_exact() {
+    for shards in SHARDS {
+        // A small budget, so that puts evict each other's ephemeral frames across shards.
+        let s = store(96, true, shards).with_small_swap_pages(SmallSwapPages::BesideOrPacked);
+        let swap = s.new_pool(PoolKind::Persistent, Gfp::Kernel).expect("pool");
+        let cache = s.new_pool(PoolKind::Ephemeral, Gfp::Kernel).expect("pool");
+        thread::scope(|scope| {
+            for t in 0..4u64 {
+                let s = &s;
+                scope.spawn(move || {
+                    let mut scratch = scratch_at(t as usize);
+                    for round in 0..300u64 {
+                        let i = (round % 50) as u32;
+                        let p = page(t * 1000 + round, 60 + (round as usize * 37) % 3000);
+                        // Persistent pages are never evicted: a stored one always comes back.
+                        if s.put(swap, &oid(t), i, &p, &mut scratch).is_ok() {
+                            assert_eq!(get(s, swap, t, i, &mut scratch).expect("get"), p);
+                        }
+                        // Ephemeral pages come back exact or not at all.
+                        if s.put(cache, &oid(t), i, &p, &mut scratch).is_ok() {
+                            if let Ok(got) = get(s, cache, t, i, &mut scratch) {
+                                assert_eq!(got, p);
+                            }
+                        }
+                        let _ = s.put(cache, &oid(t + 10), i, &p, &mut scratch);
+                        match round % 7 {
+                            0 => {
+                                s.flush_page(cache, &oid(t + 10), i.wrapping_sub(3));
+                            }
+                            1 => {
+                                s.shrink_ephemeral(1);
+                            }
+                            _ => {}
+                        }
+                    }
+                });
+            }
+        });
+        s.audit().expect("audit after the threads");
+        s.destroy_pool(swap);
+        s.destroy_pool(cache);
+        assert_eq!(s.frames().live(), 0);
+        s.audit().expect("audit when empty");
+        let m = s.counters().mm_stat();
+        assert_eq!((m.pages_stored, m.mem_used_total), (0, 0));
+    }
 }
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
-    /// Random puts (some with an allocation failing), gets and flushes on both kinds of pool:
+    /// Random puts (some with an allocation failing, each from a random home shard), gets and
+    /// flushes on both kinds of pool, with 1 to 4 shards:
     /// a get returns the last page put or nothing (ephemeral pages may be evicted; persistent
     /// ones only leave by get, flush or a refused put), and in the end nothing is left over.
     #[test]
     fn random_use_with_failures_returns_exact_pages_and_leaks_nothing(
         packing in any::<bool>(),
+        shards in 1usize..=4,
         ops in prop::collection::vec(
-            (0u8..4, any::<bool>(), 0u64..3, 0u32..4, 0usize..3500, prop::option::weighted(0.2, 0u64..3)),
+            (0u8..4, any::<bool>(), 0u64..3, 0u32..4, 0usize..3500, prop::option::weighted(0.2, 0u64..3), 0usize..4),
             1..80,
         )
     ) {
         let small = if packing { SmallSwapPages::BesideOrPacked } else { SmallSwapPages::Zbud };
-        let s = store(6, false).with_small_swap_pages(small);
+        let s = store(6, false, shards).with_small_swap_pages(small);
         let mut scratch = Box::new(Scratch::new());
         let pools = [
             s.new_pool(PoolKind::Ephemeral, Gfp::Kernel).expect("pool"),
             s.new_pool(PoolKind::Persistent, Gfp::Kernel).expect("pool"),
         ];
         let mut model: std::collections::BTreeMap<(usize, u64, u32), Page> = Default::default();
-        for (step, (op, persistent, o, i, text, fail_after)) in ops.into_iter().enumerate() {
+        for (step, (op, persistent, o, i, text, fail_after, home)) in ops.into_iter().enumerate() {
+            // Each step from another CPU, as it were.
+            scratch.set_home(home);
             let k = usize::from(persistent);
             let pool = pools[k];
             match op {
@@ -381,6 +532,7 @@ proptest! {
             }
             let used = s.counters().mm_stat().mem_used_total;
             prop_assert_eq!(used, (s.frames().live() * PAGE_SIZE) as u64);
+            prop_assert_eq!(s.audit(), Ok(()));
         }
         for pool in pools {
             s.destroy_pool(pool);

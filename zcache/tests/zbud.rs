@@ -305,3 +305,24 @@ proptest! {
         prop_assert_eq!(z.audit(), Ok(()));
     }
 }
+
+#[test]
+fn a_handle_names_its_shard_and_another_shard_refuses_it() {
+    let frames = HeapFrames::new(4);
+    let mut two: TestZbud = Zbud::for_shard(ZbudKind::Persistent, 2);
+    let mut three: TestZbud = Zbud::for_shard(ZbudKind::Persistent, 3);
+    let h2 = store(&mut two, &frames, 1, 900);
+    let h3 = store(&mut three, &frames, 2, 900);
+    assert_eq!((h2.shard(), h3.shard()), (2, 3));
+    // The same record and buddy, but made by the other shard: refused, nothing changes.
+    assert_eq!(h2.frame(), h3.frame());
+    let mut out = vec![0u8; PAGE_SIZE];
+    assert_eq!(three.read(&frames, h2, &mut out), Err(ZbudError::BadHandle));
+    assert_eq!(three.free(&frames, h2), Err(ZbudError::BadHandle));
+    assert_eq!(read_back(&three, &frames, h3), data_for(2, 900));
+    two.free(&frames, h2).expect("free");
+    three.free(&frames, h3).expect("free");
+    assert_eq!(frames.live(), 0);
+    two.audit().expect("audit");
+    three.audit().expect("audit");
+}

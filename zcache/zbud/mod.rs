@@ -45,6 +45,7 @@ pub enum ZbudKind {
 pub struct ZbudHandle {
     slot: Slot,
     buddy: u8,
+    shard: u8,
 }
 
 impl ZbudHandle {
@@ -56,6 +57,11 @@ impl ZbudHandle {
     /// Which buddy: 0 at the start of the frame, 1 at the end.
     pub fn buddy(self) -> u8 {
         self.buddy
+    }
+
+    /// The shard whose zbud made the handle ([`Zbud::for_shard`]): the one that holds the zpage.
+    pub fn shard(self) -> usize {
+        usize::from(self.shard)
     }
 }
 
@@ -114,6 +120,8 @@ pub struct Victim<T> {
 /// A zbud allocator over frames from `S`; `T` names a zpage's owner (e.g. its tmem key).
 pub struct Zbud<S: FrameSource, T> {
     kind: ZbudKind,
+    /// Written into every handle made here; a handle of another shard is a bad handle.
+    shard: u8,
     records: Records<S::Frame, T>,
     stats: ZbudStats,
 }
@@ -148,8 +156,15 @@ fn offset_of(index: usize, size: usize) -> usize {
 impl<S: FrameSource, T: Clone> Zbud<S, T> {
     /// An empty zbud for `kind`; allocates nothing.
     pub const fn new(kind: ZbudKind) -> Self {
+        Self::for_shard(kind, 0)
+    }
+
+    /// An empty zbud for `kind` that is shard `shard` of a store: its handles name the shard
+    /// ([`ZbudHandle::shard`]), so that whoever holds one finds this zbud again.
+    pub const fn for_shard(kind: ZbudKind, shard: u8) -> Self {
         Self {
             kind,
+            shard,
             records: Records::new(),
             stats: ZbudStats {
                 zpages: 0,
@@ -168,6 +183,19 @@ impl<S: FrameSource, T: Clone> Zbud<S, T> {
     /// Which kind of pages this zbud holds.
     pub fn kind(&self) -> ZbudKind {
         self.kind
+    }
+
+    /// The shard this zbud is.
+    pub fn shard(&self) -> usize {
+        usize::from(self.shard)
+    }
+
+    fn handle(&self, slot: Slot, buddy: u8) -> ZbudHandle {
+        ZbudHandle {
+            slot,
+            buddy,
+            shard: self.shard,
+        }
     }
 
     /// The counters.
@@ -235,10 +263,7 @@ impl<S: FrameSource, T: Clone> Zbud<S, T> {
         self.records.push_back(List::Lru, slot);
         dec(&mut self.stats.unbuddied_count, 1);
         inc(&mut self.stats.buddied_count, 1);
-        Ok(ZbudHandle {
-            slot,
-            buddy: index as u8,
-        })
+        Ok(self.handle(slot, index as u8))
     }
 
     fn store_in_new_frame(
@@ -275,10 +300,13 @@ impl<S: FrameSource, T: Clone> Zbud<S, T> {
         self.records.push_back(List::Lru, slot);
         inc(&mut self.stats.unbuddied_count, 1);
         inc(&mut self.stats.pageframes, 1);
-        Ok(ZbudHandle { slot, buddy: 0 })
+        Ok(self.handle(slot, 0))
     }
 
     fn buddy(&self, handle: ZbudHandle) -> Result<&Buddy<T>, ZbudError> {
+        if handle.shard != self.shard {
+            return Err(ZbudError::BadHandle);
+        }
         self.records
             .get(handle.slot)
             .and_then(|r| r.buddies.get(usize::from(handle.buddy)))
@@ -364,11 +392,13 @@ impl<S: FrameSource, T: Clone> Zbud<S, T> {
         record.zombie = true;
         let listed = record.unbuddied_list.take();
         let two = record.buddies.iter().all(Option::is_some);
+        let shard = self.shard;
         let victim = Victim {
-            buddies: [0u8, 1].map(|i| {
-                record.buddies[usize::from(i)]
-                    .as_ref()
-                    .map(|b| (ZbudHandle { slot, buddy: i }, b.tag.clone()))
+            buddies: [0u8, 1].map(|buddy| {
+                record.buddies[usize::from(buddy)].as_ref().map(|b| {
+                    let handle = ZbudHandle { slot, buddy, shard };
+                    (handle, b.tag.clone())
+                })
             }),
         };
         if let Some(free) = listed {
@@ -391,10 +421,10 @@ impl<S: FrameSource, T: Clone> Zbud<S, T> {
         let slot = self.records.pop_front(List::Lru)?;
         self.records.push_back(List::Lru, slot);
         let record = self.records.get(slot)?;
-        Some([0u8, 1].map(|i| {
-            record.buddies[usize::from(i)]
+        Some([0u8, 1].map(|buddy| {
+            record.buddies[usize::from(buddy)]
                 .as_ref()
-                .map(|b| (ZbudHandle { slot, buddy: i }, b.tag.clone()))
+                .map(|b| (self.handle(slot, buddy), b.tag.clone()))
         }))
     }
 
@@ -407,7 +437,7 @@ impl<S: FrameSource, T: Clone> Zbud<S, T> {
                 record
                     .and_then(|r| r.buddies.get(usize::from(i)))
                     .and_then(Option::as_ref)
-                    .map(|_| ZbudHandle { slot, buddy: i })
+                    .map(|_| self.handle(slot, i))
             })
         })
     }
