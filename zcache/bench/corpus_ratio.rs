@@ -113,8 +113,14 @@ fn main() {
             }
         }
         println!("BENCH-RESULT: corpus_{kind}_pages {}", s.pages);
-        println!("BENCH-RESULT: corpus_{kind}_flex_ratio {:.3}", ratio(s.pages, s.flex));
-        println!("BENCH-RESULT: corpus_{kind}_c_ratio {:.3}", ratio(s.pages, s.c));
+        println!(
+            "BENCH-RESULT: corpus_{kind}_flex_ratio {:.3}",
+            ratio(s.pages, s.flex)
+        );
+        println!(
+            "BENCH-RESULT: corpus_{kind}_c_ratio {:.3}",
+            ratio(s.pages, s.c)
+        );
         total.pages += s.pages;
         total.same += s.same;
         total.flex += s.flex;
