@@ -30,6 +30,7 @@
 //! usage.
 
 use ramster_guest::{anon, corpus, pattern};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -103,14 +104,19 @@ impl Content {
     }
 }
 
-/// Reads the corpus FILE (whole pages) into memory locked in RAM.
+/// Reads the corpus FILE (whole pages; a file or a block device) straight into memory locked in
+/// RAM.
 fn load_corpus(path: &str) -> Result<&'static [u8], String> {
-    let data = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
-    if data.is_empty() || data.len() % PAGE != 0 {
-        return Err(format!("{path}: {} bytes, not whole pages", data.len()));
+    let fail = |e: std::io::Error| format!("cannot read {path}: {e}");
+    let mut file = std::fs::File::open(path).map_err(fail)?;
+    // A block device's size is where its end is (its metadata says 0).
+    let len = file.seek(SeekFrom::End(0)).map_err(fail)? as usize;
+    if len == 0 || len % PAGE != 0 {
+        return Err(format!("{path}: {len} bytes, not whole pages"));
     }
-    let mem = anon::anonymous(data.len())?;
-    mem.copy_from_slice(&data);
+    file.seek(SeekFrom::Start(0)).map_err(fail)?;
+    let mem = anon::anonymous(len)?;
+    file.read_exact(mem).map_err(fail)?;
     anon::lock(mem)?;
     Ok(mem)
 }
