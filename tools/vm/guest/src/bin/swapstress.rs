@@ -111,7 +111,7 @@ fn load_corpus(path: &str) -> Result<&'static [u8], String> {
     let mut file = std::fs::File::open(path).map_err(fail)?;
     // A block device's size is where its end is (its metadata says 0).
     let len = file.seek(SeekFrom::End(0)).map_err(fail)? as usize;
-    if len == 0 || len % PAGE != 0 {
+    if len == 0 || !len.is_multiple_of(PAGE) {
         return Err(format!("{path}: {len} bytes, not whole pages"));
     }
     file.seek(SeekFrom::Start(0)).map_err(fail)?;
