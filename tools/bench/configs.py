@@ -61,7 +61,8 @@ ramster-tools up --node $me
 wait_for 90 link_is $CFS/ramster/node/$peer up
 """
 
-# zram as the first swap device (priority 100), the swap disk behind it: zram takes pages until
+# zram as the first swap device (busybox swapon has no -p: swapped on before the disk, it gets
+# the higher default priority), the swap disk behind it: zram takes pages until
 # it is full, then the disk does (zram never moves its pages to the disk by itself). 40 MiB of
 # pages, about 16 MiB compressed at the corpus's ratio: zswap's pool limit (20% of 80 MiB).
 # lz4 when the kernel's zram has it; the test kernel's zram has only lzo-rle
@@ -72,7 +73,7 @@ if grep -qw lz4 $Z/comp_algorithm; then echo lz4 > $Z/comp_algorithm; fi
 result zram_compressor "$(sed 's/.*\\[\\(.*\\)\\].*/\\1/' $Z/comp_algorithm)"
 echo 40M > $Z/disksize
 mkswap /dev/zram0 > /dev/null
-swapon -p 100 /dev/zram0
+swapon /dev/zram0
 """
 
 CONFIGS = [

@@ -35,6 +35,10 @@ class ScheduleTest(unittest.TestCase):
         self.assertTrue(all(c.corpus for c in configs.CONFIGS if c.table == "swap"))
         self.assertFalse(any(c.corpus for c in configs.CONFIGS if c.table != "swap"))
 
+    def test_bench_programs_are_guest_programs(self):
+        self.assertLessEqual(run.BENCH_PROGRAMS,
+                             set(run.artifacts.GUEST_PROGRAMS + run.artifacts.GUEST_TOOLS))
+
 
 if __name__ == "__main__":
     unittest.main()
