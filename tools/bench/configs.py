@@ -7,7 +7,8 @@ tools/vm/bench/<script>.sh on each, with:
   modprobe reads them);
 - `setup`: shell lines run on every node before the workload (`bench_setup` in the guest;
   $NODE is the node's number), e.g. enabling zswap or loading ramster.ko;
-- `vars`: shell variables for the script (the workload's size).
+- `vars`: shell variables for the script (the workload's size);
+- `corpus`: the page corpus (tools/bench/corpus.py) on a read-only disk, /dev/vdb.
 
 Its results become rows of `table` (see report.py). To add a row, add an entry (the two-node
 "ramster" swap row below is one).
@@ -32,12 +33,14 @@ class Config:
     link: str = "udp"
     # The guest's CPUs (0: the harness's default, one CPU; see tools/vm/cluster.py).
     cpus: int = 0
+    corpus: bool = False
 
 
-# The swap workload: twice the guest's RAM of compressible pages (64 bytes of pattern, the rest
-# zero: swapstress --sparse), written once and verified twice.
+# The swap workload: twice the guest's RAM of pages of real data (the corpus on /dev/vdb:
+# swapstress --corpus), written once and verified twice.
 SWAP_MEMORY = "80M"
 SWAP_VARS = {"SWAP_MIB": 160}
+SWAP = dict(memory=SWAP_MEMORY, vars=SWAP_VARS, corpus=True)
 ZSWAP_ON = """
 echo lz4 > /sys/module/zswap/parameters/compressor
 echo zsmalloc > /sys/module/zswap/parameters/zpool
@@ -60,15 +63,30 @@ ramster-tools up --node $me
 wait_for 90 link_is $CFS/ramster/node/$peer up
 """
 
+# zram as the first swap device (busybox swapon has no -p: swapped on before the disk, it gets
+# the higher default priority), the swap disk behind it: zram takes pages until
+# it is full, then the disk does (zram never moves its pages to the disk by itself). 40 MiB of
+# pages, about 16 MiB compressed at the corpus's ratio: zswap's pool limit (20% of 80 MiB).
+# lz4 when the kernel's zram has it; the test kernel's zram has only lzo-rle
+# (CONFIG_ZRAM_BACKEND_LZ4 is off), and the row says which it used.
+ZRAM_ON = """
+Z=/sys/block/zram0
+if grep -qw lz4 $Z/comp_algorithm; then echo lz4 > $Z/comp_algorithm; fi
+result zram_compressor "$(sed 's/.*\\[\\(.*\\)\\].*/\\1/' $Z/comp_algorithm)"
+echo 40M > $Z/disksize
+mkswap /dev/zram0 > /dev/null
+swapon /dev/zram0
+"""
+
 CONFIGS = [
-    Config("disk", "swap", "swap", memory=SWAP_MEMORY, vars=SWAP_VARS, setup="true"),
-    Config("zswap", "swap", "swap", memory=SWAP_MEMORY, vars=SWAP_VARS, setup=ZSWAP_ON),
-    Config("zcache", "swap", "swap", memory=SWAP_MEMORY, vars=SWAP_VARS,
-           setup="modprobe ramster mode=zcache compressor=lz4_flex"),
-    Config("zcache-lz4c", "swap", "swap", memory=SWAP_MEMORY, vars=SWAP_VARS,
-           setup="modprobe ramster mode=zcache compressor=lz4-c"),
-    Config("ramster", "swap", "swap", nodes=2, memory=SWAP_MEMORY, vars=SWAP_VARS,
-           setup=RAMSTER_UP),
+    Config("disk", "swap", "swap", setup="true", **SWAP),
+    Config("zswap", "swap", "swap", setup=ZSWAP_ON, **SWAP),
+    Config("zram", "swap", "swap", setup=ZRAM_ON, **SWAP),
+    Config("zcache", "swap", "swap", setup="modprobe ramster mode=zcache compressor=lz4_flex",
+           **SWAP),
+    Config("zcache-lz4c", "swap", "swap", setup="modprobe ramster mode=zcache compressor=lz4-c",
+           **SWAP),
+    Config("ramster", "swap", "swap", nodes=2, setup=RAMSTER_UP, **SWAP),
     Config("codec", "codec", "codec", setup="modprobe ramster", vars={"CODEC_PAGES": 4000},
            timeout=600),
     Config("cluster", "cluster", "cluster", nodes=2, setup=CLUSTER_UP,

@@ -25,6 +25,8 @@ class Run:
     problems: list
     seconds: float
     notes: list = field(default_factory=list)
+    # Which of the interleaved rounds of a repeated configuration (0 for a single run).
+    round: int = 0
 
     def lines(self, mark: str, node: int = 0) -> list:
         text = self.consoles[node] if node < len(self.consoles) else ""
@@ -64,34 +66,130 @@ def r2(x: float) -> float:
     return round(x, 2)
 
 
-def swap_table(runs: list) -> list:
-    out = ["Swap workload: twice RAM of compressible pages, written once, verified twice "
-           "(node 0)"]
-    rows, times = [], {}
+@dataclass
+class Spread:
+    """A measurement repeated over runs: its median, min and max (MMTests' compare reports
+    print the same)."""
+    median: float
+    low: float
+    high: float
+
+    @staticmethod
+    def of(values: list) -> "Spread":
+        if not values:
+            raise ValueError("no values")
+        return Spread(statistics.median(values), min(values), max(values))
+
+    def range(self, fmt: str = ".1f") -> str:
+        """min-max, or the one value of a single run."""
+        if self.low == self.high:
+            return format(self.low, fmt)
+        return f"{self.low:{fmt}}-{self.high:{fmt}}"
+
+    def percent(self) -> str:
+        """(max - min) / median, the spread relative to the median."""
+        return f"{(self.high - self.low) / self.median * 100:.0f}%" if self.median else "-"
+
+
+def grouped(runs: list) -> dict:
+    """The runs of each configuration (in first-run order), each list in round order."""
+    out = {}
     for r in runs:
-        c = r.config
-        secs = r.num("write_s") + r.num("verify_s")
-        times[c.name] = secs
-        used, orig = r.num("mem_used_bytes"), r.num("orig_bytes")
-        compr = r.results().get("compr_bytes")
-        rows.append([c.name, f"{c.vars.get('SWAP_MIB', '?')} MiB / {c.memory}", f"{secs:.1f}",
-                     None, f"{r.num('stored_pages'):.0f}", f"{orig / MIB:.1f}",
-                     f"{float(compr) / MIB:.1f}" if compr else "-", f"{used / MIB:.1f}",
-                     f"{(orig - used) / MIB:.1f}", f"{r.num('disk_out_pages'):.0f}",
-                     f"{r.num('disk_in_pages'):.0f}"])
+        out.setdefault(r.config.name, []).append(r)
+    return {name: sorted(g, key=lambda r: r.round) for name, g in out.items()}
+
+
+def swap_seconds(r: Run) -> float:
+    """The workload's run time: swapstress's write plus verify time."""
+    return r.num("write_s") + r.num("verify_s")
+
+
+def by_round(a: list, b: list, value) -> list:
+    """value(a's run) / value(b's run) for every round both have."""
+    rb = {r.round: r for r in b}
+    return [value(r) / value(rb[r.round]) for r in a if r.round in rb]
+
+
+def rounds_text(ratios: list) -> str:
+    return " ".join(f"{x:.2f}x" for x in ratios)
+
+
+def swap_table(runs: list) -> list:
+    groups = grouped(runs)
+    most = max(len(g) for g in groups.values())
+    out = [f"Swap workload: twice RAM of pages of real data (the page corpus), written once, "
+           f"verified twice (node 0); {most} interleaved run{'s' if most > 1 else ''} per row: "
+           f"median and min-max"]
+    rows, times = [], {}
+    for name, g in groups.items():
+        c = g[0].config
+        secs = times[name] = Spread.of([swap_seconds(r) for r in g])
+        med = lambda key: statistics.median(r.num(key) for r in g)  # noqa: E731
+        used, orig = med("mem_used_bytes"), med("orig_bytes")
+        compr = [r.results().get("compr_bytes") for r in g]
+        compr = statistics.median(float(x) for x in compr) if all(compr) else None
+        ratios = [r.num("orig_bytes") / r.num("mem_used_bytes") for r in g
+                  if r.num("mem_used_bytes")]
+        rows.append([name, str(len(g)), f"{c.vars.get('SWAP_MIB', '?')} MiB / {c.memory}",
+                     f"{secs.median:.1f}", secs.range(), secs.percent(), None,
+                     f"{med('stored_pages'):.0f}", f"{orig / MIB:.1f}",
+                     f"{compr / MIB:.1f}" if compr is not None else "-", f"{used / MIB:.1f}",
+                     f"{(orig - used) / MIB:.1f}",
+                     f"{statistics.median(ratios):.2f}" if ratios else "-",
+                     f"{med('disk_out_pages'):.0f}", f"{med('disk_in_pages'):.0f}"])
     base = times.get(configs.SWAP_BASELINE)
     for row in rows:
-        row[3] = f"{times[row[0]] / base:.2f}x" if base else "-"
-    out.append(table(["config", "workload/RAM", "run s", f"vs {configs.SWAP_BASELINE}",
-                      "stored pages", "orig MiB", "compr MiB", "used MiB", "saved MiB",
-                      "disk out pg", "disk in pg"], rows))
-    out.append("stored/orig/compr/used: the compressed store once every page was written "
-               "(zcache/mm_stat; zswap: stored_pages, pool_total_size); saved = orig - used; "
-               "disk pages: pswpout/pswpin over the run")
+        row[6] = f"{times[row[0]].median / base.median:.2f}x" if base else "-"
+    out.append(table(["config", "runs", "workload/RAM", "run s", "min-max s", "spread",
+                      f"vs {configs.SWAP_BASELINE}", "stored pages", "orig MiB", "compr MiB",
+                      "used MiB", "saved MiB", "orig/used", "disk out pg", "disk in pg"],
+                     rows))
+    out.append("run s: write + verify time, median over the runs; spread: (max - min) / median; "
+               f"vs {configs.SWAP_BASELINE}: ratio of the medians. stored/orig/compr/used: the "
+               "compressed store once every page was written (zcache/mm_stat; zram: mm_stat; "
+               "zswap: stored_pages, pool_total_size); saved = orig - used; disk pages: pages "
+               "written to and read from the swap disk over the run (medians)")
+    if "zram" in groups:
+        algo = groups["zram"][0].results().get("zram_compressor", "?")
+        note = "" if algo == "lz4" else " (the kernel's zram has no lz4: CONFIG_ZRAM_BACKEND_LZ4)"
+        out.append(f"zram: compressor {algo}{note}, 40 MiB of pages in front of the swap disk")
+    if base:
+        for name in groups:
+            if name != configs.SWAP_BASELINE and len(groups[name]) > 1:
+                out.append(f"{name} vs {configs.SWAP_BASELINE} by round: " + rounds_text(
+                    by_round(groups[name], groups[configs.SWAP_BASELINE], swap_seconds)))
     if base and "zcache" in times:
-        ratio = times["zcache"] / base
-        out.append(f"target: zcache run time within 1.10x of zswap: {ratio:.2f}x, "
+        ratio = times["zcache"].median / base.median
+        out.append(f"target: zcache run time within 1.10x of zswap: {ratio:.2f}x (medians), "
                    f"{verdict(r2(ratio) <= 1.10)}")
+    return out
+
+
+def corpus_table(runs: list) -> list:
+    """The swap workload's page corpus (tools/bench/corpus.py) compressed page by page on the
+    host (cargo bench --bench corpus)."""
+    out = []
+    for r in runs:
+        head = [line for line in r.consoles[0].splitlines() if line.startswith("corpus:")]
+        res = r.results()
+        kinds = [k[len("corpus_"):-len("_pages")] for k in res
+                 if k.startswith("corpus_") and k.endswith("_pages") and k != "corpus_all_pages"]
+        if not kinds:
+            raise Missing(f"{r.config.name}: no corpus results")
+        total = r.num("corpus_all_pages")
+        rows = [[k, f"{r.num(f'corpus_{k}_pages'):.0f}",
+                 f"{r.num(f'corpus_{k}_pages') / total * 100:.0f}%",
+                 f"{r.num(f'corpus_{k}_flex_ratio'):.2f}", f"{r.num(f'corpus_{k}_c_ratio'):.2f}"]
+                for k in kinds]
+        rows.append(["all", f"{total:.0f}", "100%", f"{r.num('corpus_all_flex_ratio'):.2f}",
+                     f"{r.num('corpus_all_c_ratio'):.2f}"])
+        out += ["Page corpus of the swap workload, compressed page by page on the host "
+                "(cargo bench --bench corpus)"] + head[:1]
+        out.append(table(["kind", "pages", "share", "lz4_flex ratio", "C LZ4 ratio"], rows))
+        out.append(f"ratio: 4 KiB per page / compressed size (at most a page); with the "
+                   f"{r.num('corpus_all_same_filled'):.0f} same-filled pages stored as nothing "
+                   f"(zswap, zram, zcache): {r.num('corpus_all_flex_ratio_same_free'):.2f}:1 "
+                   f"with lz4_flex")
     return out
 
 
@@ -329,37 +427,49 @@ def crypto_native_table(runs: list) -> list:
 
 
 def ramster_summary(runs: list) -> list:
-    """RAMster mode against disk swap (same workload), and the workload's own remote gets."""
-    by = {r.config.name: r for r in runs}
-    if "ramster" not in by:
+    """RAMster mode against disk swap (same workload), and the workload's own remote gets;
+    medians over the runs."""
+    groups = grouped([r for r in runs if r.config.table == "swap"])
+    if "ramster" not in groups:
         return []
-    ram = by["ramster"]
-    out = ["RAMster mode (node 0 swaps into node 1's RAM)"]
-    gets = ram.num("remote_pers_pages_succ_get")
-    remoted = ram.num("pers_pages_remoted")
-    get_us = ram.num("remote_get_us_total") / gets if gets else float("nan")
-    out.append(f"pages moved to node 1: {remoted:.0f} (each written to the swap device first: "
-               f"{ram.num('pers_pages_written_through'):.0f}); fetched back: {gets:.0f}; failed "
-               f"gets: {ram.num('remote_pers_pages_unsucc_get'):.0f}")
-    if "disk" in by:
-        secs = {n: by[n].num("write_s") + by[n].num("verify_s") for n in ("ramster", "disk")}
-        ratio = secs["ramster"] / secs["disk"]
-        out.append(f"target: ramster mode faster than disk swap: {secs['ramster']:.1f} s vs "
-                   f"{secs['disk']:.1f} s = {ratio:.2f}x, {verdict(r2(ratio) < 1.0)}")
-    if gets:
-        out.append(f"the workload's own remote gets: mean {get_us:.0f} us, taken while node 0 "
-                   "swaps hard (for information; the target is measured in the cluster run)")
+    ram = groups["ramster"]
+    med = lambda key: statistics.median(r.num(key) for r in ram)  # noqa: E731
+    n = f" (medians of {len(ram)} runs)" if len(ram) > 1 else ""
+    out = [f"RAMster mode (node 0 swaps into node 1's RAM){n}"]
+    gets = med("remote_pers_pages_succ_get")
+    out.append(f"pages moved to node 1: {med('pers_pages_remoted'):.0f} (each written to the "
+               f"swap device first: {med('pers_pages_written_through'):.0f}); fetched back: "
+               f"{gets:.0f}; failed gets: {max(r.num('remote_pers_pages_unsucc_get') for r in ram):.0f}"
+               " (most in a run)")
+    if "disk" in groups:
+        secs = {name: Spread.of([swap_seconds(r) for r in groups[name]])
+                for name in ("ramster", "disk")}
+        ratio = secs["ramster"].median / secs["disk"].median
+        by = by_round(ram, groups["disk"], swap_seconds)
+        rounds = f"; rounds: {rounds_text(by)}" if len(by) > 1 else ""
+        out.append(f"target: ramster mode faster than disk swap: {secs['ramster'].median:.1f} s "
+                   f"vs {secs['disk'].median:.1f} s = {ratio:.2f}x{rounds}, "
+                   f"{verdict(r2(ratio) < 1.0)}")
+    per_get = [r.num("remote_get_us_total") / r.num("remote_pers_pages_succ_get") for r in ram
+               if r.num("remote_pers_pages_succ_get")]
+    if per_get:
+        out.append(f"the workload's own remote gets: mean {statistics.median(per_get):.0f} us, "
+                   "taken while node 0 swaps hard (for information; the target is measured in "
+                   "the cluster run)")
     return out
 
 
-TABLES = [("tmem", tmem_table), ("store", store_table), ("codec-native", native_codec_table),
+TABLES = [("tmem", tmem_table), ("store", store_table), ("corpus", corpus_table),
+          ("codec-native", native_codec_table),
           ("crypto-native", crypto_native_table), ("swap", swap_table),
           ("codec", codec_table), ("cluster", cluster_table), ("smp", smp_table)]
 
 
-def render(runs: list, kernel: str, command: str) -> tuple:
-    """The report's text, and whether every run succeeded with every number."""
-    out = [f"RAMster benchmarks: `{command}`, kernel {kernel}, QEMU TCG", ""]
+def render(runs: list, kernel: str, command: str, repeats: int = 1) -> tuple:
+    """The report's text, and whether every run succeeded with every number. `repeats`: how
+    many times each swap row ran (RAMSTER_BENCH_RUNS)."""
+    again = f", RAMSTER_BENCH_RUNS={repeats}" if repeats > 1 else ""
+    out = [f"RAMster benchmarks: `{command}`{again}, kernel {kernel}, QEMU TCG", ""]
     ok = True
     for name, make in TABLES:
         chosen = [r for r in runs if r.config.table == name and not r.problems]
@@ -380,7 +490,9 @@ def render(runs: list, kernel: str, command: str) -> tuple:
     for r in runs:
         if r.problems:
             ok = False
-            out.append(f"FAILED: {r.config.name} (logs: logs/bench/{r.config.name}/)")
+            where = r.config.name + (f"/run{r.round + 1}" if repeats > 1 and
+                                     r.config.table == "swap" else "")
+            out.append(f"FAILED: {r.config.name} (logs: logs/bench/{where}/)")
             out += [f"  {p}" for p in r.problems[:10]]
     out.append("all runs verified" if ok else "SOME RUNS FAILED: their numbers are not shown")
     return "\n".join(out), ok

@@ -5,6 +5,12 @@ runs the host tmem microbenchmark and the native lz4_flex vs C LZ4 one, and prin
 
     python3 tools/bench/run.py [CONFIG ...]     (default: every configuration)
     KDIR=/path/to/kernel python3 tools/bench/run.py
+    RAMSTER_BENCH_RUNS=N python3 tools/bench/run.py     (each swap row N times, interleaved)
+
+The swap rows run RAMSTER_BENCH_RUNS times (default 3) in rounds, each round every swap row
+once in order (A B C A B C ...), so that the shared host's changing load falls on every row
+alike; the report prints medians and the spread. The other VM runs and the host benchmarks run
+once. The swap workload's page corpus (corpus.py) is built first (cached).
 
 Console logs are kept in $RAMSTER_LOGS (default <repo>/logs)/bench/<config>/; the tables also
 go to logs/bench/report.txt. Exits non-zero when a workload failed its verification, a node
@@ -24,12 +30,14 @@ sys.path.insert(0, str(HERE.parent / "vm"))
 import artifacts  # noqa: E402
 import cluster  # noqa: E402
 import configs  # noqa: E402
+import corpus  # noqa: E402
 import initramfs  # noqa: E402
 import report  # noqa: E402
 import verdict  # noqa: E402
 
 LOGS = Path(os.environ.get("RAMSTER_LOGS", artifacts.REPO / "logs")) / "bench"
 NICE = int(os.environ.get("RAMSTER_BENCH_NICE", "19"))
+RUNS = int(os.environ.get("RAMSTER_BENCH_RUNS", "3"))
 
 
 def tsc_append() -> str:
@@ -47,6 +55,10 @@ def tsc_append() -> str:
         return f"tsc_early_khz={int(float(mhz) * 1000)} tsc=reliable"
     return ""
 TMEM_PAGES = os.environ.get("RAMSTER_BENCH_TMEM_PAGES", "262144")
+# The guest programs the bench scripts run: only these go into the image. With every test
+# program (26 MB unpacked) an 80 MiB guest of the debug kernel runs out of memory unpacking its
+# initramfs ("rootfs image is not initramfs (write error)").
+BENCH_PROGRAMS = {"swapstress", "pingpong", "ramster-tools"}
 
 
 def env_file(c: configs.Config) -> str:
@@ -66,19 +78,39 @@ def deprioritize(procs, _logs):
             pass
 
 
-def run_config(c: configs.Config, kdir: Path, image: Path) -> report.Run:
+def repeated(c: configs.Config) -> bool:
+    """Whether `c` runs RUNS times (the swap rows) rather than once."""
+    return c.table == "swap"
+
+
+def schedule(chosen: list, runs: int) -> list:
+    """(config, round) in the order they run: the repeated configurations in `runs` interleaved
+    rounds (A B C A B C ...), then the others once, each in `chosen`'s order."""
+    rep = [c for c in chosen if repeated(c)]
+    return ([(c, n) for n in range(runs) for c in rep]
+            + [(c, 0) for c in chosen if not repeated(c)])
+
+
+def log_dir(c: configs.Config, n: int, runs: int) -> Path:
+    return LOGS / c.name / f"run{n + 1}" if repeated(c) and runs > 1 else LOGS / c.name
+
+
+def run_config(c: configs.Config, kdir: Path, image: Path, n: int = 0,
+               corpus_disk: Path = None) -> report.Run:
     start = time.monotonic()
     append = f"scenario={c.script} bench={c.name} {tsc_append()} {c.append}"
-    runs = cluster.boot(c.nodes, kdir / "arch/x86/boot/bzImage", image, LOGS / c.name,
+    disks = [corpus_disk] if c.corpus else []
+    runs = cluster.boot(c.nodes, kdir / "arch/x86/boot/bzImage", image, log_dir(c, n, RUNS),
                         memory=c.memory, append=append,
-                        timeout=c.timeout, on_start=deprioritize, link=c.link, cpus=c.cpus)
+                        timeout=c.timeout, on_start=deprioritize, link=c.link, cpus=c.cpus,
+                        readonly_disks=disks)
     problems, consoles = [], []
     for r in runs:
         text = r.log.read_text(errors="replace") if r.log.exists() else ""
         consoles.append(text)
         v = verdict.judge(text, r.timed_out)
         problems += [f"node{r.node}: {p}" for p in v.reasons + v.failed_checks]
-    return report.Run(c, consoles, problems, time.monotonic() - start)
+    return report.Run(c, consoles, problems, time.monotonic() - start, round=n)
 
 
 # The host benchmarks (cargo bench): the run's name, the bench's name and arguments, its table.
@@ -95,6 +127,7 @@ HOST_BENCHES = [
 
 
 def host_bench(name: str, args: list, table: str) -> report.Run:
+    """One `cargo bench` run as a report.Run of `table`."""
     out = subprocess.run(["cargo", "bench", "--quiet", "--locked", "--bench", *args],
                          cwd=artifacts.REPO, env=artifacts.env(),
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -106,34 +139,54 @@ def main() -> int:
     names = sys.argv[1:]
     chosen = [c for c in configs.CONFIGS if not names or c.name in names]
     unknown = set(names) - {c.name for c in configs.CONFIGS} - {h[0] for h in HOST_BENCHES}
+    unknown -= {"corpus"}
     if unknown:
         raise SystemExit(f"unknown configurations: {', '.join(sorted(unknown))}")
-    kdir = Path(os.environ["KDIR"]) if os.environ.get("KDIR") else artifacts.kernel_tree()
-    build = artifacts.build_module(kdir)
-    if build.returncode != 0:
-        print(build.stdout)
-        return 1
-    programs = artifacts.build_guest_programs()
-    extra = {"bench": HERE.parent / "vm/bench"}
-    extra.update({f"bench/configs/{c.name}.env": env_file(c) for c in configs.CONFIGS})
-    image = initramfs.build(LOGS / "initramfs.cpio.gz", artifacts.kernel_release(kdir),
-                            [artifacts.REPO / "ramster.ko"], programs, extra)
-
+    if RUNS < 1:
+        raise SystemExit("RAMSTER_BENCH_RUNS: at least 1")
     runs = []
+    corpus_dir = None
+    if any(c.corpus for c in chosen) or "corpus" in names:
+        try:
+            corpus_dir = corpus.build()
+        except corpus.CorpusError as e:
+            print(f"bench: corpus: {e}")
+            return 1
+        print(f"bench: page corpus {corpus_dir} (lz4_flex and C LZ4 ratios on the host)",
+              flush=True)
+        runs.append(host_bench("corpus", ["corpus", "--", str(corpus_dir)], "corpus"))
+    if names and not set(names) & {c.name for c in configs.CONFIGS}:
+        chosen = []  # host benchmarks only: no kernel, no VM
+    kernel = "- (host only)"
+    if chosen:
+        kdir = Path(os.environ["KDIR"]) if os.environ.get("KDIR") else artifacts.kernel_tree()
+        build = artifacts.build_module(kdir)
+        if build.returncode != 0:
+            print(build.stdout)
+            return 1
+        programs = [p for p in artifacts.build_guest_programs() if p.name in BENCH_PROGRAMS]
+        extra = {"bench": HERE.parent / "vm/bench"}
+        extra.update({f"bench/configs/{c.name}.env": env_file(c) for c in configs.CONFIGS})
+        kernel = artifacts.kernel_release(kdir)
+        image = initramfs.build(LOGS / "initramfs.cpio.gz", kernel,
+                                [artifacts.REPO / "ramster.ko"], programs, extra)
+
     for name, args, table in HOST_BENCHES:
         if not names or name in names:
             print(f"bench: {name} on the host (cargo bench --bench {args[0]})", flush=True)
             runs.append(host_bench(name, args, table))
-    for c in chosen:
-        print(f"bench: {c.name} ({c.nodes} node{'s' if c.nodes > 1 else ''}, {c.memory})",
+    for c, n in schedule(chosen, RUNS):
+        which = f", run {n + 1} of {RUNS}" if repeated(c) else ""
+        print(f"bench: {c.name} ({c.nodes} node{'s' if c.nodes > 1 else ''}, {c.memory}{which})",
               flush=True)
-        run = run_config(c, kdir, image)
-        print(f"bench: {c.name} done in {run.seconds:.0f} s"
-              + ("" if not run.problems else f", FAILED: logs in {LOGS / c.name}/"), flush=True)
+        run = run_config(c, kdir, image, n, corpus_dir and corpus_dir / "corpus.pages")
+        print(f"bench: {c.name} done in {run.seconds:.0f} s" + (
+            "" if not run.problems else f", FAILED: logs in {log_dir(c, n, RUNS)}/"), flush=True)
         runs.append(run)
 
-    text, ok = report.render(runs, kernel=artifacts.kernel_release(kdir),
-                             command=" ".join(["make", "bench"] + names))
+    text, ok = report.render(runs, kernel=kernel,
+                             command=" ".join(["make", "bench"] + names),
+                             repeats=RUNS if any(repeated(c) for c in chosen) else 1)
     print(text)
     LOGS.mkdir(parents=True, exist_ok=True)
     (LOGS / "report.txt").write_text(text)

@@ -13,14 +13,33 @@ import configs  # noqa: E402
 import report  # noqa: E402
 
 
-def swap_run(name, write, verify, extra=""):
+def swap_run(name, write, verify, extra="", round=0, stored=1000):
     c = next(c for c in configs.CONFIGS if c.name == name)
     console = "\n".join([
         f"BENCH-RESULT: write_s {write}", f"BENCH-RESULT: verify_s {verify}",
-        "BENCH-RESULT: stored_pages 1000", "BENCH-RESULT: orig_bytes 4096000",
+        f"BENCH-RESULT: stored_pages {stored}", f"BENCH-RESULT: orig_bytes {stored * 4096}",
         "BENCH-RESULT: mem_used_bytes 2048000", "BENCH-RESULT: disk_out_pages 10",
         "BENCH-RESULT: disk_in_pages 5", extra])
-    return report.Run(c, [console], [], 1.0)
+    return report.Run(c, [console], [], 1.0, round=round)
+
+
+CORPUS = """corpus: 10 pages in /cache/corpus/abc
+BENCH-RESULT: corpus_text_pages 6
+BENCH-RESULT: corpus_text_flex_ratio 1.600
+BENCH-RESULT: corpus_text_c_ratio 1.610
+BENCH-RESULT: corpus_zero_pages 4
+BENCH-RESULT: corpus_zero_flex_ratio 150.000
+BENCH-RESULT: corpus_zero_c_ratio 157.000
+BENCH-RESULT: corpus_all_pages 10
+BENCH-RESULT: corpus_all_same_filled 4
+BENCH-RESULT: corpus_all_flex_ratio 2.630
+BENCH-RESULT: corpus_all_c_ratio 2.640
+BENCH-RESULT: corpus_all_flex_ratio_same_free 2.670
+"""
+
+
+def row(text, name):
+    return next(line.split() for line in text.splitlines() if line.split()[:1] == [name])
 
 
 CODEC = """[ 1.0] BENCH-CODEC: pages_per_kind 100
@@ -66,7 +85,66 @@ class ReportTest(unittest.TestCase):
                                                         "BENCH-RESULT: compr_bytes 1024000")]
         text, ok = report.render(runs, "6.12", "make bench")
         assert ok
-        assert "target: zcache run time within 1.10x of zswap: 1.10x, met" in text
+        assert "target: zcache run time within 1.10x of zswap: 1.10x (medians), met" in text
+
+    def test_spread_median_min_max(self):
+        s = report.Spread.of([3.0, 1.0, 2.0])
+        self.assertEqual((s.median, s.low, s.high), (2.0, 1.0, 3.0))
+        self.assertEqual(s.range(), "1.0-3.0")
+        self.assertEqual(s.percent(), "100%")
+        even = report.Spread.of([4.0, 1.0, 2.0, 10.0])
+        self.assertEqual((even.median, even.low, even.high), (3.0, 1.0, 10.0))
+        one = report.Spread.of([5.0])
+        self.assertEqual((one.median, one.range(), one.percent()), (5.0, "5.0", "0%"))
+        with self.assertRaises(ValueError):
+            report.Spread.of([])
+
+    def test_repeated_swap_runs_print_medians_and_rounds(self):
+        # Three interleaved rounds, given out of order: medians, min-max and round ratios.
+        runs = []
+        for n, (zswap, zcache, zram) in enumerate([(10, 12, 9), (20, 18, 30), (15, 15, 12)]):
+            runs += [swap_run("zcache", zcache, zcache, round=n, stored=1000 + n),
+                     swap_run("zswap", zswap, zswap, round=n),
+                     swap_run("zram", zram, zram, "BENCH-RESULT: compr_bytes 1024000\n"
+                              "BENCH-RESULT: zram_compressor lzo-rle", round=n)]
+        text, ok = report.render(runs[::-1], "6.12", "make bench", repeats=3)
+        self.assertTrue(ok, text)
+        self.assertIn("RAMSTER_BENCH_RUNS=3", text)
+        self.assertIn("3 interleaved runs per row", text)
+        # zcache: 24, 36, 30 s -> median 30, 24-36, spread 40%, vs zswap's median 30: 1.00x.
+        self.assertEqual(row(text, "zcache")[:8],
+                         ["zcache", "3", "160", "MiB", "/", "80M", "30.0", "24.0-36.0"])
+        self.assertEqual(row(text, "zcache")[8:11], ["40%", "1.00x", "1001"])
+        self.assertEqual(row(text, "zram")[6:10], ["24.0", "18.0-60.0", "175%", "0.80x"])
+        self.assertIn("zcache vs zswap by round: 1.20x 0.90x 1.00x", text)
+        self.assertIn("zram vs zswap by round: 0.90x 1.50x 0.80x", text)
+        self.assertIn("zram: compressor lzo-rle (the kernel's zram has no lz4", text)
+        self.assertIn("target: zcache run time within 1.10x of zswap: 1.00x (medians), met",
+                      text)
+
+    def test_a_missing_number_in_one_run_fails_the_table(self):
+        runs = [swap_run("zswap", 10, 10, round=n) for n in range(3)]
+        runs[1].consoles = [runs[1].consoles[0].replace("BENCH-RESULT: verify_s 10", "")]
+        text, ok = report.render(runs, "6.12", "make bench", repeats=3)
+        self.assertFalse(ok)
+        self.assertIn("no number for 'verify_s'", text)
+
+    def test_a_failed_run_is_named_with_its_round(self):
+        runs = [swap_run("zswap", 10, 10, round=n) for n in range(2)]
+        runs[1].problems = ["node0: not ok - every page verified twice"]
+        text, ok = report.render(runs, "6.12", "make bench", repeats=2)
+        self.assertFalse(ok)
+        self.assertIn("FAILED: zswap (logs: logs/bench/zswap/run2/)", text)
+
+    def test_corpus_table(self):
+        c = configs.Config("corpus", "host", "corpus")
+        text, ok = report.render([report.Run(c, [CORPUS], [], 0.0)], "6.12", "make bench")
+        self.assertTrue(ok, text)
+        self.assertEqual(row(text, "text"), ["text", "6", "60%", "1.60", "1.61"])
+        self.assertEqual(row(text, "all"), ["all", "10", "100%", "2.63", "2.64"])
+        self.assertIn("4 same-filled pages stored as nothing (zswap, zram, zcache): 2.67:1", text)
+        text, ok = report.render([report.Run(c, ["corpus: nothing"], [], 0.0)], "6.12", "x")
+        self.assertFalse(ok)
 
     def test_codec_and_cluster_tables(self):
         runs = [report.Run(config("codec"), [CODEC], [], 1.0),
@@ -166,7 +244,7 @@ class ReportTest(unittest.TestCase):
                 report.Run(config("cluster"), [CLUSTER, ""], [], 1.0)]
         text, ok = report.render(runs, "6.12", "make bench")
         assert ok, text
-        assert "ramster mode faster than disk swap: 30.0 s vs 40.0 s = 0.75x, met" in text
+        assert "ramster mode faster than disk swap: 30.0 s vs 40.0 s = 0.75x, met" in text, text
         assert "the workload's own remote gets: mean 250 us" in text
 
     def test_remote_get_target(self):

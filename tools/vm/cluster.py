@@ -1,11 +1,13 @@
 """Boots one or two test nodes under QEMU (TCG) and waits for them to end by themselves.
 
-Each node has a virtio-blk scratch disk and, in a two-node cluster, a virtio-net link to the
-other node over a QEMU socket netdev on host loopback: UDP datagrams by default (no host-side
-Nagle and delayed-ACK stalls between the two QEMUs, which add tens of milliseconds to every
-multi-packet exchange over `link="tcp"`, a TCP stream). Guests use link-local
-addresses 169.254.0.1 (node 0) and 169.254.0.2 (node 1); nothing leaves the host. Consoles are
-written to <log_dir>/node<N>.log. A node that has not ended by the timeout is killed.
+Each node has a virtio-blk scratch disk (/dev/vda), then any read-only disks it is given
+(/dev/vdb, ...: the swap benchmark's page corpus), and, in a two-node cluster, a virtio-net
+link to the other node over a QEMU socket netdev on host loopback: UDP datagrams by default
+(no host-side Nagle and delayed-ACK stalls between the two QEMUs, which add tens of
+milliseconds to every multi-packet exchange over `link="tcp"`, a TCP stream). Guests use
+link-local addresses 169.254.0.1 (node 0) and 169.254.0.2 (node 1); nothing leaves the host.
+Consoles are written to <log_dir>/node<N>.log. A node that has not ended by the timeout is
+killed.
 """
 
 import socket
@@ -33,12 +35,14 @@ def _free_port(kind=socket.SOCK_STREAM) -> int:
 
 def qemu_command(node: int, nodes: int, bzimage: Path, initramfs: Path, memory: str,
                  disk: Path, log: Path, append: str, port, smp: int = 2,
-                 link: str = "udp", capture: Path = None, cpus: int = 0) -> list:
+                 link: str = "udp", capture: Path = None, cpus: int = 0,
+                 readonly_disks=()) -> list:
     """`port`: the TCP port node 0 listens on, or with `link="udp"` a pair of UDP ports (node
     0's, node 1's). `capture`: a pcap file for what this node's link carries both ways.
     `cpus`: the guest's CPUs, each a socket of its own (`-smp N,sockets=N,cores=1`: the test
     kernel has no ACPI, and finds the other CPUs of a plain `-smp N` in no table it reads, so
-    it boots one); 0 keeps `-smp smp` (one CPU for this kernel)."""
+    it boots one); 0 keeps `-smp smp` (one CPU for this kernel). `readonly_disks`: raw image
+    files attached read-only after the scratch disk, in order (/dev/vdb, /dev/vdc, ...)."""
     topology = f"{cpus},sockets={cpus},cores=1,threads=1" if cpus else str(smp)
     # no_timer_check: a starved TCG vCPU (a busy host, or QEMU at nice 19) can fail the boot-time
     # IO-APIC timer check and panic ("IO-APIC + timer doesn't work!"); it proves nothing in a VM.
@@ -49,6 +53,8 @@ def qemu_command(node: int, nodes: int, bzimage: Path, initramfs: Path, memory: 
            "-kernel", str(bzimage), "-initrd", str(initramfs), "-append", cmdline,
            "-serial", f"file:{log}",
            "-drive", f"file={disk},if=virtio,format=raw,cache=unsafe"]
+    for image in readonly_disks:
+        cmd += ["-drive", f"file={image},if=virtio,format=raw,readonly=on"]
     if nodes == 2:
         if link == "udp":
             mine, peer = port if node == 0 else port[::-1]
@@ -64,8 +70,11 @@ def qemu_command(node: int, nodes: int, bzimage: Path, initramfs: Path, memory: 
 
 def boot(nodes: int, bzimage: Path, initramfs: Path, log_dir: Path, memory: str = "256M",
          disk_size: str = "1G", append: str = "", timeout: int = 180,
-         on_start=None, link: str = "udp", capture: bool = False, cpus: int = 0) -> list:
+         on_start=None, link: str = "udp", capture: bool = False, cpus: int = 0,
+         readonly_disks=()) -> list:
     """Runs the cluster to its end; returns one NodeRun per node.
+
+    `readonly_disks`: image files every node gets read-only as /dev/vdb, /dev/vdc, ...
 
     With `capture`, node 0's link is recorded to `log_dir`/link.pcap (see wire.py).
 
@@ -89,7 +98,8 @@ def boot(nodes: int, bzimage: Path, initramfs: Path, log_dir: Path, memory: str 
             if pcap:
                 pcap.unlink(missing_ok=True)
             cmd = qemu_command(node, nodes, bzimage, initramfs, memory, disk, log,
-                               appends[node], port, link=link, capture=pcap, cpus=cpus)
+                               appends[node], port, link=link, capture=pcap, cpus=cpus,
+                               readonly_disks=readonly_disks)
             (log_dir / f"node{node}.cmd").write_text(" ".join(cmd) + "\n")
             procs.append(subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                                           stdout=subprocess.DEVNULL,

@@ -1,8 +1,9 @@
 #!/bin/sh
-# bench: the swap workload: SWAP_MIB MiB of compressible anonymous pages (swapstress --sparse,
-# every page verified twice) behind whatever bench_setup enabled (nothing: disk swap; zswap;
-# ramster.ko); measured on node 0, with a snapshot of the compressed store once every page was
-# written. A second node, if any, only serves node 0 (e.g. as a remote target).
+# bench: the swap workload: SWAP_MIB MiB of anonymous pages (swapstress $SWAP_PAGES: the page
+# corpus on the read-only disk /dev/vdb by default, every page verified twice) behind whatever
+# bench_setup enabled (nothing: disk swap; zswap; zram; ramster.ko), with /dev/vda as the swap
+# disk; measured on node 0, with a snapshot of the compressed store once every page was written.
+# A second node, if any, only serves node 0 (e.g. as a remote target).
 . /scenarios/lib.sh
 . /scenarios/hooks.inc
 . /scenarios/zcache.inc
@@ -13,14 +14,27 @@ if [ "$NODE" != 0 ]; then
 	check "node $NODE serves until node 0 is done" bench_peer_serve
 	finish
 fi
+# disk_pages FIELD: pages moved to or from the swap disk (/sys/block/vda/stat: 3 sectors read,
+# 7 sectors written), whatever else swaps (zram is a swap device too).
+disk_pages() { echo $(($(awk -v f="$1" '{ print $f }' /sys/block/vda/stat) / 8)); }
+# swap_start: starts the held workload; HOLD_PID is its pid, hold_finish verifies it.
+swap_start() {
+	rm -f /tmp/swapstress.filled /tmp/swapstress.go
+	# shellcheck disable=SC2086 # SWAP_PAGES is swapstress's options
+	swapstress "$SWAP_MIB" 5 --hold ${SWAP_PAGES:---corpus /dev/vdb} > /tmp/hold.out 2>&1 &
+	HOLD_PID=$!
+	wait_for 900 test -f /tmp/swapstress.filled
+}
 check "swapon" swap_on
-out0=$(vmstat pswpout)
-in0=$(vmstat pswpin)
+out0=$(disk_pages 7)
+in0=$(disk_pages 3)
+swpout0=$(vmstat pswpout)
 zout0=$(vmstat zswpout)
-check "$SWAP_MIB MiB of compressible pages written" swap_hold "$SWAP_MIB" 5
+check "$SWAP_MIB MiB of pages written" swap_start
 
 # The store once every page is written (most of them are swapped out now).
 ZSW=/sys/kernel/debug/zswap
+ZRAM=/sys/block/zram0
 if [ -f "$ZC/mm_stat" ]; then
 	result stored_pages "$(mm_stat 4)"
 	result orig_bytes "$(mm_stat 1)"
@@ -31,18 +45,27 @@ elif [ "$(cat /sys/module/zswap/parameters/enabled)" = Y ]; then
 	result stored_pages "$stored"
 	result orig_bytes $((stored * 4096))
 	result mem_used_bytes "$(cat $ZSW/pool_total_size)"
+elif [ -f $ZRAM/disksize ] && [ "$(cat $ZRAM/disksize)" != 0 ]; then
+	# orig_data_size compr_data_size mem_used_total ... same_pages (6th)
+	set -- $(cat $ZRAM/mm_stat)
+	result stored_pages $(($1 / 4096))
+	result orig_bytes "$1"
+	result compr_bytes "$2"
+	result mem_used_bytes "$3"
+	result zram_same_pages "$6"
 else
 	result stored_pages 0
 	result orig_bytes 0
 	result mem_used_bytes 0
 fi
-result disk_out_at_fill $(($(vmstat pswpout) - out0))
+result disk_out_at_fill $(($(disk_pages 7) - out0))
 
 hold_finish "every page verified twice"
 result write_s "$(sed -n 's/.* written in \([0-9.]*\) s.*/\1/p' /tmp/hold.out)"
 result verify_s "$(sed -n 's/.* verified twice in \([0-9.]*\) s.*/\1/p' /tmp/hold.out)"
-result disk_out_pages $(($(vmstat pswpout) - out0))
-result disk_in_pages $(($(vmstat pswpin) - in0))
+result disk_out_pages $(($(disk_pages 7) - out0))
+result disk_in_pages $(($(disk_pages 3) - in0))
+result swap_out_pages $(($(vmstat pswpout) - swpout0))
 result zswap_out_pages $(($(vmstat zswpout) - zout0))
 if [ -f "$ZC/mm_stat" ]; then
 	show_zcache
@@ -57,6 +80,9 @@ if [ -d "$RD" ]; then
 		result "$f" "$(cat $RD/$f)"
 	done
 fi
-check "swapoff" swapoff /dev/vda
+swapoff_all() {
+	for dev in $(awk 'NR > 1 { print $1 }' /proc/swaps); do swapoff "$dev" || return 1; done
+}
+check "swapoff" swapoff_all
 bench_peer_release
 finish

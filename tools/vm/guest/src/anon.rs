@@ -17,6 +17,7 @@ pub const MAP_SHARED_ANONYMOUS: u64 = 0x21;
 pub const MAP_PRIVATE_ANONYMOUS: u64 = 0x22;
 const SYS_MMAP: u64 = 9;
 const SYS_MADVISE: u64 = 28;
+const SYS_MLOCK: u64 = 149;
 const PROT_READ_WRITE: u64 = 3;
 
 /// A raw system call with three arguments; returns the kernel's result (negative errno). The
@@ -87,6 +88,12 @@ pub fn advise(mem: &[u8], advice: u64) -> Result<(), String> {
 pub fn madvise(addr: *const u8, len: usize, advice: u64) -> Result<(), String> {
     let ret = syscall3(SYS_MADVISE, addr as u64, len as u64, advice);
     checked(&format!("madvise({advice})"), ret).map(drop)
+}
+
+/// mlock(2) over all of `mem`: its pages stay in RAM (never swapped out).
+pub fn lock(mem: &[u8]) -> Result<(), String> {
+    let ret = syscall3(SYS_MLOCK, mem.as_ptr() as u64, mem.len() as u64, 0);
+    checked("mlock", ret).map(drop)
 }
 
 /// The pattern stream of page `page` in round `round`.

@@ -1,8 +1,15 @@
-//! `swapstress MIB SEED [--hold] [--sparse | --partial] [--threads=N] [--sequential]`:
-//! allocates MIB MiB of anonymous memory, writes a distinct pattern into every page (byte `i`
-//! of the area is byte `i` of the stream SEED, see `pattern.rs`), then reads every page back
-//! and verifies it, twice: once in order and once in a scattered order, so that pages swapped
-//! out during the first pass fault in again.
+//! `swapstress MIB SEED [--hold] [--sparse | --partial | --corpus FILE] [--threads=N]
+//! [--sequential]`: allocates MIB MiB of anonymous memory, writes a distinct pattern into every
+//! page (byte `i` of the area is byte `i` of the stream SEED, see `pattern.rs`), then reads every
+//! page back and verifies it, twice: once in order and once in a scattered order, so that pages
+//! swapped out during the first pass fault in again.
+//!
+//! With `--corpus FILE` (or `--corpus=FILE`) the pages are copies of the pages of FILE (whole
+//! 4 KiB pages of real data: the swap benchmark's corpus, tools/bench/corpus.py, on a read-only
+//! disk) instead: FILE is read once into memory locked in RAM (mlock, so the copy is never
+//! swapped and costs every configuration the same), and page `i` of the area is corpus page
+//! `corpus::layout(..)[i]` (the corpus cycled, each cycle shuffled by SEED). Read-back compares
+//! every byte with the corpus page.
 //!
 //! With `--sparse` only the first 64 bytes of each page carry the stream and the rest is zero:
 //! the pages compress well (to about 100 bytes) but are never entirely zero. With `--partial`
@@ -22,7 +29,8 @@
 //! Prints one summary line; exit status 0 if every page matched, 1 on a mismatch, 2 on bad
 //! usage.
 
-use ramster_guest::pattern;
+use ramster_guest::{anon, corpus, pattern};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -36,34 +44,89 @@ const SPARSE: usize = 64;
 /// Bytes of each page that carry the stream with `--partial`.
 const PARTIAL: usize = 1536;
 
-/// Writes the first `used` bytes of page `page` of the area (the rest stays zero).
-fn fill(seed: u64, page: usize, buf: &mut [u8], used: usize) {
-    pattern::fill(seed, (page * PAGE) as u64, &mut buf[..used]);
+/// What the pages of the area hold.
+enum Content {
+    /// The first `used` bytes of each page carry the pattern stream SEED (at the page's offset
+    /// in the area), the rest is zero.
+    Pattern { seed: u64, used: usize },
+    /// Page `i` is page `index[i]` of `pages` (whole pages).
+    Corpus {
+        pages: &'static [u8],
+        index: Vec<u32>,
+    },
 }
 
-/// The first byte of page `page` that differs from what `fill` wrote.
-fn mismatch(seed: u64, page: usize, buf: &[u8], used: usize) -> Option<u64> {
-    let offset = (page * PAGE) as u64;
-    pattern::first_mismatch(seed, offset, &buf[..used]).or_else(|| {
-        buf[used..]
-            .iter()
-            .position(|b| *b != 0)
-            .map(|i| offset + (used + i) as u64)
-    })
+impl Content {
+    /// Writes page `page` of the area into `buf`.
+    fn fill(&self, page: usize, buf: &mut [u8]) {
+        match self {
+            Content::Pattern { seed, used } => {
+                pattern::fill(*seed, (page * PAGE) as u64, &mut buf[..*used])
+            }
+            Content::Corpus { .. } => buf.copy_from_slice(self.corpus_page(page)),
+        }
+    }
+
+    fn corpus_page(&self, page: usize) -> &[u8] {
+        match self {
+            Content::Corpus { pages, index } => {
+                let at = index[page] as usize * PAGE;
+                &pages[at..at + PAGE]
+            }
+            Content::Pattern { .. } => unreachable!("a pattern has no corpus"),
+        }
+    }
+
+    /// The offset in the area of the first byte of page `page` that differs from what `fill`
+    /// wrote.
+    fn mismatch(&self, page: usize, buf: &[u8]) -> Option<u64> {
+        let offset = (page * PAGE) as u64;
+        match self {
+            Content::Pattern { seed, used } => {
+                pattern::first_mismatch(*seed, offset, &buf[..*used]).or_else(|| {
+                    buf[*used..]
+                        .iter()
+                        .position(|b| *b != 0)
+                        .map(|i| offset + (used + i) as u64)
+                })
+            }
+            Content::Corpus { .. } => {
+                let want = self.corpus_page(page);
+                if buf == want {
+                    return None;
+                }
+                buf.iter()
+                    .zip(want)
+                    .position(|(a, b)| a != b)
+                    .map(|i| offset + i as u64)
+            }
+        }
+    }
+}
+
+/// Reads the corpus FILE (whole pages; a file or a block device) straight into memory locked in
+/// RAM.
+fn load_corpus(path: &str) -> Result<&'static [u8], String> {
+    let fail = |e: std::io::Error| format!("cannot read {path}: {e}");
+    let mut file = std::fs::File::open(path).map_err(fail)?;
+    // A block device's size is where its end is (its metadata says 0).
+    let len = file.seek(SeekFrom::End(0)).map_err(fail)? as usize;
+    if len == 0 || !len.is_multiple_of(PAGE) {
+        return Err(format!("{path}: {len} bytes, not whole pages"));
+    }
+    file.seek(SeekFrom::Start(0)).map_err(fail)?;
+    let mem = anon::anonymous(len)?;
+    file.read_exact(mem).map_err(fail)?;
+    anon::lock(mem)?;
+    Ok(mem)
 }
 
 /// Checks every page in the order `order` yields; returns the number of bad pages.
-fn verify(
-    area: &[u8],
-    seed: u64,
-    used: usize,
-    order: impl Iterator<Item = usize>,
-    pass: &str,
-) -> usize {
+fn verify(area: &[u8], content: &Content, order: impl Iterator<Item = usize>, pass: &str) -> usize {
     let mut bad = 0;
     for page in order {
         let offset = page * PAGE;
-        if let Some(at) = mismatch(seed, page, &area[offset..offset + PAGE], used) {
+        if let Some(at) = content.mismatch(page, &area[offset..offset + PAGE]) {
             if bad < 5 {
                 eprintln!("swapstress: {pass}: page {page} differs at byte {at}");
             }
@@ -82,7 +145,15 @@ fn gcd(mut a: usize, mut b: usize) -> usize {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
-    let flags = args.get(3..).unwrap_or_default();
+    // `--corpus FILE` is read as `--corpus=FILE`.
+    let mut flags: Vec<String> = Vec::new();
+    for arg in args.get(3..).unwrap_or_default() {
+        match flags.last_mut() {
+            Some(last) if last == "--corpus" => *last = format!("--corpus={arg}"),
+            _ => flags.push(arg.clone()),
+        }
+    }
+    let corpus_file = flags.iter().find_map(|f| f.strip_prefix("--corpus="));
     let hold = flags.iter().any(|f| f == "--hold");
     let sparse = flags.iter().any(|f| f == "--sparse");
     let partial = flags.iter().any(|f| f == "--partial");
@@ -94,6 +165,7 @@ fn main() -> ExitCode {
     let known = flags.iter().all(|f| {
         ["--hold", "--sparse", "--partial", "--sequential"].contains(&f.as_str())
             || f.starts_with("--threads=")
+            || f.starts_with("--corpus=")
     });
     let used = match (sparse, partial) {
         (true, false) => SPARSE,
@@ -104,20 +176,39 @@ fn main() -> ExitCode {
         args.get(1).map(|s| s.parse::<usize>()),
         args.get(2).map(|s| s.parse::<u64>()),
         threads,
-        known && !(sparse && partial),
+        known
+            && [sparse, partial, corpus_file.is_some()]
+                .iter()
+                .filter(|f| **f)
+                .count()
+                <= 1,
     ) else {
         eprintln!(
-            "usage: swapstress MIB SEED [--hold] [--sparse | --partial] [--threads=N (1..1024)] \
-             [--sequential]"
+            "usage: swapstress MIB SEED [--hold] [--sparse | --partial | --corpus FILE] \
+             [--threads=N (1..1024)] [--sequential]"
         );
         return ExitCode::from(2);
     };
     let pages = mib * 256;
+    let content = match corpus_file {
+        None => Content::Pattern { seed, used },
+        Some(path) => match load_corpus(path) {
+            Ok(data) => {
+                let index = corpus::layout(data.len() / PAGE, pages, seed);
+                println!("swapstress: corpus {path}: {} pages", data.len() / PAGE);
+                Content::Corpus { pages: data, index }
+            }
+            Err(e) => {
+                eprintln!("swapstress: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
     let start = Instant::now();
 
     let mut area = vec![0u8; pages * PAGE];
     for (page, chunk) in area.chunks_mut(PAGE).enumerate() {
-        fill(seed, page, chunk, used);
+        content.fill(page, chunk);
     }
     let written = start.elapsed();
 
@@ -134,10 +225,10 @@ fn main() -> ExitCode {
 
     let verify_start = Instant::now();
     let mut bad = std::thread::scope(|s| {
-        let area = &area;
+        let (area, content) = (&area, &content);
         let workers: Vec<_> = (0..threads)
             .map(|t| {
-                s.spawn(move || verify(area, seed, used, (t..pages).step_by(threads), "in order"))
+                s.spawn(move || verify(area, content, (t..pages).step_by(threads), "in order"))
             })
             .collect();
         workers
@@ -154,7 +245,7 @@ fn main() -> ExitCode {
             .find(|s| gcd(*s, pages.max(1)) == 1)
             .unwrap_or(1);
         let scattered = (0..pages).map(|i| (i * stride) % pages.max(1));
-        bad += verify(&area, seed, used, scattered, "scattered");
+        bad += verify(&area, &content, scattered, "scattered");
         "twice"
     };
     let verified = verify_start.elapsed();
