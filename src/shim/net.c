@@ -115,44 +115,11 @@ int ramster_sock_connect(const u8 *addr, u16 port,
 }
 
 /*
- * Sends @len bytes at @buf by @deadline (jiffies): each sendmsg may wait only
- * what is left, so a peer that reads a little at a time cannot stretch the
- * send past the socket's send timeout.
- */
-static int ramster_sock_send_one(struct socket *sock, const void *buf,
-				 size_t len, int more, unsigned long deadline)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		long timeo = (long)(deadline - jiffies);
-		struct kvec vec = {
-			.iov_base = (void *)buf + done,
-			.iov_len = len - done,
-		};
-		struct msghdr msg = {
-			.msg_flags = MSG_NOSIGNAL | (more ? MSG_MORE : 0),
-		};
-		int ret;
-
-		if (timeo <= 0)
-			return -EAGAIN;
-		/* Senders are serialized by the connection's send lock. */
-		WRITE_ONCE(sock->sk->sk_sndtimeo, timeo);
-		ret = kernel_sendmsg(sock, &msg, &vec, 1, len - done);
-		if (ret < 0)
-			return ret;
-		if (ret == 0)
-			return -EPIPE;
-		done += ret;
-	}
-	return 0;
-}
-
-/*
  * Sends a frame (@head, @payload, @tail) within the socket's send timeout in
  * all, or fails (-EAGAIN: the frame may be partly sent; the caller closes the
- * connection).
+ * connection). The three parts go in one sendmsg, so TCP builds the frame's
+ * segments in one pass; each call after a partial send waits only what is left
+ * of the budget, so a peer that reads a little at a time cannot stretch it.
  */
 int ramster_sock_send(struct socket *sock, const void *head, size_t head_len,
 		      const void *payload, size_t payload_len,
@@ -160,17 +127,43 @@ int ramster_sock_send(struct socket *sock, const void *head, size_t head_len,
 {
 	long budget = READ_ONCE(sock->sk->sk_sndtimeo);
 	unsigned long deadline = jiffies + budget;
-	int ret;
+	struct kvec vec[3] = {
+		{ .iov_base = (void *)head, .iov_len = head_len },
+		{ .iov_base = (void *)payload, .iov_len = payload_len },
+		{ .iov_base = (void *)tail, .iov_len = tail_len },
+	};
+	size_t left = head_len + payload_len + tail_len;
+	struct kvec *first = vec;
+	int ret = 0;
 
 	if (budget == MAX_SCHEDULE_TIMEOUT || budget <= 0)
 		return -EINVAL;
-	ret = ramster_sock_send_one(sock, head, head_len,
-				    payload_len || tail_len, deadline);
-	if (!ret && payload_len)
-		ret = ramster_sock_send_one(sock, payload, payload_len,
-					    tail_len != 0, deadline);
-	if (!ret && tail_len)
-		ret = ramster_sock_send_one(sock, tail, tail_len, 0, deadline);
+	while (left) {
+		long timeo = (long)(deadline - jiffies);
+		struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
+		size_t done;
+
+		if (timeo <= 0) {
+			ret = -EAGAIN;
+			break;
+		}
+		/* Senders are serialized by the connection's send lock. */
+		WRITE_ONCE(sock->sk->sk_sndtimeo, timeo);
+		ret = kernel_sendmsg(sock, &msg, first, vec + 3 - first, left);
+		if (ret <= 0) {
+			ret = ret ? ret : -EPIPE;
+			break;
+		}
+		left -= ret;
+		/* Skip what went out: whole parts, then the start of the next. */
+		for (done = ret; done && done >= first->iov_len; first++)
+			done -= first->iov_len;
+		if (done) {
+			first->iov_base += done;
+			first->iov_len -= done;
+		}
+		ret = 0;
+	}
 	WRITE_ONCE(sock->sk->sk_sndtimeo, budget);
 	return ret;
 }
