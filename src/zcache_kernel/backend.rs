@@ -659,8 +659,7 @@ impl Backend {
             Mode::Ramster => SmallSwapPages::Packed,
             _ => SmallSwapPages::BesideOrPacked,
         };
-        // SAFETY: reads `nr_cpu_ids`; no preconditions.
-        let cpus = unsafe { ffi::ramster_zc_nr_cpus() } as usize;
+        let cpus = ffi::nr_cpus();
         let shards = config.zbud_shards_for(cpus);
         let mut store = Store::new_sharded(PageFrames::new(budget), true, shards, Gfp::Kernel)
             .map_err(|_| ENOMEM)?

@@ -64,6 +64,12 @@ extern "C" {
     pub(crate) fn ramster_zc_debugfs_inject() -> c_int;
 }
 
+/// The number of possible CPU ids (`nr_cpu_ids`).
+pub(crate) fn nr_cpus() -> usize {
+    // SAFETY: reads `nr_cpu_ids`; no preconditions.
+    unsafe { ramster_zc_nr_cpus() as usize }
+}
+
 /// Sleeps for `ms` milliseconds. Process context only, with no spinlock held.
 pub(crate) fn msleep(ms: u32) {
     // SAFETY: `msleep` has no preconditions beyond a context that may sleep, which this

@@ -44,8 +44,7 @@ unsafe impl Send for PerCpuScratch {}
 impl PerCpuScratch {
     /// Allocates a scratch for every possible CPU. May sleep.
     pub(crate) fn new() -> Result<Self> {
-        // SAFETY: reads `nr_cpu_ids`; no preconditions.
-        let cpus = unsafe { ffi::ramster_zc_nr_cpus() } as usize;
+        let cpus = ffi::nr_cpus();
         let mut slots = KVec::with_capacity(cpus, flags::GFP_KERNEL)?;
         for _ in 0..cpus {
             let mut slot = KVBox::<CpuScratch>::new_uninit(flags::GFP_KERNEL)?;
