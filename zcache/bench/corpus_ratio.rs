@@ -13,41 +13,13 @@
 
 use ramster::os::PAGE_SIZE;
 use ramster::zcache::compress::{compress_page, decompress_page, CompressTable, COMPRESS_BOUND};
-use std::ffi::{c_char, c_int, c_void};
 use std::path::PathBuf;
 
-use lz4_sys as _;
-extern "C" {
-    fn LZ4_sizeofState() -> c_int;
-    fn LZ4_compress_fast_extState(
-        state: *mut c_void,
-        src: *const c_char,
-        dst: *mut c_char,
-        src_size: c_int,
-        dst_capacity: c_int,
-        acceleration: c_int,
-    ) -> c_int;
-}
-
-/// C LZ4's compressed size of `page` (acceleration 1, a reused state).
-fn c_lz4_size(state: &mut [u64], page: &[u8; PAGE_SIZE], out: &mut [u8; COMPRESS_BOUND]) -> usize {
-    // SAFETY: `state` is LZ4_sizeofState() bytes, 8-byte aligned; `page` and `out` are valid for
-    // the lengths given; the library writes at most `out.len()` bytes.
-    let n = unsafe {
-        LZ4_compress_fast_extState(
-            state.as_mut_ptr().cast(),
-            page.as_ptr().cast(),
-            out.as_mut_ptr().cast(),
-            PAGE_SIZE as c_int,
-            COMPRESS_BOUND as c_int,
-            1,
-        )
-    };
-    usize::try_from(n)
-        .ok()
-        .filter(|&n| n > 0)
-        .expect("C LZ4 compress failed")
-}
+// The C library's decompression is not needed here: only sizes are compared.
+#[allow(dead_code)]
+#[path = "c_lz4.rs"]
+mod c_lz4;
+use c_lz4::CLz4;
 
 /// Whether `page` is one 8-byte word repeated.
 fn same_filled(page: &[u8]) -> bool {
@@ -67,6 +39,19 @@ fn ratio(pages: usize, bytes: usize) -> f64 {
     (pages * PAGE_SIZE) as f64 / bytes.max(1) as f64
 }
 
+/// `name`'s page count and its two ratios, as `BENCH-RESULT` lines.
+fn print_sizes(name: &str, s: &Sizes) {
+    println!("BENCH-RESULT: corpus_{name}_pages {}", s.pages);
+    println!(
+        "BENCH-RESULT: corpus_{name}_flex_ratio {:.3}",
+        ratio(s.pages, s.flex)
+    );
+    println!(
+        "BENCH-RESULT: corpus_{name}_c_ratio {:.3}",
+        ratio(s.pages, s.c)
+    );
+}
+
 fn main() {
     let dir: PathBuf = std::env::args()
         .skip(1)
@@ -76,9 +61,7 @@ fn main() {
     let data = std::fs::read(dir.join("corpus.pages")).expect("corpus.pages");
     let kinds = std::fs::read_to_string(dir.join("corpus.kinds")).expect("corpus.kinds");
     assert_eq!(data.len() % PAGE_SIZE, 0, "corpus.pages: not whole pages");
-    // SAFETY: a pure function of the library's configuration.
-    let state_bytes = usize::try_from(unsafe { LZ4_sizeofState() }).expect("state size");
-    let mut state = vec![0u64; state_bytes.div_ceil(8)];
+    let mut c_lz4 = CLz4::new();
     let mut table = Box::new(CompressTable::small());
     let mut out = Box::new([0u8; COMPRESS_BOUND]);
     let mut back = Box::new([0u8; PAGE_SIZE]);
@@ -105,38 +88,22 @@ fn main() {
             let flex = n.min(PAGE_SIZE);
             s.pages += 1;
             s.flex += flex;
-            s.c += c_lz4_size(&mut state, page, &mut out).min(PAGE_SIZE);
+            s.c += c_lz4.compress(page, &mut out).min(PAGE_SIZE);
             if same_filled(page) {
                 s.same += 1;
             } else {
                 s.flex_nonsame += flex;
             }
         }
-        println!("BENCH-RESULT: corpus_{kind}_pages {}", s.pages);
-        println!(
-            "BENCH-RESULT: corpus_{kind}_flex_ratio {:.3}",
-            ratio(s.pages, s.flex)
-        );
-        println!(
-            "BENCH-RESULT: corpus_{kind}_c_ratio {:.3}",
-            ratio(s.pages, s.c)
-        );
+        print_sizes(kind, &s);
         total.pages += s.pages;
         total.same += s.same;
         total.flex += s.flex;
         total.c += s.c;
         total.flex_nonsame += s.flex_nonsame;
     }
-    println!("BENCH-RESULT: corpus_all_pages {}", total.pages);
+    print_sizes("all", &total);
     println!("BENCH-RESULT: corpus_all_same_filled {}", total.same);
-    println!(
-        "BENCH-RESULT: corpus_all_flex_ratio {:.3}",
-        ratio(total.pages, total.flex)
-    );
-    println!(
-        "BENCH-RESULT: corpus_all_c_ratio {:.3}",
-        ratio(total.pages, total.c)
-    );
     println!(
         "BENCH-RESULT: corpus_all_flex_ratio_same_free {:.3}",
         ratio(total.pages, total.flex_nonsame)

@@ -15,84 +15,17 @@
 use ramster::os::PAGE_SIZE;
 use ramster::zcache::bench_pages::{fill_page, PageKind};
 use ramster::zcache::compress::{compress_page, decompress_page, CompressTable, COMPRESS_BOUND};
-use std::ffi::{c_char, c_int, c_void};
 use std::hint::black_box;
 use std::time::Instant;
 
-// Linked from the C library that lz4-sys builds (lz4.h's public API; lz4-sys does not declare
-// the extState function itself).
-use lz4_sys as _;
-extern "C" {
-    fn LZ4_sizeofState() -> c_int;
-    fn LZ4_compress_fast_extState(
-        state: *mut c_void,
-        src: *const c_char,
-        dst: *mut c_char,
-        src_size: c_int,
-        dst_capacity: c_int,
-        acceleration: c_int,
-    ) -> c_int;
-    fn LZ4_decompress_safe(
-        src: *const c_char,
-        dst: *mut c_char,
-        compressed_size: c_int,
-        dst_capacity: c_int,
-    ) -> c_int;
-    fn LZ4_versionString() -> *const c_char;
-}
+#[path = "c_lz4.rs"]
+mod c_lz4;
+use c_lz4::CLz4;
 
 /// Distinct pages per kind, as the in-kernel benchmark.
 const PER_KIND: usize = 4;
 /// Pages compressed (and decompressed) per codec in one round.
 const PAGES_PER_ROUND: usize = 20_000;
-
-/// C LZ4 with its own state, reused across calls.
-struct CLz4 {
-    state: Vec<u64>,
-}
-
-impl CLz4 {
-    fn new() -> CLz4 {
-        // SAFETY: a pure function of the library's configuration.
-        let bytes = usize::try_from(unsafe { LZ4_sizeofState() }).expect("state size");
-        CLz4 {
-            state: vec![0u64; bytes.div_ceil(8)],
-        }
-    }
-
-    fn compress(&mut self, page: &[u8; PAGE_SIZE], out: &mut [u8; COMPRESS_BOUND]) -> usize {
-        // SAFETY: `state` is LZ4_sizeofState() bytes, 8-byte aligned; `page` and `out` are valid
-        // for the lengths given; the library writes at most `out.len()` bytes.
-        let n = unsafe {
-            LZ4_compress_fast_extState(
-                self.state.as_mut_ptr().cast(),
-                page.as_ptr().cast(),
-                out.as_mut_ptr().cast(),
-                PAGE_SIZE as c_int,
-                COMPRESS_BOUND as c_int,
-                1,
-            )
-        };
-        usize::try_from(n)
-            .ok()
-            .filter(|&n| n > 0)
-            .expect("C LZ4 compress failed")
-    }
-
-    fn decompress(zpage: &[u8], page: &mut [u8; PAGE_SIZE]) -> usize {
-        // SAFETY: `zpage` and `page` are valid for the lengths given; the library reads at most
-        // `zpage.len()` bytes and writes at most `PAGE_SIZE`.
-        let n = unsafe {
-            LZ4_decompress_safe(
-                zpage.as_ptr().cast(),
-                page.as_mut_ptr().cast(),
-                zpage.len() as c_int,
-                PAGE_SIZE as c_int,
-            )
-        };
-        usize::try_from(n).unwrap_or(0)
-    }
-}
 
 /// One kind's pages, compressed by each codec.
 struct Pages {
@@ -142,12 +75,11 @@ fn main() {
         .skip(1)
         .find(|a| !a.starts_with('-'))
         .map_or(15, |a| a.parse().expect("rounds: a number"));
-    // SAFETY: returns a static NUL-terminated string.
-    let version = unsafe { std::ffi::CStr::from_ptr(LZ4_versionString()) };
+    let version = c_lz4::version();
     println!(
         "lz4 native: lz4_flex vs C LZ4 {} on this host, {PAGES_PER_ROUND} pages per codec per \
          round, median of {rounds} rounds",
-        version.to_string_lossy()
+        version
     );
     // The lines `make bench` reads, in the shape of the kernel's zcache/codec_bench.
     println!("BENCH-CODEC: pages_per_kind {PER_KIND}");
