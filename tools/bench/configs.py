@@ -34,6 +34,9 @@ class Config:
     # The guest's CPUs (0: the harness's default, one CPU; see tools/vm/cluster.py).
     cpus: int = 0
     corpus: bool = False
+    # The cleancache file set (tools/bench/fileset.py) on a read-only disk, /dev/vdb, and its
+    # FILESET_SHA256 in the script's variables.
+    fileset: bool = False
 
 
 # The swap workload: twice the guest's RAM of pages of real data (the corpus on /dev/vdb:
@@ -78,15 +81,36 @@ mkswap /dev/zram0 > /dev/null
 swapon /dev/zram0
 """
 
-CONFIGS = [
-    Config("disk", "swap", "swap", setup="true", **SWAP),
-    Config("zswap", "swap", "swap", setup=ZSWAP_ON, **SWAP),
-    Config("zram", "swap", "swap", setup=ZRAM_ON, **SWAP),
-    Config("zcache", "swap", "swap", setup="modprobe ramster mode=zcache compressor=lz4_flex",
-           **SWAP),
-    Config("zcache-lz4c", "swap", "swap", setup="modprobe ramster mode=zcache compressor=lz4-c",
-           **SWAP),
-    Config("ramster", "swap", "swap", nodes=2, setup=RAMSTER_UP, **SWAP),
+# The rows every swap-bound workload runs: (name, nodes, bench_setup).
+SWAP_ROWS = [
+    ("disk", 1, "true"),
+    ("zswap", 1, ZSWAP_ON),
+    ("zram", 1, ZRAM_ON),
+    ("zcache", 1, "modprobe ramster mode=zcache compressor=lz4_flex"),
+    ("zcache-lz4c", 1, "modprobe ramster mode=zcache compressor=lz4-c"),
+    ("ramster", 2, RAMSTER_UP),
+]
+
+# The memcached workload (tools/vm/bench/memcached.sh): about twice RAM of keys and values
+# (memcached's own bytes are 1.15x the keys and values), 30 000 Zipfian requests.
+MEMCACHED = dict(memory=SWAP_MEMORY, vars={"MEMC_MIB": 128, "MEMC_REQUESTS": 30000},
+                 corpus=True, timeout=1800)
+
+# The cleancache workload (tools/vm/bench/cleancache.sh): a file set of 1.5x RAM read twice,
+# without cleancache and with zcache's (its default budget, 20% of RAM, and 50%).
+CLEANCACHE = dict(memory=SWAP_MEMORY, fileset=True, timeout=1200)
+CLEANCACHE_ROWS = [
+    ("cleancache-off", "true"),
+    ("cleancache-zcache", "modprobe ramster mode=zcache"),
+    ("cleancache-zcache-50", "modprobe ramster mode=zcache max_pool_percent=50"),
+]
+
+CONFIGS = [Config(name, "swap", "swap", nodes=nodes, setup=setup, **SWAP)
+           for name, nodes, setup in SWAP_ROWS] + [
+    Config(f"memcached-{name}", "memcached", "memcached", nodes=nodes, setup=setup, **MEMCACHED)
+    for name, nodes, setup in SWAP_ROWS] + [
+    Config(name, "cleancache", "cleancache", setup=setup, **CLEANCACHE)
+    for name, setup in CLEANCACHE_ROWS] + [
     Config("codec", "codec", "codec", setup="modprobe ramster", vars={"CODEC_PAGES": 4000},
            timeout=600),
     Config("cluster", "cluster", "cluster", nodes=2, setup=CLUSTER_UP,
@@ -97,5 +121,7 @@ CONFIGS = [
            vars={"SMP_MIB": 64, "SMP_ROUNDS": 2}, timeout=1800),
 ]
 
-# The swap table's baseline row: ratios are to it.
+# The swap tables' baseline row: ratios are to it.
 SWAP_BASELINE = "zswap"
+# The tables whose configurations run RAMSTER_BENCH_RUNS times, interleaved (the others once).
+REPEATED = {"swap", "memcached", "cleancache"}

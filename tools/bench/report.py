@@ -165,6 +165,87 @@ def swap_table(runs: list) -> list:
     return out
 
 
+def memcached_table(runs: list) -> list:
+    """memcached behind each swap configuration (tools/vm/bench/memcached.sh): throughput and
+    latency of the Zipfian run, medians over the interleaved runs."""
+    groups = grouped(runs)
+    first = next(iter(groups.values()))[0]
+    base_name = f"memcached-{configs.SWAP_BASELINE}"
+    out = [f"memcached: {first.config.vars.get('MEMC_MIB')} MiB of keys and values (ETC sizes, "
+           f"values from the page corpus) in a {first.config.memory} guest, "
+           f"{first.num('memload_requests'):.0f} Zipfian requests one at a time (30 gets : 1 "
+           f"set), every value verified; median and min-max of the runs"]
+    rows, med = [], {}
+    for name, g in groups.items():
+        ops = Spread.of([r.num("memload_ops_per_s") for r in g])
+        m = med[name] = {k: statistics.median(r.num(k) for r in g) for k in (
+            "memload_ops_per_s", "memload_p50_us", "memload_p99_us", "memload_p999_us",
+            "memload_load_s", "memload_check_s", "disk_out_pages", "disk_in_pages")}
+        rows.append([name.removeprefix("memcached-"), str(len(g)), f"{ops.median:.0f}",
+                     ops.range(".0f"), ops.percent(), None, f"{m['memload_p50_us']:.0f}",
+                     f"{m['memload_p99_us']:.0f}", f"{m['memload_p999_us']:.0f}", None,
+                     f"{m['memload_load_s']:.0f}", f"{m['memload_check_s']:.0f}",
+                     f"{m['disk_out_pages']:.0f}", f"{m['disk_in_pages']:.0f}"])
+    base = med.get(base_name)
+    for row, name in zip(rows, groups):
+        if base:
+            row[5] = f"{med[name]['memload_ops_per_s'] / base['memload_ops_per_s']:.2f}x"
+            row[9] = f"{med[name]['memload_p99_us'] / base['memload_p99_us']:.2f}x"
+        else:
+            row[5] = row[9] = "-"
+    b = configs.SWAP_BASELINE
+    out.append(table(["config", "runs", "ops/s", "min-max", "spread", f"vs {b}", "p50 us",
+                      "p99 us", "p99.9 us", f"p99 vs {b}", "load s", "check s", "disk out pg",
+                      "disk in pg"], rows))
+    out.append(f"ops/s and latencies: the run phase; vs {b}: ratio of the medians (ops/s: "
+               "higher is better; p99: lower is better); load, check: the time to store every "
+               "key, and to read every key back once at the end; disk pages: over the whole run")
+    if base and "memcached-zcache" in med:
+        ratio = med["memcached-zcache"]["memload_p99_us"] / base["memload_p99_us"]
+        out.append(f"target: zcache's memcached p99 within 1.0x of zswap's: {ratio:.2f}x "
+                   f"(medians), {verdict(r2(ratio) <= 1.0)}")
+    if "memcached-ramster" in med and "memcached-disk" in med:
+        ratio = (med["memcached-ramster"]["memload_ops_per_s"]
+                 / med["memcached-disk"]["memload_ops_per_s"])
+        failed = max(r.num("remote_pers_pages_unsucc_get") for r in groups["memcached-ramster"])
+        out.append(f"target: RAMster's memcached throughput at least 2x disk swap's: "
+                   f"{ratio:.2f}x (medians), {verdict(r2(ratio) >= 2.0)}; every value "
+                   f"verified, failed remote gets: {failed:.0f} (most in a run)")
+    return out
+
+
+def cleancache_table(runs: list) -> list:
+    """The file set read twice (tools/vm/bench/cleancache.sh): each pass's time, the second
+    pass's cleancache hit rate and disk reads, medians over the interleaved runs."""
+    groups = grouped(runs)
+    first = next(iter(groups.values()))[0]
+    out = [f"cleancache: a file set of {first.num('fileset_mib'):.0f} MiB (Linux sources on "
+           f"ext4, read-only) in a {first.config.memory} guest, read twice in the same order, "
+           "every byte checked; median and min-max of the runs"]
+    rows, second = [], {}
+    for name, g in groups.items():
+        med = lambda key: statistics.median(r.num(key) for r in g)  # noqa: E731
+        p2 = second[name] = Spread.of([r.num("pass2_s") for r in g])
+        found, missed = med("pass2_gets_found"), med("pass2_gets_missed")
+        hits = f"{found / (found + missed) * 100:.0f}%" if found + missed else "-"
+        rows.append([name, str(len(g)), f"{med('pass1_s'):.1f}", f"{p2.median:.1f}",
+                     p2.range(), p2.percent(), None, f"{found:.0f}", hits,
+                     f"{med('pass2_disk_read_pages'):.0f}"])
+    off = second.get("cleancache-off")
+    for row in rows:
+        row[6] = f"{off.median / second[row[0]].median:.2f}x" if off else "-"
+    out.append(table(["config", "runs", "1st read s", "2nd read s", "min-max s", "spread",
+                      "2nd speedup", "hits", "hit rate", "disk pages"], rows))
+    out.append("2nd speedup: the second read without cleancache / with it (medians); hits, hit "
+               "rate: cleancache gets of the second read that found their page; disk pages: "
+               "read from the disk by the second read")
+    if off and "cleancache-zcache" in second:
+        ratio = off.median / second["cleancache-zcache"].median
+        out.append(f"target: with cleancache the second read at least 1.5x faster than "
+                   f"without: {ratio:.2f}x (medians), {verdict(r2(ratio) >= 1.5)}")
+    return out
+
+
 def corpus_table(runs: list) -> list:
     """The swap workload's page corpus (tools/bench/corpus.py) compressed page by page on the
     host (cargo bench --bench corpus)."""
@@ -462,6 +543,7 @@ def ramster_summary(runs: list) -> list:
 TABLES = [("tmem", tmem_table), ("store", store_table), ("corpus", corpus_table),
           ("codec-native", native_codec_table),
           ("crypto-native", crypto_native_table), ("swap", swap_table),
+          ("memcached", memcached_table), ("cleancache", cleancache_table),
           ("codec", codec_table), ("cluster", cluster_table), ("smp", smp_table)]
 
 
@@ -491,7 +573,7 @@ def render(runs: list, kernel: str, command: str, repeats: int = 1) -> tuple:
         if r.problems:
             ok = False
             where = r.config.name + (f"/run{r.round + 1}" if repeats > 1 and
-                                     r.config.table == "swap" else "")
+                                     r.config.table in configs.REPEATED else "")
             out.append(f"FAILED: {r.config.name} (logs: logs/bench/{where}/)")
             out += [f"  {p}" for p in r.problems[:10]]
     out.append("all runs verified" if ok else "SOME RUNS FAILED: their numbers are not shown")

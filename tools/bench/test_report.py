@@ -23,6 +23,24 @@ def swap_run(name, write, verify, extra="", round=0, stored=1000):
     return report.Run(c, [console], [], 1.0, round=round)
 
 
+def memcached_run(name, ops, p99, round=0, failed_gets=0):
+    c = next(c for c in configs.CONFIGS if c.name == f"memcached-{name}")
+    console = "\n".join([f"BENCH-RESULT: memload_{k} {v}" for k, v in [
+        ("requests", 30000), ("ops_per_s", ops), ("p50_us", 100), ("p99_us", p99),
+        ("p999_us", p99 * 3), ("load_s", 50), ("check_s", 40)]] + [
+        "BENCH-RESULT: disk_out_pages 10", "BENCH-RESULT: disk_in_pages 5",
+        f"BENCH-RESULT: remote_pers_pages_unsucc_get {failed_gets}"])
+    return report.Run(c, [console], [], 1.0, round=round)
+
+
+def cleancache_run(name, pass2, found, missed, round=0):
+    c = next(c for c in configs.CONFIGS if c.name == name)
+    console = "\n".join(f"BENCH-RESULT: {k} {v}" for k, v in [
+        ("fileset_mib", 125), ("pass1_s", 40), ("pass2_s", pass2), ("pass2_gets_found", found),
+        ("pass2_gets_missed", missed), ("pass2_disk_read_pages", 1000)])
+    return report.Run(c, [console], [], 1.0, round=round)
+
+
 CORPUS = """corpus: 10 pages in /cache/corpus/abc
 BENCH-RESULT: corpus_text_pages 6
 BENCH-RESULT: corpus_text_flex_ratio 1.600
@@ -135,6 +153,39 @@ class ReportTest(unittest.TestCase):
         text, ok = report.render(runs, "6.12", "make bench", repeats=2)
         self.assertFalse(ok)
         self.assertIn("FAILED: zswap (logs: logs/bench/zswap/run2/)", text)
+
+    def test_memcached_medians_ratios_and_targets(self):
+        runs = [memcached_run("zswap", 1000, 2000, round=n) for n in range(3)]
+        runs += [memcached_run("zcache", ops, p99, round=n)
+                 for n, (ops, p99) in enumerate([(900, 2100), (1100, 1900), (950, 1950)])]
+        runs += [memcached_run("disk", 300, 9000, round=n) for n in range(3)]
+        runs += [memcached_run("ramster", 700, 3000, round=n, failed_gets=n) for n in range(3)]
+        text, ok = report.render(runs, kernel="k", command="make bench", repeats=3)
+        self.assertTrue(ok, text)
+        zcache = row(text, "zcache")
+        self.assertEqual(zcache[1:10], ["3", "950", "900-1100", "21%", "0.95x", "100", "1950",
+                                        "5850", "0.97x"])
+        self.assertIn("zcache's memcached p99 within 1.0x of zswap's: 0.97x (medians), met", text)
+        self.assertIn("at least 2x disk swap's: 2.33x (medians), met; every value verified, "
+                      "failed remote gets: 2 (most in a run)", text)
+
+    def test_memcached_target_missed(self):
+        runs = [memcached_run("zswap", 1000, 2000), memcached_run("zcache", 900, 2100)]
+        text, ok = report.render(runs, kernel="k", command="make bench")
+        self.assertTrue(ok, text)
+        self.assertIn("p99 within 1.0x of zswap's: 1.05x (medians), NOT met", text)
+
+    def test_cleancache_speedup_hit_rate_and_target(self):
+        runs = [cleancache_run("cleancache-off", 40, 0, 0, round=n) for n in range(2)]
+        runs += [cleancache_run("cleancache-zcache", t, 300, 700, round=n)
+                 for n, t in enumerate([30, 34])]
+        text, ok = report.render(runs, kernel="k", command="make bench", repeats=2)
+        self.assertTrue(ok, text)
+        self.assertEqual(row(text, "cleancache-zcache")[1:10],
+                         ["2", "40.0", "32.0", "30.0-34.0", "12%", "1.25x", "300", "30%",
+                          "1000"])
+        self.assertEqual(row(text, "cleancache-off")[8], "-")
+        self.assertIn("at least 1.5x faster than without: 1.25x (medians), NOT met", text)
 
     def test_corpus_table(self):
         c = configs.Config("corpus", "host", "corpus")

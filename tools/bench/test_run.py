@@ -1,4 +1,4 @@
-"""Tests of run.py's schedule: repeated swap rows interleaved, the others once."""
+"""Tests of run.py's schedule: repeated swap-bound rows interleaved, the others once."""
 
 import importlib.util
 import sys
@@ -37,9 +37,19 @@ class ScheduleTest(unittest.TestCase):
         self.assertEqual(run.log_dir(zswap, 0, 1), run.LOGS / "zswap")
         self.assertEqual(run.log_dir(codec, 0, 3), run.LOGS / "codec")
 
-    def test_swap_rows_get_the_corpus(self):
-        self.assertTrue(all(c.corpus for c in configs.CONFIGS if c.table == "swap"))
-        self.assertFalse(any(c.corpus for c in configs.CONFIGS if c.table != "swap"))
+    def test_swap_bound_rows_get_the_corpus(self):
+        for table in ("swap", "memcached"):
+            self.assertTrue(all(c.corpus for c in configs.CONFIGS if c.table == table))
+        self.assertFalse(any(c.corpus for c in configs.CONFIGS
+                             if c.table not in ("swap", "memcached")))
+
+    def test_memcached_rows_mirror_the_swap_rows(self):
+        swap = {c.name: c for c in configs.CONFIGS if c.table == "swap"}
+        mc = {c.name.removeprefix("memcached-"): c for c in configs.CONFIGS
+              if c.table == "memcached"}
+        self.assertEqual(set(mc), set(swap))
+        for name, c in mc.items():
+            self.assertEqual((c.setup, c.nodes), (swap[name].setup, swap[name].nodes))
 
     def test_bench_programs_are_guest_programs(self):
         self.assertLessEqual(run.BENCH_PROGRAMS,

@@ -10,7 +10,8 @@ CACHE = Path(os.environ.get("RAMSTER_CACHE", Path.home() / ".cache/ramster"))
 CARGO_TARGET = Path(os.environ.get("CARGO_TARGET_DIR", CACHE / "cargo-target"))
 HOST_TRIPLE = "x86_64-unknown-linux-gnu"
 GUEST_PROGRAMS = ["pattern", "netcheck", "swapstress", "swaprace", "swaplost", "hookfile",
-                  "mkext4", "badpeer", "pingpong", "anonfuzz", "fsx", "addkey", "zerorewrite"]
+                  "mkext4", "badpeer", "pingpong", "anonfuzz", "fsx", "addkey", "zerorewrite",
+                  "memload"]
 # Userspace tools the guests run too, linked statically the same way.
 GUEST_TOOLS = ["ramster-tools"]
 
@@ -28,6 +29,14 @@ def kernel_tree(flavor: str = "") -> Path:
     e = env()
     e["FLAVOR"] = flavor
     out = subprocess.run([str(REPO / "tools/kernel/build.sh")], check=True, env=e,
+                         stdout=subprocess.PIPE, text=True).stdout
+    return Path(out.strip().splitlines()[-1])
+
+
+def bench_kernel_tree() -> Path:
+    """Builds (or finds cached) the benchmark kernel (tools/kernel/bench-kernel.sh: the test
+    kernel without its debugging options); returns its build tree."""
+    out = subprocess.run([str(REPO / "tools/kernel/bench-kernel.sh")], check=True, env=env(),
                          stdout=subprocess.PIPE, text=True).stdout
     return Path(out.strip().splitlines()[-1])
 

@@ -14,9 +14,6 @@ if [ "$NODE" != 0 ]; then
 	check "node $NODE serves until node 0 is done" bench_peer_serve
 	finish
 fi
-# disk_pages FIELD: pages moved to or from the swap disk (/sys/block/vda/stat: 3 sectors read,
-# 7 sectors written), whatever else swaps (zram is a swap device too).
-disk_pages() { echo $(($(awk -v f="$1" '{ print $f }' /sys/block/vda/stat) / 8)); }
 # swap_start: starts the held workload; HOLD_PID is its pid, hold_finish verifies it.
 swap_start() {
 	rm -f /tmp/swapstress.filled /tmp/swapstress.go
@@ -80,9 +77,6 @@ if [ -d "$RD" ]; then
 		result "$f" "$(cat $RD/$f)"
 	done
 fi
-swapoff_all() {
-	for dev in $(awk 'NR > 1 { print $1 }' /proc/swaps); do swapoff "$dev" || return 1; done
-}
 check "swapoff" swapoff_all
 bench_peer_release
 finish

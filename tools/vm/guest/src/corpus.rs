@@ -2,7 +2,10 @@
 //! corpus page goes into each page of a workload's memory. The corpus is cycled, each cycle in a
 //! different shuffled order named by the seed, so that a writer and a later checker that share
 //! the corpus and the seed agree on every page, and neighbouring pages differ in kind as in a
-//! real heap.
+//! real heap. `load` reads the corpus into locked memory.
+
+use crate::anon::{self, PAGE};
+use std::io::{Read, Seek, SeekFrom};
 
 /// The corpus page of each of `pages` pages, for a corpus of `corpus` pages and `seed`: cycle
 /// `c` (pages `c * corpus ..`) is a permutation of `0..corpus` (Fisher-Yates, drawn from
@@ -27,6 +30,23 @@ pub fn layout(corpus: usize, pages: usize, seed: u64) -> Vec<u32> {
         cycle += 1;
     }
     out
+}
+
+/// Reads the corpus FILE (whole pages; a file or a block device) straight into memory locked in
+/// RAM (so the copy is never swapped and costs every configuration the same).
+pub fn load(path: &str) -> Result<&'static [u8], String> {
+    let fail = |e: std::io::Error| format!("cannot read {path}: {e}");
+    let mut file = std::fs::File::open(path).map_err(fail)?;
+    // A block device's size is where its end is (its metadata says 0).
+    let len = file.seek(SeekFrom::End(0)).map_err(fail)? as usize;
+    if len == 0 || !len.is_multiple_of(PAGE) {
+        return Err(format!("{path}: {len} bytes, not whole pages"));
+    }
+    file.seek(SeekFrom::Start(0)).map_err(fail)?;
+    let mem = anon::anonymous(len)?;
+    file.read_exact(mem).map_err(fail)?;
+    anon::lock(mem)?;
+    Ok(mem)
 }
 
 /// The SplitMix64 output function.

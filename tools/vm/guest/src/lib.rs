@@ -3,4 +3,5 @@
 pub mod anon;
 pub mod corpus;
 pub mod fsx;
+pub mod kvload;
 pub mod pattern;

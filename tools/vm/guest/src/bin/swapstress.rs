@@ -29,8 +29,7 @@
 //! Prints one summary line; exit status 0 if every page matched, 1 on a mismatch, 2 on bad
 //! usage.
 
-use ramster_guest::{anon, corpus, pattern};
-use std::io::{Read, Seek, SeekFrom};
+use ramster_guest::{corpus, pattern};
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -104,23 +103,6 @@ impl Content {
     }
 }
 
-/// Reads the corpus FILE (whole pages; a file or a block device) straight into memory locked in
-/// RAM.
-fn load_corpus(path: &str) -> Result<&'static [u8], String> {
-    let fail = |e: std::io::Error| format!("cannot read {path}: {e}");
-    let mut file = std::fs::File::open(path).map_err(fail)?;
-    // A block device's size is where its end is (its metadata says 0).
-    let len = file.seek(SeekFrom::End(0)).map_err(fail)? as usize;
-    if len == 0 || !len.is_multiple_of(PAGE) {
-        return Err(format!("{path}: {len} bytes, not whole pages"));
-    }
-    file.seek(SeekFrom::Start(0)).map_err(fail)?;
-    let mem = anon::anonymous(len)?;
-    file.read_exact(mem).map_err(fail)?;
-    anon::lock(mem)?;
-    Ok(mem)
-}
-
 /// Checks every page in the order `order` yields; returns the number of bad pages.
 fn verify(area: &[u8], content: &Content, order: impl Iterator<Item = usize>, pass: &str) -> usize {
     let mut bad = 0;
@@ -192,7 +174,7 @@ fn main() -> ExitCode {
     let pages = mib * 256;
     let content = match corpus_file {
         None => Content::Pattern { seed, used },
-        Some(path) => match load_corpus(path) {
+        Some(path) => match corpus::load(path) {
             Ok(data) => {
                 let index = corpus::layout(data.len() / PAGE, pages, seed);
                 println!("swapstress: corpus {path}: {} pages", data.len() / PAGE);
