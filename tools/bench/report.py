@@ -547,6 +547,33 @@ TABLES = [("tmem", tmem_table), ("store", store_table), ("corpus", corpus_table)
           ("codec", codec_table), ("cluster", cluster_table), ("smp", smp_table)]
 
 
+CHART_PERCENTILES = ("p10", "p25", "p50", "p75", "p90", "p95", "p99", "p999", "p9999")
+
+
+def chart_data(runs: list) -> dict:
+    """What tools/bench/chart.py draws, medians over each configuration's runs: memcached's
+    latency percentiles (us) and the swap workload's memory saved (MiB, and bytes per stored
+    page). Configurations with a failed run or a missing number are left out."""
+    out = {}
+    ok = [r for r in runs if not r.problems]
+    med = lambda g, key: statistics.median(r.num(key) for r in g)  # noqa: E731
+    for name, g in grouped([r for r in ok if r.config.table == "memcached"]).items():
+        try:
+            out.setdefault("memcached", {})[name.removeprefix("memcached-")] = {
+                p: med(g, f"memload_{p}_us") for p in CHART_PERCENTILES}
+        except Missing:
+            continue
+    for name, g in grouped([r for r in ok if r.config.table == "swap"]).items():
+        try:
+            saved = med(g, "orig_bytes") - med(g, "mem_used_bytes")
+            stored = med(g, "stored_pages")
+        except Missing:
+            continue
+        out.setdefault("swap", {})[name] = {
+            "saved_mib": saved / MIB, "saved_bytes_per_page": saved / stored if stored else 0}
+    return out
+
+
 def render(runs: list, kernel: str, command: str, repeats: int = 1) -> tuple:
     """The report's text, and whether every run succeeded with every number. `repeats`: how
     many times each swap row ran (RAMSTER_BENCH_RUNS)."""

@@ -181,7 +181,8 @@ def main() -> int:
         if build.returncode != 0:
             print(build.stdout)
             return 1
-        programs = [p for p in artifacts.build_guest_programs() if p.name in BENCH_PROGRAMS]
+        programs = [p for p in artifacts.build_guest_programs(artifacts.BENCH_ONLY_PROGRAMS)
+                    if p.name in BENCH_PROGRAMS]
         extra = {"bench": HERE.parent / "vm/bench"}
         extra.update({f"bench/configs/{c.name}.env": env_file(c, fileset_vars)
                       for c in configs.CONFIGS})
@@ -215,7 +216,23 @@ def main() -> int:
     print(text)
     LOGS.mkdir(parents=True, exist_ok=True)
     (LOGS / "report.txt").write_text(text)
-    return 0 if ok else 1
+    return 0 if ok and chart(report.chart_data(runs)) else 1
+
+
+def chart(data: dict) -> bool:
+    """Draws logs/bench/report.png (tools/bench/chart.py) when the run has something to draw;
+    False when drawing failed."""
+    if not data:
+        return True
+    (LOGS / "chart.json").write_text(json.dumps(data, indent=1) + "\n")
+    subprocess.run([str(HERE / "install-deps.sh")], check=True)
+    out = subprocess.run(["/usr/bin/python3", str(HERE / "chart.py"), str(LOGS / "chart.json"),
+                          str(LOGS / "report.png")])
+    if out.returncode != 0:
+        print("bench: the chart failed")
+        return False
+    print(f"bench: chart in {LOGS / 'report.png'}")
+    return True
 
 
 if __name__ == "__main__":

@@ -169,6 +169,22 @@ class ReportTest(unittest.TestCase):
         self.assertIn("at least 2x disk swap's: 2.33x (medians), met; every value verified, "
                       "failed remote gets: 2 (most in a run)", text)
 
+    def test_chart_data_takes_medians_and_skips_failed_runs(self):
+        runs = [memcached_run("zswap", 1000, p99, round=n) for n, p99 in enumerate([10, 30, 20])]
+        for r in runs:
+            r.consoles[0] += "\n" + "\n".join(f"BENCH-RESULT: memload_{p}_us 5"
+                                               for p in report.CHART_PERCENTILES if p != "p99")
+        broken = memcached_run("zcache", 900, 2100)
+        broken.problems = ["node0: a check failed"]
+        swap = [swap_run("zswap", 10, 5, stored=1000)]
+        data = report.chart_data(runs + [broken] + swap)
+        self.assertEqual(set(data["memcached"]), {"zswap"})
+        self.assertEqual(data["memcached"]["zswap"]["p99"], 20)
+        self.assertEqual(data["memcached"]["zswap"]["p50"], 5)
+        saved = 1000 * 4096 - 2048000
+        self.assertEqual(data["swap"]["zswap"], {"saved_mib": saved / report.MIB,
+                                                 "saved_bytes_per_page": saved / 1000})
+
     def test_memcached_target_missed(self):
         runs = [memcached_run("zswap", 1000, 2000), memcached_run("zcache", 900, 2100)]
         text, ok = report.render(runs, kernel="k", command="make bench")
