@@ -50,6 +50,7 @@ pub mod crc32c;
 pub mod dispatch;
 pub mod errno;
 pub mod frame_mac;
+pub mod frame_stream;
 pub mod handshake;
 pub mod heartbeat;
 pub mod latency;

@@ -127,9 +127,10 @@ impl Conn {
         Ok(())
     }
 
-    /// Fills `buf` from the stream (only the receive worker calls this).
-    pub(crate) fn recv_exact(&self, buf: &mut [u8]) -> Result<Received> {
-        self.sock.recv_exact(buf, None)
+    /// Receives what the stream has into `buf`, waiting for at least a byte; `Ok(0)` at its
+    /// end (only the receive worker calls this).
+    pub(crate) fn recv_some(&self, buf: &mut [u8]) -> Result<usize> {
+        self.sock.recv_some(buf)
     }
 
     /// Fills `buf` from the stream by `deadline`, else `EAGAIN` (the handshake's reads).

@@ -44,6 +44,7 @@ extern "C" {
         has_deadline: bool,
         deadline: c_ulong,
     ) -> c_int;
+    fn ramster_sock_recv_some(sock: *mut c_void, buf: *mut u8, len: usize) -> c_int;
     fn ramster_sock_shutdown(sock: *mut c_void);
     fn ramster_sock_release(sock: *mut c_void);
 }
@@ -182,6 +183,18 @@ impl Socket {
         } else {
             Received::Full
         })
+    }
+
+    /// Waits for data and receives what the stream has, at most `buf.len()` bytes (not
+    /// empty); `Ok(0)` at the end of the stream.
+    pub(crate) fn recv_some(&self, buf: &mut [u8]) -> Result<usize> {
+        if buf.is_empty() {
+            return Err(EINVAL);
+        }
+        // SAFETY: `self.raw` is live; `buf` is valid for writes of its length.
+        let ret = unsafe { ramster_sock_recv_some(self.raw.as_ptr(), buf.as_mut_ptr(), buf.len()) };
+        check(ret)?;
+        usize::try_from(ret).map_err(|_| EINVAL)
     }
 
     /// Shuts both directions down: blocked receives and accepts return at once.

@@ -22,17 +22,16 @@ use super::conn::Conn;
 use super::handlers::Dispatch;
 use super::jobs::Jobs;
 use super::receivers::Receiving;
-use super::socket::{Received, SockAddr, Socket};
+use super::socket::{SockAddr, Socket};
 use super::state::{global_conn, reply_header, MAX_HANDSHAKES};
 use super::{now_ms, Ip, Shared};
 use crate::cluster::connection::{ConnId, LinkState};
 use crate::cluster::connection_events::Event;
-use crate::cluster::frame_mac::{FrameKey, TAG_LEN};
+use crate::cluster::frame_mac::FrameKey;
+use crate::cluster::frame_stream::{FrameParts, FrameStream, MAX_WIRE_FRAME};
 use crate::cluster::node_num::NodeNum;
 use crate::cluster::status::Status;
-use crate::cluster::wire::{
-    decode_header, Header, MessageType, HEADER_LEN, MAX_FRAME_LEN, MAX_PAYLOAD_LEN,
-};
+use crate::cluster::wire::{Header, MessageType, MAX_PAYLOAD_LEN};
 use core::sync::atomic::Ordering;
 use kernel::prelude::*;
 use kernel::sync::Arc;
@@ -345,6 +344,9 @@ fn dispatch(
     Ok(())
 }
 
+/// A connection's receive buffer: four largest frames (one read often brings several).
+const RECEIVE_BUFFER_LEN: usize = 4 * MAX_WIRE_FRAME;
+
 /// Receives frames on `c`, connection `conn` of `num`'s slot `gen`, until it closes; each
 /// frame's tag is checked with `key` before anything else looks at it. Starts once the peer's
 /// older receive workers have ended ([`Receiving`]).
@@ -361,14 +363,19 @@ pub(crate) fn receive(
         c.shutdown();
         return;
     };
-    let buffers = KVec::from_elem(0u8, MAX_FRAME_LEN, GFP_KERNEL).and_then(|f| {
+    let buffers = KVVec::from_elem(0u8, RECEIVE_BUFFER_LEN, GFP_KERNEL).and_then(|f| {
         Ok((
             f,
             KVec::from_elem(0u8, MAX_PAYLOAD_LEN as usize, GFP_KERNEL)?,
         ))
     });
-    let Ok((mut frame, mut reply)) = buffers else {
+    let Ok((mut received, mut reply)) = buffers else {
         pr_warn!("cluster: node {}: out of memory for a connection\n", num);
+        c.shutdown();
+        deliver(&shared, num, gen, Event::Closed { conn });
+        return;
+    };
+    let Some(mut stream) = FrameStream::new(&mut received[..]) else {
         c.shutdown();
         deliver(&shared, num, gen, Event::Closed { conn });
         return;
@@ -376,31 +383,30 @@ pub(crate) fn receive(
     // Whether the link was up on this connection at its last frame through the state machine.
     let mut link_up = false;
     loop {
-        let (head, rest) = frame.split_at_mut(HEADER_LEN);
-        if !matches!(c.recv_exact(head), Ok(Received::Full)) {
-            deliver(&shared, num, gen, end_of_stream(&c, conn));
-            break;
-        }
-        let header = match decode_header(head) {
-            Ok(header) => header,
+        let frame = match stream.next_frame() {
+            Ok(Some(frame)) => frame,
+            Ok(None) => match c.recv_some(stream.room()) {
+                Ok(n) if n > 0 => {
+                    stream.filled(n);
+                    continue;
+                }
+                _ => {
+                    deliver(&shared, num, gen, end_of_stream(&c, conn));
+                    break;
+                }
+            },
             Err(error) => {
                 deliver(&shared, num, gen, Event::Invalid { conn, error });
                 break;
             }
         };
-        // decode_header checked payload_len against the type's limit (at most MAX_PAYLOAD_LEN).
-        let Some(payload) = rest.get_mut(..header.payload_len as usize) else {
-            deliver(&shared, num, gen, Event::Closed { conn });
-            break;
-        };
-        let mut tag = [0u8; TAG_LEN];
-        if !matches!(c.recv_exact(payload), Ok(Received::Full))
-            || !matches!(c.recv_exact(&mut tag), Ok(Received::Full))
-        {
-            deliver(&shared, num, gen, end_of_stream(&c, conn));
-            break;
-        }
-        if let Err(error) = key.open(head, payload, &tag) {
+        let FrameParts {
+            header,
+            head,
+            payload,
+            tag,
+        } = frame;
+        if let Err(error) = key.open(head, payload, tag) {
             deliver(&shared, num, gen, Event::FrameMac { conn, error });
             break;
         }

@@ -57,6 +57,7 @@ int ramster_sock_send(struct socket *sock, const void *head, size_t head_len,
 unsigned long ramster_deadline_after_ms(unsigned int ms);
 int ramster_sock_recv(struct socket *sock, void *buf, size_t len,
 		      bool has_deadline, unsigned long deadline);
+int ramster_sock_recv_some(struct socket *sock, void *buf, size_t len);
 void ramster_sock_shutdown(struct socket *sock);
 void ramster_sock_release(struct socket *sock);
 struct workqueue_struct *ramster_alloc_workqueue(const char *name);

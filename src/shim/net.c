@@ -211,6 +211,23 @@ int ramster_sock_recv(struct socket *sock, void *buf, size_t len,
 	return len;
 }
 
+/*
+ * Waits for data and receives what the socket has, at most len bytes (the
+ * receive worker's reads: often several frames at once). Returns the bytes
+ * received, 0 at the end of the stream, or a negative errno.
+ */
+int ramster_sock_recv_some(struct socket *sock, void *buf, size_t len)
+{
+	struct kvec vec = { .iov_base = buf, .iov_len = len };
+	struct msghdr msg = { .msg_flags = 0 };
+
+	if (len > INT_MAX)
+		return -EINVAL;
+	/* Only the socket's one receiver changes it. */
+	WRITE_ONCE(sock->sk->sk_rcvtimeo, MAX_SCHEDULE_TIMEOUT);
+	return kernel_recvmsg(sock, &msg, &vec, 1, len, 0);
+}
+
 void ramster_sock_shutdown(struct socket *sock)
 {
 	kernel_sock_shutdown(sock, SHUT_RDWR);

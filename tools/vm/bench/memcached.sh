@@ -20,11 +20,14 @@ out0=$(disk_pages 7)
 in0=$(disk_pages 3)
 memcached -u nobody -m 1024 -t 1 -p 11211 -l 127.0.0.1 > /tmp/memcached.log 2>&1 &
 MEMCACHED_PID=$!
+# memload_run: the load generator, its output on the console as it goes and in
+# /tmp/memload.out.
 memload_run() {
-	memload "$MEMC_MIB" 17 --corpus /dev/vdb --requests "$MEMC_REQUESTS" > /tmp/memload.out 2>&1
-	status=$?
-	cat /tmp/memload.out
-	return $status
+	{
+		memload "$MEMC_MIB" 17 --corpus /dev/vdb --requests "$MEMC_REQUESTS"
+		echo $? > /tmp/memload.status
+	} 2>&1 | tee /tmp/memload.out
+	[ "$(cat /tmp/memload.status)" = 0 ]
 }
 check "memload: $MEMC_MIB MiB of keys and values, every value verified" memload_run
 grep '^memload_' /tmp/memload.out | while read -r name value; do result "$name" "$value"; done

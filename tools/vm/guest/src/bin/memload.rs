@@ -9,7 +9,7 @@
 //!    latency percentiles (p10 to p99.99).
 //! 3. Check: gets every key (32 per multi-get) and compares every value.
 //!
-//! Results are `memload_<name> <value>` lines. Exit status 0 when every value came back as set
+//! Results are `memload_<name> <value>` lines; `memload: ...` lines show progress. Exit status 0 when every value came back as set
 //! (memcached evicted nothing and no byte differed), 1 otherwise, 2 on bad usage.
 
 use ramster_guest::corpus;
@@ -25,6 +25,9 @@ const BATCH: u64 = 32;
 const GETS_PER_SET: u64 = 30;
 const THETA: f64 = 0.99;
 const WAIT: Duration = Duration::from_secs(600);
+/// A progress line every this many keys loaded and requests made.
+const PROGRESS_KEYS: u64 = 32 * 1024;
+const PROGRESS_REQUESTS: u64 = 5000;
 /// The latency percentiles printed (the report's table shows p50, p99 and p99.9; its chart
 /// draws them all).
 const PERCENTILES: [(&str, f64); 9] = [
@@ -221,6 +224,9 @@ fn load(conn: &mut Conn, w: &mut Workload, mib: u64) -> io::Result<u64> {
             conn.expect("STORED")?;
         }
         n += BATCH;
+        if n % PROGRESS_KEYS == 0 {
+            println!("memload: {n} keys, {} MiB stored", bytes >> 20);
+        }
     }
     println!("memload_key_value_bytes {bytes}");
     Ok(n)
@@ -248,6 +254,9 @@ fn run(conn: &mut Conn, w: &mut Workload, items: u64, requests: u64) -> io::Resu
             w.check(index, got)?;
         }
         times.push(start.elapsed().as_nanos() as u64);
+        if (i + 1) % PROGRESS_REQUESTS == 0 {
+            println!("memload: {} requests", i + 1);
+        }
     }
     Ok(times)
 }
