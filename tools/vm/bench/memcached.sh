@@ -34,6 +34,7 @@ grep '^memload_' /tmp/memload.out | while read -r name value; do result "$name" 
 result disk_out_pages $(($(disk_pages 7) - out0))
 result disk_in_pages $(($(disk_pages 3) - in0))
 if [ -f "$ZC/mm_stat" ]; then
+	show_zcache
 	check_eq "no page failed to decompress" 0 "$(zc corrupt_pages)"
 fi
 RD=/sys/kernel/debug/ramster
