@@ -216,12 +216,13 @@ def main() -> int:
     print(text)
     LOGS.mkdir(parents=True, exist_ok=True)
     (LOGS / "report.txt").write_text(text)
-    return 0 if ok and chart(report.chart_data(runs)) else 1
+    drawn = chart(report.chart_data(runs))
+    return 0 if ok and drawn else 1
 
 
 def chart(data: dict) -> bool:
-    """Draws logs/bench/report.png (tools/bench/chart.py) when the run has something to draw;
-    False when drawing failed."""
+    """Draws logs/bench/report.png (tools/bench/chart.py) when the run has something to draw
+    (a failed configuration is left out, the others drawn); False when drawing failed."""
     if not data:
         return True
     (LOGS / "chart.json").write_text(json.dumps(data, indent=1) + "\n")
