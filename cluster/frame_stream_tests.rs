@@ -6,7 +6,6 @@
 extern crate std;
 
 use super::*;
-use crate::cluster::status::Status;
 use crate::cluster::wire::{encode_frame, AppType, MessageType, MAX_PAYLOAD_LEN};
 use proptest::prelude::*;
 use std::vec;
