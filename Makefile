@@ -7,9 +7,10 @@
 #   make KDIR=/path      build against any Rust-enabled 6.12 kernel build tree
 #   make check           host tests, lints, then every VM scenario; ends "N passed, N failed"
 #   make demo           boot the two-node test cluster and show ramster on both nodes
-#   make bench          benchmarks (not tests): zcache vs zswap vs zram vs disk swap on a corpus of
-#                       real pages (RAMSTER_BENCH_RUNS rounds), lz4_flex vs C LZ4, in-kernel
-#                       messaging vs userspace TCP, tmem on the host; prints tables
+#   make bench          benchmarks (not tests) on the benchmark kernel (tools/kernel/bench-kernel.sh):
+#                       swap and memcached behind disk swap, zswap, zram, zcache and ramster, a
+#                       cleancache re-read (RAMSTER_BENCH_RUNS rounds), lz4_flex vs C LZ4,
+#                       in-kernel messaging vs userspace TCP, host benchmarks; tables and a chart
 #   make install         ramster.ko (modules_install, into extra/), ramster-tools, its manual
 #                        page and shell completions; DESTDIR and PREFIX (default /usr/local)
 #   make dkms-add        the sources (git HEAD) into /usr/src/ramster-VERSION, added to DKMS
