@@ -155,6 +155,8 @@ counters! {
     failed_pers_puts: Count,
     /// Frames that could not be allocated.
     failed_get_free_pages: Count,
+    /// Persistent puts refused before compressing while the store was full (`full.rs`).
+    refused_full: Count,
     /// Other allocations (index nodes, records) that failed.
     failed_alloc: Count,
     /// Refused puts that flushed the page they would have replaced.
@@ -212,14 +214,18 @@ fn sum(levels: [&Level; 3]) -> u64 {
 }
 
 impl Counters {
-    /// Bytes of the page frames in use (zbud and packed frames x 4096).
-    pub fn frame_bytes(&self) -> u64 {
-        let frames = sum([
+    /// The page frames in use (zbud and packed).
+    pub fn frames(&self) -> u64 {
+        sum([
             &self.eph_pageframes,
             &self.pers_pageframes,
             &self.packed_pageframes,
-        ]);
-        frames.saturating_mul(PAGE_SIZE as u64)
+        ])
+    }
+
+    /// Bytes of the page frames in use (zbud and packed frames x 4096).
+    pub fn frame_bytes(&self) -> u64 {
+        self.frames().saturating_mul(PAGE_SIZE as u64)
     }
 
     /// The `mm_stat`-like summary of what is stored now.

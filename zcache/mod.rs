@@ -22,6 +22,7 @@ pub mod bench_pages;
 pub mod compress;
 pub mod counters;
 pub mod frames;
+pub mod full;
 pub mod packed;
 pub mod policy;
 pub mod remote;

@@ -33,6 +33,7 @@
 use super::compress::{CompressTable, Incompressible, Lz4Flex, PageCodec, COMPRESS_BOUND};
 use super::counters::{Counters, Level};
 use super::frames::FrameSource;
+use super::full::FullStore;
 use super::packed::{PackedError, PackedHandle, PackedStats, MAX_PACKED_SIZE};
 use super::policy::{judge, Verdict};
 use super::remote::counters::{NodePages, RamsterCounters, NODE_PAGES, RAMSTER_COUNTERS};
@@ -258,6 +259,8 @@ pub struct Store<S: FrameSource> {
     node_pages: &'static NodePages,
     /// Fault injection: this many more gets of a compressed page find it corrupt.
     corrupt_gets: AtomicUsize,
+    /// Swap pages are refused before compressing while this says the store is full.
+    full: FullStore,
 }
 
 impl<S: FrameSource> Store<S> {
@@ -289,6 +292,7 @@ impl<S: FrameSource> Store<S> {
             remote: &RAMSTER_COUNTERS,
             node_pages: &NODE_PAGES,
             corrupt_gets: AtomicUsize::new(0),
+            full: FullStore::new(),
         })
     }
 
@@ -629,6 +633,10 @@ impl<S: FrameSource> Store<S> {
             self.counters.zero_filled_pages.inc();
             return Ok(ZDesc::Zero);
         }
+        if kind == ZbudKind::Persistent && self.full.refuses(self.counters.frames()) {
+            self.counters.refused_full.inc();
+            return Err(PutRefused::NoFrame);
+        }
         let zpage = scratch
             .compress(self.codec, page)
             .map_err(|_| PutRefused::CompressPoor)?;
@@ -732,6 +740,9 @@ impl<S: FrameSource> Store<S> {
             };
             if evictions == EVICTIONS_PER_PUT || !self.evict_ephemeral_frame(home) {
                 failed.inc();
+                if kind == ZbudKind::Persistent {
+                    self.full.filled(self.counters.frames());
+                }
                 return Err(PutRefused::NoFrame);
             }
             ate.inc();

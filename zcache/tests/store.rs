@@ -542,3 +542,68 @@ proptest! {
         prop_assert_eq!((m.pages_stored, m.compr_data_size, m.mem_used_total), (0, 0, 0));
     }
 }
+
+#[test]
+fn a_full_store_refuses_swap_pages_before_compressing_until_it_drains() {
+    for shards in SHARDS {
+        a_full_store_refuses_swap_pages_before_compressing_until_it_drains_with(shards);
+    }
+}
+
+fn a_full_store_refuses_swap_pages_before_compressing_until_it_drains_with(shards: usize) {
+    const FULL: usize = 100;
+    let s = store(FULL, false, shards);
+    let mut scratch = scratch_at(0);
+    let pool = s.new_pool(PoolKind::Persistent, Gfp::Kernel).expect("pool");
+    // Fill it: pages too big to pack, two to a zbud frame.
+    let mut stored = 0u32;
+    loop {
+        match s.put(
+            pool,
+            &oid(1),
+            stored,
+            &page(stored as u64, 2000),
+            &mut scratch,
+        ) {
+            Ok(()) => stored += 1,
+            Err(refused) => {
+                assert_eq!(refused, PutRefused::NoFrame);
+                break;
+            }
+        }
+    }
+    let c = s.counters();
+    let tried = c.failed_get_free_pages.get();
+    assert!(
+        tried > 0 && stored as usize >= FULL,
+        "{stored} pages, {tried} frames missed"
+    );
+    // Full: refused before compressing (no frame is looked for), and a refused put still
+    // drops the page it would have replaced (five pages free at most five of the frames).
+    for i in 0..5 {
+        let refused = s.put(pool, &oid(1), i, &page(100 + i as u64, 2000), &mut scratch);
+        assert_eq!(refused, Err(PutRefused::NoFrame));
+        assert_eq!(get(&s, pool, 1, i, &mut scratch), Err(GetMiss::NotFound));
+    }
+    assert_eq!(c.failed_get_free_pages.get(), tried);
+    assert_eq!(c.refused_full.get(), 5);
+    // Zero-filled pages take no frame: still stored.
+    let zero = Box::new([0u8; PAGE_SIZE]);
+    s.put(pool, &oid(2), 0, &zero, &mut scratch)
+        .expect("zero page");
+    // Drained below 90% of the frames it held when it filled: puts are tried again.
+    let mut i = 5;
+    while s.frames().live() * 100 > FULL * 90 {
+        assert!(s.flush_page(pool, &oid(1), i));
+        i += 1;
+    }
+    s.put(pool, &oid(3), 0, &page(7, 2000), &mut scratch)
+        .expect("a put after draining");
+    assert_eq!(c.refused_full.get(), 5);
+    assert_eq!(
+        get(&s, pool, 3, 0, &mut scratch)
+            .expect("stored")
+            .as_slice(),
+        page(7, 2000).as_slice()
+    );
+}

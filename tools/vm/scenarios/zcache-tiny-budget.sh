@@ -16,6 +16,7 @@ check "192 MiB of compressible pages, each verified twice" swapstress 192 4 --sp
 show_zcache
 check_gt "persistent puts were refused" "$(zc failed_pers_puts)" 0
 check_gt "for want of a frame" "$(zc failed_get_free_pages)" 0
+check_gt "then refused before compressing while full" "$(zc refused_full)" 0
 check_gt "some pages were stored" "$(zc puts)" 0
 check_lt "frames never exceeded the budget" "$(zc pers_pageframes_max)" $((budget + 1))
 check_gt "refused pages went to the swap device" "$(vmstat pswpout)" 0
