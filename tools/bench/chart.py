@@ -5,8 +5,8 @@ wrote as JSON.
 
     /usr/bin/python3 tools/bench/chart.py DATA.json OUT.png
 
-Runs under Debian's python3 with Debian's python3-matplotlib (tools/bench/install-deps.sh),
-not a virtualenv's: run.py calls it so.
+Runs under Debian's python3 with Debian's python3-matplotlib, not a virtualenv's: run.py calls
+it so, after tools/kernel/install-deps.sh python3-matplotlib.
 """
 
 import json

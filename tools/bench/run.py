@@ -226,7 +226,8 @@ def chart(data: dict) -> bool:
     if not data:
         return True
     (LOGS / "chart.json").write_text(json.dumps(data, indent=1) + "\n")
-    subprocess.run([str(HERE / "install-deps.sh")], check=True)
+    subprocess.run([str(artifacts.REPO / "tools/kernel/install-deps.sh"), "python3-matplotlib"],
+                   check=True, stdout=subprocess.DEVNULL)
     out = subprocess.run(["/usr/bin/python3", str(HERE / "chart.py"), str(LOGS / "chart.json"),
                           str(LOGS / "report.png")])
     if out.returncode != 0:

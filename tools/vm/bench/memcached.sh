@@ -10,11 +10,7 @@
 . /scenarios/zcache.inc
 . /bench/lib.inc
 
-check "setup of $BENCH" bench_setup
-if [ "$NODE" != 0 ]; then
-	check "node $NODE serves until node 0 is done" bench_peer_serve
-	finish
-fi
+bench_start
 check "swapon" swap_on
 out0=$(disk_pages 7)
 in0=$(disk_pages 3)

@@ -9,11 +9,7 @@
 . /scenarios/zcache.inc
 . /bench/lib.inc
 
-check "setup of $BENCH" bench_setup
-if [ "$NODE" != 0 ]; then
-	check "node $NODE serves until node 0 is done" bench_peer_serve
-	finish
-fi
+bench_start
 # swap_start: starts the held workload; HOLD_PID is its pid, hold_finish verifies it.
 swap_start() {
 	rm -f /tmp/swapstress.filled /tmp/swapstress.go
