@@ -86,7 +86,8 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> FrameStream<B> {
     }
 
     /// Where the next read goes: free space after the buffered bytes, which are first moved to
-    /// the front when the space left could not hold a largest frame. Never empty.
+    /// the front when the space left could not hold a largest frame. Never empty once
+    /// [`Self::next_frame`] found no whole frame (what is buffered is then less than one).
     pub fn room(&mut self) -> &mut [u8] {
         let bytes = self.buf.as_mut();
         if self.start == self.end {
