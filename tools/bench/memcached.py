@@ -24,33 +24,38 @@ CACHE = Path(os.environ.get("RAMSTER_CACHE", Path.home() / ".cache/ramster")) / 
 LIBDIR = "lib/x86_64-linux-gnu"
 
 
-def source(package: str, version: str, sha256: str, path: str) -> corpus.Source:
+# The pinned packages: name -> (version, SHA-256 of the .deb).
+PINS = {
+    "memcached": ("1.6.18-1+deb12u1",
+                  "f6492f16ed827820778d8be49c2c6c14191d8e6fb19ace3db6372f692fc6aee9"),
+    "libevent-2.1-7": ("2.1.12-stable-8+deb12u1",
+                       "95a025ae2548aed9dbb0f0a0215b0483b7fa43db1d4f1f318f013f2ea84987c3"),
+    "libsasl2-2": ("2.1.28+dfsg-10+deb12u1",
+                   "d6f20408e2be92ebd9f5e3b1c1935b075efb3f03abb5f48f7b991a0ad3e2d6a5"),
+    "libssl3": ("3.0.22-1~deb12u2",
+                "cb4784740daa9b3b0eaea2b444bbefa686794afbbf3d678d238c1fd9875f2efd"),
+    "libc6": ("2.36-9+deb12u14",
+              "ba4f88f73dbc3ae9055f3c20f4523bfdbaf1ad13ff95e258924f77d20b4fbedf"),
+}
+
+
+def source(package: str, path: str) -> corpus.Source:
+    """`path` of the pinned `package`, as a corpus.Source naming that one file."""
+    version, sha256 = PINS[package]
     return corpus.Source("memcached", package, version, sha256, "^" + re.escape("./" + path) + "$")
 
 
-# (package, the file it gives, where the image wants it)
+# (the file a package gives, where the image wants it)
 FILES = [
-    (source("memcached", "1.6.18-1+deb12u1",
-            "f6492f16ed827820778d8be49c2c6c14191d8e6fb19ace3db6372f692fc6aee9",
-            "usr/bin/memcached"), "usr/bin/memcached"),
-    (source("libevent-2.1-7", "2.1.12-stable-8+deb12u1",
-            "95a025ae2548aed9dbb0f0a0215b0483b7fa43db1d4f1f318f013f2ea84987c3",
-            "usr/lib/x86_64-linux-gnu/libevent-2.1.so.7.0.1"), f"{LIBDIR}/libevent-2.1.so.7"),
-    (source("libsasl2-2", "2.1.28+dfsg-10+deb12u1",
-            "d6f20408e2be92ebd9f5e3b1c1935b075efb3f03abb5f48f7b991a0ad3e2d6a5",
-            "usr/lib/x86_64-linux-gnu/libsasl2.so.2.0.25"), f"{LIBDIR}/libsasl2.so.2"),
-    (source("libssl3", "3.0.22-1~deb12u2",
-            "cb4784740daa9b3b0eaea2b444bbefa686794afbbf3d678d238c1fd9875f2efd",
-            "usr/lib/x86_64-linux-gnu/libssl.so.3"), f"{LIBDIR}/libssl.so.3"),
-    (source("libssl3", "3.0.22-1~deb12u2",
-            "cb4784740daa9b3b0eaea2b444bbefa686794afbbf3d678d238c1fd9875f2efd",
-            "usr/lib/x86_64-linux-gnu/libcrypto.so.3"), f"{LIBDIR}/libcrypto.so.3"),
-    (source("libc6", "2.36-9+deb12u14",
-            "ba4f88f73dbc3ae9055f3c20f4523bfdbaf1ad13ff95e258924f77d20b4fbedf",
-            "lib/x86_64-linux-gnu/libc.so.6"), f"{LIBDIR}/libc.so.6"),
-    (source("libc6", "2.36-9+deb12u14",
-            "ba4f88f73dbc3ae9055f3c20f4523bfdbaf1ad13ff95e258924f77d20b4fbedf",
-            "lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"), "lib64/ld-linux-x86-64.so.2"),
+    (source("memcached", "usr/bin/memcached"), "usr/bin/memcached"),
+    (source("libevent-2.1-7", "usr/lib/x86_64-linux-gnu/libevent-2.1.so.7.0.1"),
+     f"{LIBDIR}/libevent-2.1.so.7"),
+    (source("libsasl2-2", "usr/lib/x86_64-linux-gnu/libsasl2.so.2.0.25"),
+     f"{LIBDIR}/libsasl2.so.2"),
+    (source("libssl3", "usr/lib/x86_64-linux-gnu/libssl.so.3"), f"{LIBDIR}/libssl.so.3"),
+    (source("libssl3", "usr/lib/x86_64-linux-gnu/libcrypto.so.3"), f"{LIBDIR}/libcrypto.so.3"),
+    (source("libc6", "lib/x86_64-linux-gnu/libc.so.6"), f"{LIBDIR}/libc.so.6"),
+    (source("libc6", "lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"), "lib64/ld-linux-x86-64.so.2"),
 ]
 
 

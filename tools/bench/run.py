@@ -83,7 +83,7 @@ def deprioritize(procs, _logs):
 
 
 def repeated(c: configs.Config) -> bool:
-    """Whether `c` runs RUNS times (the swap rows) rather than once."""
+    """Whether `c` runs RUNS times (the rows of configs.REPEATED's tables) rather than once."""
     return c.table in configs.REPEATED
 
 
